@@ -1,0 +1,90 @@
+"""The public Python API: the only place that knows the order of the stages."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from . import templates
+from .extract import export_values, identify
+from .preflight import preflight_path
+from .prefill import check_given_formulas, prepare_inputs, read_data_file
+from .reader import ReadError, read_parts
+from .templates import Template
+from .writer import write_workbook
+
+
+class UnreadableWorkbook(Exception):
+    """A workbook that cannot be exported (the checker reports such files as findings instead)."""
+
+
+def list_templates() -> list[dict[str, str]]:
+    """The built-in templates: id, version, title and path."""
+    out = []
+    for template_id, path in templates.builtin_template_paths().items():
+        t = templates.resolve(str(path))
+        out.append({"id": template_id, "version": t.spec.version, "title": t.spec.title.zh, "path": str(path)})
+    return out
+
+
+def build(template: str | None = None, data: Mapping[str, Any] | str | Path | None = None,
+          password: str | None = None, strict: bool = True) -> bytes:
+    """Build a workbook from a template (built-in id or YAML path), optionally pre-filled.
+
+    `data` maps data point IDs to values, or names a .json/.yaml file of them. Every formula's
+    cached value is computed from these inputs by our engine.
+    """
+    t = templates.resolve(template)
+    given = read_data_file(data) if isinstance(data, (str, Path)) else dict(data or {})
+    inputs = prepare_inputs(t.layout, given, strict=strict)
+    values = t.recompute.compute(inputs)
+    check_given_formulas(t.layout, given, values)
+    return write_workbook(t.layout, values, password)
+
+
+def build_file(out: str | Path, template: str | None = None, data: Mapping[str, Any] | str | Path | None = None,
+               password: str | None = None) -> Path:
+    """Build and write atomically to `out` (a temporary file in the same folder, then renamed)."""
+    content = build(template, data, password)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".wb-", suffix=".xlsx", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def open_workbook(path: str | Path):  # type: ignore[no-untyped-def]
+    """Preflight and read a workbook; raise `UnreadableWorkbook` with a Chinese reason."""
+    pre = preflight_path(path)
+    if pre.problem or pre.parts is None:
+        problem = pre.problem
+        raise UnreadableWorkbook(f"{path}：{problem.detail_zh if problem else '无法读取'}")
+    try:
+        return read_parts(pre.parts)
+    except ReadError as exc:
+        raise UnreadableWorkbook(f"{path}：{exc.detail_zh}") from None
+
+
+def export(path: str | Path, template: str | None = None) -> dict[str, Any]:
+    """Every data point's value and cell, read from the file (inputs and formula cells alike)."""
+    wb = open_workbook(path)
+    t: Template | None = templates.resolve(template) if template else None
+    if t is None:
+        ident = identify(wb)
+        t = templates.find_by_id(ident.template_id) if ident.template_id else None
+        if t is None:
+            raise UnreadableWorkbook(f"{path}：不是由本工具的模板生成的工作簿（可用 --template 指定模板）")
+    return {
+        "template": {"id": t.spec.id, "version": t.spec.version},
+        "values": export_values(wb, t.layout),
+        "cells": {dp: c.ref for dp, c in t.layout.by_id.items()},
+    }

@@ -1,0 +1,61 @@
+"""`ExtractedWorkbook` × `Layout` → what the file says for each data point, and who it claims to be."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .inputs import serial_to_date
+from .layout import Layout
+from .reader import CellData, ExtractedWorkbook
+
+PROPERTY_ID, PROPERTY_VERSION, PROPERTY_FINGERPRINT = "template_id", "template_version", "template_fingerprint"
+
+
+@dataclass(frozen=True)
+class Identity:
+    template_id: str | None
+    version: str | None
+    fingerprint: str | None
+
+
+def identify(wb: ExtractedWorkbook) -> Identity:
+    """The template a workbook claims, from its custom document properties."""
+    props = wb.custom_properties
+
+    def text(name: str) -> str | None:
+        value = props.get(name)
+        # LibreOffice rewrites integer-looking properties as floats; ours are strings, but be lenient.
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return None if value is None else str(value)
+
+    return Identity(text(PROPERTY_ID), text(PROPERTY_VERSION), text(PROPERTY_FINGERPRINT))
+
+
+def cell_at(wb: ExtractedWorkbook, sheet: str, row: int, col: int) -> CellData | None:
+    data = wb.sheet(sheet)
+    return data.cells.get((row, col)) if data else None
+
+
+def raw_values(wb: ExtractedWorkbook, layout: Layout) -> dict[str, Any]:
+    """The value each data point's cell holds (constant or cached result); None when blank/absent."""
+    out: dict[str, Any] = {}
+    for datapoint, cell in layout.by_id.items():
+        data = cell_at(wb, cell.sheet, cell.row, cell.col)
+        out[datapoint] = None if data is None else data.value
+    return out
+
+
+def export_values(wb: ExtractedWorkbook, layout: Layout) -> dict[str, Any]:
+    """Data point values in JSON-friendly form: whole numbers as int, dates as ISO text."""
+    out: dict[str, Any] = {}
+    for datapoint, value in raw_values(wb, layout).items():
+        cell = layout.by_id[datapoint]
+        itype = cell.input.type if cell.input else ""
+        if isinstance(value, float) and itype == "date":
+            value = serial_to_date(value).isoformat()
+        elif isinstance(value, float) and value.is_integer() and itype != "decimal":
+            value = int(value)
+        out[datapoint] = value
+    return out

@@ -1,0 +1,366 @@
+"""YAML → `TemplateSpec`. Collects every structural problem with its `$.path` before giving up.
+
+The loader checks shapes and types; `lint` then checks meaning (unique IDs, references, cycles).
+Both raise one `TemplateError` listing every problem, so an author fixes a template in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem, TemplateError
+from .ids import leaves
+from .lint import lint
+from .model import (
+    COMPARATORS,
+    INPUT_TYPES,
+    SEVERITIES,
+    Block,
+    Computed,
+    Field,
+    HeaderNode,
+    InputSpec,
+    Rule,
+    Sheet,
+    TemplateSpec,
+    Text,
+)
+
+_COMPARATOR_RE = re.compile(r"\s*(<=|>=|=|<|>)\s*")
+
+
+class _Ctx:
+    """Walks raw YAML, recording problems instead of raising."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def bad(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    def mapping(self, node: Any, path: str, required: tuple[str, ...], optional: tuple[str, ...]) -> dict:
+        if not isinstance(node, dict):
+            self.bad(path, "应为映射（key: value）")
+            return {}
+        for key in required:
+            if key not in node:
+                self.bad(f"{path}.{key}", "缺少必填项")
+        for key in node:
+            if key not in required and key not in optional:
+                self.bad(f"{path}.{key}", f"未知的键；允许的键：{', '.join(required + optional)}")
+        return node
+
+    def string(self, node: dict, key: str, path: str, default: str = "") -> str:
+        value = node.get(key, default)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "version":
+            value = str(value)
+        if not isinstance(value, str):
+            self.bad(f"{path}.{key}", "应为字符串")
+            return default
+        return value
+
+    def number(self, node: dict, key: str, path: str) -> float | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.bad(f"{path}.{key}", "应为数字")
+            return None
+        return float(value)
+
+    def integer(self, node: dict, key: str, path: str, default: int = 0) -> int:
+        value = node.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.bad(f"{path}.{key}", "应为整数")
+            return default
+        return value
+
+    def boolean(self, node: dict, key: str, path: str, default: bool = False) -> bool:
+        value = node.get(key, default)
+        if not isinstance(value, bool):
+            self.bad(f"{path}.{key}", "应为 true 或 false")
+            return default
+        return value
+
+    def seq(self, node: dict, key: str, path: str) -> list:
+        value = node.get(key, [])
+        if not isinstance(value, list):
+            self.bad(f"{path}.{key}", "应为列表")
+            return []
+        return value
+
+
+def load_template(path: str | Path) -> TemplateSpec:
+    """Load and lint a template file; raise `TemplateError` listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(str(path), [Problem("$", f"无法读取模板文件：{exc}")]) from None
+    return load_template_text(text, source=str(path))
+
+
+def load_template_text(text: str, source: str = "<string>") -> TemplateSpec:
+    """Parse template YAML text; raise `TemplateError` listing every problem."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise TemplateError(source, [Problem("$", f"YAML 语法错误：{exc}")]) from None
+    ctx = _Ctx()
+    spec = _template(ctx, raw)
+    if not ctx.problems:
+        ctx.problems.extend(lint(spec))
+    if ctx.problems:
+        raise TemplateError(source, ctx.problems)
+    return spec.__class__(**{**spec.__dict__, "fingerprint": fingerprint(raw), "source": source})
+
+
+def fingerprint(raw: Any) -> str:
+    """A stable hash of the template's content (not its formatting or comments)."""
+    canonical = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+def _template(ctx: _Ctx, raw: Any) -> TemplateSpec:
+    top = ctx.mapping(
+        raw, "$", ("id", "version", "sheets"), ("title", "password", "input_types", "computed", "rules")
+    )
+    template_id = ctx.string(top, "id", "$")
+    if template_id and not re.fullmatch(r"[a-z][a-z0-9_]*", template_id):
+        ctx.bad("$.id", "模板 ID 只能包含小写字母、数字和下划线，并以字母开头")
+    input_types = []
+    raw_types = top.get("input_types", {})
+    if not isinstance(raw_types, dict):
+        ctx.bad("$.input_types", "应为映射（名称: 输入类型）")
+        raw_types = {}
+    for name, node in raw_types.items():
+        input_types.append((str(name), _input(ctx, node, f"$.input_types.{name}")))
+    sheets = tuple(_sheet(ctx, node, f"$.sheets[{i}]") for i, node in enumerate(ctx.seq(top, "sheets", "$")))
+    tables = {b.table_id: b for s in sheets for b in s.blocks if b.kind == "table"}
+    computed = tuple(
+        c for i, node in enumerate(ctx.seq(top, "computed", "$")) for c in _computed(ctx, node, f"$.computed[{i}]", tables)
+    )
+    rules = tuple(r for i, node in enumerate(ctx.seq(top, "rules", "$")) for r in _rule(ctx, node, f"$.rules[{i}]", tables))
+    return TemplateSpec(
+        id=template_id,
+        version=ctx.string(top, "version", "$"),
+        title=_text(ctx, top.get("title", {"zh": template_id}), "$.title"),
+        password=ctx.string(top, "password", "$"),
+        input_types=tuple(input_types),
+        sheets=sheets,
+        computed=computed,
+        rules=rules,
+    )
+
+
+def _text(ctx: _Ctx, node: Any, path: str) -> Text:
+    if isinstance(node, str):
+        return Text(node)
+    node = ctx.mapping(node, path, ("zh",), ("en",))
+    return Text(ctx.string(node, "zh", path), ctx.string(node, "en", path))
+
+
+def _input(ctx: _Ctx, node: Any, path: str) -> InputSpec:
+    node = ctx.mapping(node, path, ("type",), ("required", "min", "max", "decimals", "max_length", "unit"))
+    kind = ctx.string(node, "type", path)
+    if kind and kind not in INPUT_TYPES:
+        ctx.bad(f"{path}.type", f"未知的输入类型“{kind}”；可选：{', '.join(INPUT_TYPES)}")
+    spec = InputSpec(
+        type=kind,
+        required=ctx.boolean(node, "required", path, True),
+        min=ctx.number(node, "min", path),
+        max=ctx.number(node, "max", path),
+        decimals=ctx.integer(node, "decimals", path, 0),
+        max_length=ctx.integer(node, "max_length", path, 0) or None,
+        unit=ctx.string(node, "unit", path),
+        path=path,
+    )
+    if kind == "text" and not spec.max_length:
+        ctx.bad(f"{path}.max_length", "文本输入必须规定最大长度")
+    if spec.decimals < 0 or (spec.decimals and kind != "decimal"):
+        ctx.bad(f"{path}.decimals", "只有 decimal 类型可以规定小数位数，且不能为负")
+    if spec.min is not None and spec.max is not None and spec.min > spec.max:
+        ctx.bad(f"{path}.min", "最小值大于最大值")
+    return spec
+
+
+def _sheet(ctx: _Ctx, node: Any, path: str) -> Sheet:
+    node = ctx.mapping(node, path, ("name", "blocks"), ("landscape", "width"))
+    blocks = tuple(_block(ctx, b, f"{path}.blocks[{i}]") for i, b in enumerate(ctx.seq(node, "blocks", path)))
+    return Sheet(
+        name=ctx.string(node, "name", path),
+        blocks=blocks,
+        landscape=ctx.boolean(node, "landscape", path),
+        width=ctx.integer(node, "width", path, 0),
+        path=path,
+    )
+
+
+def _block(ctx: _Ctx, node: Any, path: str) -> Block:
+    kind = node.get("kind") if isinstance(node, dict) else None
+    if kind in ("title", "note"):
+        node = ctx.mapping(node, path, ("kind", "text"), ())
+        return Block(kind=kind, path=path, text=ctx.string(node, "text", path))
+    if kind == "fields":
+        node = ctx.mapping(node, path, ("kind", "fields"), ())
+        fields = tuple(_field(ctx, f, f"{path}.fields[{i}]") for i, f in enumerate(ctx.seq(node, "fields", path)))
+        return Block(kind="fields", path=path, fields=fields)
+    if kind == "table":
+        node = ctx.mapping(
+            node, path, ("kind", "table_id", "id_pattern", "columns"), ("title", "corner", "cell_input", "rows")
+        )
+        return Block(
+            kind="table",
+            path=path,
+            table_id=ctx.string(node, "table_id", path),
+            title=ctx.string(node, "title", path),
+            corner=ctx.string(node, "corner", path),
+            id_pattern=ctx.string(node, "id_pattern", path),
+            cell_input=ctx.string(node, "cell_input", path),
+            columns=tuple(_header(ctx, c, f"{path}.columns[{i}]") for i, c in enumerate(ctx.seq(node, "columns", path))),
+            rows=tuple(_header(ctx, r, f"{path}.rows[{i}]") for i, r in enumerate(ctx.seq(node, "rows", path))),
+        )
+    ctx.bad(f"{path}.kind", "块类型应为 title、note、fields 或 table 之一")
+    return Block(kind="note", path=path)
+
+
+def _field(ctx: _Ctx, node: Any, path: str) -> Field:
+    node = ctx.mapping(node, path, ("id", "label"), ("input", "formula", "summary", "block_style", "height"))
+    kinds = [k for k in ("input", "formula", "summary") if k in node]
+    if len(kinds) != 1:
+        ctx.bad(path, "每个字段必须且只能有 input、formula、summary 三者之一")
+    return Field(
+        id=ctx.string(node, "id", path),
+        label=ctx.string(node, "label", path),
+        input=_input(ctx, node["input"], f"{path}.input") if "input" in node else None,
+        formula=ctx.string(node, "formula", path),
+        summary=ctx.boolean(node, "summary", path),
+        block_style=ctx.boolean(node, "block_style", path),
+        height=ctx.integer(node, "height", path, 0),
+        path=path,
+    )
+
+
+def _header(ctx: _Ctx, node: Any, path: str) -> HeaderNode:
+    node = ctx.mapping(node, path, ("label",), ("key", "children", "span", "in_path", "input"))
+    children = tuple(_header(ctx, c, f"{path}.children[{i}]") for i, c in enumerate(ctx.seq(node, "children", path)))
+    span = ctx.integer(node, "span", path, 1)
+    if span < 1 or (span > 1 and children):
+        ctx.bad(f"{path}.span", "span 只能用于叶子列，且至少为 1")
+    return HeaderNode(
+        label=ctx.string(node, "label", path),
+        key=ctx.string(node, "key", path),
+        children=children,
+        span=span,
+        in_path=ctx.boolean(node, "in_path", path, True),
+        input=ctx.string(node, "input", path),
+        path=path,
+    )
+
+
+def _expand(ctx: _Ctx, node: dict, path: str, tables: dict[str, Block]) -> Iterator[dict[str, str]]:
+    """The bindings of `for_each`: the cartesian product of its lists, in declaration order."""
+    raw = node.get("for_each", {})
+    if not isinstance(raw, dict):
+        ctx.bad(f"{path}.for_each", "应为映射（变量: 列表）")
+        return
+    names, values = [], []
+    for var, source in raw.items():
+        names.append(str(var))
+        if isinstance(source, list) and all(isinstance(v, str) for v in source):
+            values.append(source)
+        elif isinstance(source, str) and re.fullmatch(r"(rows|columns):\w+", source):
+            axis, table_id = source.split(":")
+            table = tables.get(table_id)
+            if table is None:
+                ctx.bad(f"{path}.for_each.{var}", f"找不到表“{table_id}”")
+                return
+            values.append([k for k, _, _ in leaves(table.rows if axis == "rows" else table.columns)])
+        else:
+            ctx.bad(f"{path}.for_each.{var}", "应为字符串列表，或 rows:表ID / columns:表ID")
+            return
+    for combo in itertools.product(*values):
+        yield dict(zip(names, combo, strict=True))
+
+
+def substitute(text: str, bindings: dict[str, str]) -> str:
+    """Replace `{var}` placeholders; unknown placeholders are left for lint to report."""
+    return re.sub(r"\{(\w+)\}", lambda m: bindings.get(m.group(1), m.group(0)), text)
+
+
+def _computed(ctx: _Ctx, node: Any, path: str, tables: dict[str, Block]) -> list[Computed]:
+    node = ctx.mapping(node, path, ("target", "formula"), ("id", "for_each"))
+    target, formula = ctx.string(node, "target", path), ctx.string(node, "formula", path)
+    return [Computed(substitute(target, b), substitute(formula, b), path) for b in _expand(ctx, node, path, tables)]
+
+
+def _rule(ctx: _Ctx, node: Any, path: str, tables: dict[str, Block]) -> list[Rule]:
+    node = ctx.mapping(node, path, ("id", "severity", "check", "message"), ("for_each", "show", "scope", "tolerance"))
+    rule_id, severity = ctx.string(node, "id", path), ctx.string(node, "severity", path)
+    if severity and severity not in SEVERITIES:
+        ctx.bad(f"{path}.severity", f"严重程度应为 {', '.join(SEVERITIES)} 之一")
+    scope = ctx.string(node, "scope", path, "current")
+    if scope not in ("current", "prior"):
+        ctx.bad(f"{path}.scope", "scope 应为 current 或 prior")
+    check = ctx.string(node, "check", path)
+    parts = _split_comparison(check)
+    if parts is None:
+        ctx.bad(f"{path}.check", f"检查式应为“左式 比较符 右式”，比较符为 {' '.join(COMPARATORS)} 之一")
+        return []
+    show = ctx.mapping(node.get("show", {}), f"{path}.show", (), ("table", "column", "label"))
+    message = _text(ctx, node.get("message", ""), f"{path}.message")
+    tolerance = ctx.number(node, "tolerance", path)
+    rules = []
+    for b in _expand(ctx, node, path, tables):
+        left, comparator, right = parts
+        rules.append(
+            Rule(
+                id=rule_id,
+                severity=severity,
+                left=substitute(left, b),
+                comparator=comparator,
+                right=substitute(right, b),
+                message=message,
+                bindings=tuple(b.items()),
+                show_table=ctx.string(show, "table", path),
+                show_label=ctx.string(show, "label", path),
+                show_column=substitute(ctx.string(show, "column", path), b),
+                scope=scope,
+                tolerance=1e-6 if tolerance is None else tolerance,
+                path=path,
+            )
+        )
+    return rules
+
+
+def _split_comparison(check: str) -> tuple[str, str, str] | None:
+    """Split `left OP right` at the single top-level comparator outside strings and brackets."""
+    depth, in_string, hits = 0, False, []
+    i = 0
+    while i < len(check):
+        ch = check[i]
+        if ch == '"':
+            in_string = not in_string
+        elif not in_string and ch == "(":
+            depth += 1
+        elif not in_string and ch == ")":
+            depth -= 1
+        elif not in_string and depth == 0 and ch in "<>=":
+            op = check[i : i + 2] if check[i : i + 2] in ("<=", ">=") else ch
+            hits.append((i, op))
+            i += len(op)
+            continue
+        i += 1
+    if len(hits) != 1:
+        return None
+    pos, op = hits[0]
+    left, right = check[:pos].strip(), check[pos + len(op) :].strip()
+    return (left, op, right) if left and right else None

@@ -1,0 +1,81 @@
+"""Finding templates: the built-in ones shipped with the package, or a YAML file given by path.
+
+Loading, laying out and compiling a template is done once per process and cached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from .layout import Layout, build_layout
+from .recompute import Recompute
+from .spec import TemplateError, TemplateSpec, load_template
+from .spec.errors import Problem
+
+DEFAULT_TEMPLATE = "gov_info_disclosure_2021"
+
+
+@dataclass(frozen=True)
+class Template:
+    """A loaded template with its layout and compiled formulas."""
+
+    spec: TemplateSpec
+    layout: Layout
+
+    @property
+    def recompute(self) -> Recompute:
+        return _recompute(self)
+
+
+def templates_dir() -> Path:
+    """Where the built-in templates are: package data when installed, `templates/` in a checkout."""
+    try:
+        path = Path(str(resources.files("workbook_builder.builtin_templates")))
+        if path.is_dir() and any(path.glob("*.yaml")):
+            return path
+    except (ModuleNotFoundError, TypeError):
+        pass
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def builtin_template_paths() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(templates_dir().glob("*.yaml"))}
+
+
+def resolve(name_or_path: str | None = None) -> Template:
+    """A built-in template by id, or a template file by path; raises `TemplateError` if invalid."""
+    name = name_or_path or DEFAULT_TEMPLATE
+    builtin = builtin_template_paths()
+    if name in builtin:
+        path = builtin[name]
+    else:
+        path = Path(name)
+        if not path.is_file():
+            known = "、".join(builtin) or "（无）"
+            raise TemplateError(name, [Problem("$", f"找不到模板“{name}”：既不是内置模板（{known}），也不是文件")])
+    return _load(str(path.resolve()), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _load(path: str, mtime: int) -> Template:
+    spec = load_template(path)
+    return Template(spec, build_layout(spec))
+
+
+_RECOMPUTE: dict[str, Recompute] = {}
+
+
+def _recompute(template: Template) -> Recompute:
+    key = template.spec.fingerprint + template.spec.source
+    if key not in _RECOMPUTE:
+        _RECOMPUTE[key] = Recompute(template.layout)
+    return _RECOMPUTE[key]
+
+
+def find_by_id(template_id: str) -> Template | None:
+    """The built-in template with this id, or None."""
+    path = builtin_template_paths().get(template_id)
+    return resolve(str(path)) if path else None

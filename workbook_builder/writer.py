@@ -1,0 +1,188 @@
+"""`Layout` + values → a locked, validated, print-ready .xlsx (xlsxwriter lives only here).
+
+Every formula is written with its cached value, computed by our engine: LibreOffice does not
+recalculate xlsx files on load by default and WPS has been reported not to either, so the cached
+value is what a staff member sees. Output is deterministic: fixed document dates, fixed order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Mapping
+from typing import Any
+
+import xlsxwriter
+
+from .inputs import describe
+from .layout import ALL_BALANCED, BALANCED, UNBALANCED, Cell, Layout, SheetLayout
+from .refs import a1
+from .spec.model import InputSpec
+
+FIXED_DATE = dt.datetime(2021, 9, 26, 0, 0, 0)  # the format's date; keeps builds byte-identical
+INPUT_FILL, FORMULA_FILL, HEADER_FILL = "#FFF2CC", "#EDEDED", "#DDEBF7"
+FONT = "宋体"
+
+
+class WriterBug(RuntimeError):
+    """xlsxwriter refused something we asked for: always our bug, never the user's."""
+
+
+def _ok(result: Any, what: str) -> None:
+    # xlsxwriter warns and returns -1 instead of raising; treat that as a bug in our layout.
+    if isinstance(result, int) and result < 0:
+        raise WriterBug(f"xlsxwriter refused {what} (code {result})")
+
+
+def write_workbook(layout: Layout, values: Mapping[str, Any], password: str | None = None) -> bytes:
+    """Render the workbook to bytes. `values` holds inputs and every formula cell's cached value."""
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {
+        "in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+    })
+    spec = layout.spec
+    wb.set_properties({
+        "title": spec.title.zh, "subject": f"{spec.id} {spec.version}", "author": "workbook_builder",
+        "company": "", "created": FIXED_DATE, "comments": "由 workbook_builder 根据模板生成",
+    })
+    for name, value in layout.properties.items():
+        _ok(wb.set_custom_property(name, value), f"custom property {name}")
+    formats = _Formats(wb)
+    for sheet in layout.sheets:
+        _write_sheet(wb, formats, sheet, values, password if password is not None else spec.password)
+    for name, ref in layout.defined_names:
+        _ok(wb.define_name(name, "=" + ref), f"defined name {name}")
+    wb.close()
+    return buffer.getvalue()
+
+
+class _Formats:
+    """One xlsxwriter format per (kind, input type), created on first use."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.wb = wb
+        self.cache: dict[tuple, Any] = {}
+        self.bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True})
+        self.good = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
+
+    def get(self, cell: Cell) -> Any:
+        kind = cell.kind
+        itype = cell.input.type if cell.input else ""
+        key = (kind, itype, cell.wrap, bool(cell.height_lines))
+        if key not in self.cache:
+            props: dict[str, Any] = {"font_name": FONT, "font_size": 11, "valign": "vcenter"}
+            if kind == "title":
+                props.update(bold=True, font_size=16, align="center")
+            elif kind == "note":
+                props.update(font_size=10, font_color="#404040", text_wrap=True, align="left")
+            elif kind == "header":
+                props.update(bold=True, border=1, align="center", text_wrap=True, bg_color=HEADER_FILL)
+            elif kind == "label":
+                props.update(border=1, text_wrap=True, align="left")
+            elif kind == "input":
+                props.update(border=1, locked=False, bg_color=INPUT_FILL, num_format=_number_format(cell.input))
+                if itype == "text":
+                    props.update(text_wrap=True, align="left", valign="top" if cell.height_lines else "vcenter")
+            else:  # formula · check · summary
+                props.update(border=1, locked=True, bg_color=FORMULA_FILL, num_format="0")
+                if kind in ("check", "summary"):
+                    props.update(align="center", bold=True, num_format="@")
+            self.cache[key] = self.wb.add_format(props)
+        return self.cache[key]
+
+
+def _number_format(spec: InputSpec | None) -> str:
+    if spec is None:
+        return "General"
+    return {"whole": "0", "decimal": "General", "date": "yyyy-mm-dd", "text": "@"}[spec.type]
+
+
+def _write_sheet(wb: xlsxwriter.Workbook, formats: _Formats, sheet: SheetLayout,
+                 values: Mapping[str, Any], password: str) -> None:
+    ws = wb.add_worksheet(sheet.name)
+    for i, width in enumerate(sheet.widths):
+        ws.set_column(i, i, width)
+    for row, height in sorted(sheet.heights.items()):
+        ws.set_row(row - 1, height)
+    for cell in sheet.cells:
+        _write_cell(ws, formats, cell, values.get(cell.datapoint) if cell.datapoint else None)
+        if cell.kind == "input" and cell.input:
+            _validate(ws, cell, cell.input)
+        if cell.kind in ("check", "summary"):
+            _highlight(ws, formats, cell)
+    ws.protect(password, {
+        "select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True, "format_rows": True,
+    })
+    ws.set_paper(9)  # A4
+    if sheet.landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.print_area(0, 0, sheet.last_row - 1, sheet.last_col - 1)
+    if sheet.repeat_rows:
+        ws.repeat_rows(sheet.repeat_rows[0] - 1, sheet.repeat_rows[1] - 1)
+    if sheet.freeze:
+        ws.freeze_panes(sheet.freeze[0] - 1, sheet.freeze[1] - 1)
+
+
+def _write_cell(ws: Any, formats: _Formats, cell: Cell, value: Any) -> None:
+    fmt = formats.get(cell)
+    r, c = cell.row - 1, cell.col - 1
+    if cell.merged:
+        _ok(ws.merge_range(r, c, (cell.last_row or cell.row) - 1, (cell.last_col or cell.col) - 1, "", fmt),
+            f"merge at {cell.ref}")
+    if cell.kind in ("title", "note", "header", "label"):
+        _ok(ws.write_string(r, c, cell.text, fmt) if cell.text else ws.write_blank(r, c, None, fmt), cell.ref)
+    elif cell.formula:
+        cached = "" if value is None else value
+        _ok(ws.write_formula(r, c, "=" + cell.formula, fmt, cached), f"formula at {cell.ref}")
+    elif value is None or value == "":
+        _ok(ws.write_blank(r, c, None, fmt), cell.ref)
+    elif isinstance(value, str):
+        _ok(ws.write_string(r, c, value, fmt), cell.ref)
+    else:
+        _ok(ws.write_number(r, c, float(value), fmt), cell.ref)
+
+
+def _validate(ws: Any, cell: Cell, spec: InputSpec) -> None:
+    what = describe(spec)
+    here = a1(cell.row, cell.col)
+    options: dict[str, Any] = {
+        "ignore_blank": True,
+        "input_title": "填写提示",
+        "input_message": f"请填写{what}。" + ("没有发生的请填0，不要填写“/”“-”“无”。" if spec.type in ("whole", "decimal") else ""),
+        "error_title": "输入有误",
+        "error_message": f"此处只能填写{what}。",
+        "error_type": "stop",
+    }
+    if spec.type == "whole":
+        lo = -1e15 if spec.min is None else spec.min
+        hi = 1e15 if spec.max is None else spec.max
+        options.update(validate="integer", criteria="between", minimum=int(lo), maximum=int(hi))
+    elif spec.type == "decimal":
+        # Excel has no "at most N decimals" rule; a custom formula rejects text, negatives and extra digits.
+        lo = "" if spec.min is None else f",{here}>={spec.min:g}"
+        hi = "" if spec.max is None else f",{here}<={spec.max:g}"
+        options.update(validate="custom", value=f"=AND(ISNUMBER({here}){lo}{hi},ROUND({here},{spec.decimals})={here})")
+    elif spec.type == "date":
+        options.update(validate="date", criteria="between", minimum=dt.date(2000, 1, 1), maximum=dt.date(2100, 12, 31))
+    else:
+        options.update(validate="length", criteria="between", minimum=0, maximum=int(spec.max_length or 32767))
+    last_row, last_col = (cell.last_row or cell.row) - 1, (cell.last_col or cell.col) - 1
+    _ok(ws.data_validation(cell.row - 1, cell.col - 1, last_row, last_col, options), f"validation at {cell.ref}")
+
+
+def _highlight(ws: Any, formats: _Formats, cell: Cell) -> None:
+    r, c = cell.row - 1, cell.col - 1
+    r2, c2 = (cell.last_row or cell.row) - 1, (cell.last_col or cell.col) - 1
+    good = ALL_BALANCED if cell.kind == "summary" else BALANCED
+    _ok(ws.conditional_format(r, c, r2, c2, {"type": "cell", "criteria": "==", "value": f'"{good}"',
+                                             "format": formats.good}), f"conditional format at {cell.ref}")
+    bad = {"type": "cell", "criteria": "!=", "value": f'"{good}"', "format": formats.bad}
+    if cell.kind == "check":
+        bad = {"type": "cell", "criteria": "==", "value": f'"{UNBALANCED}"', "format": formats.bad}
+    _ok(ws.conditional_format(r, c, r2, c2, bad), f"conditional format at {cell.ref}")

@@ -88,3 +88,57 @@ def export(path: str | Path, template: str | None = None) -> dict[str, Any]:
         "values": export_values(wb, t.layout),
         "cells": {dp: c.ref for dp, c in t.layout.by_id.items()},
     }
+
+
+# ---------------------------------------------------------------- checking
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et")
+
+
+def expand_paths(args: list[str]) -> list[Path]:
+    """Files named, folders walked recursively, globs expanded; sorted and de-duplicated.
+
+    Excel's lock files (`~$name.xlsx`) are skipped: they are not workbooks. Raises
+    FileNotFoundError naming an argument that matches nothing.
+    """
+    import glob
+
+    out: dict[Path, None] = {}
+    for arg in args:
+        path = Path(arg)
+        if path.is_dir():
+            found = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES]
+        elif path.is_file():
+            found = [path]
+        elif any(ch in arg for ch in "*?["):
+            found = [Path(p) for p in glob.glob(arg, recursive=True) if Path(p).is_file()]
+        else:
+            raise FileNotFoundError(arg)
+        for p in sorted(found):
+            if not p.name.startswith("~$"):
+                out[p] = None
+    return list(out)
+
+
+def check_file(path: str | Path, template: str | None = None, prior: str | Path | None = None):  # type: ignore[no-untyped-def]
+    """Check one workbook; returns its `FileReport` (see `check_files` for batches)."""
+    return check_files([path], template=template, prior=prior)[0]
+
+
+def check_files(paths: list[str | Path], template: str | None = None, prior: str | Path | None = None,
+                progress=None):  # type: ignore[no-untyped-def]
+    """Check many workbooks; one bad file never stops the batch. Returns one `FileReport` each."""
+    from .check import check_workbook
+    from .prior import PriorIndex
+
+    forced = templates.resolve(template) if template else None
+    index = PriorIndex.from_path(prior, forced) if prior else None
+    reports = []
+    for path in paths:
+        checked = check_workbook(path, forced)
+        if index is not None and checked.template is not None:
+            checked = index.recheck(path, checked, forced)
+        reports.append(checked.report)
+        if progress:
+            progress(checked.report)
+    return reports

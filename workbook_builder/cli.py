@@ -59,6 +59,49 @@ def export(file: Path, fmt: str, template: str | None) -> None:
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-t", "--template", default=None, help="强制使用的模板（内置 ID 或 YAML 路径）；默认从文件属性识别。")
+@click.option("--prior", type=click.Path(exists=True, path_type=Path), default=None,
+              help="上年工作簿，或上年工作簿所在文件夹（按单位名称和年度匹配），用于跨年度核对。")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="消息语言。")
+@click.option("--select", "select_codes", default="", help="只报告这些代码（逗号分隔，可用前缀）。")
+@click.option("--ignore", "ignore_codes", default="", help="不报告这些代码（逗号分隔，可用前缀）。")
+def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt: str, lang: str,
+          select_codes: str, ignore_codes: str) -> None:
+    """检查交回的工作簿（文件、文件夹或通配符）。 Check returned workbooks.
+
+    退出码：0 没有错误；1 有错误；2 用法错误。
+    """
+    from dataclasses import replace
+
+    from .findings import select
+    from .render import json as render_json
+    from .render import text as render_text
+
+    try:
+        files = api.expand_paths(list(paths))
+    except FileNotFoundError as exc:
+        _fail(f"找不到文件或文件夹：{exc}")
+    if not files:
+        _fail("没有找到要检查的工作簿（.xlsx）")
+    try:
+        reports = api.check_files(files, template=template, prior=prior)
+    except TemplateError as exc:
+        _fail(str(exc))
+    sel = [c.strip() for c in select_codes.split(",") if c.strip()]
+    ign = [c.strip() for c in ignore_codes.split(",") if c.strip()]
+    reports = [replace(r, findings=select(r.findings, sel, ign)) for r in reports]
+    if fmt == "json":
+        click.echo(render_json.render(reports, lang))
+    else:
+        for r in reports:
+            click.echo(render_text.render_file(r, lang))
+        click.echo(render_text.render_summary(reports, lang))
+    sys.exit(EXIT_FINDINGS if any(not r.valid for r in reports) else EXIT_OK)
+
+
 @main.command("templates")
 def list_templates() -> None:
     """列出内置模板。 List the built-in templates."""

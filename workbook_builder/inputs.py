@@ -61,8 +61,8 @@ def check_value(spec: InputSpec, value: object) -> InputProblem | None:
     """None when `value` (as read from a cell or given as data) is acceptable for `spec`."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if spec.required:
-            return InputProblem("missing", "未填写；没有发生的请填写0" if spec.type in ("whole", "decimal") else "未填写",
-                                "blank; write 0 where nothing happened" if spec.type in ("whole", "decimal") else "blank")
+            numeric = spec.type in ("whole", "decimal")
+            return InputProblem("missing", "没有发生的请填写0" if numeric else "", "write 0 where nothing happened" if numeric else "")
         return None
     if spec.type == "text":
         text = value if isinstance(value, str) else _fmt(value) if isinstance(value, (int, float)) else str(value)

@@ -97,6 +97,14 @@ class Recompute:
             out[expr.canonical] = (func, tuple(names))
         return out
 
+    @cached_property
+    def input_dependencies(self) -> dict[str, frozenset[str]]:
+        """Each formula cell → every input it reads, directly or through other formula cells."""
+        out: dict[str, frozenset[str]] = {}
+        for datapoint, expr in self.cells:  # dependency order: what a cell reads is already known
+            out[datapoint] = frozenset().union(*(out.get(d, frozenset({d})) for d in expr.datapoints))
+        return out
+
     @property
     def distinct_formulas(self) -> int:
         return len(self._compiled)

@@ -1,0 +1,1 @@
+"""Pure checks over (layout, extracted workbook, recomputed values) → findings."""

@@ -1,0 +1,115 @@
+"""Check one returned workbook: preflight → read → identify → integrity · inputs · computed · rules.
+
+Everything wrong with a file is a finding; nothing here raises for bad input. The file is opened
+read-only and nothing is written next to it.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import templates
+from .checks.computed import check_computed
+from .checks.inputs import check_inputs
+from .checks.integrity import check_integrity
+from .checks.rules import check_rules
+from .extract import identify, raw_values
+from .findings import FileReport, Finding, make, sort_findings
+from .preflight import preflight_path
+from .reader import ExtractedWorkbook, ReadError, read_parts
+from .templates import Template
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A checked file: its report plus what later stages (prior year, roll-up) need."""
+
+    report: FileReport
+    template: Template | None = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+    bad_inputs: frozenset[str] = frozenset()
+
+
+def load(path: str | Path) -> tuple[ExtractedWorkbook | None, Finding | None]:
+    """Preflight and read; a problem comes back as an `unreadable-file` / `unsafe-content` finding."""
+    pre = preflight_path(path)
+    if pre.problem is not None or pre.parts is None:
+        p = pre.problem
+        assert p is not None
+        return None, make(p.code, detail_zh=f"{p.detail_zh.rstrip('。')}（{p.reason}）", detail_en=f"{p.detail_en.rstrip('.')} ({p.reason})",
+                          actual=p.reason, cell=p.part)
+    try:
+        return read_parts(pre.parts), None
+    except ReadError as exc:
+        return None, make("unreadable-file", detail_zh=f"{exc.detail_zh.rstrip('。')}（{exc.reason}）",
+                          detail_en=f"{exc.detail_en} ({exc.reason})", actual=exc.reason)
+
+
+def _template_for(wb: ExtractedWorkbook, forced: Template | None) -> tuple[Template | None, Finding | None]:
+    ident = identify(wb)
+    if forced is not None:
+        if ident.template_id == forced.spec.id and ident.version and ident.version != forced.spec.version:
+            return forced, _mismatch(ident.version, forced)
+        return forced, None
+    t = templates.find_by_id(ident.template_id) if ident.template_id else None
+    if t is None:
+        claimed = ident.template_id or "无"
+        return None, make("unknown-template", actual=ident.template_id,
+                          detail_zh=f"文件属性中的模板 ID 为“{claimed}”", detail_en=f"the file claims template “{claimed}”")
+    if ident.version != t.spec.version:
+        return t, _mismatch(ident.version, t)
+    if ident.fingerprint and ident.fingerprint != t.spec.fingerprint:
+        return t, make("template-version-mismatch", expected=t.spec.fingerprint, actual=ident.fingerprint,
+                       detail_zh="版本号相同但模板指纹不同（模板被修改过）", detail_en="same version, different template fingerprint")
+    return t, None
+
+
+def _mismatch(version: str | None, t: Template) -> Finding:
+    return make("template-version-mismatch", expected=t.spec.version, actual=version,
+                detail_zh=f"工作簿为 {version or '未知'} 版，检查模板为 {t.spec.version} 版",
+                detail_en=f"the workbook is version {version or 'unknown'}, the template is {t.spec.version}")
+
+
+def check_workbook(path: str | Path, template: Template | None = None,
+                   prior: Checked | None = None) -> Checked:
+    """Check one file. Never raises for a bad file; a bug of ours becomes a `checker-error` finding."""
+    try:
+        return _check(path, template, prior)
+    except Exception as exc:  # our own bug: keep the batch going, but say so loudly
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return Checked(FileReport(str(path), None, (make("checker-error", detail_zh=detail, detail_en=detail),)))
+
+
+def _check(path: str | Path, forced: Template | None, prior: Checked | None) -> Checked:
+    wb, problem = load(path)
+    if wb is None:
+        assert problem is not None
+        return Checked(FileReport(str(path), None, (problem,)))
+    t, problem = _template_for(wb, forced)
+    if t is None or problem is not None:
+        info = {"id": t.spec.id, "version": t.spec.version} if t else None
+        return Checked(FileReport(str(path), info, (problem,) if problem else (), saved_by=wb.saved_by))
+    layout, engine = t.layout, t.recompute
+    findings, broken, touched = check_integrity(layout, wb)
+    input_findings, inputs, bad = check_inputs(layout, wb, broken)
+    findings += input_findings
+    recomputed = engine.compute(inputs)
+    depends = engine.input_dependencies
+    findings += check_computed(layout, wb, recomputed, touched, broken, depends, bad)
+    prior_values = prior_bad = None
+    if prior is not None and prior.template is not None and prior.template.spec.id == t.spec.id:
+        prior_values = prior.template.recompute.compute(prior.inputs)
+        prior_bad = set(prior.bad_inputs)
+    findings += check_rules(layout, engine, recomputed, bad, depends, prior_values, prior_bad or set())
+    unit = inputs.get("meta.unit_name")
+    year = inputs.get("meta.year")
+    report = FileReport(
+        str(path), {"id": t.spec.id, "version": t.spec.version}, sort_findings(findings),
+        unit=str(unit) if isinstance(unit, str) and unit.strip() else None,
+        year=int(year) if isinstance(year, float) and year.is_integer() else None,
+        saved_by=wb.saved_by, values=raw_values(wb, layout),
+    )
+    return Checked(report, t, inputs, frozenset(bad))

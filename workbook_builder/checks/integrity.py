@@ -1,0 +1,155 @@
+"""Integrity against the template: sheets, rows, labels, formulas, protection, validation, locks.
+
+A sheet whose rows or columns moved is reported once as `structure-changed`; its cells are then
+not compared one by one, because every position on it is off and the flood would hide the cause.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..extract import cell_at
+from ..findings import Finding, make
+from ..formula_tokens import same_formula
+from ..layout import LABEL_KINDS, Cell, Layout, SheetLayout
+from ..reader import ExtractedWorkbook, SheetData
+from ..refs import a1_range, parse_range, quote_sheet
+
+# The validation type each input type is written with (writer.py); any other type means it was replaced.
+VALIDATION_TYPES = {"whole": "whole", "decimal": "custom", "text": "textLength", "date": "date"}
+MAX_SHIFT = 40
+
+
+def check_integrity(layout: Layout, wb: ExtractedWorkbook) -> tuple[list[Finding], set[str], set[str]]:
+    """Findings, the sheets whose structure changed, and the formula cells already reported."""
+    findings: list[Finding] = []
+    broken: set[str] = set()
+    expected = [s.name for s in layout.sheets]
+    for name in expected:
+        if wb.sheet(name) is None:
+            findings.append(make("structure-changed", cell=quote_sheet(name),
+                                 detail_zh=f"缺少工作表“{name}”（被删除或改名）", detail_en=f"sheet “{name}” is missing (deleted or renamed)"))
+            broken.add(name)
+    for data in wb.sheets:
+        if data.name not in expected and data.name.casefold() not in {n.casefold() for n in expected}:
+            findings.append(make("structure-changed", cell=quote_sheet(data.name),
+                                 detail_zh=f"多出工作表“{data.name}”", detail_en=f"an extra sheet “{data.name}”"))
+    touched: set[str] = set()
+    for sheet in layout.sheets:
+        data = wb.sheet(sheet.name)
+        if data is None:
+            continue
+        moved = _structure_problem(sheet, data)
+        if moved:
+            findings.append(make("structure-changed", cell=quote_sheet(sheet.name), detail_zh=moved[0], detail_en=moved[1]))
+            broken.add(sheet.name)
+            continue
+        if not data.protected:
+            findings.append(make("protection-removed", cell=quote_sheet(sheet.name),
+                                 detail_zh=f"工作表“{sheet.name}”未受保护", detail_en=f"sheet “{sheet.name}” is not protected"))
+        covered = _validated_cells(data)
+        for cell in sheet.cells:
+            findings.extend(_check_cell(wb, cell, covered, touched))
+    return findings, broken, touched
+
+
+def _check_cell(wb: ExtractedWorkbook, cell: Cell, covered: dict[tuple[int, int], str], touched: set[str]) -> list[Finding]:
+    data = cell_at(wb, cell.sheet, cell.row, cell.col)
+    out: list[Finding] = []
+    where = {"cell": cell.ref, "datapoint": cell.datapoint or None, "label": cell.label or cell.text or None}
+    if cell.kind in LABEL_KINDS:
+        actual = None if data is None else data.value
+        if cell.text and (actual if isinstance(actual, str) else "") != cell.text:
+            out.append(make("label-changed", expected=cell.text, actual=actual,
+                            detail_zh=f"应为“{cell.text}”，现为“{'' if actual is None else actual}”",
+                            detail_en=f"should read “{cell.text}”", **where))
+        if data is not None and not data.locked and cell.text:
+            out.append(make("lock-changed", expected="locked", actual="unlocked",
+                            detail_zh="标签单元格被解锁", detail_en="a label cell was unlocked", **where))
+    elif cell.kind == "input":
+        if data is not None and data.locked:
+            out.append(make("lock-changed", expected="unlocked", actual="locked",
+                            detail_zh="填报单元格被锁定，无法填写", detail_en="an input cell was locked", **where))
+        want = VALIDATION_TYPES[cell.input.type] if cell.input else None
+        have = covered.get((cell.row, cell.col))
+        if have is None:
+            out.append(make("validation-removed", expected=want, actual=None,
+                            detail_zh="该单元格已没有数据有效性", detail_en="the cell has no data validation", **where))
+        elif have != want:
+            out.append(make("validation-removed", expected=want, actual=have,
+                            detail_zh=f"数据有效性被改为“{have}”", detail_en=f"the validation was changed to “{have}”", **where))
+    else:
+        expected = "=" + cell.formula
+        if data is None or not data.formula:
+            touched.add(cell.datapoint)
+            actual = None if data is None else data.value
+            out.append(make("formula-overwritten", expected=expected, actual=actual,
+                            detail_zh=f"应为公式 {expected}，现为{'空白' if actual in (None, '') else f'常数 {actual}'}",
+                            detail_en=f"should hold {expected}, holds {actual!r}", **where))
+        elif not same_formula(cell.formula, data.formula, cell.sheet):
+            touched.add(cell.datapoint)
+            out.append(make("formula-changed", expected=expected, actual="=" + data.formula,
+                            detail_zh=f"应为 {expected}，现为 ={data.formula}", detail_en=f"should be {expected}, is ={data.formula}",
+                            **where))
+        if data is not None and not data.locked:
+            out.append(make("lock-changed", expected="locked", actual="unlocked",
+                            detail_zh="公式单元格被解锁", detail_en="a formula cell was unlocked", **where))
+    return out
+
+
+def _validated_cells(data: SheetData) -> dict[tuple[int, int], str]:
+    """Each cell a validation covers → its type ('any' or none counts as no validation)."""
+    out: dict[tuple[int, int], str] = {}
+    for v in data.validations:
+        if not v.type or v.type == "none" or v.type == "any":
+            continue
+        for ref in v.sqref:
+            try:
+                r1, c1, r2, c2 = parse_range(ref)
+            except ValueError:
+                continue
+            if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:  # a whole-column validation: cover what we need only
+                r2 = min(r2, r1 + 1000)
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    out.setdefault((r, c), v.type)
+    return out
+
+
+def _structure_problem(sheet: SheetLayout, data: SheetData) -> tuple[str, str] | None:
+    """Rows or columns inserted or deleted, detected from where the labels went."""
+    labels = [c for c in sheet.cells if c.kind in LABEL_KINDS and c.text]
+    misplaced = [c for c in labels if _text(data, c.row, c.col) != c.text]
+    if misplaced:
+        positions: dict[str, list[tuple[int, int]]] = {}
+        for (r, c), cell in data.cells.items():
+            if isinstance(cell.value, str):
+                positions.setdefault(cell.value, []).append((r, c))
+        shifts: Counter[tuple[int, int]] = Counter()
+        for cell in misplaced:
+            for r, c in positions.get(cell.text, []):
+                dr, dc = r - cell.row, c - cell.col
+                if (dc == 0 and 0 < abs(dr) <= MAX_SHIFT) or (dr == 0 and 0 < abs(dc) <= MAX_SHIFT):
+                    shifts[(dr, dc)] += 1
+        if shifts:
+            (dr, dc), count = shifts.most_common(1)[0]
+            if count >= 2 or count == len(misplaced):
+                first = min(c.row if dr else c.col for c in misplaced)
+                if dr:
+                    verb_zh, verb_en = ("插入" if dr > 0 else "删除"), ("inserted" if dr > 0 else "deleted")
+                    return (f"第 {first} 行附近{verb_zh}了 {abs(dr)} 行", f"{abs(dr)} row(s) {verb_en} near row {first}")
+                verb_zh, verb_en = ("插入" if dc > 0 else "删除"), ("inserted" if dc > 0 else "deleted")
+                return (f"第 {first} 列附近{verb_zh}了 {abs(dc)} 列", f"{abs(dc)} column(s) {verb_en} near column {first}")
+    expected = {a1_range(c.row, c.col, c.last_row or c.row, c.last_col or c.col) for c in sheet.cells if c.merged}
+    actual = {m.replace("$", "").upper() for m in data.merged}
+    if expected != actual:
+        lost = sorted(expected - actual)[:3]
+        extra = sorted(actual - expected)[:3]
+        return (f"合并单元格被改动（缺少 {', '.join(lost) or '无'}；多出 {', '.join(extra) or '无'}）",
+                f"merged cells changed (missing {', '.join(lost) or 'none'}; extra {', '.join(extra) or 'none'})")
+    return None
+
+
+def _text(data: SheetData, row: int, col: int) -> str | None:
+    cell = data.cells.get((row, col))
+    return cell.value if cell is not None and isinstance(cell.value, str) else None

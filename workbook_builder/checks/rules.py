@@ -1,0 +1,61 @@
+"""Every consistency rule of the template, over recomputed values (the file's totals are not trusted)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..findings import Finding, make
+from ..layout import Layout
+from ..recompute import Recompute, RuleOutcome
+from ..spec.ids import check_id
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def check_rules(layout: Layout, recompute: Recompute, values: Mapping[str, Any], bad_inputs: set[str],
+                depends: Mapping[str, frozenset[str]], prior: Mapping[str, Any] | None = None,
+                prior_bad: set[str] = frozenset()) -> list[Finding]:  # type: ignore[assignment]
+    """`rule-failed` for the current year's rules; `prior-year-mismatch` when `prior` values are given."""
+    findings = []
+    scopes = ["current"] + (["prior"] if prior is not None else [])
+    for scope in scopes:
+        for outcome in recompute.check_rules(values, prior, scope=scope):
+            inputs_used = set().union(*(depends.get(d, frozenset({d})) for d in outcome.datapoints))
+            if outcome.holds or inputs_used & bad_inputs:
+                continue
+            if scope == "prior" and _prior_inputs(outcome) & prior_bad:
+                continue
+            findings.append(_finding(layout, outcome, scope))
+    return findings
+
+
+def _prior_inputs(outcome: RuleOutcome) -> set[str]:
+    import re
+
+    return {m.removeprefix("prior.") for m in re.findall(r"prior\.[a-z0-9_.]+", outcome.rule.left + outcome.rule.right)}
+
+
+def _finding(layout: Layout, outcome: RuleOutcome, scope: str) -> Finding:
+    rule = outcome.rule
+    cells = [layout.by_id[d] for d in outcome.datapoints if d in layout.by_id]
+    shown = layout.by_id.get(check_id(rule)) if rule.show_table else None
+    anchor = shown or (cells[0] if cells else None)
+    left, right = _fmt(outcome.left), _fmt(outcome.right)
+    return make(
+        "prior-year-mismatch" if scope == "prior" else "rule-failed",
+        severity=rule.severity,
+        cell=anchor.ref if anchor else None,
+        datapoint=anchor.datapoint if anchor else None,
+        label=anchor.label if anchor else None,
+        rule=rule.id,
+        expected=outcome.right,
+        actual=outcome.left,
+        cells=tuple(c.ref for c in cells),
+        detail_zh=f"规则 {rule.id}：{rule.message.zh}（{rule.left} {rule.comparator} {rule.right}；左边为 {left}，右边为 {right}）",
+        detail_en=f"rule {rule.id}: {rule.message.get('en')} ({rule.left} {rule.comparator} {rule.right}; left {left}, right {right})",
+    )

@@ -1,0 +1,50 @@
+"""Last year's workbooks: find the one that belongs to a unit, and check this year against it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .check import Checked, check_workbook
+from .findings import make, sort_findings
+from .templates import Template
+
+
+@dataclass
+class PriorIndex:
+    """Prior-year workbooks by (unit name, year); a single file serves every unit."""
+
+    by_unit: dict[tuple[str, int], Checked]
+    single: Checked | None = None
+
+    @classmethod
+    def from_path(cls, path: str | Path, template: Template | None = None) -> PriorIndex:
+        from .api import expand_paths
+
+        path = Path(path)
+        if path.is_file():
+            return cls({}, check_workbook(path, template))
+        index: dict[tuple[str, int], Checked] = {}
+        for p in expand_paths([str(path)]):
+            checked = check_workbook(p, template)
+            r = checked.report
+            if r.unit and r.year and checked.template is not None:
+                index.setdefault((r.unit.strip(), r.year), checked)
+        return cls(index)
+
+    def find(self, unit: str | None, year: int | None) -> Checked | None:
+        if self.single is not None:
+            return self.single
+        if not unit or not year:
+            return None
+        return self.by_unit.get((unit.strip(), year - 1))
+
+    def recheck(self, path: str | Path, checked: Checked, template: Template | None) -> Checked:
+        """Check again with last year's workbook, or add `prior-year-not-found`."""
+        r = checked.report
+        prior = self.find(r.unit, r.year)
+        if prior is None or prior.template is None:
+            info = make("prior-year-not-found", detail_zh=f"没有找到“{r.unit or '未填单位'}”{(r.year or 1) - 1}年度的工作簿",
+                        detail_en=f"no workbook of “{r.unit or 'unknown unit'}” for {(r.year or 1) - 1}")
+            return replace(checked, report=replace(r, findings=sort_findings(r.findings + (info,))))
+        return check_workbook(path, template, prior)

@@ -1,0 +1,49 @@
+"""Reports as Chinese (or English) text: grouped by file, one line per finding, then a summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from ..findings import FileReport
+
+_SEVERITY = {"zh": {"error": "错误", "warning": "警告", "info": "提示"}, "en": {"error": "error", "warning": "warning", "info": "info"}}
+
+
+def render_file(report: FileReport, lang: str = "zh") -> str:
+    names = _SEVERITY[lang]
+    who = " ".join(x for x in (report.unit, str(report.year) if report.year else None) if x)
+    if lang == "zh":
+        status = "通过" if report.valid else "未通过"
+        head = f"{report.path}{f'（{who}）' if who else ''}：{status}，错误 {report.count('error')} 个，警告 {report.count('warning')} 个，提示 {report.count('info')} 个"
+    else:
+        status = "valid" if report.valid else "invalid"
+        head = f"{report.path}{f' ({who})' if who else ''}: {status}, {report.count('error')} errors, {report.count('warning')} warnings, {report.count('info')} info"
+    lines = [head]
+    for f in report.findings:
+        lines.append(f"  [{names[f.severity]}] {f.code}: {f.message(lang)}")
+    return "\n".join(lines)
+
+
+def render_summary(reports: Iterable[FileReport], lang: str = "zh", top: int = 5) -> str:
+    reports = list(reports)
+    unreadable = sum(any(f.code in ("unreadable-file", "unsafe-content") for f in r.findings) for r in reports)
+    errors = sum(not r.valid for r in reports)
+    warnings = sum(r.valid and r.count("warning") > 0 for r in reports)
+    rules = Counter(f.rule for r in reports for f in r.findings if f.rule)
+    codes = Counter(f.code for r in reports for f in r.findings)
+    if lang == "zh":
+        lines = [f"共检查 {len(reports)} 个文件：通过 {len(reports) - errors} 个，有错误 {errors} 个，"
+                 f"仅有警告 {warnings} 个，无法读取或不安全 {unreadable} 个。"]
+        if rules:
+            lines.append("最常不成立的规则：" + "，".join(f"{k}（{v} 次）" for k, v in rules.most_common(top)))
+        if codes:
+            lines.append("最常见的问题：" + "，".join(f"{k}（{v} 次）" for k, v in codes.most_common(top)))
+    else:
+        lines = [f"{len(reports)} files checked: {len(reports) - errors} valid, {errors} with errors, "
+                 f"{warnings} with warnings only, {unreadable} unreadable or unsafe."]
+        if rules:
+            lines.append("Rules failing most often: " + ", ".join(f"{k} ({v})" for k, v in rules.most_common(top)))
+        if codes:
+            lines.append("Most common findings: " + ", ".join(f"{k} ({v})" for k, v in codes.most_common(top)))
+    return "\n".join(lines)

@@ -10,8 +10,8 @@ from typing import Any
 
 from . import templates
 from .extract import export_values, identify
-from .preflight import preflight_path
 from .prefill import check_given_formulas, prepare_inputs, read_data_file
+from .preflight import preflight_path
 from .reader import ReadError, read_parts
 from .templates import Template
 from .writer import write_workbook
@@ -122,23 +122,16 @@ def expand_paths(args: list[str]) -> list[Path]:
 
 def check_file(path: str | Path, template: str | None = None, prior: str | Path | None = None):  # type: ignore[no-untyped-def]
     """Check one workbook; returns its `FileReport` (see `check_files` for batches)."""
-    return check_files([path], template=template, prior=prior)[0]
+    return check_files([path], template=template, prior=prior, jobs=1)[0]
 
 
 def check_files(paths: list[str | Path], template: str | None = None, prior: str | Path | None = None,
-                progress=None):  # type: ignore[no-untyped-def]
-    """Check many workbooks; one bad file never stops the batch. Returns one `FileReport` each."""
-    from .check import check_workbook
-    from .prior import PriorIndex
+                jobs: int | None = None, progress=None):  # type: ignore[no-untyped-def]
+    """Check many workbooks, in parallel on `jobs` processes (default: every core).
 
-    forced = templates.resolve(template) if template else None
-    index = PriorIndex.from_path(prior, forced) if prior else None
-    reports = []
-    for path in paths:
-        checked = check_workbook(path, forced)
-        if index is not None and checked.template is not None:
-            checked = index.recheck(path, checked, forced)
-        reports.append(checked.report)
-        if progress:
-            progress(checked.report)
-    return reports
+    One bad file never stops the batch; reports come back in the order of `paths`.
+    `progress(report)` is called in this process as each file finishes.
+    """
+    from .batch import run_batch
+
+    return [r for r, _ in run_batch(paths, template, prior, jobs, progress, want_inputs=False)]

@@ -16,7 +16,7 @@ from .checks.computed import check_computed
 from .checks.inputs import check_inputs
 from .checks.integrity import check_integrity
 from .checks.rules import check_rules
-from .extract import identify, raw_values
+from .extract import identify
 from .findings import FileReport, Finding, make, sort_findings
 from .preflight import preflight_path
 from .reader import ExtractedWorkbook, ReadError, read_parts
@@ -34,15 +34,22 @@ class Checked:
 
 
 def load(path: str | Path) -> tuple[ExtractedWorkbook | None, Finding | None]:
-    """Preflight and read; a problem comes back as an `unreadable-file` / `unsafe-content` finding."""
+    """Preflight and read; a problem comes back as an `unreadable-file` / `unsafe-content` finding.
+
+    A workbook with linked content comes back together with its finding: it is refused, but
+    reading it is safe, and the checker still says whose file it is and what else is wrong.
+    """
     pre = preflight_path(path)
-    if pre.problem is not None or pre.parts is None:
+    problem = None
+    if pre.problem is not None:
         p = pre.problem
-        assert p is not None
-        return None, make(p.code, detail_zh=f"{p.detail_zh.rstrip('。')}（{p.reason}）", detail_en=f"{p.detail_en.rstrip('.')} ({p.reason})",
-                          actual=p.reason, cell=p.part)
+        problem = make(p.code, detail_zh=f"{p.detail_zh.rstrip('。')}（{p.reason}）",
+                       detail_en=f"{p.detail_en.rstrip('.')} ({p.reason})", actual=p.reason)
+    if pre.parts is None:
+        return None, problem
+    # parts with a problem: linked content, refused but safe to parse, so the file is still identified
     try:
-        return read_parts(pre.parts), None
+        return read_parts(pre.parts), problem
     except ReadError as exc:
         return None, make("unreadable-file", detail_zh=f"{exc.detail_zh.rstrip('。')}（{exc.reason}）",
                           detail_en=f"{exc.detail_en} ({exc.reason})", actual=exc.reason)
@@ -84,20 +91,23 @@ def check_workbook(path: str | Path, template: Template | None = None,
 
 
 def _check(path: str | Path, forced: Template | None, prior: Checked | None) -> Checked:
-    wb, problem = load(path)
+    wb, linked = load(path)
     if wb is None:
-        assert problem is not None
-        return Checked(FileReport(str(path), None, (problem,)))
+        assert linked is not None
+        return Checked(FileReport(str(path), None, (linked,)))
+    early = [linked] if linked else []
     t, problem = _template_for(wb, forced)
     if t is None or problem is not None:
         info = {"id": t.spec.id, "version": t.spec.version} if t else None
-        return Checked(FileReport(str(path), info, (problem,) if problem else (), saved_by=wb.saved_by))
+        return Checked(FileReport(str(path), info, sort_findings(early + ([problem] if problem else [])),
+                                  saved_by=wb.saved_by))
     layout, engine = t.layout, t.recompute
     findings, broken, touched = check_integrity(layout, wb)
+    findings = early + findings
     input_findings, inputs, bad = check_inputs(layout, wb, broken)
     findings += input_findings
     recomputed = engine.compute(inputs)
-    depends = engine.input_dependencies
+    depends = engine.dependencies
     findings += check_computed(layout, wb, recomputed, touched, broken, depends, bad)
     prior_values = prior_bad = None
     if prior is not None and prior.template is not None and prior.template.spec.id == t.spec.id:
@@ -110,6 +120,6 @@ def _check(path: str | Path, forced: Template | None, prior: Checked | None) -> 
         str(path), {"id": t.spec.id, "version": t.spec.version}, sort_findings(findings),
         unit=str(unit) if isinstance(unit, str) and unit.strip() else None,
         year=int(year) if isinstance(year, float) and year.is_integer() else None,
-        saved_by=wb.saved_by, values=raw_values(wb, layout),
+        saved_by=wb.saved_by,
     )
     return Checked(report, t, inputs, frozenset(bad))

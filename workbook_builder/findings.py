@@ -7,7 +7,7 @@ which carry the severity their rule declares in the template.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -118,7 +118,6 @@ class FileReport:
     unit: str | None = None
     year: int | None = None
     saved_by: str | None = None
-    values: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def valid(self) -> bool:

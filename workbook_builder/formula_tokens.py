@@ -53,9 +53,26 @@ def tokens(formula: str, own_sheet: str = "") -> tuple[tuple[str, object], ...]:
             out.append(("name", name))
         else:
             out.append(("op", value))
+    return _collapse_single_cell_ranges(out)
+
+
+def _collapse_single_cell_ranges(toks: list[tuple[str, object]]) -> tuple[tuple[str, object], ...]:
+    """`B9:B9` and `B9` are the same reference; a client may write either."""
+    out: list[tuple[str, object]] = []
+    i = 0
+    while i < len(toks):
+        if (i + 2 < len(toks) and toks[i][0] == "name" and toks[i + 1] == ("op", ":") and toks[i + 2] == toks[i]
+                and not (out and out[-1][0] == "sheet" and i + 3 < len(toks) and toks[i + 3][0] == "sheet")):
+            out.append(toks[i])
+            i += 3
+            continue
+        out.append(toks[i])
+        i += 1
     return tuple(out)
 
 
 def same_formula(expected: str, actual: str, own_sheet: str) -> bool:
     """True when two formulas compute the same thing up to harmless rewriting."""
+    if expected == actual:  # the common case: an untouched workbook of ours
+        return True
     return tokens(expected, own_sheet) == tokens(actual, own_sheet)

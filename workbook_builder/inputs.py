@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from .spec.model import InputSpec
 
@@ -84,6 +85,12 @@ def _check_date(value: object) -> InputProblem | None:
     return None
 
 
+def _decimal_places(x: float) -> int:
+    """Digits after the point of the shortest text that reads back as x (24252.311082 → 6)."""
+    exponent = Decimal(repr(x)).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
 def _check_number(spec: InputSpec, value: object) -> InputProblem | None:
     if isinstance(value, str):
         stripped = value.strip()
@@ -104,7 +111,7 @@ def _check_number(spec: InputSpec, value: object) -> InputProblem | None:
         return InputProblem("above-max", f"{_fmt(x)}大于上限{_fmt(spec.max)}", f"{_fmt(x)} is above the maximum {_fmt(spec.max)}")
     if spec.type == "whole" and not x.is_integer():
         return InputProblem("fractional", f"{_fmt(x)}不是整数", f"{_fmt(x)} is not a whole number")
-    if spec.type == "decimal" and round(x, spec.decimals) != x and abs(round(x, spec.decimals) - x) > 1e-9 * max(1.0, abs(x)):
+    if spec.type == "decimal" and _decimal_places(x) > spec.decimals:
         return InputProblem("too-many-decimals", f"{_fmt(x)}超过{spec.decimals}位小数",
                             f"{_fmt(x)} has more than {spec.decimals} decimal places")
     return None

@@ -18,6 +18,7 @@ from .spec.model import Block, Field, HeaderNode, InputSpec, Rule, Sheet, Templa
 
 BALANCED, UNBALANCED = "平衡", "不平衡"
 ALL_BALANCED, NOT_BALANCED = "全部平衡", "存在不平衡，请核对各表的勾稽校验行"
+BLANKS_LEFT = "尚有未填写的黄色单元格，请填写完整"
 LABEL_KINDS = ("title", "note", "header", "label")
 PATH_SEPARATOR = " › "
 
@@ -181,8 +182,44 @@ def _source_formula(spec: TemplateSpec, cell: Cell, sources: dict[str, str], by_
             cs = sorted(cs, key=lambda x: x.col)
             parts.append(f'COUNTIF({cs[0].datapoint}:{cs[-1].datapoint},"{UNBALANCED}")')
         count = "+".join(parts) or "0"
-        return f'IF({count}=0,"{ALL_BALANCED}","{NOT_BALANCED}")'
+        verdict = f'IF({count}=0,"{ALL_BALANCED}","{NOT_BALANCED}")'
+        # always a range, even of one cell: COUNTBLANK takes a range (and `formulas` insists)
+        blanks = "+".join(f"COUNTBLANK({a}:{b})" for a, b in _input_blocks(by_id, sources))
+        return f'IF({blanks}>0,"{BLANKS_LEFT}",{verdict})' if blanks else verdict
     return sources.get(cell.datapoint, "")
+
+
+def rectangles(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Cover boxes (r1, c1, r2, c2) with few rectangles: runs along each row, then equal runs down."""
+    runs: list[list[int]] = []
+    for r1, c1, r2, c2 in sorted(boxes):
+        last = runs[-1] if runs else None
+        if last and last[0] == r1 and last[2] == r2 and last[3] + 1 == c1:
+            last[3] = c2
+        else:
+            runs.append([r1, c1, r2, c2])
+    merged: list[list[int]] = []
+    for run in runs:
+        above = next((m for m in merged if m[1] == run[1] and m[3] == run[3] and m[2] + 1 == run[0]), None)
+        if above:
+            above[2] = run[2]
+        else:
+            merged.append(run)
+    return [(m[0], m[1], m[2], m[3]) for m in merged]
+
+
+def _input_blocks(by_id: Mapping[str, Cell], sources: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Required inputs as (first ID, last ID) rectangles of their top-left cells, for COUNTBLANK."""
+    at: dict[tuple[str, int, int], str] = {}
+    for dp, c in by_id.items():
+        if c.kind == "input" and dp not in sources and c.input is not None and c.input.required:
+            at[(c.sheet, c.row, c.col)] = dp
+    out = []
+    for sheet in dict.fromkeys(s for s, _, _ in at):
+        boxes = [(r, c, r, c) for s, r, c in at if s == sheet]
+        for r1, c1, r2, c2 in rectangles(boxes):
+            out.append((at[(sheet, r1, c1)], at[(sheet, r2, c2)]))
+    return out
 
 
 def _evaluation_order(layout: Layout) -> tuple[str, ...]:
@@ -357,6 +394,14 @@ def _finish_sheet(sheet: Sheet, cells: list[Cell]) -> SheetLayout:
             widths[c.col - 1] = max(widths[c.col - 1], want)
         elif c.kind in ("input", "formula", "summary", "check") and not c.last_col:
             widths[c.col - 1] = max(widths[c.col - 1], 12.0 if c.input and c.input.type != "whole" else 10.0)
+    for c in cells:
+        # a field's value (unit name, summary text) spans several columns: make them readable
+        if c.kind in ("input", "summary", "formula") and c.last_col and not c.height_lines:
+            span = sum(widths[c.col - 1 : c.last_col])
+            if span < 40:
+                extra = (40 - span) / (c.last_col - c.col + 1)
+                for i in range(c.col - 1, c.last_col):
+                    widths[i] += extra
     heights: dict[int, float] = {}
     for c in cells:
         if c.height_lines:

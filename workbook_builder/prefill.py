@@ -47,7 +47,12 @@ def read_data_file(path: str | Path) -> dict[str, Any]:
 def _normalise(value: Any, itype: str) -> Any:
     if isinstance(value, dt.datetime):
         value = value.date()
-    if itype == "date" and isinstance(value, str):
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if itype != "date":
+        # YAML reads 2024-01-01 as a date: text keeps it as written, anything else refuses it
+        return value.isoformat() if isinstance(value, dt.date) and itype == "text" else value
+    if isinstance(value, str):
         try:
             value = dt.date.fromisoformat(value.strip())
         except ValueError:

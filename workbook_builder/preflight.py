@@ -47,9 +47,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-import defusedxml.ElementTree as defused_et
-from defusedxml import DefusedXmlException
-
 __all__ = ["Limits", "Preflight", "Problem", "preflight_bytes", "preflight_path"]
 
 MiB = 1 << 20
@@ -201,6 +198,9 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
 }
 
 # Order in which active-content findings are reported when a file has several.
+# Linked content that is harmless to parse (we never follow a link) but makes a report's figures
+# depend on other files: refused, yet the parts are returned so the file can still be identified.
+PASSIVE_REASONS = frozenset({"external-link", "data-connection"})
 _CONTENT_REASONS = ("macro", "activex", "ole-object", "dde", "external-link", "data-connection")
 
 
@@ -210,6 +210,7 @@ class _Refused(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.reason)
         self.problem = problem
+        self.parts: dict[str, bytes] | None = None
 
 
 def _problem(reason: str, part: str | None = None, limit: str = "") -> Problem:
@@ -240,9 +241,7 @@ def _ole_is_encrypted(data: bytes) -> bool:
     boundary for a stream entry with the right UTF-16LE name and length finds
     them without following sector chains, and still works on a cut-off file.
     """
-    wanted = {
-        (name + "\0").encode("utf-16-le"): len(name) * 2 + 2 for name in _OLE_ENCRYPTION_STREAMS
-    }
+    wanted = {(name + "\0").encode("utf-16-le"): len(name) * 2 + 2 for name in _OLE_ENCRYPTION_STREAMS}
     for offset in range(512, len(data) - 127, 128):
         entry = data[offset : offset + 128]
         name_len = int.from_bytes(entry[64:66], "little")
@@ -365,8 +364,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 def _declares_doctype(data: bytes) -> bool:
     """Look for a DTD or entity declaration near the start of an XML part.
 
-    This refuses entity bombs without handing them to any parser.  The parser
-    below forbids DTDs too, which catches one pushed further down by comments.
+    This refuses entity bombs without handing them to any parser; `_scan_xml` also looks for
+    a declaration pushed further down by comments, anywhere in the part.
     """
     head = data[:4096]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"<\0", b"\0<"):
@@ -383,7 +382,9 @@ def _declares_doctype(data: bytes) -> bool:
 
 # Elements whose text is a formula; DDE hides in any of them.
 _FORMULA_TAGS = frozenset({"f", "definedName", "formula", "formula1", "formula2"})
-_QUOTED = re.compile(r"\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'")
+# String literals, quoted sheet names and [bracketed] parts (structured and
+# external-book references) may legitimately contain "|"; scanned left to right.
+_QUOTED = re.compile(r"\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'|\[[^\]]*\]")
 _DDE_FUNCTION = re.compile(r"\bDDE(?:AUTO)?\s*\(", re.IGNORECASE)
 
 # Last segment of a relationship type (lower case) -> reason.
@@ -420,68 +421,75 @@ def _is_dde_formula(formula: str) -> bool:
     """DDE: ``app|topic!item`` (e.g. ``cmd|' /C calc'!A0``) or a DDE() call.
 
     Excel formulas have no ``|`` operator, so a ``|`` outside string
-    literals and quoted sheet names can only be a DDE reference.
+    literals, quoted names and brackets can only be a DDE reference.
     """
     bare = _QUOTED.sub(" ", formula)
     return "|" in bare or _DDE_FUNCTION.search(bare) is not None
 
 
-class _Scanner:
-    """Parser target that records active content while the parser streams a part."""
+_ELEMENT_RE = re.compile(rb"<(?:[\w.-]+:)?(ddeLink|externalReferences|externalBook)\b")
+_REL_TYPE_RE = re.compile(rb"<(?:[\w.-]+:)?Relationship\b[^>]*?\bType\s*=\s*[\"']([^\"']*)[\"']")
+_CONTENT_TYPE_RE = re.compile(rb"<(?:[\w.-]+:)?(?:Default|Override)\b[^>]*>")
+_ATTR_RE = re.compile(rb"\b(ContentType|PartName)\s*=\s*[\"']([^\"']*)[\"']")
+_FORMULA_RE = re.compile(
+    rb"<((?:[\w.-]+:)?(?:f|definedName|formula|formula1|formula2))\b[^>]*?(?<!/)>(.*?)</\1\s*>", re.S
+)
+_ENTITIES = {"&quot;": '"', "&apos;": "'", "&lt;": "<", "&gt;": ">"}
 
-    def __init__(self, part: str, findings: dict[str, str]) -> None:
-        self.part = part
-        self.findings = findings
-        self._formula: list[str] | None = None
 
-    def _found(self, reason: str, part: str | None = None) -> None:
-        self.findings.setdefault(reason, part or self.part)
+def _unescape(text: str) -> str:
+    text = text.replace("<![CDATA[", "").replace("]]>", "")
+    for entity, char in _ENTITIES.items():
+        text = text.replace(entity, char)
+    return re.sub(r"&#(x?)([0-9a-fA-F]+);", lambda m: chr(int(m.group(2), 16 if m.group(1) else 10)), text).replace(
+        "&amp;", "&"
+    )
 
-    def start(self, tag: str, attrib: dict[str, str]) -> None:
-        local = tag.rpartition("}")[2]
-        if local in _FORMULA_TAGS:
-            self._formula = []
-        elif local in _ELEMENT_REASONS:
-            self._found(_ELEMENT_REASONS[local])
-        elif local == "Relationship":
-            kind = attrib.get("Type", "").rpartition("/")[2].lower()
-            if kind in _RELATIONSHIP_REASONS:
-                self._found(_RELATIONSHIP_REASONS[kind])
-        elif local in ("Default", "Override") and self.part == "[Content_Types].xml":
-            content_type = attrib.get("ContentType", "").lower()
-            for fragment, reason in _CONTENT_TYPE_REASONS.items():
-                if fragment in content_type:
-                    self._found(reason, attrib.get("PartName", "").lstrip("/") or None)
 
-    def data(self, text: str) -> None:
-        if self._formula is not None:
-            self._formula.append(text)
-
-    def end(self, tag: str) -> None:
-        if self._formula is not None and tag.rpartition("}")[2] in _FORMULA_TAGS:
-            if _is_dde_formula("".join(self._formula)):
-                self._found("dde")
-            self._formula = None
-
-    def close(self) -> None:
-        return None
+def _as_utf8(data: bytes) -> bytes:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return data
+    return data
 
 
 def _scan_xml(name: str, data: bytes, findings: dict[str, str]) -> None:
-    """Refuse DTDs and malformed XML; record active content in ``findings``."""
-    if _declares_doctype(data):
+    """Refuse DTDs; record active or linked content in ``findings``.
+
+    A byte-level scan for exactly the constructs we refuse, rather than a full parse: the reader
+    parses every part it uses with defusedxml (DTDs forbidden, malformed XML refused), so a
+    second tree here would only double the cost of every check. Comments that merely mention
+    such a construct are refused too; that errs on the safe side.
+    """
+    data = _as_utf8(data)
+    # XML text cannot hold a bare "<", so these bytes can only be a DTD (or sit in a comment or
+    # CDATA, which we refuse too rather than parse): wherever they appear, no parser sees them.
+    if _declares_doctype(data) or b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise _refuse("doctype", name)
-    parser = defused_et.DefusedXMLParser(target=_Scanner(name, findings), forbid_dtd=True)
-    try:
-        parser.feed(data)
-        parser.close()
-    except DefusedXmlException:
-        raise _refuse("doctype", name) from None
-    except (defused_et.ParseError, ValueError, LookupError):
-        # Legacy VML drawings are often not well-formed (Excel writes bare
-        # <br> tags); nothing downstream needs to parse them strictly.
-        if not name.lower().endswith(".vml"):
-            raise _refuse("bad-xml", name) from None
+    lower = name.lower()
+    if b"externalReferences" in data or b"ddeLink" in data or b"externalBook" in data:
+        for m in _ELEMENT_RE.finditer(data):
+            findings.setdefault(_ELEMENT_REASONS[m.group(1).decode()], name)
+    if lower.endswith(".rels"):
+        for m in _REL_TYPE_RE.finditer(data):
+            kind = m.group(1).decode("utf-8", "replace").rpartition("/")[2].lower()
+            if kind in _RELATIONSHIP_REASONS:
+                findings.setdefault(_RELATIONSHIP_REASONS[kind], name)
+    elif lower == "[content_types].xml":
+        for m in _CONTENT_TYPE_RE.finditer(data):
+            attrs = {k.decode(): v.decode("utf-8", "replace") for k, v in _ATTR_RE.findall(m.group(0))}
+            content_type = attrs.get("ContentType", "").lower()
+            for fragment, reason in _CONTENT_TYPE_REASONS.items():
+                if fragment in content_type:
+                    findings.setdefault(reason, attrs.get("PartName", "").lstrip("/") or name)
+    # Most parts hold neither "|" nor "dde": two C-level scans skip the formula regex for them.
+    if b"|" in data or b"dde" in data.lower():
+        for m in _FORMULA_RE.finditer(data):
+            if _is_dde_formula(_unescape(m.group(2).decode("utf-8", "replace"))):
+                findings.setdefault("dde", name)
+                break
 
 
 def _name_reason(name: str) -> str | None:
@@ -522,13 +530,16 @@ def _check(data: bytes, limits: Limits) -> dict[str, bytes]:
         names = {info.filename for info in infos}
         if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
             raise _refuse("not-xlsx")
+        # Names first, so a problem points at the offending part itself rather
+        # than at the content type or relationship that mentions it.
         findings: dict[str, str] = {}
-        parts: dict[str, bytes] = {}
-        budget = limits.max_total_bytes
         for info in infos:
             reason = _name_reason(info.filename)
             if reason:
                 findings.setdefault(reason, info.filename)
+        parts: dict[str, bytes] = {}
+        budget = limits.max_total_bytes
+        for info in infos:
             if info.is_dir() or not info.filename.lower().endswith(_XML_SUFFIXES):
                 continue
             part = _inflate(zf, info, limits, budget)
@@ -537,7 +548,10 @@ def _check(data: bytes, limits: Limits) -> dict[str, bytes]:
             parts[info.filename] = part
     for reason in _CONTENT_REASONS:
         if reason in findings:
-            raise _refuse(reason, findings[reason])
+            refused = _refuse(reason, findings[reason])
+            if reason in PASSIVE_REASONS:
+                refused.parts = parts
+            raise refused
     return parts
 
 
@@ -546,7 +560,8 @@ def preflight_bytes(data: bytes, limits: Limits = Limits()) -> Preflight:
     try:
         parts = _check(data if isinstance(data, bytes) else bytes(data), limits)
     except _Refused as refused:
-        return Preflight(None, refused.problem)
+        parts = refused.parts
+        return Preflight(MappingProxyType(parts) if parts is not None else None, refused.problem)
     return Preflight(MappingProxyType(parts), None)
 
 
@@ -566,7 +581,9 @@ def preflight_path(path: str | os.PathLike[str], limits: Limits = Limits()) -> P
             # Refuse before reading: a huge file must not be loaded at all.
             return Preflight(None, _problem("too-large", limit=_size(limits.max_file_bytes)))
         with open(fd, "rb", closefd=False) as file:
-            data = file.read(limits.max_file_bytes + 1)
+            # read(n) allocates n bytes up front, so ask for the actual size
+            # (+1 notices growth) rather than for the limit.
+            data = file.read(info.st_size + 1)
     except OSError:
         return Preflight(None, _problem("io-error"))
     finally:

@@ -33,10 +33,13 @@ class PriorIndex:
         return cls(index)
 
     def find(self, unit: str | None, year: int | None) -> Checked | None:
-        if self.single is not None:
-            return self.single
+        """Last year's workbook of this unit: same unit name, year − 1 (a single file must match too)."""
         if not unit or not year:
             return None
+        if self.single is not None:
+            r = self.single.report
+            same_unit = not r.unit or r.unit.strip() == unit.strip()
+            return self.single if same_unit and r.year == year - 1 else None
         return self.by_unit.get((unit.strip(), year - 1))
 
     def recheck(self, path: str | Path, checked: Checked, template: Template | None) -> Checked:
@@ -44,7 +47,12 @@ class PriorIndex:
         r = checked.report
         prior = self.find(r.unit, r.year)
         if prior is None or prior.template is None:
-            info = make("prior-year-not-found", detail_zh=f"没有找到“{r.unit or '未填单位'}”{(r.year or 1) - 1}年度的工作簿",
+            wanted = f"“{r.unit or '未填单位'}”{(r.year or 1) - 1}年度"
+            got = ""
+            if self.single is not None:
+                s = self.single.report
+                got = f"；给出的上年工作簿是“{s.unit or '未填单位'}”{s.year or '未填'}年度的"
+            info = make("prior-year-not-found", detail_zh=f"没有找到{wanted}的工作簿{got}",
                         detail_en=f"no workbook of “{r.unit or 'unknown unit'}” for {(r.year or 1) - 1}")
             return replace(checked, report=replace(r, findings=sort_findings(r.findings + (info,))))
         return check_workbook(path, template, prior)

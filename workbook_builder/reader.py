@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import defusedxml.ElementTree as DET
+from defusedxml import DefusedXmlException
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.formula.translate import Translator
@@ -64,7 +65,9 @@ ALWAYS_DEFUSEDXML = False
 @dataclass(frozen=True)
 class CellData:
     #: constant value, or the cached result of a formula (None = no cached
-    #: value); numbers as float; error values ('#DIV/0!') as str + is_error
+    #: value); numbers as float; error values ('#DIV/0!') as str + is_error;
+    #: t="d" as its ISO text; strings with _xHHHH_ escapes decoded; a number
+    #: that is not an xsd:double ('nan', '1_0', 'abc') as its raw text
     value: str | float | bool | None
     #: formula text without the leading '=', entities decoded; shared
     #: formulas expanded to this cell's own text; array formulas: the text.
@@ -101,7 +104,9 @@ class SheetData:
     #: something else; default 'visible')
     state: str
     #: (row, col) 1-based -> cell; cells with a value, a formula or a style
-    #: other than 0.  A plain dict: treat as read-only.
+    #: other than 0 (a <v/> with nothing in it, or a shared-string index
+    #: that points nowhere, is no value).  Cells without @r take the next
+    #: position along the row.  A plain dict (picklable): treat as read-only.
     cells: Mapping[tuple[int, int], CellData]
     #: <sheetProtection> present AND @sheet is 1/true
     protected: bool
@@ -203,7 +208,13 @@ def _parse(data: bytes, part: str) -> ET.Element:
             return ET.fromstring(data)
         root: ET.Element = DET.fromstring(data)
         return root
-    except Exception as exc:  # ParseError, DefusedXmlException, ValueError ...
+    except DefusedXmlException as exc:  # entity declaration, external DTD/entity
+        raise ReadError(
+            "unsafe-xml",
+            f"部件 {part} 含有被禁止的 XML 结构（实体声明或外部引用）：{exc}",
+            f"part {part} carries a forbidden XML construct (entity declaration or external reference): {exc}",
+        ) from None
+    except Exception as exc:  # ParseError (C or pure-Python flavour), ValueError ...
         raise ReadError(
             "malformed-xml",
             f"部件 {part} 不是格式正确的 XML（{exc}）",
@@ -229,6 +240,10 @@ def _is_true(v: str | None) -> bool:
 
 _DIGITS = "0123456789"
 _COL_CACHE: dict[str, int] = {}
+#: cell reference -> (row, col); shared by all files (templates repeat the
+#: same references), bounded
+_REF_CACHE: dict[str, tuple[int, int]] = {}
+_REF_CACHE_MAX = 65_536
 
 
 def _col_index(letters: str) -> int:
@@ -243,6 +258,18 @@ def _col_index(letters: str) -> int:
     if len(_COL_CACHE) < 20000:
         _COL_CACHE[letters] = n
     return n
+
+
+def _parse_ref(ref: str) -> tuple[int, int] | None:
+    """'B7' -> (7, 2); None unless 1-3 letters followed by a row number > 0."""
+    letters = ref.rstrip(_DIGITS)
+    col = _COL_CACHE.get(letters)
+    if col is None:
+        col = _col_index(letters)
+    digits = ref[len(letters) :]
+    if not col or not digits.strip("0"):
+        return None
+    return (int(digits), col)
 
 
 def _col_letters(n: int) -> str:
@@ -346,21 +373,38 @@ def _part_for(rels: Mapping[str, tuple[str, str, bool]], kind: str, default: str
 # ---------------------------------------------------------------------------
 
 
+_XESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _xunescape_match(m: re.Match[str]) -> str:
+    code = int(m.group(1), 16)
+    if 0xD800 <= code <= 0xDFFF:  # a lone surrogate would break UTF-8 output later
+        return m.group(0)
+    return chr(code)
+
+
+def _xunescape(text: str) -> str:
+    """Decode ST_Xstring escapes: Excel stores characters XML cannot carry
+    (CR, most C0 controls) as _xHHHH_, and a literal '_x' as _x005F_x."""
+    if "_x" not in text:
+        return text
+    return _XESCAPE_RE.sub(_xunescape_match, text)
+
+
 def _string_item_text(si: ET.Element, t_tag: str, r_tag: str) -> str:
     """Text of an <si>/<is>: its own <t> plus the <t> of rich-text runs;
-    phonetic runs (<rPh>) and <phoneticPr> are ignored."""
-    children = list(si)
-    if len(children) == 1 and children[0].tag == t_tag:
-        return children[0].text or ""
+    phonetic runs (<rPh>) and <phoneticPr> are ignored; _xHHHH_ decoded."""
+    if len(si) == 1 and si[0].tag == t_tag:
+        return _xunescape(si[0].text or "")
     parts: list[str] = []
-    for ch in children:
+    for ch in si:
         if ch.tag == t_tag:
             parts.append(ch.text or "")
         elif ch.tag == r_tag:
             for rt in ch:
                 if rt.tag == t_tag:
                     parts.append(rt.text or "")
-    return "".join(parts)
+    return _xunescape("".join(parts))
 
 
 def _read_shared_strings(data: bytes | None, part: str) -> list[str]:
@@ -507,7 +551,7 @@ def _read_cells(
     pending: list[tuple[int, int, str, CellData]] = []  # shared children before their anchor
     blanks: dict[str | None, CellData] = {}  # one instance per style for blank styled cells
     styles: dict[str | None, tuple[int, bool]] = {None: (0, locks[0] if locks else True)}
-    col_cache = _COL_CACHE
+    ref_cache = _REF_CACHE
     new = object.__new__
     cell_cls = CellData
     row_no = 0
@@ -523,19 +567,14 @@ def _read_cells(
                 continue
             # -- position: @r, or the next cell along when @r is absent/invalid
             ref = c.get("r")
-            rr = row_no
-            cc = col_no + 1
-            if ref:
-                letters = ref.rstrip(_DIGITS)
-                col = col_cache.get(letters)
-                if col is None:
-                    col = _col_index(letters)
-                if col:
-                    digits = ref[len(letters) :]
-                    if digits and digits.strip("0"):
-                        rr = int(digits)
-                        cc = col
-            col_no = cc
+            key = ref_cache.get(ref) if ref else None
+            if key is None:
+                if ref and (key := _parse_ref(ref)) is not None:
+                    if len(ref_cache) < _REF_CACHE_MAX:
+                        ref_cache[ref] = key
+                else:
+                    key = (row_no, col_no + 1)
+            col_no = key[1]
 
             # -- style
             s = c.get("s")
@@ -556,7 +595,7 @@ def _read_cells(
                     blank = blanks.get(s)
                     if blank is None:
                         blank = blanks[s] = CellData(None, None, locked, style_id)
-                    cells[(rr, cc)] = blank
+                    cells[key] = blank
                 continue
             if n_children == 1:
                 ch = c[0]
@@ -602,12 +641,12 @@ def _read_cells(
             elif t == "str":
                 # WPS stores an empty-string result as <v/>: that is '', not None
                 if v_el is not None:
-                    value = vt or ""
+                    value = _xunescape(vt) if vt else ""
             elif t == "inlineStr":
                 if is_el is not None:
                     value = _string_item_text(is_el, t_tag, r_tag)
                 elif v_el is not None:
-                    value = vt or ""
+                    value = _xunescape(vt) if vt else ""
             elif t == "b":
                 if vt is not None:
                     low = vt.strip().lower()
@@ -631,12 +670,12 @@ def _read_cells(
                     if ftext:  # the anchor (or a writer that repeats the text)
                         formula = ftext
                         if f_el.get("ref") is not None:
-                            shared.anchors[si] = (ftext, rr, cc)
+                            shared.anchors[si] = (ftext, key[0], key[1])
                         else:
-                            shared.anchors.setdefault(si, (ftext, rr, cc))
+                            shared.anchors.setdefault(si, (ftext, key[0], key[1]))
                         si = None
                     else:
-                        formula = shared.expand(si, rr, cc)
+                        formula = shared.expand(si, key[0], key[1])
                         if formula is not None:
                             si = None
                 else:
@@ -649,8 +688,8 @@ def _read_cells(
                 value=value, formula=formula, locked=locked, style_id=style_id, is_error=is_error, volatile=volatile
             )
             if si is not None:  # child of a shared formula whose anchor comes later (or never)
-                pending.append((rr, cc, si, cell))
-            cells[(rr, cc)] = cell
+                pending.append((key[0], key[1], si, cell))
+            cells[key] = cell
 
     for rr, cc, si, cell in pending:
         text = shared.expand(si, rr, cc)
@@ -817,7 +856,9 @@ def _saved_by(
        app.xml and calcId 124519 byte for byte, so those alone cannot tell it
        from a real Excel 2007 save (XlsxWriter's own comparison files are
        such saves); what separates them is fullCalcOnLoad, which XlsxWriter
-       always writes (except in manual calc mode) and Excel never persists.
+       always writes (except in manual calc mode) and Excel does not write
+       back when it saves (none of the 9 Excel saves in the client corpus,
+       Excel 2007 to 365, carries it).
     4. 'excel' - Application contains 'Microsoft' and 'Excel', an
        AppVersion like '16.0300', no fullCalcOnLoad="1" (libraries that ask
        for a recalculation on load, e.g. openpyxl with its own Application,

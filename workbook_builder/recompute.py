@@ -1,19 +1,21 @@
-"""Template formulas × values → computed values and rule outcomes, with the `formulas` package.
+"""Template formulas × values → computed values and rule outcomes.
 
 Each formula is compiled once per template, not once per cell: references are replaced by
 positional placeholders of the same shape, so the 25 row totals of a table share one compiled
-function (`SUM(A1001:F1001)`). The package's quirks stay here: blanks become schedula's EMPTY,
-results come back as plain Python values, Excel errors as `ErrorValue`.
+function (`SUM(A1001:F1001)`). Two engines: our `xlcalc` evaluator (fast, the default) and the
+`formulas` package (the reference, and the fallback for functions xlcalc lacks). The package's
+quirks stay here: blanks become schedula's EMPTY, results come back as plain Python values,
+Excel errors as `ErrorValue`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from . import formula_text
+from . import formula_text, xlcalc
 from .layout import Layout
 from .refs import a1_range
 from .spec.model import Rule
@@ -23,6 +25,9 @@ Value = float | str | bool | None
 
 class ErrorValue(str):
     """An Excel error value such as #VALUE! or #DIV/0!."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 @dataclass(frozen=True)
@@ -73,60 +78,66 @@ def canonicalize(source: str, layout: Layout) -> Expression:
 
 
 class Recompute:
-    """Compiled template formulas and rules. Build once per template; evaluate per file."""
+    """Compiled template formulas and rules. Build once per template; evaluate per file.
 
-    def __init__(self, layout: Layout):
+    `engine="fast"` evaluates the parsed formula trees with `xlcalc` (falling back to the
+    reference for anything it does not implement); `engine="formulas"` uses the `formulas`
+    package for everything, the reference the fast path is tested against.
+    """
+
+    def __init__(self, layout: Layout, engine: str = "fast"):
+        if engine not in ("fast", "formulas"):
+            raise ValueError(f"unknown engine {engine!r}")
         self.layout = layout
+        self.engine = engine
         self.cells = tuple((c.datapoint, canonicalize(c.source, layout)) for c in layout.formulas)
         self.rules = tuple(
             (r, canonicalize(r.left, layout), canonicalize(r.right, layout)) for r in layout.spec.rules
         )
 
     @cached_property
-    def _compiled(self) -> dict[str, tuple[Any, tuple[int, ...]]]:
-        import formulas  # the engine is heavy to import; only load it when something is evaluated
-
-        parser = formulas.Parser()
-        out: dict[str, tuple[Any, tuple[int, ...]]] = {}
+    def _compiled(self) -> dict[str, Callable[[list[Any]], Any]]:
+        out: dict[str, Callable[[list[Any]], Any]] = {}
         expressions = [e for _, e in self.cells] + [e for _, left, right in self.rules for e in (left, right)]
         for expr in expressions:
-            if expr.canonical in out:
-                continue
-            func = parser.ast("=" + expr.canonical)[1].compile()
-            names = [_placeholder_index(name) for name in func.inputs]
-            out[expr.canonical] = (func, tuple(names))
+            if expr.canonical not in out:
+                out[expr.canonical] = self._compile(expr.canonical)
         return out
 
+    def _compile(self, canonical: str) -> Callable[[list[Any]], Any]:
+        if self.engine == "fast":
+            try:
+                return xlcalc.compile_formula(canonical, _placeholder_index)
+            except xlcalc.Unsupported:
+                pass  # the reference engine knows more functions
+        return _reference(canonical)
+
     @cached_property
-    def input_dependencies(self) -> dict[str, frozenset[str]]:
-        """Each formula cell → every input it reads, directly or through other formula cells."""
+    def dependencies(self) -> dict[str, frozenset[str]]:
+        """Each formula cell → every cell it reads, directly or through other formula cells."""
         out: dict[str, frozenset[str]] = {}
         for datapoint, expr in self.cells:  # dependency order: what a cell reads is already known
-            out[datapoint] = frozenset().union(*(out.get(d, frozenset({d})) for d in expr.datapoints))
+            out[datapoint] = frozenset(expr.datapoints).union(*(out.get(d, frozenset()) for d in expr.datapoints))
         return out
+
+    def warm(self) -> None:
+        """Compile every formula now (before forking workers), not on first use."""
+        self._compiled  # noqa: B018
 
     @property
     def distinct_formulas(self) -> int:
         return len(self._compiled)
 
     def evaluate(self, expr: Expression, values: Mapping[str, Value], prior: Mapping[str, Value] | None = None) -> Value:
-        import numpy as np
-        import schedula
-
-        func, order = self._compiled[expr.canonical]
-        args = []
-        for index in order:
-            op = expr.operands[index]
-            source = prior if op.prior else values
+        """One expression's value; blanks are None, Excel errors come back as `ErrorValue`."""
+        args: list[Any] = []
+        for op in expr.operands:
+            source = (prior or {}) if op.prior else values
             if op.is_range:
-                args.append(np.array(
-                    [[_to_engine_in_range(source.get(d) if (d and source) else None, schedula.EMPTY) for d in row]
-                     for row in op.grid], dtype=object))
+                args.append([[source.get(d) if d else None for d in row] for row in op.grid])
             else:
-                d = op.grid[0][0]
-                v = source.get(d) if source else None
-                args.append(schedula.EMPTY if v is None or v == "" else v)
-        return _from_engine(func(*args))
+                args.append(source.get(op.grid[0][0]))
+        return _plain(self._compiled[expr.canonical](args))
 
     def compute(self, inputs: Mapping[str, Value]) -> dict[str, Value]:
         """Every formula cell's value from the inputs, in dependency order; returns inputs + results."""
@@ -147,6 +158,34 @@ class Recompute:
             points = tuple(dict.fromkeys(left_expr.datapoints + right_expr.datapoints))
             out.append(RuleOutcome(rule, left, right, _holds(rule, left, right), points))
         return out
+
+
+def _plain(value: Any) -> Value:
+    if isinstance(value, xlcalc.XlError):
+        return ErrorValue(value)
+    return value
+
+
+def _reference(canonical: str) -> Callable[[list[Any]], Any]:
+    """Compile with the `formulas` package; translate its conventions at this boundary."""
+    import formulas  # heavy (≈1 s to import): only loaded when the reference engine is used
+    import numpy as np
+    import schedula
+
+    func = formulas.Parser().ast("=" + canonical)[1].compile()
+    order = [_placeholder_index(name) for name in func.inputs]
+
+    def run(args: list[Any]) -> Any:
+        call = []
+        for i in order:
+            v = args[i]
+            if isinstance(v, list):
+                call.append(np.array([[_to_engine_in_range(x, schedula.EMPTY) for x in row] for row in v], dtype=object))
+            else:
+                call.append(schedula.EMPTY if v is None or v == "" else v)
+        return _from_engine(func(*call))
+
+    return run
 
 
 def _placeholder_index(name: str) -> int:

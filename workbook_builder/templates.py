@@ -41,7 +41,9 @@ def templates_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
+@lru_cache(maxsize=1)
 def builtin_template_paths() -> dict[str, Path]:
+    """Built-in template id → file (looked up once per process: the package does not change)."""
     return {p.stem: p for p in sorted(templates_dir().glob("*.yaml"))}
 
 
@@ -75,7 +77,8 @@ def _recompute(template: Template) -> Recompute:
     return _RECOMPUTE[key]
 
 
+@lru_cache(maxsize=16)
 def find_by_id(template_id: str) -> Template | None:
-    """The built-in template with this id, or None."""
+    """The built-in template with this id, or None (cached: called once per checked file)."""
     path = builtin_template_paths().get(template_id)
     return resolve(str(path)) if path else None

@@ -15,8 +15,8 @@ from typing import Any
 import xlsxwriter
 
 from .inputs import describe
-from .layout import ALL_BALANCED, BALANCED, UNBALANCED, Cell, Layout, SheetLayout
-from .refs import a1
+from .layout import ALL_BALANCED, BALANCED, UNBALANCED, Cell, Layout, SheetLayout, rectangles
+from .refs import a1, a1_range
 from .spec.model import InputSpec
 
 FIXED_DATE = dt.datetime(2021, 9, 26, 0, 0, 0)  # the format's date; keeps builds byte-identical
@@ -94,7 +94,9 @@ class _Formats:
 def _number_format(spec: InputSpec | None) -> str:
     if spec is None:
         return "General"
-    return {"whole": "0", "decimal": "General", "date": "yyyy-mm-dd", "text": "@"}[spec.type]
+    # decimals: two always shown (accounting habit), more as typed; General would show 1E-06
+    decimals = "0.00" + "#" * max(0, spec.decimals - 2) if spec.decimals > 2 else "0.00"
+    return {"whole": "0", "decimal": decimals, "date": "yyyy-mm-dd", "text": "@"}[spec.type]
 
 
 def _write_sheet(wb: xlsxwriter.Workbook, formats: _Formats, sheet: SheetLayout,
@@ -104,12 +106,18 @@ def _write_sheet(wb: xlsxwriter.Workbook, formats: _Formats, sheet: SheetLayout,
         ws.set_column(i, i, width)
     for row, height in sorted(sheet.heights.items()):
         ws.set_row(row - 1, height)
+    groups: dict[tuple, list[Cell]] = {}
     for cell in sheet.cells:
         _write_cell(ws, formats, cell, values.get(cell.datapoint) if cell.datapoint else None)
         if cell.kind == "input" and cell.input:
-            _validate(ws, cell, cell.input)
+            # Identical rules share one <dataValidation> with a multi-range sqref (smaller, faster
+            # to read); the decimal rule's formula refers to its own cell, so it stays per cell.
+            key = (cell.input, cell.ref if cell.input.type == "decimal" else "")
+            groups.setdefault(key, []).append(cell)
         if cell.kind in ("check", "summary"):
             _highlight(ws, formats, cell)
+    for (spec, _), cells in groups.items():
+        _validate(ws, cells, spec)
     ws.protect(password, {
         "select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True, "format_rows": True,
     })
@@ -148,13 +156,16 @@ def _write_cell(ws: Any, formats: _Formats, cell: Cell, value: Any) -> None:
         _ok(ws.write_number(r, c, float(value), fmt), cell.ref)
 
 
-def _validate(ws: Any, cell: Cell, spec: InputSpec) -> None:
+def _validate(ws: Any, cells: list[Cell], spec: InputSpec) -> None:
     what = describe(spec)
+    cell = cells[0]
     here = a1(cell.row, cell.col)
     options: dict[str, Any] = {
         "ignore_blank": True,
         "input_title": "填写提示",
-        "input_message": f"请填写{what}。" + ("没有发生的请填0，不要填写“/”“-”“无”。" if spec.type in ("whole", "decimal") else ""),
+        "input_message": f"请填写{what}。" + (
+            "没有发生的请填0，不要填写“/”“-”“无”。"
+            if spec.type in ("whole", "decimal") and (spec.min is None or spec.min <= 0) else ""),
         "error_title": "输入有误",
         "error_message": f"此处只能填写{what}。",
         "error_type": "stop",
@@ -172,8 +183,16 @@ def _validate(ws: Any, cell: Cell, spec: InputSpec) -> None:
         options.update(validate="date", criteria="between", minimum=dt.date(2000, 1, 1), maximum=dt.date(2100, 12, 31))
     else:
         options.update(validate="length", criteria="between", minimum=0, maximum=int(spec.max_length or 32767))
+    ranges = _rectangles(cells)
+    if len(cells) > 1:
+        options["multi_range"] = " ".join(ranges)
     last_row, last_col = (cell.last_row or cell.row) - 1, (cell.last_col or cell.col) - 1
     _ok(ws.data_validation(cell.row - 1, cell.col - 1, last_row, last_col, options), f"validation at {cell.ref}")
+
+
+def _rectangles(cells: list[Cell]) -> list[str]:
+    boxes = [(c.row, c.col, c.last_row or c.row, c.last_col or c.col) for c in cells]
+    return [a1_range(*m) if (m[0], m[1]) != (m[2], m[3]) else a1(m[0], m[1]) for m in rectangles(boxes)]
 
 
 def _highlight(ws: Any, formats: _Formats, cell: Cell) -> None:
@@ -186,3 +205,28 @@ def _highlight(ws: Any, formats: _Formats, cell: Cell) -> None:
     if cell.kind == "check":
         bad = {"type": "cell", "criteria": "==", "value": f'"{UNBALANCED}"', "format": formats.bad}
     _ok(ws.conditional_format(r, c, r2, c2, bad), f"conditional format at {cell.ref}")
+
+
+def write_tables(sheets: list[tuple[str, Any, list[list[str]]]]) -> bytes:
+    """Plain tables (the batch summary) as .xlsx; every cell is written as text, never a formula."""
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {
+        "in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+    })
+    wb.set_properties({"title": "检查汇总", "author": "workbook_builder", "created": FIXED_DATE})
+    head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1, "font_name": FONT, "text_wrap": True})
+    body = wb.add_format({"font_name": FONT, "num_format": "@", "valign": "top"})
+    for name, header, rows in sheets:
+        ws = wb.add_worksheet(name)
+        for c, title in enumerate(header):
+            _ok(ws.write_string(0, c, str(title), head), f"{name} header")
+            widest = max([len(str(title))] + [len(r[c]) for r in rows[:200] if c < len(r)])
+            ws.set_column(c, c, min(60, max(8, widest * 1.6)))
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row):
+                _ok(ws.write_string(r, c, value, body), f"{name} row {r}")
+        ws.freeze_panes(1, 0)
+        if rows:
+            ws.autofilter(0, 0, len(rows), len(header) - 1)
+    wb.close()
+    return buffer.getvalue()

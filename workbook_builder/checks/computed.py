@@ -30,8 +30,8 @@ def check_computed(layout: Layout, wb: ExtractedWorkbook, recomputed: Mapping[st
                      detail_en=f"saved by {wb.application or wb.saved_by}")]
     findings = []
     for cell in cells:
-        if depends.get(cell.datapoint, frozenset()) & bad_inputs:
-            continue  # an input it reads is already reported; its value proves nothing
+        if depends.get(cell.datapoint, frozenset()) & (bad_inputs | skip):
+            continue  # a bad input or a tampered formula it reads is already reported: no cascade
         data = cached[cell.datapoint]
         actual = None if data is None else data.value
         expected = recomputed.get(cell.datapoint)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from .. import formula_text
 from ..extract import cell_at
 from ..findings import Finding, make
 from ..formula_tokens import same_formula
@@ -35,20 +36,24 @@ def check_integrity(layout: Layout, wb: ExtractedWorkbook) -> tuple[list[Finding
             findings.append(make("structure-changed", cell=quote_sheet(data.name),
                                  detail_zh=f"多出工作表“{data.name}”", detail_en=f"an extra sheet “{data.name}”"))
     touched: set[str] = set()
-    for sheet in layout.sheets:
-        data = wb.sheet(sheet.name)
-        if data is None:
-            continue
-        moved = _structure_problem(sheet, data)
+    present = [(sheet, wb.sheet(sheet.name)) for sheet in layout.sheets]
+    for sheet, data in present:
+        moved = _structure_problem(sheet, data) if data is not None else None
         if moved:
             findings.append(make("structure-changed", cell=quote_sheet(sheet.name), detail_zh=moved[0], detail_en=moved[1]))
             broken.add(sheet.name)
+    for sheet, data in present:
+        if data is None or sheet.name in broken:
             continue
         if not data.protected:
             findings.append(make("protection-removed", cell=quote_sheet(sheet.name),
                                  detail_zh=f"工作表“{sheet.name}”未受保护", detail_en=f"sheet “{sheet.name}” is not protected"))
         covered = _validated_cells(data)
         for cell in sheet.cells:
+            # a formula reading a restructured sheet was legitimately moved along with it
+            if cell.source and _reads_sheet(layout, cell, broken):
+                touched.add(cell.datapoint)
+                continue
             findings.extend(_check_cell(wb, cell, covered, touched))
     return findings, broken, touched
 
@@ -97,6 +102,12 @@ def _check_cell(wb: ExtractedWorkbook, cell: Cell, covered: dict[tuple[int, int]
     return out
 
 
+def _reads_sheet(layout: Layout, cell: Cell, sheets: set[str]) -> bool:
+    if not sheets:
+        return False
+    return any(layout.by_id[formula_text.strip_prior(a)].sheet in sheets for a in formula_text.referenced_ids(cell.source))
+
+
 def _validated_cells(data: SheetData) -> dict[tuple[int, int], str]:
     """Each cell a validation covers → its type ('any' or none counts as no validation)."""
     out: dict[tuple[int, int], str] = {}
@@ -120,21 +131,26 @@ def _structure_problem(sheet: SheetLayout, data: SheetData) -> tuple[str, str] |
     """Rows or columns inserted or deleted, detected from where the labels went."""
     labels = [c for c in sheet.cells if c.kind in LABEL_KINDS and c.text]
     misplaced = [c for c in labels if _text(data, c.row, c.col) != c.text]
-    if misplaced:
+    # Only labels that occur once in the template can show where rows went: 信息内容 stands four
+    # times on one sheet, so finding it elsewhere proves nothing. And one label is an edit, not a
+    # shift: a shift needs two labels that moved the same way.
+    counts = Counter(c.text for c in labels)
+    unique = [c for c in misplaced if counts[c.text] == 1]
+    if len(unique) >= 2:
         positions: dict[str, list[tuple[int, int]]] = {}
         for (r, c), cell in data.cells.items():
             if isinstance(cell.value, str):
                 positions.setdefault(cell.value, []).append((r, c))
         shifts: Counter[tuple[int, int]] = Counter()
-        for cell in misplaced:
+        for cell in unique:
             for r, c in positions.get(cell.text, []):
                 dr, dc = r - cell.row, c - cell.col
                 if (dc == 0 and 0 < abs(dr) <= MAX_SHIFT) or (dr == 0 and 0 < abs(dc) <= MAX_SHIFT):
                     shifts[(dr, dc)] += 1
         if shifts:
             (dr, dc), count = shifts.most_common(1)[0]
-            if count >= 2 or count == len(misplaced):
-                first = min(c.row if dr else c.col for c in misplaced)
+            if count >= 2:
+                first = min(c.row if dr else c.col for c in unique)
                 if dr:
                     verb_zh, verb_en = ("插入" if dr > 0 else "删除"), ("inserted" if dr > 0 else "deleted")
                     return (f"第 {first} 行附近{verb_zh}了 {abs(dr)} 行", f"{abs(dr)} row(s) {verb_en} near row {first}")

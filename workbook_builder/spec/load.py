@@ -116,11 +116,26 @@ def load_template_text(text: str, source: str = "<string>") -> TemplateSpec:
         raise TemplateError(source, [Problem("$", f"YAML 语法错误：{exc}")]) from None
     ctx = _Ctx()
     spec = _template(ctx, raw)
-    if not ctx.problems:
-        ctx.problems.extend(lint(spec))
+    ctx.problems.extend(_lint_partial(spec, ctx.problems))
     if ctx.problems:
         raise TemplateError(source, ctx.problems)
     return spec.__class__(**{**spec.__dict__, "fingerprint": fingerprint(raw), "source": source})
+
+
+def _lint_partial(spec: TemplateSpec, found: list[Problem]) -> list[Problem]:
+    """Meaning checks even when the shape had problems, so an author sees everything in one pass.
+
+    A partly built spec can hold placeholders where a node was unusable; lint problems under a
+    path that already has a problem repeat it and are dropped, and a crash of lint on such a
+    spec only means there is nothing more to say until the shape is fixed.
+    """
+    if not found:
+        return lint(spec)
+    try:
+        extra = lint(spec)
+    except Exception:
+        return []
+    return [p for p in extra if not any(p.path.startswith(f.path) or f.path.startswith(p.path) for f in found)]
 
 
 def fingerprint(raw: Any) -> str:

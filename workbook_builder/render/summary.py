@@ -1,0 +1,85 @@
+"""The batch summary as rows: one per file, one per finding, plus the roster reconciliation.
+
+Everything that came from a returned file is untrusted: a unit named `=HYPERLINK(…)` must stay
+text in whatever opens the summary. `safe_text` applies OWASP's advice against CSV/formula
+injection (prefix a quote to values starting with = + - @, tab or carriage return), and the
+xlsx writer writes every cell as a string, never as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from ..findings import FileReport
+from ..roster import RosterResult
+
+FILE_HEADER = ("文件", "单位", "年度", "状态", "错误", "警告", "提示", "模板", "保存程序", "第一个错误")
+FINDING_HEADER = ("文件", "单位", "严重程度", "代码", "单元格", "数据点", "标签", "规则", "应为", "实际", "说明")
+ROSTER_HEADER = ("类别", "单位", "年度", "文件")
+_SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: Any) -> str:
+    """Text that no spreadsheet will run as a formula (OWASP CSV injection guidance)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_DANGEROUS) else text
+
+
+def file_rows(reports: Sequence[FileReport], lang: str = "zh") -> list[list[str]]:
+    rows = []
+    for r in reports:
+        first = next((f for f in r.findings if f.severity == "error"), None)
+        rows.append([
+            r.path, r.unit or "", str(r.year or ""), "通过" if r.valid else "未通过",
+            str(r.count("error")), str(r.count("warning")), str(r.count("info")),
+            f"{r.template['id']} {r.template['version']}" if r.template else "", r.saved_by or "",
+            first.message(lang) if first else "",
+        ])
+    return [[safe_text(c) for c in row] for row in rows]
+
+
+def finding_rows(reports: Sequence[FileReport], lang: str = "zh") -> list[list[str]]:
+    rows = []
+    for r in reports:
+        for f in r.findings:
+            rows.append([r.path, r.unit or "", _SEVERITY[f.severity], f.code, f.cell or "", f.datapoint or "",
+                         f.label or "", f.rule or "", _plain(f.expected), _plain(f.actual), f.message(lang)])
+    return [[safe_text(c) for c in row] for row in rows]
+
+
+def roster_rows(result: RosterResult | None) -> list[list[str]]:
+    if result is None:
+        return []
+    rows = [["缺报", u, "", ""] for u in result.missing]
+    rows += [["重复", u, str(y or ""), "；".join(ps)] for u, y, ps in result.duplicates]
+    rows += [["名单外", u, "", p] for u, p in result.unexpected]
+    return [[safe_text(c) for c in row] for row in rows]
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def to_csv(reports: Sequence[FileReport], roster: RosterResult | None = None, lang: str = "zh") -> str:
+    """One CSV table of files (findings and roster go to the xlsx form, or use --format json)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(FILE_HEADER)
+    writer.writerows(file_rows(reports, lang))
+    for row in roster_rows(roster):
+        writer.writerow([row[0], row[1], row[2], "", "", "", "", "", "", row[3]])
+    return buffer.getvalue()
+
+
+def sheets(reports: Sequence[FileReport], roster: RosterResult | None = None,
+           lang: str = "zh") -> list[tuple[str, Sequence[str], list[list[str]]]]:
+    out = [("汇总", FILE_HEADER, file_rows(reports, lang)), ("问题清单", FINDING_HEADER, finding_rows(reports, lang))]
+    if roster is not None:
+        out.append(("缺报与重复", ROSTER_HEADER, roster_rows(roster)))
+    return out

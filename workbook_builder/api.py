@@ -48,17 +48,8 @@ def build(template: str | None = None, data: Mapping[str, Any] | str | Path | No
 def build_file(out: str | Path, template: str | None = None, data: Mapping[str, Any] | str | Path | None = None,
                password: str | None = None) -> Path:
     """Build and write atomically to `out` (a temporary file in the same folder, then renamed)."""
-    content = build(template, data, password)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".wb-", suffix=".xlsx", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _write_atomic(out, build(template, data, password))
     return out
 
 
@@ -135,3 +126,123 @@ def check_files(paths: list[str | Path], template: str | None = None, prior: str
     from .batch import run_batch
 
     return [r for r, _ in run_batch(paths, template, prior, jobs, progress, want_inputs=False)]
+
+
+# ---------------------------------------------------------------- roster builds and roll-up
+
+
+def build_for_roster(roster_path: str | Path, out_dir: str | Path, template: str | None = None,
+                     prior_dir: str | Path | None = None, year: int | None = None, password: str | None = None,
+                     jobs: int | None = None) -> list[dict[str, Any]]:
+    """One workbook per unit of the roster, named after the unit, pre-filled with its name (and
+    year), and with last year's carry-overs taken from that unit's checked workbook of last year.
+
+    Returns one record per unit: unit, path, and the prior workbook used (or None).
+    """
+    from .batch import run_batch
+    from .personalise import prefill_for, safe_filename
+    from .roster import Roster
+
+    t = templates.resolve(template)
+    if not t.spec.unit_field:
+        raise ValueError(f"模板 {t.spec.id} 没有声明单位名称字段（identity.unit），不能按名单生成")
+    roster = Roster.read(roster_path)
+    prior: dict[str, tuple[str, dict[str, Any], set[str], int | None]] = {}
+    if prior_dir is not None:
+        for report, extra in run_batch(expand_paths([str(prior_dir)]), template, None, jobs, want_inputs=True):
+            if extra is not None and report.unit and report.template and report.template["id"] == t.spec.id:
+                prior.setdefault(report.unit.strip(), (report.path, extra["inputs"], set(extra["bad"]), report.year))
+    out_dir = Path(out_dir)
+    records = []
+    for unit in roster.units:
+        found = prior.get(unit)
+        unit_year = year if year is not None else (found[3] + 1 if found and found[3] else None)
+        data = prefill_for(t.layout, t.spec.unit_field, unit, unit_year,
+                           found[1] if found else None, found[2] if found else set())
+        path = build_file(out_dir / f"{safe_filename(unit)}.xlsx", template, data, password)
+        records.append({"unit": unit, "path": str(path), "prior": found[0] if found else None})
+    return records
+
+
+def aggregate(paths: list[str | Path], out: str | Path, template: str | None = None,
+              include_invalid: bool = False, data: Mapping[str, Any] | str | Path | None = None,
+              jobs: int | None = None, progress=None):  # type: ignore[no-untyped-def]
+    """Sum every input of the valid workbooks of one template (and year) into a new workbook.
+
+    Raises `AggregateError` for mixed templates or years. Returns the `Rollup` (included and
+    excluded files). The output records the included units in its document properties.
+    """
+    import json
+
+    from .aggregate import AggregateError, fill_text_inputs, rollup
+    from .batch import run_batch
+
+    checked = run_batch(paths, template, None, jobs, progress, want_inputs=True)
+    ids = {r.template["id"] for r, _ in checked if r.template}
+    if template is None and len(ids) > 1:
+        raise AggregateError(f"工作簿来自不同的模板（{'、'.join(sorted(ids))}），不能汇总在一起")
+    t = templates.resolve(template or (ids.pop() if ids else None))
+    result = rollup(t.layout, checked, include_invalid)
+    given = read_data_file(data) if isinstance(data, (str, Path)) else dict(data or {})
+    units = [r.unit or Path(r.path).name for r in result.included]
+    values = dict(result.values)
+    fill_text_inputs(t.layout, values, given, units)
+    inputs = prepare_inputs(t.layout, values)
+    computed = t.recompute.compute(inputs)
+    extra = {"aggregate_units": json.dumps(units, ensure_ascii=False), "aggregate_count": str(len(units))}
+    content = write_workbook(t.layout, computed, None, extra_properties=extra)
+    _write_atomic(Path(out), content)
+    return result
+
+
+def _write_atomic(out: Path, content: bytes) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".wb-", suffix=".xlsx", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_output(out: str | Path, content: bytes) -> Path:
+    """Write a report file atomically (never one of the checked files: the CLI refuses that)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".wb-", suffix=out.suffix, dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def annotate_reports(reports, out_dir: str | Path, lang: str = "zh",  # type: ignore[no-untyped-def]
+                     protected: set[Path] | None = None) -> list[Path]:
+    """For each readable file with findings, a copy in `out_dir` with the cells marked and commented.
+
+    Copies are named `<name>.批注.xlsx` (a number is added when two inputs share a name); a copy
+    never replaces a checked file.
+    """
+    from .annotate import annotate_copy
+
+    out_dir = Path(out_dir)
+    protected = {p.resolve() for p in (protected or set())}
+    written: list[Path] = []
+    used: set[str] = set()
+    for report in reports:
+        if not report.findings or report.template is None:
+            continue  # nothing to mark, or a file we cannot read as ours
+        stem = Path(report.path).stem
+        name, n = f"{stem}.批注.xlsx", 1
+        while name in used or (out_dir / name).resolve() in protected:
+            n += 1
+            name = f"{stem}.批注{n}.xlsx"
+        used.add(name)
+        written.append(annotate_copy(report.path, report.findings, out_dir / name, lang))
+    return written

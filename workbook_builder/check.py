@@ -114,8 +114,8 @@ def _check(path: str | Path, forced: Template | None, prior: Checked | None) -> 
         prior_values = prior.template.recompute.compute(prior.inputs)
         prior_bad = set(prior.bad_inputs)
     findings += check_rules(layout, engine, recomputed, bad, depends, prior_values, prior_bad or set())
-    unit = inputs.get("meta.unit_name")
-    year = inputs.get("meta.year")
+    unit = inputs.get(t.spec.unit_field) if t.spec.unit_field else None
+    year = inputs.get(t.spec.year_field) if t.spec.year_field else None
     report = FileReport(
         str(path), {"id": t.spec.id, "version": t.spec.version}, sort_findings(findings),
         unit=str(unit) if isinstance(unit, str) and unit.strip() else None,

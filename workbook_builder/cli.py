@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from . import __version__, api
+from .aggregate import AggregateError
 from .prefill import DataError
+from .roster import RosterError
 from .spec import TemplateError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+TEMPLATE_HELP = "模板：内置模板 ID 或 YAML 文件路径（默认 gov_info_disclosure_2021）。"
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(EXIT_USAGE)
 
@@ -30,18 +35,35 @@ def main() -> None:
 
 
 @main.command()
-@click.option("-t", "--template", default=None, metavar="TEMPLATE",
-              help="模板：内置模板 ID 或 YAML 文件路径（默认 gov_info_disclosure_2021）。")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="输出的 .xlsx 文件。")
+@click.option("-t", "--template", default=None, metavar="TEMPLATE", help=TEMPLATE_HELP)
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="输出的 .xlsx 文件；与 --roster 一起用时为输出文件夹。")
 @click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="预填数据（.json/.yaml，键为数据点 ID，如 requests.carried_over.person）。")
 @click.option("--password", default=None, help="工作表保护密码（默认取模板中的 password，内置模板为 gkb2021）。")
-def build(template: str | None, output: Path, data: Path | None, password: str | None) -> None:
-    """生成填报工作簿（可预填数据）。 Build a workbook, optionally pre-filled."""
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="单位名单（CSV）：为每个单位各生成一个工作簿，已填好单位名称。")
+@click.option("--prior-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="上年交回的工作簿所在文件夹：按单位名称匹配，预填“上年结转”等结转数据。")
+@click.option("--year", type=int, default=None, help="报告年度（与 --roster 一起用；默认为上年工作簿的年度加 1）。")
+@click.option("--jobs", type=int, default=None, help="读取上年工作簿时的并行进程数（默认为 CPU 核数）。")
+def build(template: str | None, output: Path, data: Path | None, password: str | None, roster: Path | None,
+          prior_dir: Path | None, year: int | None, jobs: int | None) -> None:
+    """生成填报工作簿（可预填数据，或按名单每个单位生成一个）。 Build workbooks."""
+    if (prior_dir or year) and not roster:
+        _fail("--prior-dir 和 --year 只能与 --roster 一起使用")
+    if roster and data:
+        _fail("--roster 与 --data 不能同时使用")
     try:
+        if roster:
+            records = api.build_for_roster(roster, output, template, prior_dir, year, password, jobs)
+            for r in records:
+                note = f"（上年结转取自 {r['prior']}）" if r["prior"] else ("（未找到上年工作簿）" if prior_dir else "")
+                click.echo(f"已生成 {r['path']}{note}")
+            click.echo(f"共生成 {len(records)} 个工作簿。")
+            return
         path = api.build_file(output, template, data, password)
-    except (TemplateError, DataError) as exc:
+    except (TemplateError, DataError, RosterError, ValueError) as exc:
         _fail(str(exc))
     click.echo(f"已生成 {path}")
 
@@ -68,38 +90,123 @@ def export(file: Path, fmt: str, template: str | None) -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="消息语言。")
 @click.option("--select", "select_codes", default="", help="只报告这些代码（逗号分隔，可用前缀）。")
 @click.option("--ignore", "ignore_codes", default="", help="不报告这些代码（逗号分隔，可用前缀）。")
+@click.option("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）。")
+@click.option("--summary", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="写出汇总表：.xlsx（汇总、问题清单、缺报与重复三张表）或 .csv。")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="写出可离线打开的 HTML 检查报告。")
+@click.option("--annotate", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="为每个有问题的文件在此文件夹写一份带批注和标红的副本（原文件不动）。")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="应报单位名单（CSV）：列出缺报、重复和名单外的单位。")
+@click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端且输出为文本时显示）。")
 def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt: str, lang: str,
-          select_codes: str, ignore_codes: str) -> None:
-    """检查交回的工作簿（文件、文件夹或通配符）。 Check returned workbooks.
+          select_codes: str, ignore_codes: str, jobs: int | None, summary: Path | None, html_out: Path | None,
+          annotate: Path | None, roster: Path | None, progress: bool | None) -> None:
+    """检查交回的工作簿（文件、文件夹或通配符；文件夹递归查找）。 Check returned workbooks.
 
     退出码：0 没有错误；1 有错误；2 用法错误。
     """
-    from dataclasses import replace
-
     from .findings import select
+    from .progress import Progress
     from .render import json as render_json
     from .render import text as render_text
+    from .roster import Roster, reconcile
 
+    try:
+        files = api.expand_paths(list(paths))
+        names = Roster.read(roster) if roster else None
+    except FileNotFoundError as exc:
+        _fail(f"找不到文件或文件夹：{exc}")
+    except RosterError as exc:
+        _fail(str(exc))
+    if not files:
+        _fail("没有找到要检查的工作簿（.xlsx）")
+    if summary and summary.suffix.lower() not in (".xlsx", ".csv"):
+        _fail("--summary 的文件名应以 .xlsx 或 .csv 结尾")
+    inputs = {p.resolve() for p in files}
+    for out in (summary, html_out):
+        if out is not None and out.resolve() in inputs:
+            _fail(f"输出文件 {out} 是要检查的文件之一：检查从不改写交回的文件")
+    show = progress if progress is not None else (fmt == "text" and Progress.wanted())
+    bar = Progress(len(files)) if show else None
+    try:
+        reports = api.check_files(files, template=template, prior=prior, jobs=jobs,
+                                  progress=bar.update if bar else None)
+    except TemplateError as exc:
+        _fail(str(exc))
+    finally:
+        if bar:
+            bar.close()
+    sel = [c.strip() for c in select_codes.split(",") if c.strip()]
+    ign = [c.strip() for c in ignore_codes.split(",") if c.strip()]
+    reports = [replace(r, findings=select(r.findings, sel, ign)) for r in reports]
+    reconciled = reconcile(names, reports)
+    _write_outputs(reports, reconciled, lang, summary, html_out, annotate, inputs)
+    if fmt == "json":
+        click.echo(render_json.render(reports, lang, {"roster": render_json.roster_dict(reconciled)}))
+    else:
+        for r in reports:
+            click.echo(render_text.render_file(r, lang))
+        click.echo(render_text.render_summary(reports, lang))
+        roster_text = render_text.render_roster(reconciled, lang)
+        if roster_text:
+            click.echo(roster_text)
+    sys.exit(EXIT_FINDINGS if any(not r.valid for r in reports) else EXIT_OK)
+
+
+def _write_outputs(reports, reconciled, lang, summary, html_out, annotate, inputs) -> None:  # type: ignore[no-untyped-def]
+    from .render import html as render_html
+    from .render import summary as render_summary
+    from .writer import write_tables
+
+    if summary is not None:
+        if summary.suffix.lower() == ".csv":
+            content = render_summary.to_csv(reports, reconciled, lang).encode("utf-8-sig")  # BOM: Excel reads UTF-8
+        else:
+            content = write_tables(render_summary.sheets(reports, reconciled, lang))
+        api.write_output(summary, content)
+        click.echo(f"已写出汇总表 {summary}", err=True)
+    if html_out is not None:
+        api.write_output(html_out, render_html.render(reports, reconciled, lang).encode("utf-8"))
+        click.echo(f"已写出 HTML 报告 {html_out}", err=True)
+    if annotate is not None:
+        written = api.annotate_reports(reports, annotate, lang, inputs)
+        click.echo(f"已在 {annotate} 写出 {len(written)} 份带批注的副本", err=True)
+
+
+@main.command("aggregate")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="汇总工作簿。")
+@click.option("-t", "--template", default=None, help=TEMPLATE_HELP)
+@click.option("--include-invalid", is_flag=True, help="有错误的工作簿也计入汇总（其中不合格的数据不计入）。")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="汇总表的单位名称、联系人、文字部分等（.json/.yaml，键为数据点 ID）。")
+@click.option("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）。")
+def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None, include_invalid: bool,
+                      data: Path | None, jobs: int | None) -> None:
+    """把同一模板、同一年度的各单位工作簿汇总成一个工作簿（本级政府的汇总表）。 Roll up workbooks.
+
+    有错误的工作簿默认不计入（退出码 1）；模板或年度不一致时拒绝汇总（退出码 2）。
+    """
     try:
         files = api.expand_paths(list(paths))
     except FileNotFoundError as exc:
         _fail(f"找不到文件或文件夹：{exc}")
     if not files:
-        _fail("没有找到要检查的工作簿（.xlsx）")
+        _fail("没有找到要汇总的工作簿（.xlsx）")
+    if output.resolve() in {p.resolve() for p in files}:
+        _fail(f"输出文件 {output} 是要汇总的文件之一")
     try:
-        reports = api.check_files(files, template=template, prior=prior)
-    except TemplateError as exc:
+        result = api.aggregate(files, output, template, include_invalid, data, jobs)
+    except (AggregateError, TemplateError, DataError) as exc:
         _fail(str(exc))
-    sel = [c.strip() for c in select_codes.split(",") if c.strip()]
-    ign = [c.strip() for c in ignore_codes.split(",") if c.strip()]
-    reports = [replace(r, findings=select(r.findings, sel, ign)) for r in reports]
-    if fmt == "json":
-        click.echo(render_json.render(reports, lang))
-    else:
-        for r in reports:
-            click.echo(render_text.render_file(r, lang))
-        click.echo(render_text.render_summary(reports, lang))
-    sys.exit(EXIT_FINDINGS if any(not r.valid for r in reports) else EXIT_OK)
+    click.echo(f"已汇总 {len(result.included)} 个单位，写出 {output}：")
+    for r in result.included:
+        click.echo(f"  计入  {r.unit or Path(r.path).name}（{r.path}）")
+    for r, reason in result.excluded:
+        click.echo(f"  未计入  {r.unit or Path(r.path).name}（{r.path}）：{reason}")
+    sys.exit(EXIT_FINDINGS if result.excluded else EXIT_OK)
 
 
 @main.command("templates")

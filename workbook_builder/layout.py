@@ -40,7 +40,7 @@ class Cell:
     wrap: bool = False
     height_lines: int = 0  # block-style text inputs: rows of text to show
 
-    @property
+    @cached_property
     def ref(self) -> str:
         """The cell as a finding names it: `'依申请公开'!B7`."""
         return f"{quote_sheet(self.sheet)}!{a1(self.row, self.col)}"
@@ -49,7 +49,7 @@ class Cell:
     def merged(self) -> bool:
         return bool(self.last_row or self.last_col)
 
-    @property
+    @cached_property
     def label(self) -> str:
         return PATH_SEPARATOR.join(self.label_path)
 

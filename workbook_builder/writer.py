@@ -34,8 +34,12 @@ def _ok(result: Any, what: str) -> None:
         raise WriterBug(f"xlsxwriter refused {what} (code {result})")
 
 
-def write_workbook(layout: Layout, values: Mapping[str, Any], password: str | None = None) -> bytes:
-    """Render the workbook to bytes. `values` holds inputs and every formula cell's cached value."""
+def write_workbook(layout: Layout, values: Mapping[str, Any], password: str | None = None,
+                   extra_properties: Mapping[str, str] | None = None) -> bytes:
+    """Render the workbook to bytes. `values` holds inputs and every formula cell's cached value.
+
+    `extra_properties` adds custom document properties (a roll-up records its units there).
+    """
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {
         "in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
@@ -45,7 +49,7 @@ def write_workbook(layout: Layout, values: Mapping[str, Any], password: str | No
         "title": spec.title.zh, "subject": f"{spec.id} {spec.version}", "author": "workbook_builder",
         "company": "", "created": FIXED_DATE, "comments": "由 workbook_builder 根据模板生成",
     })
-    for name, value in layout.properties.items():
+    for name, value in {**layout.properties, **(extra_properties or {})}.items():
         _ok(wb.set_custom_property(name, value), f"custom property {name}")
     formats = _Formats(wb)
     for sheet in layout.sheets:

@@ -7,13 +7,14 @@ not compared one by one, because every position on it is off and the flood would
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from functools import lru_cache
 
 from .. import formula_text
-from ..extract import cell_at
 from ..findings import Finding, make
 from ..formula_tokens import same_formula
 from ..layout import LABEL_KINDS, Cell, Layout, SheetLayout
-from ..reader import ExtractedWorkbook, SheetData
+from ..reader import CellData, ExtractedWorkbook, SheetData, Validation
 from ..refs import a1_range, parse_range, quote_sheet
 
 # The validation type each input type is written with (writer.py); any other type means it was replaced.
@@ -48,41 +49,47 @@ def check_integrity(layout: Layout, wb: ExtractedWorkbook) -> tuple[list[Finding
         if not data.protected:
             findings.append(make("protection-removed", cell=quote_sheet(sheet.name),
                                  detail_zh=f"工作表“{sheet.name}”未受保护", detail_en=f"sheet “{sheet.name}” is not protected"))
-        covered = _validated_cells(data)
+        covered = _validated_cells(data.validations)
         for cell in sheet.cells:
             # a formula reading a restructured sheet was legitimately moved along with it
             if cell.source and _reads_sheet(layout, cell, broken):
                 touched.add(cell.datapoint)
                 continue
-            findings.extend(_check_cell(wb, cell, covered, touched))
+            problems = _check_cell(data.cells.get((cell.row, cell.col)), cell, covered, touched)
+            if problems:
+                findings.extend(problems)
     return findings, broken, touched
 
 
-def _check_cell(wb: ExtractedWorkbook, cell: Cell, covered: dict[tuple[int, int], str], touched: set[str]) -> list[Finding]:
-    data = cell_at(wb, cell.sheet, cell.row, cell.col)
+def _where(cell: Cell) -> dict[str, str | None]:
+    return {"cell": cell.ref, "datapoint": cell.datapoint or None, "label": cell.label or cell.text or None}
+
+
+def _check_cell(data: CellData | None, cell: Cell, covered: Mapping[tuple[int, int], str],
+                touched: set[str]) -> list[Finding]:
+    """One template cell against what the file holds there; findings are built only when needed."""
     out: list[Finding] = []
-    where = {"cell": cell.ref, "datapoint": cell.datapoint or None, "label": cell.label or cell.text or None}
     if cell.kind in LABEL_KINDS:
         actual = None if data is None else data.value
         if cell.text and (actual if isinstance(actual, str) else "") != cell.text:
             out.append(make("label-changed", expected=cell.text, actual=actual,
                             detail_zh=f"应为“{cell.text}”，现为“{'' if actual is None else actual}”",
-                            detail_en=f"should read “{cell.text}”", **where))
+                            detail_en=f"should read “{cell.text}”", **_where(cell)))
         if data is not None and not data.locked and cell.text:
             out.append(make("lock-changed", expected="locked", actual="unlocked",
-                            detail_zh="标签单元格被解锁", detail_en="a label cell was unlocked", **where))
+                            detail_zh="标签单元格被解锁", detail_en="a label cell was unlocked", **_where(cell)))
     elif cell.kind == "input":
         if data is not None and data.locked:
             out.append(make("lock-changed", expected="unlocked", actual="locked",
-                            detail_zh="填报单元格被锁定，无法填写", detail_en="an input cell was locked", **where))
+                            detail_zh="填报单元格被锁定，无法填写", detail_en="an input cell was locked", **_where(cell)))
         want = VALIDATION_TYPES[cell.input.type] if cell.input else None
         have = covered.get((cell.row, cell.col))
         if have is None:
             out.append(make("validation-removed", expected=want, actual=None,
-                            detail_zh="该单元格已没有数据有效性", detail_en="the cell has no data validation", **where))
+                            detail_zh="该单元格已没有数据有效性", detail_en="the cell has no data validation", **_where(cell)))
         elif have != want:
             out.append(make("validation-removed", expected=want, actual=have,
-                            detail_zh=f"数据有效性被改为“{have}”", detail_en=f"the validation was changed to “{have}”", **where))
+                            detail_zh=f"数据有效性被改为“{have}”", detail_en=f"the validation was changed to “{have}”", **_where(cell)))
     else:
         expected = "=" + cell.formula
         if data is None or not data.formula:
@@ -90,15 +97,15 @@ def _check_cell(wb: ExtractedWorkbook, cell: Cell, covered: dict[tuple[int, int]
             actual = None if data is None else data.value
             out.append(make("formula-overwritten", expected=expected, actual=actual,
                             detail_zh=f"应为公式 {expected}，现为{'空白' if actual in (None, '') else f'常数 {actual}'}",
-                            detail_en=f"should hold {expected}, holds {actual!r}", **where))
+                            detail_en=f"should hold {expected}, holds {actual!r}", **_where(cell)))
         elif not same_formula(cell.formula, data.formula, cell.sheet):
             touched.add(cell.datapoint)
             out.append(make("formula-changed", expected=expected, actual="=" + data.formula,
                             detail_zh=f"应为 {expected}，现为 ={data.formula}", detail_en=f"should be {expected}, is ={data.formula}",
-                            **where))
+                            **_where(cell)))
         if data is not None and not data.locked:
             out.append(make("lock-changed", expected="locked", actual="unlocked",
-                            detail_zh="公式单元格被解锁", detail_en="a formula cell was unlocked", **where))
+                            detail_zh="公式单元格被解锁", detail_en="a formula cell was unlocked", **_where(cell)))
     return out
 
 
@@ -108,10 +115,14 @@ def _reads_sheet(layout: Layout, cell: Cell, sheets: set[str]) -> bool:
     return any(layout.by_id[formula_text.strip_prior(a)].sheet in sheets for a in formula_text.referenced_ids(cell.source))
 
 
-def _validated_cells(data: SheetData) -> dict[tuple[int, int], str]:
-    """Each cell a validation covers → its type ('any' or none counts as no validation)."""
+@lru_cache(maxsize=64)
+def _validated_cells(validations: tuple[Validation, ...]) -> Mapping[tuple[int, int], str]:
+    """Each cell a validation covers → its type ('any' or none counts as no validation).
+
+    Cached: every honest workbook of a template carries the same validations.
+    """
     out: dict[tuple[int, int], str] = {}
-    for v in data.validations:
+    for v in validations:
         if not v.type or v.type == "none" or v.type == "any":
             continue
         for ref in v.sqref:

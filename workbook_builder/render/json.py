@@ -30,3 +30,12 @@ def render(reports: Iterable[FileReport], lang: str = "zh", extra: dict[str, Any
     if extra:
         doc.update(extra)
     return json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+
+
+def roster_dict(result) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return {
+        "expected": result.expected,
+        "missing": list(result.missing),
+        "duplicates": [{"unit": u, "year": y, "paths": list(ps)} for u, y, ps in result.duplicates],
+        "unexpected": [{"unit": u, "path": p} for u, p in result.unexpected],
+    }

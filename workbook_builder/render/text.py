@@ -47,3 +47,21 @@ def render_summary(reports: Iterable[FileReport], lang: str = "zh", top: int = 5
         if codes:
             lines.append("Most common findings: " + ", ".join(f"{k} ({v})" for k, v in codes.most_common(top)))
     return "\n".join(lines)
+
+
+def render_roster(result, lang: str = "zh") -> str:  # type: ignore[no-untyped-def]
+    """Missing, duplicated and unexpected units; empty when there is nothing to say."""
+    lines = []
+    if result.expected:
+        if lang == "zh":
+            lines.append(f"名单核对：应报 {result.expected} 个单位，缺报 {len(result.missing)} 个。")
+        else:
+            lines.append(f"Roster: {result.expected} units expected, {len(result.missing)} missing.")
+        if result.missing:
+            lines.append(("缺报：" if lang == "zh" else "Missing: ") + "、".join(result.missing))
+    for unit, year, paths in result.duplicates:
+        head = f"重复：{unit}（{year or '年度未填'}）有 {len(paths)} 个文件：" if lang == "zh" else f"Duplicate: {unit} ({year}) in {len(paths)} files: "
+        lines.append(head + "；".join(paths))
+    for unit, path in result.unexpected:
+        lines.append(f"名单外：{unit}（{path}）" if lang == "zh" else f"Not on the roster: {unit} ({path})")
+    return "\n".join(lines)

@@ -58,6 +58,9 @@ def lint(spec: TemplateSpec) -> list[Problem]:
         if check_id(r) in seen_checks:
             bad(f"{r.path}.show.column", f"校验单元格“{check_id(r)}”重复")
         seen_checks.add(check_id(r))
+    for key, datapoint in (("unit", spec.unit_field), ("year", spec.year_field)):
+        if datapoint and datapoint not in ids:
+            bad(f"$.identity.{key}", f"引用了不存在的数据点“{datapoint}”")
     _lint_cycles(spec, cells, bad)
     return problems
 

@@ -20,6 +20,7 @@ from .errors import Problem, TemplateError
 from .ids import leaves
 from .lint import lint
 from .model import (
+    AGGREGATES,
     COMPARATORS,
     INPUT_TYPES,
     SEVERITIES,
@@ -146,8 +147,9 @@ def fingerprint(raw: Any) -> str:
 
 def _template(ctx: _Ctx, raw: Any) -> TemplateSpec:
     top = ctx.mapping(
-        raw, "$", ("id", "version", "sheets"), ("title", "password", "input_types", "computed", "rules")
+        raw, "$", ("id", "version", "sheets"), ("title", "password", "input_types", "computed", "rules", "identity")
     )
+    identity = ctx.mapping(top.get("identity", {}), "$.identity", (), ("unit", "year"))
     template_id = ctx.string(top, "id", "$")
     if template_id and not re.fullmatch(r"[a-z][a-z0-9_]*", template_id):
         ctx.bad("$.id", "模板 ID 只能包含小写字母、数字和下划线，并以字母开头")
@@ -173,6 +175,8 @@ def _template(ctx: _Ctx, raw: Any) -> TemplateSpec:
         sheets=sheets,
         computed=computed,
         rules=rules,
+        unit_field=ctx.string(identity, "unit", "$.identity"),
+        year_field=ctx.string(identity, "year", "$.identity"),
     )
 
 
@@ -184,7 +188,7 @@ def _text(ctx: _Ctx, node: Any, path: str) -> Text:
 
 
 def _input(ctx: _Ctx, node: Any, path: str) -> InputSpec:
-    node = ctx.mapping(node, path, ("type",), ("required", "min", "max", "decimals", "max_length", "unit"))
+    node = ctx.mapping(node, path, ("type",), ("required", "min", "max", "decimals", "max_length", "unit", "aggregate"))
     kind = ctx.string(node, "type", path)
     if kind and kind not in INPUT_TYPES:
         ctx.bad(f"{path}.type", f"未知的输入类型“{kind}”；可选：{', '.join(INPUT_TYPES)}")
@@ -196,8 +200,13 @@ def _input(ctx: _Ctx, node: Any, path: str) -> InputSpec:
         decimals=ctx.integer(node, "decimals", path, 0),
         max_length=ctx.integer(node, "max_length", path, 0) or None,
         unit=ctx.string(node, "unit", path),
+        aggregate=ctx.string(node, "aggregate", path),
         path=path,
     )
+    if spec.aggregate and spec.aggregate not in AGGREGATES:
+        ctx.bad(f"{path}.aggregate", f"汇总方式应为 {', '.join(AGGREGATES)} 之一")
+    if spec.aggregate == "sum" and kind not in ("whole", "decimal"):
+        ctx.bad(f"{path}.aggregate", "只有数值输入可以求和汇总")
     if kind == "text" and not spec.max_length:
         ctx.bad(f"{path}.max_length", "文本输入必须规定最大长度")
     if spec.decimals < 0 or (spec.decimals and kind != "decimal"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 INPUT_TYPES = ("whole", "decimal", "text", "date")
+AGGREGATES = ("sum", "same", "latest", "none")  # how `aggregate` rolls an input up across units
 SEVERITIES = ("error", "warning", "info")
 COMPARATORS = ("=", "<=", ">=", "<", ">")
 
@@ -35,7 +36,12 @@ class InputSpec:
     decimals: int = 0  # decimal: most digits after the point
     max_length: int | None = None  # text
     unit: str = ""  # shown in prompts, e.g. 万元
+    aggregate: str = ""  # sum · same · latest · none; default: sum for numbers, none otherwise
     path: str = ""
+
+    @property
+    def rollup(self) -> str:
+        return self.aggregate or ("sum" if self.type in ("whole", "decimal") else "none")
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,8 @@ class TemplateSpec:
     sheets: tuple[Sheet, ...]
     computed: tuple[Computed, ...]
     rules: tuple[Rule, ...]
+    unit_field: str = ""  # the input naming the reporting unit (roster matching, prior year, roll-up)
+    year_field: str = ""  # the input holding the report year
     fingerprint: str = ""
     source: str = field(default="", compare=False)
 

@@ -1,0 +1,216 @@
+"""Checking speed, measured as ratios against baselines in the same run.
+
+    python benchmarks/bench_check.py                 # N = 2000, the README's figures
+    python benchmarks/bench_check.py --n 200 --naive 10
+
+Builds N honest, filled workbooks (random valid figures), then measures:
+- `workbook-builder check DIR` as a whole command (start-up included), files per second;
+- the same command with --jobs 1, per file;
+- the floor: zip + XML parsing only (every XML part of each file parsed with ElementTree), per file;
+- the naive way: openpyxl full load + `formulas.ExcelModel` per file (on a sample: it is slow);
+- peak memory (max RSS of the check process) for growing N, to show it stays flat.
+Prints a Markdown table and writes benchmarks/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def honest_fill(seed: int) -> dict:
+    """Random valid figures that satisfy every rule of the 2021 template."""
+    from workbook_builder import templates
+
+    rnd = random.Random(seed)
+    layout = templates.resolve().layout
+    data: dict = {
+        "meta.unit_name": f"测试单位{seed:05d}", "meta.year": 2024, "meta.contact_person": "张三",
+        "meta.contact_phone": "0517-83600000", "meta.date": "2025-01-20",
+        "text.overview": "总体情况。" * 20, "text.problems": "存在的问题。" * 10, "text.other": "无",
+    }
+    cols = ["person", "business", "research", "nonprofit", "legal_services", "other_org"]
+    results = [c.datapoint.split(".")[1] for c in layout.inputs if c.datapoint.startswith("requests.")
+               and c.datapoint.endswith(".person")]
+    results = [r for r in results if r not in ("new", "carried_over", "carried_forward")]
+    for col in cols:
+        done = {r: rnd.randint(0, 30) for r in results}
+        forward = rnd.randint(0, 10)
+        carried = rnd.randint(0, 10)
+        new = sum(done.values()) + forward - carried
+        if new < 0:
+            carried, new = carried + new, 0
+        for r, v in done.items():
+            data[f"requests.{r}.{col}"] = v
+        data.update({f"requests.new.{col}": new, f"requests.carried_over.{col}": carried,
+                     f"requests.carried_forward.{col}": forward})
+    for block in ("review", "suit_direct", "suit_after_review"):
+        for o in ("upheld", "corrected", "other", "pending"):
+            data[f"appeals.{block}.{o}"] = rnd.randint(0, 9)
+    for kind in ("rules", "normative"):
+        issued, repealed = rnd.randint(0, 5), rnd.randint(0, 5)
+        data.update({f"disclosure.{kind}.issued": issued, f"disclosure.{kind}.repealed": repealed,
+                     f"disclosure.{kind}.in_force": issued + rnd.randint(0, 50)})
+    for k in ("licensing", "penalty", "coercion"):
+        data[f"disclosure.{k}.decisions"] = rnd.randint(0, 5000)
+    data["disclosure.fees.amount"] = round(rnd.uniform(0, 500), 6)
+    return data
+
+
+def _build_one(args: tuple[int, str]) -> None:
+    from workbook_builder import api
+
+    seed, folder = args
+    Path(folder, f"unit{seed:05d}.xlsx").write_bytes(api.build(data=honest_fill(seed)))
+
+
+def make_corpus(folder: Path, n: int) -> None:
+    existing = len(list(folder.glob("*.xlsx")))
+    if existing >= n:
+        return
+    with ProcessPoolExecutor() as pool:
+        list(pool.map(_build_one, [(i, str(folder)) for i in range(existing, n)], chunksize=16))
+
+
+def run_check(folder: Path, jobs: int | None = None) -> tuple[float, int, float]:
+    """Wall time, exit code and peak RSS (MiB) of the whole command in a fresh process."""
+    cmd = [sys.executable, "-m", "workbook_builder", "check", str(folder), "--format", "json"]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    script = (
+        "import resource, subprocess, sys, time, json\n"
+        "t = time.perf_counter()\n"
+        "p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)\n"
+        "dt = time.perf_counter() - t\n"
+        "doc = json.loads(p.stdout)\n"
+        "bad = sum(not f['valid'] for f in doc['files'])\n"
+        "print(json.dumps([dt, p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, bad]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, *cmd], capture_output=True, text=True, check=True)
+    dt, code, rss, bad = json.loads(out.stdout)
+    if bad:
+        raise SystemExit(f"benchmark corpus is not honest: {bad} files with errors")
+    return dt, code, rss
+
+
+def floor_per_file(files: list[Path]) -> float:
+    """Zip + XML parsing only: every XML part of each file parsed, nothing else."""
+    start = time.perf_counter()
+    for path in files:
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                if name.endswith((".xml", ".rels")):
+                    ET.fromstring(zf.read(name))
+    return (time.perf_counter() - start) / len(files)
+
+
+def ours_per_file(files: list[Path]) -> float:
+    """Our checker in this process, one file after another (template already compiled)."""
+    from workbook_builder.check import check_workbook
+    from workbook_builder.templates import resolve
+
+    resolve().recompute.warm()
+    start = time.perf_counter()
+    for path in files:
+        report = check_workbook(path).report
+        assert report.valid, report.findings[:3]
+    return (time.perf_counter() - start) / len(files)
+
+
+def naive_per_file(files: list[Path]) -> float:
+    """openpyxl full load + formulas.ExcelModel (load, compile, calculate) per file."""
+    import formulas
+    import openpyxl
+
+    start = time.perf_counter()
+    for path in files:
+        openpyxl.load_workbook(path)
+        model = formulas.ExcelModel().loads(str(path)).finish()
+        model.calculate()
+    return (time.perf_counter() - start) / len(files)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=2000, help="files in the batch (default 2000)")
+    parser.add_argument("--naive", type=int, default=20, help="files the naive baseline checks (default 20)")
+    parser.add_argument("--memory", default="250,500,1000,2000", help="batch sizes for the peak-memory series")
+    parser.add_argument("--keep", type=Path, default=None, help="reuse/keep the corpus in this folder")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="wb-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        t0 = time.perf_counter()
+        make_corpus(folder, args.n)
+        files = sorted(folder.glob("*.xlsx"))[: args.n]
+        print(f"built {len(files)} workbooks in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        batch = folder if len(list(folder.glob("*.xlsx"))) == args.n else _subset(folder, files)
+        wall, code, rss = run_check(batch)
+        assert code == 0
+        sample = files[:200]
+        floor = floor_per_file(sample)
+        ours = ours_per_file(sample)
+        naive = naive_per_file(files[: args.naive])
+        memory = []
+        for size in [int(s) for s in args.memory.split(",") if int(s) <= args.n]:
+            memory.append((size, run_check(_subset(folder, files[:size]))[2]))
+        result = {
+            "n": len(files), "cores": os.cpu_count(),
+            "command_seconds": wall, "files_per_second": len(files) / wall,
+            "ours_ms_per_file": ours * 1000, "floor_ms_per_file": floor * 1000,
+            "naive_ms_per_file": naive * 1000, "naive_files": args.naive,
+            "ours_vs_floor": ours / floor, "speedup_vs_naive_per_file": naive / ours,
+            "speedup_vs_naive_batch": naive / (wall / len(files)),
+            "peak_rss_mib_by_n": memory, "peak_rss_mib": rss,
+        }
+        (HERE / "results.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+        print(_table(result))
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+            for sub in folder.parent.glob(f"{folder.name}-subset-*"):
+                shutil.rmtree(sub, ignore_errors=True)
+
+
+def _subset(folder: Path, files: list[Path]) -> Path:
+    # beside the corpus, not inside it: `check DIR` walks folders recursively
+    sub = folder.parent / f"{folder.name}-subset-{len(files)}"
+    if not sub.exists():
+        sub.mkdir()
+        for f in files:
+            os.link(f, sub / f.name)
+    return sub
+
+
+def _table(r: dict) -> str:
+    mem = ", ".join(f"N={n}: {m:.0f} MiB" for n, m in r["peak_rss_mib_by_n"])
+    return "\n".join([
+        f"| measure ({r['n']} files, {r['cores']} cores) | figure |",
+        "|---|---|",
+        f"| `workbook-builder check DIR` (whole command, start-up included) | {r['command_seconds']:.2f} s = **{r['files_per_second']:.0f} files/s** |",
+        f"| our checker, one process, per file | {r['ours_ms_per_file']:.2f} ms |",
+        f"| floor: zip + XML parsing only, per file | {r['floor_ms_per_file']:.2f} ms |",
+        f"| our per-file cost ÷ floor | **{r['ours_vs_floor']:.2f}×** |",
+        f"| naive: openpyxl load + formulas.ExcelModel, per file ({r['naive_files']} files) | {r['naive_ms_per_file']:.0f} ms |",
+        f"| speed-up over naive (whole command vs naive per file) | **{r['speedup_vs_naive_batch']:.0f}×** |",
+        f"| speed-up over naive (one process each) | {r['speedup_vs_naive_per_file']:.0f}× |",
+        f"| peak memory of the check command | {mem} |",
+    ])
+
+
+if __name__ == "__main__":
+    main()

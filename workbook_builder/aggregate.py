@@ -1,0 +1,90 @@
+"""Roll-up (汇总): sum the inputs of many units' workbooks into one workbook of the same template.
+
+How each input rolls up is declared in the template (`aggregate:` on an input type): numbers are
+summed, `same` values (the year) must agree, `latest` takes the latest (the date), and `none`
+inputs (names, contacts, prose) come from the caller. Only values the checker accepted are summed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .findings import FileReport
+from .layout import Layout
+
+
+class AggregateError(ValueError):
+    """The files cannot be rolled up together; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Rollup:
+    values: dict[str, Any]  # input values of the roll-up workbook
+    included: tuple[FileReport, ...]
+    excluded: tuple[tuple[FileReport, str], ...]  # (report, reason in Chinese)
+
+
+def rollup(layout: Layout, checked: Sequence[tuple[FileReport, Mapping[str, Any] | None]],
+           include_invalid: bool = False) -> Rollup:
+    """Sum the inputs of every usable workbook; refuse mixed templates or `same` values that differ."""
+    spec = layout.spec
+    included: list[tuple[FileReport, Mapping[str, Any], set[str]]] = []
+    excluded: list[tuple[FileReport, str]] = []
+    for report, extra in checked:
+        if extra is None or report.template is None:
+            excluded.append((report, "无法读取或不是本模板的工作簿"))
+            continue
+        if report.template != {"id": spec.id, "version": spec.version}:
+            raise AggregateError(
+                f"模板不一致：{report.path} 是 {report.template['id']} {report.template['version']}，"
+                f"汇总模板是 {spec.id} {spec.version}。请分别汇总不同模板的工作簿")
+        if not report.valid and not include_invalid:
+            first = next((f.message() for f in report.findings if f.severity == "error"), "")
+            excluded.append((report, f"有错误（{first}）；如确需计入请加 --include-invalid"))
+            continue
+        included.append((report, extra["inputs"], set(extra["bad"])))
+    if not included:
+        raise AggregateError("没有可以汇总的工作簿")
+    seen: dict[tuple[str, int | None], list[str]] = {}
+    for report, _, _ in included:
+        if report.unit:
+            seen.setdefault((report.unit.strip(), report.year), []).append(report.path)
+    twice = {k: v for k, v in seen.items() if len(v) > 1}
+    if twice:
+        lines = "；".join(f"{u}（{y or '年度未填'}）：{'、'.join(ps)}" for (u, y), ps in twice.items())
+        raise AggregateError(f"同一单位同一年度有多个工作簿，汇总会重复计算，请先去掉多余的文件：{lines}")
+    values: dict[str, Any] = {}
+    for cell in layout.inputs:
+        spec_in = cell.input
+        assert spec_in is not None
+        usable = [inputs.get(cell.datapoint) for _, inputs, bad in included if cell.datapoint not in bad]
+        usable = [v for v in usable if v is not None and v != ""]
+        mode = spec_in.rollup
+        if mode == "sum":
+            numbers = [float(v) for v in usable if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            total = sum(numbers)
+            values[cell.datapoint] = round(total, spec_in.decimals) if spec_in.type == "decimal" else total
+        elif mode == "same":
+            distinct = sorted({str(v) for v in usable})
+            if len(distinct) > 1:
+                raise AggregateError(f"“{cell.label}”不一致（{'、'.join(distinct)}），不能汇总在一起；请按{cell.label}分别汇总")
+            if usable:
+                values[cell.datapoint] = usable[0]
+        elif mode == "latest" and usable:
+            values[cell.datapoint] = max(usable)
+    return Rollup(values, tuple(r for r, _, _ in included), tuple(excluded))
+
+
+def fill_text_inputs(layout: Layout, values: dict[str, Any], given: Mapping[str, Any], units: Sequence[str]) -> None:
+    """`none` inputs: the caller's values, else a note saying this is a roll-up of N units."""
+    for cell in layout.inputs:
+        assert cell.input is not None
+        if cell.input.rollup != "none" or cell.datapoint in values:
+            continue
+        if cell.datapoint in given:
+            values[cell.datapoint] = given[cell.datapoint]
+        elif cell.input.type == "text" and cell.input.required:
+            note = f"汇总（{len(units)}个单位）"
+            values[cell.datapoint] = note[: cell.input.max_length or len(note)]

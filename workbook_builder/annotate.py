@@ -39,10 +39,9 @@ from typing import BinaryIO
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as DET
-
 from .findings import SEVERITY_ORDER, Finding
 from .preflight import preflight_bytes
+from .reader import ReadError, parse_xml
 from .refs import column_index, column_letter
 
 __all__ = ["AnnotateError", "FILL_RGB", "annotate_bytes", "annotate_copy", "split_cell_ref"]
@@ -225,10 +224,7 @@ class _Doc:
 
     @classmethod
     def parse(cls, data: bytes, part: str) -> _Doc:
-        try:
-            DET.fromstring(data, forbid_dtd=True)
-        except Exception as exc:  # ParseError, DefusedXmlException, ValueError
-            raise AnnotateError(f"part {part} is not well-formed XML ({exc})") from None
+        _et(data, part)  # refuse anything unsafe or malformed before splicing text into it
         text, encode = _decode(data)
         return cls(text, encode, _tree(text))
 
@@ -412,10 +408,9 @@ def _strip_zip64(extra: bytes) -> bytes:
 
 def _et(data: bytes, part: str) -> Element:
     try:
-        root: Element = DET.fromstring(data, forbid_dtd=True)
-    except Exception as exc:
-        raise AnnotateError(f"part {part} is not well-formed XML ({exc})") from None
-    return root
+        return parse_xml(data, part)
+    except ReadError as exc:
+        raise AnnotateError(f"part {part} is not usable XML ({exc.detail_en})") from None
 
 
 def _resolve(base_dir: str, target: str) -> str:

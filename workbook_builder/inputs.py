@@ -37,11 +37,19 @@ def describe(spec: InputSpec, lang: str = "zh") -> str:
             return f"{_fmt(lo)}至{_fmt(hi)}之间的整数" if lang == "zh" else f"a whole number from {_fmt(lo)} to {_fmt(hi)}"
         if lo is not None:
             return f"大于或等于{_fmt(lo)}的整数" if lang == "zh" else f"a whole number ≥ {_fmt(lo)}"
+        if hi is not None:
+            return f"小于或等于{_fmt(hi)}的整数" if lang == "zh" else f"a whole number ≤ {_fmt(hi)}"
         return "整数" if lang == "zh" else "a whole number"
     if spec.type == "decimal":
         unit = f"，单位：{spec.unit}" if spec.unit and lang == "zh" else (f" (unit: {spec.unit})" if spec.unit else "")
-        floor = f"大于或等于{_fmt(lo)}的数字" if lo is not None else "数字"
-        floor_en = f"a number ≥ {_fmt(lo)}" if lo is not None else "a number"
+        if lo is not None and hi is not None:
+            floor, floor_en = f"{_fmt(lo)}至{_fmt(hi)}之间的数字", f"a number from {_fmt(lo)} to {_fmt(hi)}"
+        elif lo is not None:
+            floor, floor_en = f"大于或等于{_fmt(lo)}的数字", f"a number ≥ {_fmt(lo)}"
+        elif hi is not None:
+            floor, floor_en = f"小于或等于{_fmt(hi)}的数字", f"a number ≤ {_fmt(hi)}"
+        else:
+            floor, floor_en = "数字", "a number"
         if lang == "zh":
             return f"{floor}{unit}，最多{spec.decimals}位小数"
         return f"{floor_en}{unit}, at most {spec.decimals} decimal places"

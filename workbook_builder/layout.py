@@ -186,7 +186,7 @@ def _source_formula(spec: TemplateSpec, cell: Cell, sources: dict[str, str], by_
         # always a range, even of one cell: COUNTBLANK takes a range (and `formulas` insists)
         blanks = "+".join(f"COUNTBLANK({a}:{b})" for a, b in _input_blocks(by_id, sources))
         return f'IF({blanks}>0,"{BLANKS_LEFT}",{verdict})' if blanks else verdict
-    return sources.get(cell.datapoint, "")
+    return sources.get(cell.datapoint, "") or cell.source  # a field may declare its own formula
 
 
 def rectangles(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:

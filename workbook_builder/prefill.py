@@ -13,10 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .inputs import check_value, date_to_serial, describe
 from .layout import Layout
+from .spec.load import parse_yaml
 
 Value = float | str | None
 
@@ -34,8 +33,8 @@ def read_data_file(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
+        raw = json.loads(text) if path.suffix.lower() == ".json" else parse_yaml(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise DataError([f"无法读取数据文件 {path}：{exc}"]) from None
     if isinstance(raw, dict) and isinstance(raw.get("values"), dict):
         raw = raw["values"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -175,13 +176,13 @@ def _validate(ws: Any, cells: list[Cell], spec: InputSpec) -> None:
         "error_type": "stop",
     }
     if spec.type == "whole":
-        lo = -1e15 if spec.min is None else spec.min
-        hi = 1e15 if spec.max is None else spec.max
+        lo = -1e15 if spec.min is None else math.ceil(spec.min)
+        hi = 1e15 if spec.max is None else math.floor(spec.max)
         options.update(validate="integer", criteria="between", minimum=int(lo), maximum=int(hi))
     elif spec.type == "decimal":
         # Excel has no "at most N decimals" rule; a custom formula rejects text, negatives and extra digits.
-        lo = "" if spec.min is None else f",{here}>={spec.min:g}"
-        hi = "" if spec.max is None else f",{here}<={spec.max:g}"
+        lo = "" if spec.min is None else f",{here}>={_number(spec.min)}"
+        hi = "" if spec.max is None else f",{here}<={_number(spec.max)}"
         options.update(validate="custom", value=f"=AND(ISNUMBER({here}){lo}{hi},ROUND({here},{spec.decimals})={here})")
     elif spec.type == "date":
         options.update(validate="date", criteria="between", minimum=dt.date(2000, 1, 1), maximum=dt.date(2100, 12, 31))
@@ -192,6 +193,11 @@ def _validate(ws: Any, cells: list[Cell], spec: InputSpec) -> None:
         options["multi_range"] = " ".join(ranges)
     last_row, last_col = (cell.last_row or cell.row) - 1, (cell.last_col or cell.col) - 1
     _ok(ws.data_validation(cell.row - 1, cell.col - 1, last_row, last_col, options), f"validation at {cell.ref}")
+
+
+def _number(x: float) -> str:
+    """A bound as Excel formula text, exactly (`{:g}` would turn 1234567 into 1.23457e+06)."""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
 def _rectangles(cells: list[Cell]) -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ..formula_text import is_prior, references, strip_prior
+from ..formula_text import is_prior, references, strip_prior, translate
 from .errors import Problem
 from .ids import ID_RE, check_id, declared_datapoints, leaves, shown_rules, table_cells
 from .model import Block, TemplateSpec
@@ -35,6 +35,11 @@ def lint(spec: TemplateSpec) -> list[Problem]:
             bad(f"{c.path}.target", f"“{c.target}”已在 {computed_targets[c.target]} 定义了公式")
         computed_targets[c.target] = c.path
         _lint_refs(c.formula, f"{c.path}.formula", ids, cells, bad, allow_prior=False)
+    for sheet in spec.sheets:
+        for block in sheet.blocks:
+            for f in block.fields:
+                if f.formula:
+                    _lint_refs(f.formula, f"{f.path}.formula", ids, cells, bad, allow_prior=False)
     for block in _tables(spec):
         for cell in table_cells(block):
             if cell.id not in computed_targets and cell.input_name not in inputs:
@@ -80,9 +85,11 @@ def _lint_sheets(spec: TemplateSpec, bad) -> None:  # type: ignore[no-untyped-de
     for sheet in spec.sheets:
         if not sheet.name or len(sheet.name) > 31 or _SHEET_FORBIDDEN.search(sheet.name):
             bad(f"{sheet.path}.name", "工作表名称须为 1–31 个字符，且不能含 : \\ / ? * [ ]")
-        if sheet.name in names:
-            bad(f"{sheet.path}.name", f"工作表名称“{sheet.name}”重复")
-        names.add(sheet.name)
+        if sheet.name.casefold() in names:
+            bad(f"{sheet.path}.name", f"工作表名称“{sheet.name}”重复（Excel 不区分大小写）")
+        if sheet.name.startswith("'") or sheet.name.endswith("'"):
+            bad(f"{sheet.path}.name", "工作表名称不能以单引号开头或结尾")
+        names.add(sheet.name.casefold())
         for block in sheet.blocks:
             if block.kind in ("title", "note") and not block.text:
                 bad(f"{block.path}.text", "标题或说明不能为空")
@@ -91,8 +98,6 @@ def _lint_sheets(spec: TemplateSpec, bad) -> None:  # type: ignore[no-untyped-de
                 _lint_id(f.id, f"{f.path}.id", seen, defined_names, bad)
                 if not f.label:
                     bad(f"{f.path}.label", "标签不能为空")
-                if f.input is None and not f.formula and not f.summary:
-                    continue
             if block.kind != "table":
                 continue
             if block.table_id in table_ids:
@@ -142,6 +147,13 @@ def _cell_index(spec: TemplateSpec) -> dict[str, tuple[str, int, int]]:
 def _lint_refs(formula: str, path: str, ids: dict[str, str], cells, bad, allow_prior: bool) -> None:  # type: ignore[no-untyped-def]
     if not formula:
         bad(path, "公式或检查式不能为空")
+    leftover = re.findall(r"\{(\w+)\}", formula)
+    if leftover:
+        bad(path, f"占位符 {', '.join('{' + v + '}' for v in leftover)} 没有在 for_each 中定义")
+    bare = re.sub(r'"(?:[^"]|"")*"', "", translate(formula, lambda a, b: "ID"))
+    a1_refs = re.findall(r"(?<![A-Za-z_.])\$?[A-Z]{1,3}\$?\d+\b", bare)
+    if a1_refs:
+        bad(path, f"公式中出现了单元格地址 {', '.join(a1_refs)}：请用数据点 ID 引用单元格，单元格地址由布局决定")
     if formula.count("(") != formula.count(")"):
         bad(path, "括号不配对")
     for a, b in references(formula):
@@ -150,7 +162,7 @@ def _lint_refs(formula: str, path: str, ids: dict[str, str], cells, bad, allow_p
                 bad(path, f"只有 scope: prior 的规则可以引用上年数据（{ref}）")
             if strip_prior(ref) not in ids:
                 bad(path, f"引用了不存在的数据点“{ref}”")
-        if b and (a in cells and strip_prior(b) in cells):
+        if b and (strip_prior(a) in cells and strip_prior(b) in cells):
             if cells[strip_prior(a)][0] != cells[strip_prior(b)][0]:
                 bad(path, f"区域 {a}:{b} 的两端不在同一张表中")
         elif b:

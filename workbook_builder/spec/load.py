@@ -99,6 +99,14 @@ class _Ctx:
         return value
 
 
+def parse_yaml(text: str) -> Any:
+    """Parse YAML (the project's one door to pyyaml; safe_load only). Raises `ValueError`."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def load_template(path: str | Path) -> TemplateSpec:
     """Load and lint a template file; raise `TemplateError` listing every problem."""
     path = Path(path)
@@ -112,14 +120,15 @@ def load_template(path: str | Path) -> TemplateSpec:
 def load_template_text(text: str, source: str = "<string>") -> TemplateSpec:
     """Parse template YAML text; raise `TemplateError` listing every problem."""
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        raw = parse_yaml(text)
+    except ValueError as exc:
         raise TemplateError(source, [Problem("$", f"YAML 语法错误：{exc}")]) from None
     ctx = _Ctx()
     spec = _template(ctx, raw)
     ctx.problems.extend(_lint_partial(spec, ctx.problems))
     if ctx.problems:
-        raise TemplateError(source, ctx.problems)
+        # a for_each expansion repeats the same problem once per instance: report it once
+        raise TemplateError(source, list(dict.fromkeys(ctx.problems)))
     return spec.__class__(**{**spec.__dict__, "fingerprint": fingerprint(raw), "source": source})
 
 
@@ -141,8 +150,17 @@ def _lint_partial(spec: TemplateSpec, found: list[Problem]) -> list[Problem]:
 
 def fingerprint(raw: Any) -> str:
     """A stable hash of the template's content (not its formatting or comments)."""
-    canonical = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(_string_keys(raw), ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+def _string_keys(node: Any) -> Any:
+    # YAML allows `1: x` next to `a: y`; json.dumps cannot sort mixed keys
+    if isinstance(node, dict):
+        return {str(k): _string_keys(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_string_keys(v) for v in node]
+    return node
 
 
 def _template(ctx: _Ctx, raw: Any) -> TemplateSpec:
@@ -211,6 +229,8 @@ def _input(ctx: _Ctx, node: Any, path: str) -> InputSpec:
         ctx.bad(f"{path}.max_length", "文本输入必须规定最大长度")
     if spec.decimals < 0 or (spec.decimals and kind != "decimal"):
         ctx.bad(f"{path}.decimals", "只有 decimal 类型可以规定小数位数，且不能为负")
+    if kind in ("text", "date") and (spec.min is not None or spec.max is not None):
+        ctx.bad(path, f"{kind} 类型不支持 min/max（文本用 max_length；日期固定为 2000—2100 年）")
     if spec.min is not None and spec.max is not None and spec.min > spec.max:
         ctx.bad(f"{path}.min", "最小值大于最大值")
     return spec
@@ -258,7 +278,7 @@ def _block(ctx: _Ctx, node: Any, path: str) -> Block:
 
 def _field(ctx: _Ctx, node: Any, path: str) -> Field:
     node = ctx.mapping(node, path, ("id", "label"), ("input", "formula", "summary", "block_style", "height"))
-    kinds = [k for k in ("input", "formula", "summary") if k in node]
+    kinds = [k for k in ("input", "formula") if k in node] + (["summary"] if node.get("summary") else [])
     if len(kinds) != 1:
         ctx.bad(path, "每个字段必须且只能有 input、formula、summary 三者之一")
     return Field(
@@ -307,7 +327,11 @@ def _expand(ctx: _Ctx, node: dict, path: str, tables: dict[str, Block]) -> Itera
             if table is None:
                 ctx.bad(f"{path}.for_each.{var}", f"找不到表“{table_id}”")
                 return
-            values.append([k for k, _, _ in leaves(table.rows if axis == "rows" else table.columns)])
+            keys = [k for k, _, _ in leaves(table.rows if axis == "rows" else table.columns)]
+            if not keys:
+                ctx.bad(f"{path}.for_each.{var}", f"表“{table_id}”没有{'行' if axis == 'rows' else '列'}可以展开")
+                return
+            values.append(keys)
         else:
             ctx.bad(f"{path}.for_each.{var}", "应为字符串列表，或 rows:表ID / columns:表ID")
             return

@@ -26,11 +26,10 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import hostile
 from workbook_builder import preflight
 from workbook_builder.preflight import PASSIVE_REASONS, Limits, Preflight, Problem, preflight_bytes, preflight_path
 from workbook_builder.reader import ReadError, read_parts
-
-from tests import hostile
 
 CLIENT_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference" / "client-files"
 CLIENT_FILES = sorted(CLIENT_DIR.glob("*.xlsx")) if CLIENT_DIR.is_dir() else []

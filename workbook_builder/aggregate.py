@@ -73,7 +73,7 @@ def rollup(layout: Layout, checked: Sequence[tuple[FileReport, Mapping[str, Any]
             if usable:
                 values[cell.datapoint] = usable[0]
         elif mode == "latest" and usable:
-            values[cell.datapoint] = max(usable)
+            values[cell.datapoint] = max(usable, key=lambda v: (isinstance(v, str), v))
     return Rollup(values, tuple(r for r, _, _ in included), tuple(excluded))
 
 

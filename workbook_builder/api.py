@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +116,7 @@ def check_file(path: str | Path, template: str | None = None, prior: str | Path 
     return check_files([path], template=template, prior=prior, jobs=1)[0]
 
 
-def check_files(paths: list[str | Path], template: str | None = None, prior: str | Path | None = None,
+def check_files(paths: Sequence[str | Path], template: str | None = None, prior: str | Path | None = None,
                 jobs: int | None = None, progress=None):  # type: ignore[no-untyped-def]
     """Check many workbooks, in parallel on `jobs` processes (default: every core).
 
@@ -164,7 +164,7 @@ def build_for_roster(roster_path: str | Path, out_dir: str | Path, template: str
     return records
 
 
-def aggregate(paths: list[str | Path], out: str | Path, template: str | None = None,
+def aggregate(paths: Sequence[str | Path], out: str | Path, template: str | None = None,
               include_invalid: bool = False, data: Mapping[str, Any] | str | Path | None = None,
               jobs: int | None = None, progress=None):  # type: ignore[no-untyped-def]
     """Sum every input of the valid workbooks of one template (and year) into a new workbook.

@@ -75,7 +75,10 @@ def _iterate(paths: list[str], template: str | None, prior: str | Path | None, j
     # fork inherits the compiled template and prior index; elsewhere each worker initialises itself
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
-    init, initargs = (None, ()) if method == "fork" else (_init, (template, prior))
     chunk = max(1, min(32, len(paths) // (jobs * 8) or 1))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init, initargs=initargs) as pool:
+    if method == "fork":
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+    else:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init, initargs=(template, prior))
+    with pool:
         yield from pool.map(_one_star, [(p, want_inputs) for p in paths], chunksize=chunk)

@@ -560,8 +560,8 @@ def preflight_bytes(data: bytes, limits: Limits = Limits()) -> Preflight:
     try:
         parts = _check(data if isinstance(data, bytes) else bytes(data), limits)
     except _Refused as refused:
-        parts = refused.parts
-        return Preflight(MappingProxyType(parts) if parts is not None else None, refused.problem)
+        kept = refused.parts
+        return Preflight(MappingProxyType(kept) if kept is not None else None, refused.problem)
     return Preflight(MappingProxyType(parts), None)
 
 

@@ -181,9 +181,10 @@ def _validate(ws: Any, cells: list[Cell], spec: InputSpec) -> None:
         options.update(validate="integer", criteria="between", minimum=int(lo), maximum=int(hi))
     elif spec.type == "decimal":
         # Excel has no "at most N decimals" rule; a custom formula rejects text, negatives and extra digits.
-        lo = "" if spec.min is None else f",{here}>={_number(spec.min)}"
-        hi = "" if spec.max is None else f",{here}<={_number(spec.max)}"
-        options.update(validate="custom", value=f"=AND(ISNUMBER({here}){lo}{hi},ROUND({here},{spec.decimals})={here})")
+        floor = "" if spec.min is None else f",{here}>={_number(spec.min)}"
+        ceiling = "" if spec.max is None else f",{here}<={_number(spec.max)}"
+        options.update(validate="custom",
+                       value=f"=AND(ISNUMBER({here}){floor}{ceiling},ROUND({here},{spec.decimals})={here})")
     elif spec.type == "date":
         options.update(validate="date", criteria="between", minimum=dt.date(2000, 1, 1), maximum=dt.date(2100, 12, 31))
     else:

@@ -104,10 +104,8 @@ class _Parser:
         tok = self.peek()
         if tok and tok[1] in ("-", "+"):
             self.take()
-            inner = self.unary() if tok[1] == "+" else self.unary()
-            if tok[1] == "+":
-                return inner
-            return lambda a, f=inner: _arith("-", 0.0, f(a))
+            inner = self.unary()
+            return inner if tok[1] == "+" else _negate(inner)
         node = self.primary()
         while (tok := self.peek()) and tok[1] == "%":
             self.take()
@@ -149,6 +147,10 @@ class _Parser:
 
 
 # ------------------------------------------------------------------ semantics
+
+
+def _negate(inner: Node) -> Node:
+    return lambda a: _arith("-", 0.0, inner(a))
 
 
 def _percent(inner: Node) -> Node:

@@ -38,14 +38,15 @@ def check_integrity(layout: Layout, wb: ExtractedWorkbook) -> tuple[list[Finding
                                  detail_zh=f"多出工作表“{data.name}”", detail_en=f"an extra sheet “{data.name}”"))
     touched: set[str] = set()
     present = [(sheet, wb.sheet(sheet.name)) for sheet in layout.sheets]
-    for sheet, data in present:
-        moved = _structure_problem(sheet, data) if data is not None else None
+    for sheet, found in present:
+        moved = _structure_problem(sheet, found) if found is not None else None
         if moved:
             findings.append(make("structure-changed", cell=quote_sheet(sheet.name), detail_zh=moved[0], detail_en=moved[1]))
             broken.add(sheet.name)
-    for sheet, data in present:
-        if data is None or sheet.name in broken:
+    for sheet, sheet_data in present:
+        if sheet_data is None or sheet.name in broken:
             continue
+        data = sheet_data
         if not data.protected:
             findings.append(make("protection-removed", cell=quote_sheet(sheet.name),
                                  detail_zh=f"工作表“{sheet.name}”未受保护", detail_en=f"sheet “{sheet.name}” is not protected"))
@@ -149,9 +150,9 @@ def _structure_problem(sheet: SheetLayout, data: SheetData) -> tuple[str, str] |
     unique = [c for c in misplaced if counts[c.text] == 1]
     if len(unique) >= 2:
         positions: dict[str, list[tuple[int, int]]] = {}
-        for (r, c), cell in data.cells.items():
-            if isinstance(cell.value, str):
-                positions.setdefault(cell.value, []).append((r, c))
+        for (r, c), held in data.cells.items():
+            if isinstance(held.value, str):
+                positions.setdefault(held.value, []).append((r, c))
         shifts: Counter[tuple[int, int]] = Counter()
         for cell in unique:
             for r, c in positions.get(cell.text, []):

@@ -79,7 +79,8 @@ def to_csv(reports: Sequence[FileReport], roster: RosterResult | None = None, la
 
 def sheets(reports: Sequence[FileReport], roster: RosterResult | None = None,
            lang: str = "zh") -> list[tuple[str, Sequence[str], list[list[str]]]]:
-    out = [("汇总", FILE_HEADER, file_rows(reports, lang)), ("问题清单", FINDING_HEADER, finding_rows(reports, lang))]
+    out: list[tuple[str, Sequence[str], list[list[str]]]] = [
+        ("汇总", FILE_HEADER, file_rows(reports, lang)), ("问题清单", FINDING_HEADER, finding_rows(reports, lang))]
     if roster is not None:
         out.append(("缺报与重复", ROSTER_HEADER, roster_rows(roster)))
     return out

@@ -42,7 +42,7 @@ def leaves(nodes: tuple[HeaderNode, ...]) -> list[tuple[str, HeaderNode, tuple[H
 
 def table_cells(block: Block) -> list[TableCell]:
     """Every data cell of a table block, row by row."""
-    rows = leaves(block.rows) or [("", None, ())]
+    rows: list[tuple[str, HeaderNode | None, tuple[HeaderNode, ...]]] = [*leaves(block.rows)] or [("", None, ())]
     cols = leaves(block.columns)
     cells = []
     for ri, (rkey, rnode, rchain) in enumerate(rows):

@@ -30,7 +30,6 @@ import math
 import os
 import posixpath
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
 from .findings import SEVERITY_ORDER, Finding
+from .outfile import write_atomic
 from .preflight import preflight_bytes
 from .reader import ReadError, parse_xml
 from .refs import column_index, column_letter
@@ -444,17 +444,7 @@ def annotate_copy(src: str | os.PathLike[str], findings: Sequence[Finding], out:
     src, out = Path(src), Path(out)
     if out.resolve() == src.resolve() or (out.exists() and os.path.samefile(src, out)):
         raise ValueError("annotate_copy never overwrites its input: choose another output path")
-    content = annotate_bytes(src.read_bytes(), findings, lang)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".wb-", suffix=".xlsx", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return write_atomic(out, annotate_bytes(src.read_bytes(), findings, lang))
 
 
 def annotate_bytes(data: bytes, findings: Sequence[Finding], lang: str = "zh") -> bytes:

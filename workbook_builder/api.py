@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import templates
 from .extract import export_values, identify
+from .outfile import write_atomic
 from .prefill import check_given_formulas, prepare_inputs, read_data_file
 from .preflight import preflight_path
 from .reader import ReadError, read_parts
@@ -49,7 +48,7 @@ def build_file(out: str | Path, template: str | None = None, data: Mapping[str, 
                password: str | None = None) -> Path:
     """Build and write atomically to `out` (a temporary file in the same folder, then renamed)."""
     out = Path(out)
-    _write_atomic(out, build(template, data, password))
+    write_atomic(out, build(template, data, password))
     return out
 
 
@@ -191,35 +190,13 @@ def aggregate(paths: Sequence[str | Path], out: str | Path, template: str | None
     computed = t.recompute.compute(inputs)
     extra = {"aggregate_units": json.dumps(units, ensure_ascii=False), "aggregate_count": str(len(units))}
     content = write_workbook(t.layout, computed, None, extra_properties=extra)
-    _write_atomic(Path(out), content)
+    write_atomic(Path(out), content)
     return result
-
-
-def _write_atomic(out: Path, content: bytes) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".wb-", suffix=".xlsx", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_output(out: str | Path, content: bytes) -> Path:
     """Write a report file atomically (never one of the checked files: the CLI refuses that)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".wb-", suffix=out.suffix, dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return write_atomic(out, content)
 
 
 def annotate_reports(reports, out_dir: str | Path, lang: str = "zh",  # type: ignore[no-untyped-def]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from .layout import Layout, build_layout
@@ -31,14 +30,13 @@ class Template:
 
 
 def templates_dir() -> Path:
-    """Where the built-in templates are: package data when installed, `templates/` in a checkout."""
-    try:
-        path = Path(str(resources.files("workbook_builder.builtin_templates")))
-        if path.is_dir() and any(path.glob("*.yaml")):
-            return path
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parent.parent / "templates"
+    """Where the built-in templates are: installed as package data beside this module
+    (`workbook_builder/builtin_templates/`), or `templates/` in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "builtin_templates", here.parent / "templates"):
+        if candidate.is_dir() and any(candidate.glob("*.yaml")):
+            return candidate
+    return here.parent / "templates"
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,22 @@
+"""Writing output files: atomically, so a crash never leaves half a workbook where a good one was."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(out: str | os.PathLike[str], content: bytes) -> Path:
+    """Write `content` to a temporary file beside `out`, then rename it into place."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".wb-", suffix=out.suffix or ".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out

@@ -7,6 +7,12 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(out: str | os.PathLike[str], content: bytes) -> Path:
     """Write `content` to a temporary file beside `out`, then rename it into place."""
     out = Path(out)
@@ -15,6 +21,7 @@ def write_atomic(out: str | os.PathLike[str], content: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(content)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an output is an ordinary file
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

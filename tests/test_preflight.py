@@ -221,7 +221,7 @@ def test_streaming_caps_hold_even_if_declared_sizes_were_not_checked() -> None:
         for limits, budget in [
             (Limits(max_ratio=float("inf"), max_part_bytes=MiB), 10 * MiB),  # per part
             (no_ratio, MiB),  # running total
-            (Limits(), 10 * MiB),  # actual ratio: ~1000 here
+            (Limits(max_ratio=100.0), 10 * MiB),  # actual ratio ~1000 here, over a 100:1 limit
         ]:
             with pytest.raises(preflight._Refused) as refused:
                 preflight._inflate(zf, info, limits, budget)

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .findings import FileReport
+from .findings import FileReport, show
 from .layout import Layout
 
 
@@ -33,6 +33,11 @@ def rollup(layout: Layout, checked: Sequence[tuple[FileReport, Mapping[str, Any]
     included: list[tuple[FileReport, Mapping[str, Any], set[str]]] = []
     excluded: list[tuple[FileReport, str]] = []
     for report, extra in checked:
+        other = next((f for f in report.findings if f.code in ("unknown-template", "template-version-mismatch")), None)
+        if report.claimed_template and report.claimed_template != spec.id:
+            raise AggregateError(f"{report.path} 是模板“{report.claimed_template}”的工作簿，不能与模板“{spec.id}”的工作簿汇总在一起")
+        if other is not None and report.claimed_template:
+            raise AggregateError(f"{report.path}：{other.message()} 不同模板或版本的工作簿不能汇总在一起")
         if extra is None or report.template is None:
             excluded.append((report, "无法读取或不是本模板的工作簿"))
             continue
@@ -67,7 +72,7 @@ def rollup(layout: Layout, checked: Sequence[tuple[FileReport, Mapping[str, Any]
             total = sum(numbers)
             values[cell.datapoint] = round(total, spec_in.decimals) if spec_in.type == "decimal" else total
         elif mode == "same":
-            distinct = sorted({str(v) for v in usable})
+            distinct = sorted({show(v) for v in usable})
             if len(distinct) > 1:
                 raise AggregateError(f"“{cell.label}”不一致（{'、'.join(distinct)}），不能汇总在一起；请按{cell.label}分别汇总")
             if usable:

@@ -73,6 +73,11 @@ def export(path: str | Path, template: str | None = None) -> dict[str, Any]:
         t = templates.find_by_id(ident.template_id) if ident.template_id else None
         if t is None:
             raise UnreadableWorkbook(f"{path}：不是由本工具的模板生成的工作簿（可用 --template 指定模板）")
+    from .checks.integrity import check_integrity
+
+    moved = [f for f in check_integrity(t.layout, wb)[0] if f.code == "structure-changed"]
+    if moved:
+        raise UnreadableWorkbook(f"{path}：工作簿结构被改动，数据不在模板规定的位置，无法可靠导出（{moved[0].message()}）")
     return {
         "template": {"id": t.spec.id, "version": t.spec.version},
         "values": export_values(wb, t.layout),
@@ -149,16 +154,29 @@ def build_for_roster(roster_path: str | Path, out_dir: str | Path, template: str
     prior: dict[str, tuple[str, dict[str, Any], set[str], int | None]] = {}
     if prior_dir is not None:
         for report, extra in run_batch(expand_paths([str(prior_dir)]), template, None, jobs, want_inputs=True):
-            if extra is not None and report.unit and report.template and report.template["id"] == t.spec.id:
-                prior.setdefault(report.unit.strip(), (report.path, extra["inputs"], set(extra["bad"]), report.year))
+            if extra is None or not report.unit or not report.template or report.template["id"] != t.spec.id:
+                continue
+            if year is not None and report.year != year - 1:
+                continue  # with --year, only last year's workbook carries over
+            unit, known = report.unit.strip(), prior.get(report.unit.strip())
+            if known is None or (report.year or 0) > (known[3] or 0):  # the latest year wins
+                prior[unit] = (report.path, extra["inputs"], set(extra["bad"]), report.year)
+    if year is None:  # one year for every unit: the year after the latest prior workbook
+        years = [p[3] for p in prior.values() if p[3]]
+        year = max(years) + 1 if years else None
     out_dir = Path(out_dir)
     records = []
+    used: set[str] = set()
     for unit in roster.units:
         found = prior.get(unit)
-        unit_year = year if year is not None else (found[3] + 1 if found and found[3] else None)
-        data = prefill_for(t.layout, t.spec.unit_field, unit, unit_year,
+        data = prefill_for(t.layout, t.spec.unit_field, unit, year,
                            found[1] if found else None, found[2] if found else set())
-        path = build_file(out_dir / f"{safe_filename(unit)}.xlsx", template, data, password)
+        name, n = safe_filename(unit), 1
+        while name.casefold() in used:  # 甲/乙 and 甲_乙 would share a file name
+            n += 1
+            name = f"{safe_filename(unit)}_{n}"
+        used.add(name.casefold())
+        path = build_file(out_dir / f"{name}.xlsx", template, data, password)
         records.append({"unit": unit, "path": str(path), "prior": found[0] if found else None})
     return records
 

@@ -97,10 +97,11 @@ def _check(path: str | Path, forced: Template | None, prior: Checked | None) -> 
         return Checked(FileReport(str(path), None, (linked,)))
     early = [linked] if linked else []
     t, problem = _template_for(wb, forced)
+    claimed = identify(wb).template_id
     if t is None or problem is not None:
         info = {"id": t.spec.id, "version": t.spec.version} if t else None
         return Checked(FileReport(str(path), info, sort_findings(early + ([problem] if problem else [])),
-                                  saved_by=wb.saved_by))
+                                  saved_by=wb.saved_by, claimed_template=claimed))
     layout, engine = t.layout, t.recompute
     findings, broken, touched = check_integrity(layout, wb)
     findings = early + findings
@@ -120,6 +121,6 @@ def _check(path: str | Path, forced: Template | None, prior: Checked | None) -> 
         str(path), {"id": t.spec.id, "version": t.spec.version}, sort_findings(findings),
         unit=str(unit) if isinstance(unit, str) and unit.strip() else None,
         year=int(year) if isinstance(year, float) and year.is_integer() else None,
-        saved_by=wb.saved_by,
+        saved_by=wb.saved_by, claimed_template=claimed,
     )
     return Checked(report, t, inputs, frozenset(bad))

@@ -65,6 +65,8 @@ def build(template: str | None, output: Path, data: Path | None, password: str |
         path = api.build_file(output, template, data, password)
     except (TemplateError, DataError, RosterError, ValueError) as exc:
         _fail(str(exc))
+    except OSError as exc:
+        _fail(f"无法写出工作簿：{exc}")
     click.echo(f"已生成 {path}")
 
 
@@ -122,6 +124,7 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
         _fail(str(exc))
     if not files:
         _fail("没有找到要检查的工作簿（.xlsx）")
+    sel, ign = _codes(select_codes, "--select"), _codes(ignore_codes, "--ignore")
     if summary and summary.suffix.lower() not in (".xlsx", ".csv"):
         _fail("--summary 的文件名应以 .xlsx 或 .csv 结尾")
     inputs = {p.resolve() for p in files}
@@ -138,11 +141,12 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
     finally:
         if bar:
             bar.close()
-    sel = [c.strip() for c in select_codes.split(",") if c.strip()]
-    ign = [c.strip() for c in ignore_codes.split(",") if c.strip()]
     reports = [replace(r, findings=select(r.findings, sel, ign)) for r in reports]
     reconciled = reconcile(names, reports)
-    _write_outputs(reports, reconciled, lang, summary, html_out, annotate, inputs)
+    try:
+        _write_outputs(reports, reconciled, lang, summary, html_out, annotate, inputs)
+    except OSError as exc:
+        _fail(f"无法写出结果文件：{exc}")
     if fmt == "json":
         click.echo(render_json.render(reports, lang, {"roster": render_json.roster_dict(reconciled)}))
     else:
@@ -153,6 +157,17 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
         if roster_text:
             click.echo(roster_text)
     sys.exit(EXIT_FINDINGS if any(not r.valid for r in reports) else EXIT_OK)
+
+
+def _codes(text: str, option: str) -> list[str]:
+    """Finding codes (or prefixes) given to --select/--ignore; a misspelt one is a usage error."""
+    from .findings import CATALOGUE
+
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [c for c in codes if not any(k.startswith(c) for k in CATALOGUE)]
+    if unknown:
+        _fail(f"{option}：未知的代码 {', '.join(unknown)}；可用的代码见 docs/findings.md：{', '.join(CATALOGUE)}")
+    return codes
 
 
 def _write_outputs(reports, reconciled, lang, summary, html_out, annotate, inputs) -> None:  # type: ignore[no-untyped-def]
@@ -201,6 +216,8 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
         result = api.aggregate(files, output, template, include_invalid, data, jobs)
     except (AggregateError, TemplateError, DataError) as exc:
         _fail(str(exc))
+    except OSError as exc:
+        _fail(f"无法写出汇总工作簿：{exc}")
     click.echo(f"已汇总 {len(result.included)} 个单位，写出 {output}：")
     for r in result.included:
         click.echo(f"  计入  {r.unit or Path(r.path).name}（{r.path}）")

@@ -64,7 +64,7 @@ def export_values(wb: ExtractedWorkbook, layout: Layout) -> dict[str, Any]:
     for datapoint, value in raw_values(wb, layout).items():
         cell = layout.by_id[datapoint]
         itype = cell.input.type if cell.input else ""
-        if isinstance(value, float) and itype == "date":
+        if isinstance(value, float) and itype == "date" and 0 <= value < 2958466:  # up to 9999-12-31
             value = serial_to_date(value).isoformat()
         elif isinstance(value, float) and value.is_integer() and itype != "decimal":
             value = int(value)

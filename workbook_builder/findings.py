@@ -6,6 +6,7 @@ which carry the severity their rule declares in the template.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +100,15 @@ class Finding:
         }
 
 
+def show(value: Any) -> str:
+    """A value as a person reads it in a message: 3600, not 3600.0; blank, not None."""
+    if value is None or value == "":
+        return "空白"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def make(code: str, severity: str | None = None, **kwargs: Any) -> Finding:
     """A finding with the catalogue's severity (rule codes pass their rule's severity)."""
     entry = CATALOGUE[code]
@@ -118,6 +128,7 @@ class FileReport:
     unit: str | None = None
     year: int | None = None
     saved_by: str | None = None
+    claimed_template: str | None = None  # the template id the file's properties name (may differ when forced)
 
     @property
     def valid(self) -> bool:
@@ -127,8 +138,22 @@ class FileReport:
         return sum(f.severity == severity for f in self.findings)
 
 
+def _cell_key(cell: str | None) -> tuple[str, int, int]:
+    """'依申请公开'!B13 → ('依申请公开', 13, 2): B4 before B13, as a person reads a sheet."""
+    if not cell:
+        return ("", 0, 0)
+    sheet, _, ref = cell.rpartition("!") if "!" in cell else (cell, "", "")
+    m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)", ref)
+    if not m:
+        return (sheet, 0, 0)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return (sheet, int(m.group(2)), col)
+
+
 def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    return tuple(sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.cell or "", f.code)))
+    return tuple(sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], _cell_key(f.cell), f.code)))
 
 
 def select(findings: Iterable[Finding], select_codes: Iterable[str] = (), ignore: Iterable[str] = ()) -> tuple[Finding, ...]:

@@ -87,7 +87,10 @@ def check_value(spec: InputSpec, value: object) -> InputProblem | None:
 def _check_date(value: object) -> InputProblem | None:
     if isinstance(value, bool) or not isinstance(value, (int, float, dt.date)):
         return InputProblem("not-a-date", f"“{value}”不是日期", f"“{value}” is not a date")
-    day = value if isinstance(value, dt.date) else serial_to_date(value) if math.isfinite(value) else None
+    try:
+        day = value if isinstance(value, dt.date) else serial_to_date(value) if math.isfinite(value) else None
+    except (OverflowError, ValueError):  # a serial beyond year 9999
+        day = None
     if day is None or not DATE_MIN <= (day.date() if isinstance(day, dt.datetime) else day) <= DATE_MAX:
         return InputProblem("not-a-date", "日期超出 2000—2100 年的范围", "the date is outside 2000–2100")
     return None

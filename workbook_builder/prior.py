@@ -47,12 +47,13 @@ class PriorIndex:
         r = checked.report
         prior = self.find(r.unit, r.year)
         if prior is None or prior.template is None:
-            wanted = f"“{r.unit or '未填单位'}”{(r.year or 1) - 1}年度"
+            wanted = f"“{r.unit or '未填单位'}”{f'{r.year - 1}年度' if r.year else '上一年度（本表未填报告年度）'}"
             got = ""
             if self.single is not None:
                 s = self.single.report
                 got = f"；给出的上年工作簿是“{s.unit or '未填单位'}”{s.year or '未填'}年度的"
             info = make("prior-year-not-found", detail_zh=f"没有找到{wanted}的工作簿{got}",
-                        detail_en=f"no workbook of “{r.unit or 'unknown unit'}” for {(r.year or 1) - 1}")
+                        detail_en=f"no workbook of “{r.unit or 'unknown unit'}” for "
+                                  f"{r.year - 1 if r.year else 'the previous year (this file has no year)'}")
             return replace(checked, report=replace(r, findings=sort_findings(r.findings + (info,))))
         return check_workbook(path, template, prior)

@@ -41,6 +41,8 @@ class Roster:
             raise RosterError(f"名单 {path} 是空的")
         header = [c.strip().lower() for c in rows[0]]
         column = next((header.index(h) for h in UNIT_HEADERS if h in header), None)
+        if column is None and len(rows[0]) > 1:
+            raise RosterError(f"名单 {path} 有多列，但找不到单位名称列：请把该列的表头写成 {'、'.join(UNIT_HEADERS)} 之一")
         body = rows[1:] if column is not None else rows
         column = column or 0
         units = [r[column].strip() for r in body if len(r) > column and r[column].strip()]

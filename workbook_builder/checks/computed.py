@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..extract import cell_at
-from ..findings import Finding, make
+from ..findings import Finding, make, show
 from ..layout import Layout
 from ..reader import ExtractedWorkbook
 
@@ -26,8 +26,7 @@ def check_computed(layout: Layout, wb: ExtractedWorkbook, recomputed: Mapping[st
     cells = [c for c in layout.formulas if c.sheet not in skip_sheets and c.datapoint not in skip]
     cached = {c.datapoint: cell_at(wb, c.sheet, c.row, c.col) for c in cells}
     if cells and all(d is None or d.value is None for d in cached.values()):
-        return [make("no-cached-values", detail_zh=f"保存程序：{wb.application or wb.saved_by}",
-                     detail_en=f"saved by {wb.application or wb.saved_by}")]
+        return [make("no-cached-values", detail_zh=f"保存程序：{wb.saved_by}", detail_en=f"saved by {wb.saved_by}")]
     findings = []
     for cell in cells:
         if depends.get(cell.datapoint, frozenset()) & (bad_inputs | skip):
@@ -38,6 +37,6 @@ def check_computed(layout: Layout, wb: ExtractedWorkbook, recomputed: Mapping[st
         if not same_value(expected, actual):
             findings.append(make("stale-value", cell=cell.ref, datapoint=cell.datapoint, label=cell.label,
                                  expected=expected, actual=actual,
-                                 detail_zh=f"文件中为 {actual!r}，按模板公式 ={cell.formula} 重算应为 {expected!r}",
-                                 detail_en=f"the file holds {actual!r}; the template's formula gives {expected!r}"))
+                                 detail_zh=f"文件中为 {show(actual)}，按模板公式 ={cell.formula} 重算应为 {show(expected)}",
+                                 detail_en=f"the file holds {show(actual)}; the template's formula gives {show(expected)}"))
     return findings

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from .. import formula_text
-from ..findings import Finding, make
+from ..findings import Finding, make, show
 from ..formula_tokens import same_formula
 from ..layout import LABEL_KINDS, Cell, Layout, SheetLayout
 from ..reader import CellData, ExtractedWorkbook, SheetData, Validation
@@ -97,8 +97,9 @@ def _check_cell(data: CellData | None, cell: Cell, covered: Mapping[tuple[int, i
             touched.add(cell.datapoint)
             actual = None if data is None else data.value
             out.append(make("formula-overwritten", expected=expected, actual=actual,
-                            detail_zh=f"应为公式 {expected}，现为{'空白' if actual in (None, '') else f'常数 {actual}'}",
-                            detail_en=f"should hold {expected}, holds {actual!r}", **_where(cell)))
+                            detail_zh=f"应为公式 {expected}，现为{'空白' if actual in (None, '') else f'常数 {show(actual)}'}",
+                            detail_en=f"should hold {expected}, holds {'a blank' if actual in (None, '') else show(actual)}",
+                            **_where(cell)))
         elif not same_formula(cell.formula, data.formula, cell.sheet):
             touched.add(cell.datapoint)
             out.append(make("formula-changed", expected=expected, actual="=" + data.formula,

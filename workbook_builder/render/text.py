@@ -18,11 +18,16 @@ def render_file(report: FileReport, lang: str = "zh") -> str:
         head = f"{report.path}{f'（{who}）' if who else ''}：{status}，错误 {report.count('error')} 个，警告 {report.count('warning')} 个，提示 {report.count('info')} 个"
     else:
         status = "valid" if report.valid else "invalid"
-        head = f"{report.path}{f' ({who})' if who else ''}: {status}, {report.count('error')} errors, {report.count('warning')} warnings, {report.count('info')} info"
+        head = (f"{report.path}{f' ({who})' if who else ''}: {status}, {_n(report.count('error'), 'error')}, "
+                f"{_n(report.count('warning'), 'warning')}, {report.count('info')} info")
     lines = [head]
     for f in report.findings:
         lines.append(f"  [{names[f.severity]}] {f.code}: {f.message(lang)}")
     return "\n".join(lines)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def render_summary(reports: Iterable[FileReport], lang: str = "zh", top: int = 5) -> str:
@@ -40,7 +45,7 @@ def render_summary(reports: Iterable[FileReport], lang: str = "zh", top: int = 5
         if codes:
             lines.append("最常见的问题：" + "，".join(f"{k}（{v} 次）" for k, v in codes.most_common(top)))
     else:
-        lines = [f"{len(reports)} files checked: {len(reports) - errors} valid, {errors} with errors, "
+        lines = [f"{_n(len(reports), 'file')} checked: {len(reports) - errors} valid, {errors} with errors, "
                  f"{warnings} with warnings only, {unreadable} unreadable or unsafe."]
         if rules:
             lines.append("Rules failing most often: " + ", ".join(f"{k} ({v})" for k, v in rules.most_common(top)))

@@ -437,6 +437,7 @@ _ATTR_RE = re.compile(rb"\b(ContentType|PartName)\s*=\s*[\"']([^\"']*)[\"']")
 _FORMULA_RE = re.compile(
     rb"<((?:[\w.-]+:)?(?:f|definedName|formula|formula1|formula2))\b[^>]*?(?<!/)>(.*?)</\1\s*>", re.S
 )
+_DDE_CALL = re.compile(rb"dde(?:auto)?\s*\(")
 _ENTITIES = {"&quot;": '"', "&apos;": "'", "&lt;": "<", "&gt;": ">"}
 
 
@@ -487,8 +488,9 @@ def _scan_xml(name: str, data: bytes, findings: dict[str, str]) -> None:
             for fragment, reason in _CONTENT_TYPE_REASONS.items():
                 if fragment in content_type:
                     findings.setdefault(reason, attrs.get("PartName", "").lstrip("/") or name)
-    # Most parts hold neither "|" nor "dde": two C-level scans skip the formula regex for them.
-    if b"|" in data or b"dde" in data.lower():
+    # Most parts hold neither "|" nor a DDE( / DDEAUTO( call: cheap scans skip the formula regex
+    # for them ("dde" alone would match every `hidden` attribute).
+    if b"|" in data or _DDE_CALL.search(data.lower()):
         for m in _FORMULA_RE.finditer(data):
             if _is_dde_formula(_unescape(m.group(2).decode("utf-8", "replace"))):
                 findings.setdefault("dde", name)

@@ -207,7 +207,30 @@ def parse_xml(data: bytes, part: str) -> ET.Element:
     return _parse(data, part)
 
 
+# Workbooks made from one template share most parts byte for byte (workbook.xml with its defined
+# names, styles, app.xml, rels, properties): in a batch, parse each distinct content once. Keyed by
+# the exact bytes, bounded in size, and the trees are only ever read, so a hit is the same result.
+# Sheets and shared strings hold each file's own figures and text, so they are never cached.
+_PARSED: dict[bytes, ET.Element] = {}
+_PARSED_LIMIT = 4 * 1024 * 1024  # bytes of cached part content, so memory stays flat in any batch
+_PARSED_SIZE = [0]
+
+
 def _parse(data: bytes, part: str) -> ET.Element:
+    lower = part.lower()
+    if len(data) > _PARSED_LIMIT // 16 or lower.startswith("xl/worksheets/") or lower.endswith("sharedstrings.xml"):
+        return _parse_uncached(data, part)
+    root = _PARSED.get(data)
+    if root is None:
+        root = _parse_uncached(data, part)
+        while _PARSED and _PARSED_SIZE[0] + len(data) > _PARSED_LIMIT:
+            _PARSED_SIZE[0] -= len(_PARSED.pop(next(iter(_PARSED))))
+        _PARSED[data] = root
+        _PARSED_SIZE[0] += len(data)
+    return root
+
+
+def _parse_uncached(data: bytes, part: str) -> ET.Element:
     try:
         if not ALWAYS_DEFUSEDXML and _is_plain_utf8_without_doctype(data):
             return ET.fromstring(data)

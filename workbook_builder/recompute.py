@@ -134,9 +134,9 @@ class Recompute:
         for op in expr.operands:
             source = (prior or {}) if op.prior else values
             if op.is_range:
-                args.append([[source.get(d) if d else None for d in row] for row in op.grid])
+                args.append([[_cell(source.get(d)) if d else None for d in row] for row in op.grid])
             else:
-                args.append(source.get(op.grid[0][0]))
+                args.append(_cell(source.get(op.grid[0][0])))
         return _plain(self._compiled[expr.canonical](args))
 
     def compute(self, inputs: Mapping[str, Value]) -> dict[str, Value]:
@@ -160,9 +160,16 @@ class Recompute:
         return out
 
 
+def _cell(value: Value) -> Value:
+    # an input holding "" is blank to the input checks, so it is blank to the formulas too
+    return None if value == "" else value
+
+
 def _plain(value: Any) -> Value:
     if isinstance(value, xlcalc.XlError):
         return ErrorValue(value)
+    if value is None:  # a formula that yields a blank cell shows 0 in Excel
+        return 0.0
     return value
 
 
@@ -215,10 +222,13 @@ def _looks_numeric(text: str) -> bool:
 
 def _from_engine(result: Any) -> Value:
     import numpy as np
+    import schedula
 
     value = result
     if isinstance(value, np.ndarray):
         value = value.ravel()[0] if value.size else None
+    if value is schedula.EMPTY or value is None:  # schedula's EMPTY is a str: catch it first
+        return 0.0
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
     if type(value).__name__ == "XlError" or (isinstance(value, str) and value.startswith("#") and value.endswith(("!", "?", "A"))):
@@ -227,8 +237,6 @@ def _from_engine(result: Any) -> Value:
         return value
     if isinstance(value, (int, float)):
         return float(value)
-    if value is None or str(value) == "empty":
-        return 0.0
     return ErrorValue(str(value))
 
 

@@ -302,7 +302,7 @@ def test_formula_injection_is_text(batch: Batch) -> None:
     wb = openpyxl.load_workbook(batch.out / "s.xlsx")
     units = {r[0]: r[1] for r in _sheet_rows(wb["汇总"])[1:]}
     text = (batch.root / "out" / "s.csv").read_bytes().decode("utf-8-sig")
-    csv_units = {r[0]: r[1] for r in list(csv.reader(io.StringIO(text)))[1:] if r[0] in units}
+    csv_units = {r[0]: r[1] for r in list(csv.reader(io.StringIO(text)))[1:] if r and r[0] in units}
     for rel, unit in HONEST:
         if unit in INJECTIONS:
             path = batch.path(rel)
@@ -318,9 +318,12 @@ def test_summary_csv(batch: Batch, doc: dict[str, Any]) -> None:
     n = len(doc["files"])
     assert rows[1:1 + n] == [_file_row(f) for f in doc["files"]]
     dup = "；".join(_dup_paths(doc))
+    # then, after a blank line, the roster reconciliation as a table of its own
     assert rows[1 + n:] == [
-        ["缺报", MISSING, "", "", "", "", "", "", "", ""],
-        ["重复", DUPLICATE[1], str(YEAR), "", "", "", "", "", "", dup],
+        [],
+        ["类别", "单位", "年度", "文件"],
+        ["缺报", MISSING, "", ""],
+        ["重复", DUPLICATE[1], str(YEAR), dup],
     ]
 
 

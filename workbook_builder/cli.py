@@ -54,6 +54,8 @@ def build(template: str | None, output: Path, data: Path | None, password: str |
         _fail("--prior-dir 和 --year 只能与 --roster 一起使用")
     if roster and data:
         _fail("--roster 与 --data 不能同时使用")
+    if not roster and output.suffix.lower() != ".xlsx":
+        _fail(f"输出文件应以 .xlsx 结尾（Excel、WPS 和 LibreOffice 按扩展名识别格式）：{output}")
     try:
         if roster:
             records = api.build_for_roster(roster, output, template, prior_dir, year, password, jobs)

@@ -43,7 +43,7 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
          "请恢复模板规定的公式", "restore the template's formula"),
     Code("protection-removed", "warning", "工作表保护被取消", "sheet protection was removed",
          "请使用原始工作簿；取消保护后公式和标签容易被误改", "use the original workbook; without protection formulas and labels are easily changed"),
-    Code("validation-removed", "warning", "输入单元格的数据有效性被删除", "data validation was removed from an input",
+    Code("validation-removed", "warning", "输入单元格的数据有效性被删除或改动", "data validation was removed from an input or changed",
          "请使用原始工作簿；数据有效性可以防止误填", "use the original workbook; validation prevents wrong entries"),
     Code("lock-changed", "warning", "单元格锁定状态被改动", "a cell's lock state was changed",
          "请使用原始工作簿：填报单元格应解锁，公式和标签应锁定", "use the original workbook: inputs unlocked, formulas and labels locked"),

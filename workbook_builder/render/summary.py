@@ -67,13 +67,18 @@ def _plain(value: Any) -> str:
 
 
 def to_csv(reports: Sequence[FileReport], roster: RosterResult | None = None, lang: str = "zh") -> str:
-    """One CSV table of files (findings and roster go to the xlsx form, or use --format json)."""
+    """The files as a CSV table, then the roster's missing/duplicate units as a second table.
+
+    Every finding is in the xlsx form (sheet 问题清单) or in --format json."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(FILE_HEADER)
     writer.writerows(file_rows(reports, lang))
-    for row in roster_rows(roster):
-        writer.writerow([row[0], row[1], row[2], "", "", "", "", "", "", row[3]])
+    rows = roster_rows(roster)
+    if rows:  # the roster reconciliation follows as its own table, after a blank line
+        writer.writerow([])
+        writer.writerow(ROSTER_HEADER)
+        writer.writerows(rows)
     return buffer.getvalue()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import xlsxwriter
 
+from . import formula_text
 from .inputs import describe
 from .layout import ALL_BALANCED, BALANCED, UNBALANCED, Cell, Layout, SheetLayout, rectangles
 from .refs import a1, a1_range
@@ -52,7 +53,7 @@ def write_workbook(layout: Layout, values: Mapping[str, Any], password: str | No
     })
     for name, value in {**layout.properties, **(extra_properties or {})}.items():
         _ok(wb.set_custom_property(name, value), f"custom property {name}")
-    formats = _Formats(wb)
+    formats = _Formats(wb, _decimal_formulas(layout))
     for sheet in layout.sheets:
         _write_sheet(wb, formats, sheet, values, password if password is not None else spec.password)
     for name, ref in layout.defined_names:
@@ -64,8 +65,9 @@ def write_workbook(layout: Layout, values: Mapping[str, Any], password: str | No
 class _Formats:
     """One xlsxwriter format per (kind, input type), created on first use."""
 
-    def __init__(self, wb: xlsxwriter.Workbook):
+    def __init__(self, wb: xlsxwriter.Workbook, decimal_formulas: dict[str, InputSpec] | None = None):
         self.wb = wb
+        self.decimal_formulas = decimal_formulas or {}
         self.cache: dict[tuple, Any] = {}
         self.bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True})
         self.good = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
@@ -73,7 +75,8 @@ class _Formats:
     def get(self, cell: Cell) -> Any:
         kind = cell.kind
         itype = cell.input.type if cell.input else ""
-        key = (kind, itype, cell.wrap, bool(cell.height_lines))
+        shown_as = self.decimal_formulas.get(cell.datapoint)
+        key = (kind, itype, cell.wrap, bool(cell.height_lines), shown_as)
         if key not in self.cache:
             props: dict[str, Any] = {"font_name": FONT, "font_size": 11, "valign": "vcenter"}
             if kind == "title":
@@ -88,12 +91,27 @@ class _Formats:
                 props.update(border=1, locked=False, bg_color=INPUT_FILL, num_format=_number_format(cell.input))
                 if itype == "text":
                     props.update(text_wrap=True, align="left", valign="top" if cell.height_lines else "vcenter")
-            else:  # formula · check · summary
-                props.update(border=1, locked=True, bg_color=FORMULA_FILL, num_format="0")
+            else:  # formula · check · summary; a total of decimal inputs shows their decimals
+                props.update(border=1, locked=True, bg_color=FORMULA_FILL, num_format=_number_format(shown_as)
+                             if shown_as else "0")
                 if kind in ("check", "summary"):
                     props.update(align="center", bold=True, num_format="@")
             self.cache[key] = self.wb.add_format(props)
         return self.cache[key]
+
+
+def _decimal_formulas(layout: Layout) -> dict[str, InputSpec]:
+    """Formula cells that read a decimal input (directly or through other formulas) → that input."""
+    out: dict[str, InputSpec] = {}
+    for cell in layout.formulas:  # evaluation order: what a formula reads is already decided
+        for a, b in formula_text.references(cell.source):
+            for row in layout.grid(a, b):
+                for dp in row:
+                    source = layout.by_id[dp] if dp else None
+                    spec = source.input if source is not None and source.kind == "input" else out.get(dp)
+                    if spec is not None and spec.type == "decimal":
+                        out[cell.datapoint] = spec
+    return out
 
 
 def _number_format(spec: InputSpec | None) -> str:

@@ -14,9 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.chromium_headless import find_chromium
+from tests.chromium_headless import require_chromium  # noqa: F401  (re-exported for test_batch)
 from tests.make_filled import honest_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,16 +102,6 @@ def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
 
 
 # ---------------------------------------------------------------- Chromium
-
-
-def require_chromium() -> str:
-    """The browser, or skip (locally) / fail (when CI is set), as tests/test_html_report.py does."""
-    browser = find_chromium()
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed, and CI must run the browser tests")
-        pytest.skip("chromium is not installed")
-    return browser
 
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

@@ -26,6 +26,18 @@ def find_chromium() -> str | None:
     return next((found for name in CANDIDATES if (found := shutil.which(name))), None)
 
 
+def require_chromium() -> str:
+    """The browser, or skip (locally) / fail (when CI is set): real-client tests never skip in CI."""
+    import pytest
+
+    browser = find_chromium()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed, and CI must run the browser tests")
+        pytest.skip("chromium is not installed")
+    return browser
+
+
 def _run(browser: str, page: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     with tempfile.TemporaryDirectory(prefix="wb-chromium-") as profile:
         args = [

@@ -22,6 +22,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from workbook_builder.refs import column_letter, parse_a1
+
 SHEETS = ("封面", "主动公开", "依申请公开", "复议诉讼", "文字说明")
 SHEET_PART = {name: f"xl/worksheets/sheet{i}.xml" for i, name in enumerate(SHEETS, 1)}
 WORKBOOK, STYLES, STRINGS = "xl/workbook.xml", "xl/styles.xml", "xl/sharedStrings.xml"
@@ -213,25 +215,13 @@ def _cells_of(sqref: str) -> list[str]:
         first, _, last = part.partition(":")
         (c1, r1), (c2, r2) = _split(first), _split(last or first)
         for row in range(r1, r2 + 1):
-            out.extend(f"{_letters(col)}{row}" for col in range(c1, c2 + 1))
+            out.extend(f"{column_letter(col)}{row}" for col in range(c1, c2 + 1))
     return out
 
 
 def _split(ref: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)", ref)
-    assert m, ref
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return col, int(m.group(2))
-
-
-def _letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+    row, col = parse_a1(ref)
+    return col, row
 
 
 _VALIDATION = re.compile(r'(<dataValidation [^>]*?sqref=")([^"]*)("[^>]*?(?:/>|>.*?</dataValidation>))', re.S)

@@ -17,17 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
+from tests.official import COLUMNS, RESULT_ROWS
 from workbook_builder import api
 
-COLS = ["person", "business", "research", "nonprofit", "legal_services", "other_org"]
-RESULT_ROWS = [
-    "granted", "partially_granted",
-    "denied_state_secret", "denied_prohibited_by_law", "denied_security_stability", "denied_third_party",
-    "denied_internal_affairs", "denied_deliberative", "denied_enforcement_file", "denied_query_service",
-    "unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear",
-    "rejected_complaint", "rejected_duplicate", "rejected_publication", "rejected_excessive", "rejected_confirmation",
-    "other_no_correction", "other_unpaid_fee", "other_other",
-]
+COLS = list(COLUMNS)
 ROWS = ["new", "carried_over", *RESULT_ROWS, "results_total", "carried_forward"]
 BLOCKS = ["review", "suit_direct", "suit_after_review"]
 OUTCOMES = ["upheld", "corrected", "other", "pending"]

@@ -4,7 +4,6 @@ no network references, deterministic output, and the page as headless Chromium s
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chromium_headless import dump_dom, find_chromium, png_info, screenshot
+from tests.chromium_headless import dump_dom, png_info, require_chromium, screenshot
 from workbook_builder.findings import FileReport, Finding, make
 from workbook_builder.render import html as html_report
 from workbook_builder.roster import RosterResult
@@ -408,12 +407,7 @@ def test_edge_cases() -> None:
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    browser = find_chromium()
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed, and CI must run the browser tests")
-        pytest.skip("chromium is not installed")
-    return browser
+    return require_chromium()
 
 
 @pytest.fixture(scope="module")

@@ -15,18 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.make_filled import FIXTURE_NAMES, build_to, honest_data
+from tests.official import COLUMNS, RESULT_ROWS
 from workbook_builder import api
 
-COLUMNS = ("person", "business", "research", "nonprofit", "legal_services", "other_org")
 LETTER = dict(zip(COLUMNS + ("total",), "DEFGHIJ", strict=True))
-RESULT_ROWS = (  # 三、本年度办理结果 （一）…（六）, the rows （七）总计 adds up
-    "granted", "partially_granted",
-    "denied_state_secret", "denied_prohibited_by_law", "denied_security_stability", "denied_third_party",
-    "denied_internal_affairs", "denied_deliberative", "denied_enforcement_file", "denied_query_service",
-    "unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear",
-    "rejected_complaint", "rejected_duplicate", "rejected_publication", "rejected_excessive", "rejected_confirmation",
-    "other_no_correction", "other_unpaid_fee", "other_other",
-)
 REQ = "'依申请公开'"
 
 

@@ -7,7 +7,6 @@ not compared one by one, because every position on it is off and the flood would
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from functools import lru_cache
 
 from .. import formula_text
@@ -66,7 +65,7 @@ def _where(cell: Cell) -> dict[str, str | None]:
     return {"cell": cell.ref, "datapoint": cell.datapoint or None, "label": cell.label or cell.text or None}
 
 
-def _check_cell(data: CellData | None, cell: Cell, covered: Mapping[tuple[int, int], str],
+def _check_cell(data: CellData | None, cell: Cell, covered: _Coverage,
                 touched: set[str]) -> list[Finding]:
     """One template cell against what the file holds there; findings are built only when needed."""
     out: list[Finding] = []
@@ -117,27 +116,33 @@ def _reads_sheet(layout: Layout, cell: Cell, sheets: set[str]) -> bool:
     return any(layout.by_id[formula_text.strip_prior(a)].sheet in sheets for a in formula_text.referenced_ids(cell.source))
 
 
-@lru_cache(maxsize=64)
-def _validated_cells(validations: tuple[Validation, ...]) -> Mapping[tuple[int, int], str]:
-    """Each cell a validation covers → its type ('any' or none counts as no validation).
+class _Coverage:
+    """Which validation type covers a cell: rectangles tested per cell, never expanded, so that a
+    hostile `sqref="A1:XFD1048576"` costs nothing."""
 
-    Cached: every honest workbook of a template carries the same validations.
-    """
-    out: dict[tuple[int, int], str] = {}
-    for v in validations:
-        if not v.type or v.type == "none" or v.type == "any":
-            continue
-        for ref in v.sqref:
-            try:
-                r1, c1, r2, c2 = parse_range(ref)
-            except ValueError:
-                continue
-            if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:  # a whole-column validation: cover what we need only
-                r2 = min(r2, r1 + 1000)
-            for r in range(r1, r2 + 1):
-                for c in range(c1, c2 + 1):
-                    out.setdefault((r, c), v.type)
-    return out
+    def __init__(self, validations: tuple[Validation, ...]):
+        self.rects: list[tuple[int, int, int, int, str]] = []
+        for v in validations:
+            if not v.type or v.type in ("none", "any"):
+                continue  # 'any' or no type: the cell is not validated
+            for ref in v.sqref:
+                try:
+                    self.rects.append((*parse_range(ref), v.type))
+                except ValueError:
+                    continue
+
+    def get(self, key: tuple[int, int]) -> str | None:
+        row, col = key
+        for r1, c1, r2, c2, kind in self.rects:
+            if r1 <= row <= r2 and c1 <= col <= c2:
+                return kind
+        return None
+
+
+@lru_cache(maxsize=64)
+def _validated_cells(validations: tuple[Validation, ...]) -> _Coverage:
+    """Cached: every honest workbook of a template carries the same validations."""
+    return _Coverage(validations)
 
 
 def _structure_problem(sheet: SheetLayout, data: SheetData) -> tuple[str, str] | None:

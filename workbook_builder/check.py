@@ -16,7 +16,7 @@ from .checks.computed import check_computed
 from .checks.inputs import check_inputs
 from .checks.integrity import check_integrity
 from .checks.rules import check_rules
-from .extract import identify
+from .extract import Identity, identify
 from .findings import FileReport, Finding, make, sort_findings
 from .preflight import preflight_path
 from .reader import ExtractedWorkbook, ReadError, read_parts
@@ -55,8 +55,7 @@ def load(path: str | Path) -> tuple[ExtractedWorkbook | None, Finding | None]:
                           detail_en=f"{exc.detail_en} ({exc.reason})", actual=exc.reason)
 
 
-def _template_for(wb: ExtractedWorkbook, forced: Template | None) -> tuple[Template | None, Finding | None]:
-    ident = identify(wb)
+def _template_for(ident: Identity, forced: Template | None) -> tuple[Template | None, Finding | None]:
     if forced is not None:
         if ident.template_id == forced.spec.id and ident.version and ident.version != forced.spec.version:
             return forced, _mismatch(ident.version, forced)
@@ -96,8 +95,9 @@ def _check(path: str | Path, forced: Template | None, prior: Checked | None) -> 
         assert linked is not None
         return Checked(FileReport(str(path), None, (linked,)))
     early = [linked] if linked else []
-    t, problem = _template_for(wb, forced)
-    claimed = identify(wb).template_id
+    ident = identify(wb)
+    t, problem = _template_for(ident, forced)
+    claimed = ident.template_id
     if t is None or problem is not None:
         info = {"id": t.spec.id, "version": t.spec.version} if t else None
         return Checked(FileReport(str(path), info, sort_findings(early + ([problem] if problem else [])),

@@ -224,20 +224,27 @@ def annotate_reports(reports, out_dir: str | Path, lang: str = "zh",  # type: ig
     Copies are named `<name>.批注.xlsx` (a number is added when two inputs share a name); a copy
     never replaces a checked file.
     """
-    from .annotate import annotate_copy
+    from .annotate import annotate_copy  # noqa: I001
 
     out_dir = Path(out_dir)
     protected = {p.resolve() for p in (protected or set())}
     written: list[Path] = []
     used: set[str] = set()
+    from .annotate import AnnotateError
+
     for report in reports:
         if not report.findings or report.template is None:
             continue  # nothing to mark, or a file we cannot read as ours
+        if any(f.code == "unsafe-content" for f in report.findings):
+            continue  # refused content (links, connections) is not copied, not even marked up
         stem = Path(report.path).stem
         name, n = f"{stem}.批注.xlsx", 1
         while name in used or (out_dir / name).resolve() in protected:
             n += 1
             name = f"{stem}.批注{n}.xlsx"
         used.add(name)
-        written.append(annotate_copy(report.path, report.findings, out_dir / name, lang))
+        try:
+            written.append(annotate_copy(report.path, report.findings, out_dir / name, lang))
+        except (AnnotateError, ValueError, OSError):
+            continue  # one file we cannot copy must not lose the others' copies or the report
     return written

@@ -104,6 +104,8 @@ def show(value: Any) -> str:
     """A value as a person reads it in a message: 3600, not 3600.0; blank, not None."""
     if value is None or value == "":
         return "空白"
+    if isinstance(value, float) and abs(value) >= 1e15:
+        return f"{value:.6g}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

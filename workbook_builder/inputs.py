@@ -15,6 +15,7 @@ from .spec.model import InputSpec
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+EXCEL_LIMIT = 1e15  # the bound the workbook's own validation uses when a template sets no max
 PLACEHOLDERS = ("/", "-", "—", "－", "无", "／", "\\", "空", "N/A", "n/a")
 
 
@@ -26,6 +27,8 @@ class InputProblem:
 
 
 def _fmt(x: float) -> str:
+    if abs(x) >= EXCEL_LIMIT:
+        return f"{x:.6g}"  # not 309 digits of a crafted 1e308
     return str(int(x)) if float(x).is_integer() else repr(x)
 
 
@@ -118,6 +121,9 @@ def _check_number(spec: InputSpec, value: object) -> InputProblem | None:
     x = float(value)
     if spec.min is not None and x < spec.min:
         return InputProblem("below-min", f"{_fmt(x)}小于下限{_fmt(spec.min)}", f"{_fmt(x)} is below the minimum {_fmt(spec.min)}")
+    if abs(x) > EXCEL_LIMIT and (spec.max is None or spec.max > EXCEL_LIMIT):
+        return InputProblem("above-max", f"{_fmt(x)}超出了表格能精确保存的范围（15位数字）",
+                            f"{_fmt(x)} is beyond the 15 digits a spreadsheet keeps exactly")
     if spec.max is not None and x > spec.max:
         return InputProblem("above-max", f"{_fmt(x)}大于上限{_fmt(spec.max)}", f"{_fmt(x)} is above the maximum {_fmt(spec.max)}")
     if spec.type == "whole" and not x.is_integer():

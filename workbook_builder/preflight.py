@@ -434,9 +434,7 @@ _ELEMENT_RE = re.compile(rb"<(?:[\w.-]+:)?(ddeLink|externalReferences|externalBo
 _REL_TYPE_RE = re.compile(rb"<(?:[\w.-]+:)?Relationship\b[^>]*?\bType\s*=\s*[\"']([^\"']*)[\"']")
 _CONTENT_TYPE_RE = re.compile(rb"<(?:[\w.-]+:)?(?:Default|Override)\b[^>]*>")
 _ATTR_RE = re.compile(rb"\b(ContentType|PartName)\s*=\s*[\"']([^\"']*)[\"']")
-_FORMULA_RE = re.compile(
-    rb"<((?:[\w.-]+:)?(?:f|definedName|formula|formula1|formula2))\b[^>]*?(?<!/)>(.*?)</\1\s*>", re.S
-)
+_FORMULA_OPEN = re.compile(rb"<((?:[\w.-]+:)?(?:f|definedName|formula|formula1|formula2))\b[^>]*?(?<!/)>")
 _DDE_CALL = re.compile(rb"dde(?:auto)?\s*\(")
 _ENTITIES = {"&quot;": '"', "&apos;": "'", "&lt;": "<", "&gt;": ">"}
 
@@ -450,24 +448,43 @@ def _unescape(text: str) -> str:
     )
 
 
-def _as_utf8(data: bytes) -> bytes:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+_DECLARATION = re.compile(rb"^<\?xml[^>]*?\?>")
+_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _as_utf8(name: str, data: bytes) -> bytes:
+    """The part as UTF-8 bytes, the only form scanned and handed on; other encodings are refused.
+
+    OPC allows UTF-8 and UTF-16 only. UTF-16 is recognised by its byte-order mark or, without one,
+    by the NUL byte beside the first "<"; it is transcoded and its declaration rewritten, so that
+    every byte-level scan below sees the real text and the reader never meets UTF-16.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2] in (b"<\0", b"\0<"):
+        codec = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-16-le" if data[:1] == b"<" else "utf-16-be")
         try:
-            return data.decode("utf-16").encode("utf-8")
+            text = data.decode(codec)
         except UnicodeDecodeError:
-            return data
+            raise _refuse("bad-xml", name) from None
+        return _DECLARATION.sub(b'<?xml version="1.0" encoding="UTF-8"?>', text.lstrip("\ufeff").encode("utf-8"), count=1)
+    declared = _DECLARED_ENCODING.match(data)
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        raise _refuse("bad-xml", name)  # GBK, Latin-1 …: not allowed in OPC, and bytes would lie to the scans
+    if b"\0" in data[:64]:
+        raise _refuse("bad-xml", name)  # UTF-32 or other NUL-padded text
     return data
 
 
-def _scan_xml(name: str, data: bytes, findings: dict[str, str]) -> None:
+def _scan_xml(name: str, data: bytes, findings: dict[str, str]) -> bytes:
     """Refuse DTDs; record active or linked content in ``findings``.
 
     A byte-level scan for exactly the constructs we refuse, rather than a full parse: the reader
     parses every part it uses with defusedxml (DTDs forbidden, malformed XML refused), so a
     second tree here would only double the cost of every check. Comments that merely mention
-    such a construct are refused too; that errs on the safe side.
+    such a construct are refused too; that errs on the safe side. Returns the part as UTF-8.
     """
-    data = _as_utf8(data)
+    data = _as_utf8(name, data)
     # XML text cannot hold a bare "<", so these bytes can only be a DTD (or sit in a comment or
     # CDATA, which we refuse too rather than parse): wherever they appear, no parser sees them.
     if _declares_doctype(data) or b"<!DOCTYPE" in data or b"<!ENTITY" in data:
@@ -490,11 +507,26 @@ def _scan_xml(name: str, data: bytes, findings: dict[str, str]) -> None:
                     findings.setdefault(reason, attrs.get("PartName", "").lstrip("/") or name)
     # Most parts hold neither "|" nor a DDE( / DDEAUTO( call: cheap scans skip the formula regex
     # for them ("dde" alone would match every `hidden` attribute).
-    if b"|" in data or _DDE_CALL.search(data.lower()):
-        for m in _FORMULA_RE.finditer(data):
-            if _is_dde_formula(_unescape(m.group(2).decode("utf-8", "replace"))):
-                findings.setdefault("dde", name)
-                break
+    if (b"|" in data or _DDE_CALL.search(data.lower())) and _has_dde_formula(data):
+        findings.setdefault("dde", name)
+    return data
+
+
+def _has_dde_formula(data: bytes) -> bool:
+    """Any formula element whose text is a DDE reference; linear in the size of the part.
+
+    Each opening tag is matched with the next closing tag of its name, and the scan goes on from
+    there (formula elements hold text only), so unclosed tags cannot make it quadratic.
+    """
+    pos = 0
+    while (m := _FORMULA_OPEN.search(data, pos)) is not None:
+        close = data.find(b"</" + m.group(1), m.end())
+        if close < 0:
+            return False
+        if _is_dde_formula(_unescape(data[m.end() : close].decode("utf-8", "replace"))):
+            return True
+        pos = close + 2
+    return False
 
 
 def _name_reason(name: str) -> str | None:
@@ -549,8 +581,7 @@ def _check(data: bytes, limits: Limits) -> dict[str, bytes]:
                 continue
             part = _inflate(zf, info, limits, budget)
             budget -= len(part)
-            _scan_xml(info.filename, part, findings)
-            parts[info.filename] = part
+            parts[info.filename] = _scan_xml(info.filename, part, findings)
     for reason in _CONTENT_REASONS:
         if reason in findings:
             refused = _refuse(reason, findings[reason])

@@ -295,7 +295,9 @@ def _parse_ref(ref: str) -> tuple[int, int] | None:
     if col is None:
         col = _col_index(letters)
     digits = ref[len(letters) :]
-    if not col or not digits.strip("0"):
+    # Excel's last row is 1048576: longer digit strings are not references (and int() of a
+    # 5000-digit string raises), so they are refused here rather than parsed
+    if not col or not digits.strip("0") or len(digits) > 7 or not digits.isascii():
         return None
     return (int(digits), col)
 
@@ -473,6 +475,10 @@ def _read_locks(data: bytes | None, part: str) -> list[bool]:
 # ---------------------------------------------------------------------------
 
 
+MAX_FORMULA_CHARS = 8192  # Excel's own limit on a formula's length
+SHARED_FORMULA_BUDGET = 2_000_000  # characters of shared-formula text translated per sheet
+
+
 class _SharedFormulas:
     """Anchors of shared formulas of one sheet, expanded with openpyxl's
     Translator (imported lazily, one Translator per anchor)."""
@@ -480,6 +486,7 @@ class _SharedFormulas:
     def __init__(self) -> None:
         self.anchors: dict[str, tuple[str, int, int]] = {}
         self._translators: dict[str, Translator | None] = {}
+        self.budget = SHARED_FORMULA_BUDGET
 
     def expand(self, si: str, row: int, col: int) -> str | None:
         anchor = self.anchors.get(si)
@@ -488,6 +495,16 @@ class _SharedFormulas:
         text, arow, acol = anchor
         if arow == row and acol == col:
             return text
+        # Translating costs time in proportion to the anchor's length, once per child cell: a
+        # small crafted file can ask for minutes of it. Excel writes formulas of at most 8192
+        # characters; past that, or past a per-sheet budget, the file is refused as too complex.
+        self.budget -= len(text)
+        if len(text) > MAX_FORMULA_CHARS or self.budget < 0:
+            raise ReadError(
+                "too-complex",
+                "工作表中的共享公式过长或过多，超出了可检查的范围",
+                "the sheet's shared formulas are too long or too many to check",
+            )
         if si not in self._translators:
             from openpyxl.formula.translate import Translator
 
@@ -588,7 +605,8 @@ def _read_cells(
         if row.tag != row_tag:
             continue
         r_attr = row.get("r")
-        row_no = int(r_attr) if r_attr is not None and r_attr.isdigit() and r_attr.isascii() else row_no + 1
+        row_no = (int(r_attr) if r_attr is not None and r_attr.isdigit() and r_attr.isascii() and len(r_attr) <= 7
+                  else row_no + 1)
         col_no = 0
         for c in row:
             if c.tag != c_tag:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_CELL_RE = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+_CELL_RE = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]{1,7})$")  # ASCII digits: Excel reads no others
 
 
 def column_letter(col: int) -> str:

@@ -204,14 +204,11 @@ def _arith(op: str, x: Any, y: Any) -> Any:
         return x
     if isinstance(y, XlError):
         return y
-    if op == "+":
-        return x + y
-    if op == "-":
-        return x - y
-    if op == "*":
-        return x * y
-    if op == "/":
-        return DIV0 if y == 0 else x / y
+    if op in "+-*/":
+        if op == "/" and y == 0:
+            return DIV0
+        result = x + y if op == "+" else x - y if op == "-" else x * y if op == "*" else x / y
+        return result if math.isfinite(result) else NUM
     try:
         result = x**y
     except (OverflowError, ZeroDivisionError):
@@ -331,7 +328,13 @@ def _function(name: str, args: list[Node]) -> Node:
     if name == "SUM":
         def f_sum(a: Sequence[Any]) -> Any:
             vals = _values([g(a) for g in args])
-            return vals if isinstance(vals, XlError) else float(math.fsum(vals))
+            if isinstance(vals, XlError):
+                return vals
+            try:
+                total = math.fsum(vals)
+            except OverflowError:  # Excel shows #NUM! past its largest number
+                return NUM
+            return total if math.isfinite(total) else NUM
         return f_sum
     if name in ("MIN", "MAX"):
         pick = min if name == "MIN" else max

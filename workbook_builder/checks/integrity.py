@@ -19,6 +19,7 @@ from ..refs import a1_range, parse_range, quote_sheet
 # The validation type each input type is written with (writer.py); any other type means it was replaced.
 VALIDATION_TYPES = {"whole": "whole", "decimal": "custom", "text": "textLength", "date": "date"}
 MAX_SHIFT = 40
+MAX_RECTANGLES = 10_000
 
 
 def check_integrity(layout: Layout, wb: ExtractedWorkbook) -> tuple[list[Finding], set[str], set[str]]:
@@ -126,6 +127,8 @@ class _Coverage:
             if not v.type or v.type in ("none", "any"):
                 continue  # 'any' or no type: the cell is not validated
             for ref in v.sqref:
+                if len(self.rects) >= MAX_RECTANGLES:
+                    return  # an honest sheet has a few dozen; past this, the rest is not trusted
                 try:
                     self.rects.append((*parse_range(ref), v.type))
                 except ValueError:

@@ -5,16 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..findings import Finding, make
+from ..findings import Finding, make, show
+from ..formula_text import is_prior, references
 from ..layout import Layout
 from ..recompute import Recompute, RuleOutcome
 from ..spec.ids import check_id
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def check_rules(layout: Layout, recompute: Recompute, values: Mapping[str, Any], bad_inputs: set[str],
@@ -28,16 +23,19 @@ def check_rules(layout: Layout, recompute: Recompute, values: Mapping[str, Any],
             inputs_used = set().union(*(depends.get(d, frozenset({d})) for d in outcome.datapoints))
             if outcome.holds or inputs_used & bad_inputs:
                 continue
-            if scope == "prior" and _prior_inputs(outcome) & prior_bad:
+            if scope == "prior" and _prior_inputs(layout, outcome, depends) & prior_bad:
                 continue
             findings.append(_finding(layout, outcome, scope))
     return findings
 
 
-def _prior_inputs(outcome: RuleOutcome) -> set[str]:
-    import re
-
-    return {m.removeprefix("prior.") for m in re.findall(r"prior\.[a-z0-9_.]+", outcome.rule.left + outcome.rule.right)}
+def _prior_inputs(layout: Layout, outcome: RuleOutcome, depends: Mapping[str, frozenset[str]]) -> set[str]:
+    """Last year's cells a rule reads (range interiors included), through its formulas to its inputs."""
+    cells: set[str] = set()
+    for a, b in references(outcome.rule.left + " " + outcome.rule.right):
+        if is_prior(a):
+            cells.update(d for row in layout.grid(a, b) for d in row if d)
+    return set().union(*(depends.get(d, frozenset()) | {d} for d in cells)) if cells else set()
 
 
 def _finding(layout: Layout, outcome: RuleOutcome, scope: str) -> Finding:
@@ -45,7 +43,7 @@ def _finding(layout: Layout, outcome: RuleOutcome, scope: str) -> Finding:
     cells = [layout.by_id[d] for d in outcome.datapoints if d in layout.by_id]
     shown = layout.by_id.get(check_id(rule)) if rule.show_table else None
     anchor = shown or (cells[0] if cells else None)
-    left, right = _fmt(outcome.left), _fmt(outcome.right)
+    left, right = show(outcome.left), show(outcome.right)
     return make(
         "prior-year-mismatch" if scope == "prior" else "rule-failed",
         severity=rule.severity,

@@ -23,10 +23,15 @@ _SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
+MAX_CELL_CHARS = 32767  # Excel's limit on one cell; a crafted file can carry more
+
+
 def safe_text(value: Any) -> str:
-    """Text that no spreadsheet will run as a formula (OWASP CSV injection guidance)."""
+    """Text that no spreadsheet will run as a formula (OWASP CSV injection guidance), cut to what
+    one cell can hold."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_DANGEROUS) else text
+    text = "'" + text if text.startswith(_DANGEROUS) else text
+    return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
 def file_rows(reports: Sequence[FileReport], lang: str = "zh") -> list[list[str]]:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 
 from ..findings import FileReport
 
 _SEVERITY = {"zh": {"error": "错误", "warning": "警告", "info": "提示"}, "en": {"error": "error", "warning": "warning", "info": "info"}}
+
+
+# Text from a returned file may carry ESC and other control characters (the reader decodes
+# Excel's _x001B_): printed raw they would drive the terminal, so they are shown escaped.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _safe(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
 def render_file(report: FileReport, lang: str = "zh") -> str:
@@ -20,9 +30,9 @@ def render_file(report: FileReport, lang: str = "zh") -> str:
         status = "valid" if report.valid else "invalid"
         head = (f"{report.path}{f' ({who})' if who else ''}: {status}, {_n(report.count('error'), 'error')}, "
                 f"{_n(report.count('warning'), 'warning')}, {report.count('info')} info")
-    lines = [head]
+    lines = [_safe(head)]
     for f in report.findings:
-        lines.append(f"  [{names[f.severity]}] {f.code}: {f.message(lang)}")
+        lines.append(_safe(f"  [{names[f.severity]}] {f.code}: {f.message(lang)}"))
     return "\n".join(lines)
 
 
@@ -55,6 +65,10 @@ def render_summary(reports: Iterable[FileReport], lang: str = "zh", top: int = 5
 
 
 def render_roster(result, lang: str = "zh") -> str:  # type: ignore[no-untyped-def]
+    return _safe(_roster_lines(result, lang))
+
+
+def _roster_lines(result, lang: str) -> str:  # type: ignore[no-untyped-def]
     """Missing, duplicated and unexpected units; empty when there is nothing to say."""
     lines = []
     if result.expected:

@@ -16,8 +16,9 @@ from functools import cached_property
 from typing import Any
 
 from . import formula_text, xlcalc
-from .layout import Layout
+from .layout import BALANCED, Layout
 from .refs import a1_range
+from .spec.ids import check_id, shown_rules
 from .spec.model import Rule
 
 Value = float | str | bool | None
@@ -94,6 +95,10 @@ class Recompute:
         self.rules = tuple(
             (r, canonicalize(r.left, layout), canonicalize(r.right, layout)) for r in layout.spec.rules
         )
+        # a rule shown in the workbook has a check cell computing the same condition: when that cell
+        # says 平衡 the rule holds, and evaluating it again would only repeat the work
+        shown = {check_id(r) for r in shown_rules(layout.spec)}
+        self._check_cell = {id(r): check_id(r) for r in layout.spec.rules if check_id(r) in shown}
 
     @cached_property
     def _compiled(self) -> dict[str, Callable[[list[Any]], Any]]:
@@ -152,6 +157,11 @@ class Recompute:
         out = []
         for rule, left_expr, right_expr in self.rules:
             if rule.scope != scope:
+                continue
+            shown = self._check_cell.get(id(rule))
+            if shown is not None and values.get(shown) == BALANCED:
+                points = tuple(dict.fromkeys(left_expr.datapoints + right_expr.datapoints))
+                out.append(RuleOutcome(rule, None, None, True, points))
                 continue
             left = self.evaluate(left_expr, values, prior)
             right = self.evaluate(right_expr, values, prior)

@@ -34,7 +34,7 @@ def _one(path: str | Path, want_inputs: bool) -> tuple[FileReport, dict[str, Any
     index: PriorIndex | None = _STATE.get("prior")
     checked: Checked = check_workbook(path, forced)
     if index is not None and checked.template is not None:
-        checked = index.recheck(path, checked, forced)
+        checked = index.recheck(checked)
     inputs = None
     if want_inputs and checked.template is not None:
         inputs = {"template": checked.template.spec.id, "inputs": checked.inputs, "bad": sorted(checked.bad_inputs)}

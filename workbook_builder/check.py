@@ -7,7 +7,7 @@ read-only and nothing is written next to it.
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,30 @@ def _mismatch(version: str | None, t: Template) -> Finding:
                 detail_en=f"the workbook is version {version or 'unknown'}, the template is {t.spec.version}")
 
 
+def _prior_findings(t: Template, recomputed: dict[str, Any], bad: set[str] | frozenset[str],
+                    prior: Checked) -> list[Finding]:
+    if prior.template is None or prior.template.spec.id != t.spec.id:
+        return []
+    prior_values = prior.template.recompute.compute(prior.inputs)
+    return check_rules(t.layout, t.recompute, recomputed, set(bad), t.recompute.dependencies, prior_values,
+                       set(prior.bad_inputs), current=False)
+
+
+def with_prior(checked: Checked, prior: Checked) -> Checked:
+    """A checked file plus its year-on-year findings against last year's checked workbook.
+
+    Only the prior-year rules are evaluated: everything else about the file is already known.
+    """
+    t = checked.template
+    if t is None:
+        return checked
+    extra = _prior_findings(t, t.recompute.compute(checked.inputs), checked.bad_inputs, prior)
+    if not extra:
+        return checked
+    report = replace(checked.report, findings=sort_findings(checked.report.findings + tuple(extra)))
+    return replace(checked, report=report)
+
+
 def check_workbook(path: str | Path, template: Template | None = None,
                    prior: Checked | None = None) -> Checked:
     """Check one file. Never raises for a bad file; a bug of ours becomes a `checker-error` finding."""
@@ -110,11 +134,9 @@ def _check(path: str | Path, forced: Template | None, prior: Checked | None) -> 
     recomputed = engine.compute(inputs)
     depends = engine.dependencies
     findings += check_computed(layout, wb, recomputed, touched, broken, depends, bad)
-    prior_values = prior_bad = None
-    if prior is not None and prior.template is not None and prior.template.spec.id == t.spec.id:
-        prior_values = prior.template.recompute.compute(prior.inputs)
-        prior_bad = set(prior.bad_inputs)
-    findings += check_rules(layout, engine, recomputed, bad, depends, prior_values, prior_bad or set())
+    findings += check_rules(layout, engine, recomputed, bad, depends)
+    if prior is not None:
+        findings += _prior_findings(t, recomputed, bad, prior)
     unit = inputs.get(t.spec.unit_field) if t.spec.unit_field else None
     year = inputs.get(t.spec.year_field) if t.spec.year_field else None
     report = FileReport(

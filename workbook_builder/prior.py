@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .check import Checked, check_workbook
+from .check import Checked, check_workbook, with_prior
 from .findings import make, sort_findings
 from .templates import Template
 
@@ -42,8 +42,8 @@ class PriorIndex:
             return self.single if same_unit and r.year == year - 1 else None
         return self.by_unit.get((unit.strip(), year - 1))
 
-    def recheck(self, path: str | Path, checked: Checked, template: Template | None) -> Checked:
-        """Check again with last year's workbook, or add `prior-year-not-found`."""
+    def recheck(self, checked: Checked) -> Checked:
+        """Add the year-on-year findings against last year's workbook, or `prior-year-not-found`."""
         r = checked.report
         prior = self.find(r.unit, r.year)
         if prior is None or prior.template is None:
@@ -56,4 +56,4 @@ class PriorIndex:
                         detail_en=f"no workbook of “{r.unit or 'unknown unit'}” for "
                                   f"{r.year - 1 if r.year else 'the previous year (this file has no year)'}")
             return replace(checked, report=replace(r, findings=sort_findings(r.findings + (info,))))
-        return check_workbook(path, template, prior)
+        return with_prior(checked, prior)

@@ -14,10 +14,11 @@ from ..spec.ids import check_id
 
 def check_rules(layout: Layout, recompute: Recompute, values: Mapping[str, Any], bad_inputs: set[str],
                 depends: Mapping[str, frozenset[str]], prior: Mapping[str, Any] | None = None,
-                prior_bad: set[str] = frozenset()) -> list[Finding]:  # type: ignore[assignment]
-    """`rule-failed` for the current year's rules; `prior-year-mismatch` when `prior` values are given."""
+                prior_bad: set[str] = frozenset(), current: bool = True) -> list[Finding]:  # type: ignore[assignment]
+    """`rule-failed` for the current year's rules (unless `current` is False); `prior-year-mismatch`
+    when `prior` values are given."""
     findings = []
-    scopes = ["current"] + (["prior"] if prior is not None else [])
+    scopes = (["current"] if current else []) + (["prior"] if prior is not None else [])
     for scope in scopes:
         for outcome in recompute.check_rules(values, prior, scope=scope):
             inputs_used = set().union(*(depends.get(d, frozenset({d})) for d in outcome.datapoints))

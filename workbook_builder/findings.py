@@ -62,7 +62,7 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
     Code("checker-error", "error", "检查程序内部错误，此文件未能完成检查", "the checker failed on this file",
          "请把此文件和错误信息报告给工具维护者", "report this file and the message to the maintainers"),
     Code("prior-year-not-found", "info", "未找到上年报告，未做跨年度核对", "no prior-year workbook was found; year-on-year rules were not checked",
-         "如需跨年度核对，请用 --prior 提供上年工作簿", "pass last year's workbook with --prior to check them"),
+         "请确认 --prior 给出的上年工作簿中单位名称与本表一致、报告年度为上一年", "make sure the workbook given with --prior names the same unit and last year"),
 )}
 
 

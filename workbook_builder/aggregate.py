@@ -13,6 +13,7 @@ from typing import Any
 
 from .findings import FileReport, show
 from .layout import Layout
+from .roster import reconcile
 
 
 class AggregateError(ValueError):
@@ -52,13 +53,9 @@ def rollup(layout: Layout, checked: Sequence[tuple[FileReport, Mapping[str, Any]
         included.append((report, extra["inputs"], set(extra["bad"])))
     if not included:
         raise AggregateError("没有可以汇总的工作簿")
-    seen: dict[tuple[str, int | None], list[str]] = {}
-    for report, _, _ in included:
-        if report.unit:
-            seen.setdefault((report.unit.strip(), report.year), []).append(report.path)
-    twice = {k: v for k, v in seen.items() if len(v) > 1}
+    twice = reconcile(None, [r for r, _, _ in included]).duplicates
     if twice:
-        lines = "；".join(f"{u}（{y or '年度未填'}）：{'、'.join(ps)}" for (u, y), ps in twice.items())
+        lines = "；".join(f"{u}（{y or '年度未填'}）：{'、'.join(ps)}" for u, y, ps in twice)
         raise AggregateError(f"同一单位同一年度有多个工作簿，汇总会重复计算，请先去掉多余的文件：{lines}")
     values: dict[str, Any] = {}
     for cell in layout.inputs:

@@ -10,8 +10,6 @@ from . import templates
 from .extract import export_values, identify
 from .outfile import write_atomic
 from .prefill import check_given_formulas, prepare_inputs, read_data_file
-from .preflight import preflight_path
-from .reader import ReadError, read_parts
 from .templates import Template
 from .writer import write_workbook
 
@@ -54,14 +52,12 @@ def build_file(out: str | Path, template: str | None = None, data: Mapping[str, 
 
 def open_workbook(path: str | Path):  # type: ignore[no-untyped-def]
     """Preflight and read a workbook; raise `UnreadableWorkbook` with a Chinese reason."""
-    pre = preflight_path(path)
-    if pre.problem or pre.parts is None:
-        problem = pre.problem
+    from .check import load
+
+    wb, problem = load(path)  # the checker's own preflight → read; any problem (links too) refuses
+    if wb is None or problem is not None:
         raise UnreadableWorkbook(f"{path}：{problem.detail_zh if problem else '无法读取'}")
-    try:
-        return read_parts(pre.parts)
-    except ReadError as exc:
-        raise UnreadableWorkbook(f"{path}：{exc.detail_zh}") from None
+    return wb
 
 
 def export(path: str | Path, template: str | None = None) -> dict[str, Any]:

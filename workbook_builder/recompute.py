@@ -129,10 +129,6 @@ class Recompute:
         """Compile every formula now (before forking workers), not on first use."""
         self._compiled  # noqa: B018
 
-    @property
-    def distinct_formulas(self) -> int:
-        return len(self._compiled)
-
     def evaluate(self, expr: Expression, values: Mapping[str, Value], prior: Mapping[str, Value] | None = None) -> Value:
         """One expression's value; blanks are None, Excel errors come back as `ErrorValue`."""
         args: list[Any] = []

@@ -31,6 +31,7 @@ class Checked:
     template: Template | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
     bad_inputs: frozenset[str] = frozenset()
+    values: dict[str, Any] = field(default_factory=dict)  # inputs + every formula, recomputed from the template
 
 
 def load(path: str | Path) -> tuple[ExtractedWorkbook | None, Finding | None]:
@@ -83,8 +84,7 @@ def _prior_findings(t: Template, recomputed: dict[str, Any], bad: set[str] | fro
                     prior: Checked) -> list[Finding]:
     if prior.template is None or prior.template.spec.id != t.spec.id:
         return []
-    prior_values = prior.template.recompute.compute(prior.inputs)
-    return check_rules(t.layout, t.recompute, recomputed, set(bad), t.recompute.dependencies, prior_values,
+    return check_rules(t.layout, t.recompute, recomputed, set(bad), t.recompute.dependencies, prior.values,
                        set(prior.bad_inputs), current=False)
 
 
@@ -96,7 +96,7 @@ def with_prior(checked: Checked, prior: Checked) -> Checked:
     t = checked.template
     if t is None:
         return checked
-    extra = _prior_findings(t, t.recompute.compute(checked.inputs), checked.bad_inputs, prior)
+    extra = _prior_findings(t, checked.values, checked.bad_inputs, prior)
     if not extra:
         return checked
     report = replace(checked.report, findings=sort_findings(checked.report.findings + tuple(extra)))
@@ -145,4 +145,4 @@ def _check(path: str | Path, forced: Template | None, prior: Checked | None) -> 
         year=int(year) if isinstance(year, float) and year.is_integer() else None,
         saved_by=wb.saved_by, claimed_template=claimed,
     )
-    return Checked(report, t, inputs, frozenset(bad))
+    return Checked(report, t, inputs, frozenset(bad), recomputed)

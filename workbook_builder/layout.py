@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from . import formula_text
@@ -158,7 +158,7 @@ def build_layout(spec: TemplateSpec) -> Layout:
                 kind = c.kind if c.kind in ("check", "summary") else "formula"
                 ref = lambda a, b, s=c.sheet: prelim.reference(a, b, s)  # noqa: E731
                 formula = formula_text.translate(source, ref)
-                c = Cell(**{**c.__dict__, "kind": kind, "input": None, "source": source, "formula": formula})
+                c = replace(c, kind=kind, input=None, source=source, formula=formula)
             out.append(c)
         resolved.append((sheet, out))
     by_id = {c.datapoint: c for _, cells in resolved for c in cells if c.datapoint}

@@ -11,6 +11,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,7 @@ def load_template_text(text: str, source: str = "<string>") -> TemplateSpec:
     if ctx.problems:
         # a for_each expansion repeats the same problem once per instance: report it once
         raise TemplateError(source, list(dict.fromkeys(ctx.problems)))
-    return spec.__class__(**{**spec.__dict__, "fingerprint": fingerprint(raw), "source": source})
+    return replace(spec, fingerprint=fingerprint(raw), source=source)
 
 
 def _lint_partial(spec: TemplateSpec, found: list[Problem]) -> list[Problem]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from .inputs import serial_to_date
 from .layout import Layout
-from .reader import CellData, ExtractedWorkbook, SheetData
+from .reader import CellData, ExtractedWorkbook
 
 PROPERTY_ID, PROPERTY_VERSION, PROPERTY_FINGERPRINT = "template_id", "template_version", "template_fingerprint"
 
@@ -34,19 +34,8 @@ def identify(wb: ExtractedWorkbook) -> Identity:
 
 
 def cell_at(wb: ExtractedWorkbook, sheet: str, row: int, col: int) -> CellData | None:
-    data = _sheets(wb).get(sheet)
-    if data is None:
-        data = wb.sheet(sheet)  # Excel matches sheet names case-insensitively
+    data = wb.sheet(sheet)
     return data.cells.get((row, col)) if data else None
-
-
-def _sheets(wb: ExtractedWorkbook) -> dict[str, SheetData]:
-    # an exact-name index, kept on the (frozen) workbook: every data point looks its sheet up
-    index = wb.__dict__.get("_by_name")
-    if index is None:
-        index = {s.name: s for s in wb.sheets}
-        object.__setattr__(wb, "_by_name", index)
-    return index
 
 
 def raw_values(wb: ExtractedWorkbook, layout: Layout) -> dict[str, Any]:

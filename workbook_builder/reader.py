@@ -34,6 +34,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -132,12 +133,17 @@ class ExtractedWorkbook:
     workbook_protection: Mapping[str, str]
     calc_props: Mapping[str, str]
 
+    @cached_property
+    def _by_name(self) -> dict[str, SheetData]:
+        # the checker looks a sheet up for every data point: index the names once
+        return {s.name: s for s in reversed(self.sheets)}  # reversed: the first of equal names wins
+
     def sheet(self, name: str) -> SheetData | None:
         """The sheet called ``name`` (exact match first, then Excel's
         case-insensitive match), or None."""
-        for s in self.sheets:
-            if s.name == name:
-                return s
+        found = self._by_name.get(name)
+        if found is not None:
+            return found
         folded = name.casefold()
         for s in self.sheets:
             if s.name.casefold() == folded:

@@ -33,10 +33,10 @@ HERE = Path(__file__).resolve().parent
 
 def honest_fill(seed: int) -> dict:
     """Random valid figures that satisfy every rule of the 2021 template."""
-    from workbook_builder import templates
+    from workbook_builder.template import registry
 
     rnd = random.Random(seed)
-    layout = templates.resolve().layout
+    layout = registry.resolve().layout
     data: dict = {
         "meta.unit_name": f"测试单位{seed:05d}", "meta.year": 2024, "meta.contact_person": "张三",
         "meta.contact_phone": "0517-83600000", "meta.date": "2025-01-20",
@@ -117,8 +117,8 @@ def floor_one(path: Path) -> None:
 def ours_and_floor_per_file(files: list[Path], passes: int = 3) -> tuple[float, float]:
     """Our checker and the floor, interleaved file by file so that the machine's drift (this is a
     shared VM) falls on both alike; the best of `passes` passes of each."""
-    from workbook_builder.check import check_workbook
-    from workbook_builder.templates import resolve
+    from workbook_builder.check.workbook import check_workbook
+    from workbook_builder.template.registry import resolve
 
     resolve().recompute.warm()
     best_ours = best_floor = float("inf")

@@ -20,12 +20,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from workbook_builder import api, templates
-from workbook_builder.inputs import date_to_serial
-from workbook_builder.layout import Cell, Layout
-from workbook_builder.refs import a1
+from workbook_builder import api
+from workbook_builder.ooxml.refs import a1
+from workbook_builder.template import registry
+from workbook_builder.template.inputs import date_to_serial
+from workbook_builder.template.layout import Cell, Layout
 
-TEMPLATE = templates.resolve()
+TEMPLATE = registry.resolve()
 LAYOUT: Layout = TEMPLATE.layout
 PASSWORD: str = TEMPLATE.spec.password
 SEVERE = ("error", "warning")  # "above info"

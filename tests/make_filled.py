@@ -18,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from workbook_builder import api, templates
+from workbook_builder import api
+from workbook_builder.template import registry
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
 FIXTURE_NAMES = tuple(sorted(p.stem for p in FIXTURES.glob("*.yaml")))
@@ -46,7 +47,7 @@ def honest_data(fixture_name: str = "huaian-city-2024", totals: bool = False) ->
     test may change one input and rebuild; with `totals=True` they are kept, and `api.build`
     refuses the data unless our formulas give exactly the published totals.
     """
-    layout = templates.resolve().layout
+    layout = registry.resolve().layout
     values = dict(_fixture_values(fixture_name))
     if not totals:
         values = {k: v for k, v in values.items() if layout.by_id[k].kind == "input"}
@@ -66,7 +67,7 @@ def build_to(tmp_path: Path, data: dict[str, Any], name: str, strict: bool = Tru
 
 def cell(datapoint: str):  # type: ignore[no-untyped-def]
     """The layout cell of a data point (`.sheet .row .col .ref .kind .formula`)."""
-    return templates.resolve().layout.by_id[datapoint]
+    return registry.resolve().layout.by_id[datapoint]
 
 
 def ref(datapoint: str) -> str:

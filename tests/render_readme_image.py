@@ -25,8 +25,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.helpers.libreoffice import LibreOffice, LibreOfficeError  # noqa: E402
-from workbook_builder import api, templates  # noqa: E402
-from workbook_builder.prefill import read_data_file  # noqa: E402
+from workbook_builder import api  # noqa: E402
+from workbook_builder.build.prefill import read_data_file  # noqa: E402
+from workbook_builder.template import registry  # noqa: E402
 
 HUAIAN = ROOT / "tests" / "fixtures" / "real" / "huaian-city-2024.yaml"
 DEFAULT_SHEET = "依申请公开"
@@ -120,7 +121,7 @@ def _pdftoppm(args: list[str]) -> None:
 
 def _first_text(sheet: str) -> str:
     """The first printed text of ``sheet`` in the template (its title or first label)."""
-    layout = templates.resolve().layout
+    layout = registry.resolve().layout
     cells = [c for c in layout.sheet(sheet).cells if c.text]
     return min(cells, key=lambda c: (c.row, c.col)).text
 
@@ -162,7 +163,7 @@ def render(out_png: str | Path, sheet: str = DEFAULT_SHEET, dpi: int = 150, offi
     """Build the 淮安市 2024 workbook and render ``sheet`` to ``out_png`` (starts a LibreOffice if none given)."""
     with tempfile.TemporaryDirectory(prefix="wb-readme-") as tmp:
         xlsx = Path(tmp) / "huaian-city-2024.xlsx"
-        xlsx.write_bytes(api.build(templates.DEFAULT_TEMPLATE, huaian_data()))
+        xlsx.write_bytes(api.build(registry.DEFAULT_TEMPLATE, huaian_data()))
         if office is not None:
             return render_sheet(xlsx, Path(out_png), sheet, office, dpi)
         with LibreOffice() as own:

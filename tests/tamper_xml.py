@@ -22,7 +22,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from workbook_builder.refs import column_letter, parse_a1
+from workbook_builder.ooxml.refs import column_letter, parse_a1
 
 SHEETS = ("封面", "主动公开", "依申请公开", "复议诉讼", "文字说明")
 SHEET_PART = {name: f"xl/worksheets/sheet{i}.xml" for i, name in enumerate(SHEETS, 1)}

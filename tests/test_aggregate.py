@@ -19,14 +19,15 @@ import pytest
 
 from tests.batch_helpers import run_cli, unit_data
 from tests.make_filled import build_to
-from workbook_builder import api, templates
+from workbook_builder import api
+from workbook_builder.template import registry
 
 YEAR = 2024
 UNITS = ("示例市甲局", "示例市乙局", "示例市丙局", "示例市丁局", "示例市戊局")
 DATES = ("2025-01-20", "2025-02-28", "2025-01-03", "2025-02-01", "2024-12-31")
 FEE = "disclosure.fees.amount"
 NOTE = "汇总（{n}个单位）"
-LAYOUT = templates.resolve().layout
+LAYOUT = registry.resolve().layout
 TEXT_INPUTS = [c.datapoint for c in LAYOUT.inputs if c.input is not None and c.input.rollup == "none"]
 SUMMED = [c.datapoint for c in LAYOUT.inputs if c.input is not None and c.input.rollup == "sum"]
 FORMULAS = [dp for dp, c in LAYOUT.by_id.items() if c.kind == "formula"]
@@ -205,7 +206,7 @@ def _other_workbook(folder: Path, tmp_path: Path, kind: str) -> tuple[Path, Path
                                 "tickets.received.complaint": 4, "tickets.closed.consult": 3,
                                 "tickets.closed.complaint": 4}
     else:
-        builtin = Path(templates.builtin_template_paths()["gov_info_disclosure_2021"]).read_text(encoding="utf-8")
+        builtin = Path(registry.builtin_template_paths()["gov_info_disclosure_2021"]).read_text(encoding="utf-8")
         assert builtin.count('\nversion: "1.0.0"\n') == 1
         spec = tmp_path / "gov_info_disclosure_2021.yaml"
         spec.write_text(builtin.replace('\nversion: "1.0.0"\n', '\nversion: "2.0.0"\n'), encoding="utf-8")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from workbook_builder import api
-from workbook_builder.preflight import preflight_path
+from workbook_builder.check.preflight import preflight_path
 
 CLIENT_FILES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "client-files"
 FILES = sorted(CLIENT_FILES.glob("*.xlsx")) if CLIENT_FILES.is_dir() else []

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbook_builder import templates, xlcalc
-from workbook_builder.recompute import Recompute
+from workbook_builder.template import registry, xlcalc
+from workbook_builder.template.recompute import Recompute
 
-LAYOUT = templates.resolve().layout
+LAYOUT = registry.resolve().layout
 FAST = Recompute(LAYOUT, engine="fast")
 REFERENCE = Recompute(LAYOUT, engine="formulas")
 NUMERIC = [c.datapoint for c in LAYOUT.inputs if c.input and c.input.type in ("whole", "decimal")]
@@ -66,7 +66,7 @@ EXCEL_NOT_REFERENCE = [
 
 @pytest.mark.parametrize(("formula", "args"), CASES, ids=[c[0] for c in CASES])
 def test_xlcalc_semantics_match_the_reference(formula: str, args: list[Any]) -> None:
-    from workbook_builder.recompute import _placeholder_index, _plain, _reference
+    from workbook_builder.template.recompute import _placeholder_index, _plain, _reference
 
     fast = _plain(xlcalc.compile_formula(formula, _placeholder_index)(args))
     ref = _reference(formula)(args)
@@ -77,7 +77,7 @@ def test_xlcalc_semantics_match_the_reference(formula: str, args: list[Any]) -> 
                          ids=[c[0] for c in EXCEL_NOT_REFERENCE])
 def test_xlcalc_follows_excel_where_the_reference_does_not(formula: str, args: list[Any], excel: Any,
                                                            reference: Any) -> None:
-    from workbook_builder.recompute import _placeholder_index, _plain, _reference
+    from workbook_builder.template.recompute import _placeholder_index, _plain, _reference
 
     assert _plain(xlcalc.compile_formula(formula, _placeholder_index)(args)) == excel
     assert _reference(formula)(args) == reference

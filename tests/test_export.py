@@ -14,9 +14,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from workbook_builder import api, templates
+from workbook_builder import api
 from workbook_builder.cli import main
-from workbook_builder.inputs import date_to_serial
+from workbook_builder.template import registry
+from workbook_builder.template.inputs import date_to_serial
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TEXTS = ["某某县人民政府", "张三", "0512-12345678", "=SUM(A1:A2)", "第一行\n第二行", "  前后空格  ", "😀 表情",
@@ -25,7 +26,7 @@ TEXTS = ["某某县人民政府", "张三", "0512-12345678", "=SUM(A1:A2)", "第
 
 @pytest.fixture(scope="module")
 def template():  # type: ignore[no-untyped-def]
-    return templates.resolve("gov_info_disclosure_2021")
+    return registry.resolve("gov_info_disclosure_2021")
 
 
 def random_data(seed: int, layout) -> dict[str, Any]:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ import pytest
 from tests import hostile
 from tests.make_filled import build_to, honest_data
 from workbook_builder import api
-from workbook_builder.preflight import PASSIVE_REASONS
+from workbook_builder.check.preflight import PASSIVE_REASONS
 
 TIME_LIMIT = 30.0  # seconds for the whole corpus; it takes a few when all is well
 # Cases preflight lets through for the reader to refuse (malformed XML): the reader's reason.

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.chromium_headless import dump_dom, png_info, require_chromium, screenshot
+from workbook_builder.batch.roster import RosterResult
 from workbook_builder.findings import FileReport, Finding, make
 from workbook_builder.render import html as html_report
-from workbook_builder.roster import RosterResult
 
 HOSTILE_UNIT = "<script>alert(1)</script>"
 HOSTILE_ATTR = '" onmouseover="x'

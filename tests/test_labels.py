@@ -15,7 +15,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from workbook_builder import api, templates
+from workbook_builder import api
+from workbook_builder.template import registry
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REFERENCE = SHARED / "reference" / "report-format-2021.md"
@@ -76,7 +77,7 @@ T4_COLUMN_PATHS = (
 
 @pytest.fixture(scope="module")
 def layout():  # type: ignore[no-untyped-def]
-    return templates.resolve("gov_info_disclosure_2021").layout
+    return registry.resolve("gov_info_disclosure_2021").layout
 
 
 @pytest.fixture(scope="module")

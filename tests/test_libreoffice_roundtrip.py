@@ -27,8 +27,8 @@ from tests import lo_fill as F
 from tests import render_readme_image
 from tests.helpers.libreoffice import LibreOffice
 from workbook_builder import api
-from workbook_builder.layout import ALL_BALANCED, BALANCED, NOT_BALANCED, UNBALANCED
-from workbook_builder.refs import a1, column_letter
+from workbook_builder.ooxml.refs import a1, column_letter
+from workbook_builder.template.layout import ALL_BALANCED, BALANCED, NOT_BALANCED, UNBALANCED
 
 pytestmark = pytest.mark.libreoffice
 

@@ -20,8 +20,8 @@ import pytest
 from tests import lo_fill as F
 from tests.helpers.libreoffice import LibreOffice
 from workbook_builder import api
-from workbook_builder.layout import ALL_BALANCED, BALANCED
-from workbook_builder.refs import a1, quote_sheet
+from workbook_builder.ooxml.refs import a1, quote_sheet
+from workbook_builder.template.layout import ALL_BALANCED, BALANCED
 
 pytestmark = pytest.mark.libreoffice
 

@@ -18,11 +18,12 @@ import pytest
 
 from tests.batch_helpers import run_cli, unit_data
 from tests.make_filled import build_to
-from workbook_builder import api, templates
-from workbook_builder.personalise import safe_filename
+from workbook_builder import api
+from workbook_builder.build.personalise import safe_filename
+from workbook_builder.template import registry
 
 COLS = ("person", "business", "research", "nonprofit", "legal_services", "other_org")
-LAYOUT = templates.resolve().layout
+LAYOUT = registry.resolve().layout
 INPUTS = [c.datapoint for c in LAYOUT.inputs]
 WITH_PRIOR = {"示例市甲局": 1, "a/b": 2, "示例市戊局": 3}  # unit → k of its 2023 figures
 SLASHED_UNIT = "示例市丙局"  # its 2023 workbook has '/' in one carried-forward cell

@@ -13,10 +13,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from workbook_builder import api, templates
+from workbook_builder import api
+from workbook_builder.build.prefill import DataError
 from workbook_builder.cli import main
-from workbook_builder.layout import ALL_BALANCED, BLANKS_LEFT, UNBALANCED
-from workbook_builder.prefill import DataError
+from workbook_builder.template import registry
+from workbook_builder.template.layout import ALL_BALANCED, BLANKS_LEFT, UNBALANCED
 
 FIXTURES = sorted((Path(__file__).resolve().parent / "fixtures" / "real").glob("*.yaml"))
 
@@ -188,7 +189,7 @@ def test_formula_value_that_does_not_match_is_refused_naming_the_cell(
     if datapoint is None:
         api.build(data=data)
         return
-    cell = templates.resolve().layout.by_id[datapoint]
+    cell = registry.resolve().layout.by_id[datapoint]
     problems = _refused(data)
     assert len(problems) == 1, problems
     assert problems[0].startswith(datapoint)

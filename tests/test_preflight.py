@@ -1,4 +1,4 @@
-"""Tests for workbook_builder.preflight.
+"""Tests for workbook_builder.check.preflight.
 
 * the hostile corpus (tests/hostile.py): every file gets exactly its verdict;
 * honest files pass: hand-made, XlsxWriter, openpyxl, and the real client
@@ -27,9 +27,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import hostile
-from workbook_builder import preflight
-from workbook_builder.preflight import PASSIVE_REASONS, Limits, Preflight, Problem, preflight_bytes, preflight_path
-from workbook_builder.reader import ReadError, read_parts
+from workbook_builder.check import preflight
+from workbook_builder.check.preflight import (
+    PASSIVE_REASONS,
+    Limits,
+    Preflight,
+    Problem,
+    preflight_bytes,
+    preflight_path,
+)
+from workbook_builder.check.reader import ReadError, read_parts
 
 CLIENT_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference" / "client-files"
 CLIENT_FILES = sorted(CLIENT_DIR.glob("*.xlsx")) if CLIENT_DIR.is_dir() else []

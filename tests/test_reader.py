@@ -1,4 +1,4 @@
-"""Tests for workbook_builder.reader.
+"""Tests for workbook_builder.check.reader.
 
 Three groups:
 * the real client corpus (shared/reference/client-files): every file reads,
@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from workbook_builder import reader
-from workbook_builder.reader import (
+from workbook_builder.check import reader
+from workbook_builder.check.reader import (
     CellData,
     ExtractedWorkbook,
     ReadError,

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from workbook_builder.cli import main
 from workbook_builder.spec import TemplateError, load_template, load_template_text
-from workbook_builder.templates import builtin_template_paths
+from workbook_builder.template.registry import builtin_template_paths
 
 # A small valid template; the tests below break it in known places.
 VALID: dict[str, Any] = {

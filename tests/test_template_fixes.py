@@ -7,8 +7,9 @@ import io
 import openpyxl
 import pytest
 
-from workbook_builder import api, templates
+from workbook_builder import api
 from workbook_builder.spec import TemplateError, load_template_text
+from workbook_builder.template import registry
 
 BASE = """
 id: tiny
@@ -51,7 +52,7 @@ def test_the_base_template_is_valid_and_builds(tmp_path) -> None:  # type: ignor
     path.write_text(BASE, encoding="utf-8")
     content = api.build(str(path), {"meta.unit_name": "甲", "t.a.x": 3, "t.a.y": 1.5})
     wb = openpyxl.load_workbook(io.BytesIO(content))
-    layout = templates.resolve(str(path)).layout
+    layout = registry.resolve(str(path)).layout
     double = layout.by_id["meta.double"]
     assert wb[double.sheet].cell(double.row, double.col).value == "=" + double.formula  # a field's own formula
     total = layout.by_id["t.a.z"]

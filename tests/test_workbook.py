@@ -14,7 +14,8 @@ import yaml
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.protection import hash_password
 
-from workbook_builder import api, templates
+from workbook_builder import api
+from workbook_builder.template import registry
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -22,7 +23,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 @pytest.fixture(scope="module")
 def template():  # type: ignore[no-untyped-def]
-    return templates.resolve("gov_info_disclosure_2021")
+    return registry.resolve("gov_info_disclosure_2021")
 
 
 @pytest.fixture(scope="module")

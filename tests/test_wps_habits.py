@@ -17,8 +17,8 @@ import xlsxwriter
 from tests import tamper_xml as tx
 from tests.make_filled import build_to, honest_data
 from workbook_builder import api
-from workbook_builder.preflight import preflight_bytes
-from workbook_builder.reader import read_parts
+from workbook_builder.check.preflight import preflight_bytes
+from workbook_builder.check.reader import read_parts
 
 REQ_PART, COVER_PART = tx.SHEET_PART["依申请公开"], tx.SHEET_PART["封面"]
 FORMULA_ELEMENTS = r"(<(f|formula|formula1|formula2)(?:\s[^>]*)?>)([^<]*)(</\2>)"

@@ -6,23 +6,25 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import templates
-from .extract import export_values, identify
+from .batch.paths import expand_paths
+from .build.prefill import check_given_formulas, prepare_inputs, read_data_file
+from .build.writer import write_workbook
+from .check.extract import export_values, identify
+from .errors import UsageError
 from .outfile import write_atomic
-from .prefill import check_given_formulas, prepare_inputs, read_data_file
-from .templates import Template
-from .writer import write_workbook
+from .template import registry
+from .template.registry import Template
 
 
-class UnreadableWorkbook(Exception):
+class UnreadableWorkbook(UsageError):
     """A workbook that cannot be exported (the checker reports such files as findings instead)."""
 
 
 def list_templates() -> list[dict[str, str]]:
     """The built-in templates: id, version, title and path."""
     out = []
-    for template_id, path in templates.builtin_template_paths().items():
-        t = templates.resolve(str(path))
+    for template_id, path in registry.builtin_template_paths().items():
+        t = registry.resolve(str(path))
         out.append({"id": template_id, "version": t.spec.version, "title": t.spec.title.zh, "path": str(path)})
     return out
 
@@ -34,7 +36,7 @@ def build(template: str | None = None, data: Mapping[str, Any] | str | Path | No
     `data` maps data point IDs to values, or names a .json/.yaml file of them. Every formula's
     cached value is computed from these inputs by our engine.
     """
-    t = templates.resolve(template)
+    t = registry.resolve(template)
     given = read_data_file(data) if isinstance(data, (str, Path)) else dict(data or {})
     inputs = prepare_inputs(t.layout, given, strict=strict)
     values = t.recompute.compute(inputs)
@@ -52,7 +54,7 @@ def build_file(out: str | Path, template: str | None = None, data: Mapping[str, 
 
 def open_workbook(path: str | Path):  # type: ignore[no-untyped-def]
     """Preflight and read a workbook; raise `UnreadableWorkbook` with a Chinese reason."""
-    from .check import load
+    from .check.workbook import load
 
     wb, problem = load(path)  # the checker's own preflight → read; any problem (links too) refuses
     if wb is None or problem is not None:
@@ -63,13 +65,13 @@ def open_workbook(path: str | Path):  # type: ignore[no-untyped-def]
 def export(path: str | Path, template: str | None = None) -> dict[str, Any]:
     """Every data point's value and cell, read from the file (inputs and formula cells alike)."""
     wb = open_workbook(path)
-    t: Template | None = templates.resolve(template) if template else None
+    t: Template | None = registry.resolve(template) if template else None
     if t is None:
         ident = identify(wb)
-        t = templates.find_by_id(ident.template_id) if ident.template_id else None
+        t = registry.find_by_id(ident.template_id) if ident.template_id else None
         if t is None:
             raise UnreadableWorkbook(f"{path}：不是由本工具的模板生成的工作簿（可用 --template 指定模板）")
-    from .checks.integrity import check_integrity
+    from .check.integrity import check_integrity
 
     moved = [f for f in check_integrity(t.layout, wb)[0] if f.code == "structure-changed"]
     if moved:
@@ -83,34 +85,6 @@ def export(path: str | Path, template: str | None = None) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- checking
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et")
-
-
-def expand_paths(args: list[str]) -> list[Path]:
-    """Files named, folders walked recursively, globs expanded; sorted and de-duplicated.
-
-    Excel's lock files (`~$name.xlsx`) are skipped: they are not workbooks. Raises
-    FileNotFoundError naming an argument that matches nothing.
-    """
-    import glob
-
-    out: dict[Path, None] = {}
-    for arg in args:
-        path = Path(arg)
-        if path.is_dir():
-            found = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES]
-        elif path.is_file():
-            found = [path]
-        elif any(ch in arg for ch in "*?["):
-            found = [Path(p) for p in glob.glob(arg, recursive=True) if Path(p).is_file()]
-        else:
-            raise FileNotFoundError(arg)
-        for p in sorted(found):
-            if not p.name.startswith("~$"):
-                out[p] = None
-    return list(out)
-
-
 def check_file(path: str | Path, template: str | None = None, prior: str | Path | None = None):  # type: ignore[no-untyped-def]
     """Check one workbook; returns its `FileReport` (see `check_files` for batches)."""
     return check_files([path], template=template, prior=prior, jobs=1)[0]
@@ -123,7 +97,7 @@ def check_files(paths: Sequence[str | Path], template: str | None = None, prior:
     One bad file never stops the batch; reports come back in the order of `paths`.
     `progress(report)` is called in this process as each file finishes.
     """
-    from .batch import run_batch
+    from .batch.run import run_batch
 
     return [r for r, _ in run_batch(paths, template, prior, jobs, progress, want_inputs=False)]
 
@@ -139,11 +113,11 @@ def build_for_roster(roster_path: str | Path, out_dir: str | Path, template: str
 
     Returns one record per unit: unit, path, and the prior workbook used (or None).
     """
-    from .batch import run_batch
-    from .personalise import prefill_for, safe_filename
-    from .roster import Roster
+    from .batch.roster import Roster
+    from .batch.run import run_batch
+    from .build.personalise import prefill_for, safe_filename
 
-    t = templates.resolve(template)
+    t = registry.resolve(template)
     if not t.spec.unit_field:
         raise ValueError(f"模板 {t.spec.id} 没有声明单位名称字段（identity.unit），不能按名单生成")
     roster = Roster.read(roster_path)
@@ -187,14 +161,14 @@ def aggregate(paths: Sequence[str | Path], out: str | Path, template: str | None
     """
     import json
 
-    from .aggregate import AggregateError, fill_text_inputs, rollup
-    from .batch import run_batch
+    from .batch.aggregate import AggregateError, fill_text_inputs, rollup
+    from .batch.run import run_batch
 
     checked = run_batch(paths, template, None, jobs, progress, want_inputs=True)
     ids = {r.template["id"] for r, _ in checked if r.template}
     if template is None and len(ids) > 1:
         raise AggregateError(f"工作簿来自不同的模板（{'、'.join(sorted(ids))}），不能汇总在一起")
-    t = templates.resolve(template or (ids.pop() if ids else None))
+    t = registry.resolve(template or (ids.pop() if ids else None))
     result = rollup(t.layout, checked, include_invalid)
     given = read_data_file(data) if isinstance(data, (str, Path)) else dict(data or {})
     units = [r.unit or Path(r.path).name for r in result.included]
@@ -220,13 +194,13 @@ def annotate_reports(reports, out_dir: str | Path, lang: str = "zh",  # type: ig
     Copies are named `<name>.批注.xlsx` (a number is added when two inputs share a name); a copy
     never replaces a checked file.
     """
-    from .annotate import annotate_copy  # noqa: I001
+    from .batch.annotate import annotate_copy  # noqa: I001
 
     out_dir = Path(out_dir)
     protected = {p.resolve() for p in (protected or set())}
     written: list[Path] = []
     used: set[str] = set()
-    from .annotate import AnnotateError
+    from .batch.annotate import AnnotateError
 
     for report in reports:
         if not report.findings or report.template is None:

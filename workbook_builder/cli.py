@@ -11,9 +11,9 @@ from typing import NoReturn
 import click
 
 from . import __version__, api
-from .aggregate import AggregateError
-from .prefill import DataError
-from .roster import RosterError
+from .batch.aggregate import AggregateError
+from .batch.roster import RosterError
+from .build.prefill import DataError
 from .spec import TemplateError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -111,11 +111,11 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
 
     退出码：0 没有错误；1 有错误；2 用法错误。
     """
+    from .batch.roster import Roster, reconcile
     from .findings import select
     from .progress import Progress
     from .render import json as render_json
     from .render import text as render_text
-    from .roster import Roster, reconcile
 
     try:
         files = api.expand_paths(list(paths))
@@ -173,9 +173,9 @@ def _codes(text: str, option: str) -> list[str]:
 
 
 def _write_outputs(reports, reconciled, lang, summary, html_out, annotate, inputs) -> None:  # type: ignore[no-untyped-def]
+    from .build.writer import write_tables
     from .render import html as render_html
     from .render import summary as render_summary
-    from .writer import write_tables
 
     if summary is not None:
         if summary.suffix.lower() == ".csv":

@@ -15,8 +15,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from ..batch.roster import RosterResult
 from ..findings import CATALOGUE, SEVERITY_ORDER, FileReport, Finding
-from ..roster import RosterResult
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 UNREADABLE_CODES = ("unreadable-file", "unsafe-content")

@@ -13,8 +13,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from ..batch.roster import RosterResult
 from ..findings import FileReport
-from ..roster import RosterResult
 
 FILE_HEADER = ("文件", "单位", "年度", "状态", "错误", "警告", "提示", "模板", "保存程序", "第一个错误")
 FINDING_HEADER = ("文件", "单位", "严重程度", "代码", "单元格", "数据点", "标签", "规则", "应为", "实际", "说明")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import UsageError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -14,7 +16,7 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
-class TemplateError(Exception):
+class TemplateError(UsageError):
     """An invalid template. `problems` lists every problem found, each with its path."""
 
     def __init__(self, source: str, problems: list[Problem]):

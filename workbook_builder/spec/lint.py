@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from ..formula_text import is_prior, references, strip_prior, translate
 from .errors import Problem
+from .formula_text import is_prior, references, strip_prior, translate
 from .ids import ID_RE, check_id, declared_datapoints, leaves, shown_rules, table_cells
 from .model import Block, TemplateSpec
 

@@ -11,12 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .findings import FileReport, show
-from .layout import Layout
+from ..errors import UsageError
+from ..findings import FileReport, show
+from ..template.layout import Layout
 from .roster import reconcile
 
 
-class AggregateError(ValueError):
+class AggregateError(UsageError, ValueError):
     """The files cannot be rolled up together; the message says why, in Chinese."""
 
 

@@ -13,9 +13,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from . import templates
-from .check import Checked, check_workbook
-from .findings import FileReport
+from ..check.workbook import Checked, check_workbook
+from ..findings import FileReport
+from ..template import registry
 from .prior import PriorIndex
 
 _STATE: dict[str, Any] = {}
@@ -23,8 +23,8 @@ _STATE: dict[str, Any] = {}
 
 def _init(template: str | None, prior: str | Path | None) -> None:
     """Per process: resolve the template and index last year's files once."""
-    forced = templates.resolve(template) if template else None
-    (forced or templates.resolve()).recompute.warm()  # compile once here; forked workers inherit it
+    forced = registry.resolve(template) if template else None
+    (forced or registry.resolve()).recompute.warm()  # compile once here; forked workers inherit it
     _STATE["template"] = forced
     _STATE["prior"] = PriorIndex.from_path(prior, forced) if prior else None
 

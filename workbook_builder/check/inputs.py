@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..extract import cell_at
 from ..findings import Finding, make
-from ..inputs import check_value, describe
-from ..layout import Layout
-from ..reader import ExtractedWorkbook
+from ..template.inputs import check_value, describe
+from ..template.layout import Layout
+from .extract import cell_at
+from .reader import ExtractedWorkbook
 
 
 def check_inputs(layout: Layout, wb: ExtractedWorkbook, skip_sheets: set[str]) -> tuple[list[Finding], dict[str, Any], set[str]]:

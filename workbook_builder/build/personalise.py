@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import formula_text
-from .layout import Layout
+from ..spec import formula_text
+from ..template.layout import Layout
 
 _SINGLE = re.compile(rf"^\s*({formula_text.ID_PATTERN})\s*$")
 

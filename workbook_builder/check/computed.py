@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..extract import cell_at
 from ..findings import Finding, make, show
-from ..layout import Layout
-from ..reader import ExtractedWorkbook
+from ..template.layout import Layout
+from .extract import cell_at
+from .reader import ExtractedWorkbook
 
 
 def same_value(expected: Any, actual: Any) -> bool:

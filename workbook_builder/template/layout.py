@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from . import formula_text
-from .refs import a1, a1_range, quote_sheet
-from .spec.ids import check_id, leaves, shown_rules, table_cells
-from .spec.model import Block, Field, HeaderNode, InputSpec, Rule, Sheet, TemplateSpec
+from ..ooxml.refs import a1, a1_range, quote_sheet
+from ..spec import formula_text
+from ..spec.ids import check_id, leaves, shown_rules, table_cells
+from ..spec.model import Block, Field, HeaderNode, InputSpec, Rule, Sheet, TemplateSpec
 
 BALANCED, UNBALANCED = "平衡", "不平衡"
 ALL_BALANCED, NOT_BALANCED = "全部平衡", "存在不平衡，请核对各表的勾稽校验行"

@@ -11,16 +11,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import templates
-from .checks.computed import check_computed
-from .checks.inputs import check_inputs
-from .checks.integrity import check_integrity
-from .checks.rules import check_rules
+from ..findings import FileReport, Finding, make, sort_findings
+from ..template import registry
+from ..template.registry import Template
+from .computed import check_computed
 from .extract import Identity, identify
-from .findings import FileReport, Finding, make, sort_findings
+from .inputs import check_inputs
+from .integrity import check_integrity
 from .preflight import preflight_path
 from .reader import ExtractedWorkbook, ReadError, read_parts
-from .templates import Template
+from .rules import check_rules
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def _template_for(ident: Identity, forced: Template | None) -> tuple[Template | 
         if ident.template_id == forced.spec.id and ident.version and ident.version != forced.spec.version:
             return forced, _mismatch(ident.version, forced)
         return forced, None
-    t = templates.find_by_id(ident.template_id) if ident.template_id else None
+    t = registry.find_by_id(ident.template_id) if ident.template_id else None
     if t is None:
         claimed = ident.template_id or "无"
         return None, make("unknown-template", actual=ident.template_id,

@@ -13,14 +13,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .inputs import check_value, date_to_serial, describe
-from .layout import Layout
-from .spec.load import parse_yaml
+from ..template.inputs import check_value, date_to_serial, describe
+from ..template.layout import Layout
+from ..spec.load import parse_yaml
+from ..errors import UsageError
 
 Value = float | str | None
 
 
-class DataError(ValueError):
+class DataError(UsageError, ValueError):
     """Pre-fill data that cannot be used. `problems` lists every problem, one line each."""
 
     def __init__(self, problems: list[str]):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .check import Checked, check_workbook, with_prior
-from .findings import make, sort_findings
-from .templates import Template
+from ..check.workbook import Checked, check_workbook, with_prior
+from ..findings import make, sort_findings
+from ..template.registry import Template
+from .paths import expand_paths
 
 
 @dataclass
@@ -19,8 +20,6 @@ class PriorIndex:
 
     @classmethod
     def from_path(cls, path: str | Path, template: Template | None = None) -> PriorIndex:
-        from .api import expand_paths
-
         path = Path(path)
         if path.is_file():
             return cls({}, check_workbook(path, template))

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
-from .. import formula_text
 from ..findings import Finding, make, show
-from ..formula_tokens import same_formula
-from ..layout import LABEL_KINDS, Cell, Layout, SheetLayout
-from ..reader import CellData, ExtractedWorkbook, SheetData, Validation
-from ..refs import a1_range, parse_range, quote_sheet
+from ..ooxml.refs import a1_range, parse_range, quote_sheet
+from ..spec import formula_text
+from ..template.layout import LABEL_KINDS, Cell, Layout, SheetLayout
+from .formula_tokens import same_formula
+from .reader import CellData, ExtractedWorkbook, SheetData, Validation
 
 # The validation type each input type is written with (writer.py); any other type means it was replaced.
 VALIDATION_TYPES = {"whole": "whole", "decimal": "custom", "text": "textLength", "date": "date"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .inputs import serial_to_date
-from .layout import Layout
+from ..template.inputs import serial_to_date
+from ..template.layout import Layout
 from .reader import CellData, ExtractedWorkbook
 
 PROPERTY_ID, PROPERTY_VERSION, PROPERTY_FINGERPRINT = "template_id", "template_version", "template_fingerprint"

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from . import formula_text, xlcalc
+from ..ooxml.refs import a1_range
+from ..spec import formula_text
+from ..spec.ids import check_id, shown_rules
+from ..spec.model import Rule
+from . import xlcalc
 from .layout import BALANCED, Layout
-from .refs import a1_range
-from .spec.ids import check_id, shown_rules
-from .spec.model import Rule
 
 Value = float | str | bool | None
 

@@ -47,6 +47,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from ..errors import WorkbookBuilderError
+
 __all__ = ["Limits", "Preflight", "Problem", "preflight_bytes", "preflight_path"]
 
 MiB = 1 << 20
@@ -207,7 +209,7 @@ PASSIVE_REASONS = frozenset({"external-link", "data-connection"})
 _CONTENT_REASONS = ("macro", "activex", "ole-object", "dde", "external-link", "data-connection")
 
 
-class _Refused(Exception):
+class _Refused(WorkbookBuilderError):
     """Internal unwinding only: carries the Problem up to the public functions."""
 
     def __init__(self, problem: Problem) -> None:

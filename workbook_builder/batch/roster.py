@@ -8,12 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .findings import FileReport
+from ..errors import UsageError
+from ..findings import FileReport
 
 UNIT_HEADERS = ("unit", "unit_name", "单位", "单位名称", "名称")
 
 
-class RosterError(ValueError):
+class RosterError(UsageError, ValueError):
     """A roster file that cannot be used; the message says why, in Chinese."""
 
 

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..findings import Finding, make, show
-from ..formula_text import is_prior, references
-from ..layout import Layout
-from ..recompute import Recompute, RuleOutcome
+from ..spec.formula_text import is_prior, references
 from ..spec.ids import check_id
+from ..template.layout import Layout
+from ..template.recompute import Recompute, RuleOutcome
 
 
 def check_rules(layout: Layout, recompute: Recompute, values: Mapping[str, Any], bad_inputs: set[str],

@@ -38,11 +38,12 @@ from typing import BinaryIO
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
-from .findings import SEVERITY_ORDER, Finding
-from .outfile import write_atomic
-from .preflight import preflight_bytes
-from .reader import ReadError, parse_xml
-from .refs import column_index, column_letter
+from ..check.preflight import preflight_bytes
+from ..check.reader import ReadError, parse_xml
+from ..errors import UsageError
+from ..findings import SEVERITY_ORDER, Finding
+from ..ooxml.refs import column_index, column_letter
+from ..outfile import write_atomic
 
 __all__ = ["AnnotateError", "FILL_RGB", "annotate_bytes", "annotate_copy", "split_cell_ref"]
 
@@ -76,7 +77,7 @@ _STYLE_ORDER = {n: i for i, n in enumerate(
 _MAX_ROW, _MAX_COL = 1_048_576, 16_384
 
 
-class AnnotateError(ValueError):
+class AnnotateError(UsageError, ValueError):
     """The workbook cannot be annotated (unreadable, refused by preflight, or not a workbook)."""
 
 

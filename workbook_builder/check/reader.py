@@ -41,6 +41,8 @@ from urllib.parse import unquote
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
+from ..errors import WorkbookBuilderError
+
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.formula.translate import Translator
 
@@ -151,7 +153,7 @@ class ExtractedWorkbook:
         return None
 
 
-class ReadError(Exception):
+class ReadError(WorkbookBuilderError):
     """The package cannot be a workbook.  ``reason`` is a kebab-case slug;
     ``detail_zh`` / ``detail_en`` describe it for the finding."""
 

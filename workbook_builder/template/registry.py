@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ..spec import TemplateError, TemplateSpec, load_template
+from ..spec.errors import Problem
 from .layout import Layout, build_layout
 from .recompute import Recompute
-from .spec import TemplateError, TemplateSpec, load_template
-from .spec.errors import Problem
 
 DEFAULT_TEMPLATE = "gov_info_disclosure_2021"
 
@@ -32,7 +32,7 @@ class Template:
 def templates_dir() -> Path:
     """Where the built-in templates are: installed as package data beside this module
     (`workbook_builder/builtin_templates/`), or `templates/` in a source checkout."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the package folder
     for candidate in (here / "builtin_templates", here.parent / "templates"):
         if candidate.is_dir() and any(candidate.glob("*.yaml")):
             return candidate

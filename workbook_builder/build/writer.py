@@ -15,18 +15,19 @@ from typing import Any
 
 import xlsxwriter
 
-from . import formula_text
-from .inputs import describe
-from .layout import ALL_BALANCED, BALANCED, UNBALANCED, Cell, Layout, SheetLayout, rectangles
-from .refs import a1, a1_range
-from .spec.model import InputSpec
+from ..spec import formula_text
+from ..template.inputs import describe
+from ..template.layout import ALL_BALANCED, BALANCED, UNBALANCED, Cell, Layout, SheetLayout, rectangles
+from ..ooxml.refs import a1, a1_range
+from ..spec.model import InputSpec
+from ..errors import WorkbookBuilderError
 
 FIXED_DATE = dt.datetime(2021, 9, 26, 0, 0, 0)  # the format's date; keeps builds byte-identical
 INPUT_FILL, FORMULA_FILL, HEADER_FILL = "#FFF2CC", "#EDEDED", "#DDEBF7"
 FONT = "宋体"
 
 
-class WriterBug(RuntimeError):
+class WriterBug(WorkbookBuilderError, RuntimeError):
     """xlsxwriter refused something we asked for: always our bug, never the user's."""
 
 

@@ -15,8 +15,10 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..errors import WorkbookBuilderError
 
-class Unsupported(Exception):
+
+class Unsupported(WorkbookBuilderError):
     """The formula uses something this evaluator does not implement (use the reference engine)."""
 
 

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .spec.model import InputSpec
+from ..spec.model import InputSpec
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)

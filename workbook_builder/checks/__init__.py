@@ -1,1 +1,0 @@
-"""Pure checks over (layout, extracted workbook, recomputed values) → findings."""

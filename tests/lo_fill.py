@@ -220,7 +220,7 @@ def fill_and_save(office, source, fill: Mapping[str, Any], out, extra: Iterable[
 
 
 def severe(report) -> list:
-    """The findings above info of a `FileReport`."""
+    """The findings above info of a `FileResult`."""
     return [f for f in report.findings if f.severity in SEVERE]
 
 

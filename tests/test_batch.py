@@ -379,7 +379,7 @@ def test_annotated_copies(batch: Batch, doc: dict[str, Any]) -> None:
             comment = wb[sheet][addr].comment
             assert comment is not None, (copy, x["cell"])
             assert comment.text == f"错误：{x['message']}"
-    rechecked = api.check_files(list(copies), jobs=1)
+    rechecked = api.check(list(copies), jobs=1).files
     for report, f in zip(rechecked, copies.values(), strict=True):
         assert [(x.code, x.cell) for x in report.findings] == [(x["code"], x["cell"]) for x in f["findings"]]
         assert report.unit == f["unit"]

@@ -37,12 +37,12 @@ def test_the_corpus_is_there() -> None:
 
 @pytest.fixture(scope="module")
 def reports() -> dict[str, object]:
-    return {Path(r.path).name: r for r in api.check_files(FILES)}
+    return {Path(r.path).name: r for r in api.check(FILES).files}
 
 
 @pytest.fixture(scope="module")
 def forced_reports() -> dict[str, object]:
-    return {Path(r.path).name: r for r in api.check_files(FILES, template=TEMPLATE)}
+    return {Path(r.path).name: r for r in api.check(FILES, template=TEMPLATE).files}
 
 
 @pytest.mark.parametrize("path", _params())
@@ -79,7 +79,7 @@ def test_forced_template_reports_structure(forced_reports: dict, path: Path) -> 
     # every sheet of the template is missing from a foreign file, each reported by name
     missing = {f.cell for f in report.findings if "缺少" in f.detail_zh}
     assert missing == {"'封面'", "'主动公开'", "'依申请公开'", "'复议诉讼'", "'文字说明'"}
-    assert report.template == {"id": TEMPLATE, "version": "1.0.0"}
+    assert report.template.as_dict() == {"id": TEMPLATE, "version": "1.0.0"}
 
 
 @pytest.mark.parametrize("forced", [False, True])

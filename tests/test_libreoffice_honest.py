@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from tests import lo_fill as F
 from tests.helpers.libreoffice import LibreOffice
 from workbook_builder import api
-from workbook_builder.findings import FileReport
+from workbook_builder.check.result import FileResult
 
 pytestmark = pytest.mark.libreoffice
 
@@ -149,7 +149,7 @@ def invalid_values(draw, datapoint: str) -> dict[str, Any]:
 
 
 def _fill_and_check(office: LibreOffice, empty_book: Path, fill: dict[str, Any], out: Path,
-                    extra: Iterable[dict] = ()) -> FileReport:
+                    extra: Iterable[dict] = ()) -> FileResult:
     F.fill_and_save(office, empty_book, fill, out, extra=extra)
     return api.check_file(out)
 

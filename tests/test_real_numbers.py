@@ -140,7 +140,7 @@ def test_prior_folder_matched_by_unit_and_year(tmp_path: Path, suqian: dict[str,
     data["requests.carried_over.business"] += 1
     data["requests.carried_forward.business"] += 1
     broken = build_to(tmp_path, data, "宿迁市2024-改.xlsx")
-    reports = api.check_files([suqian["2024"], broken, suqian["huaian-2024"]], prior=suqian["prior-folder"])
+    reports = api.check([suqian["2024"], broken, suqian["huaian-2024"]], prior=suqian["prior-folder"]).files
     honest, changed, huaian = reports
     assert honest.findings == ()  # matched 宿迁市 2023 and it agrees
     assert above_info(changed) == [("prior-year-mismatch", "X-1", f"{REQ}!E6"), ("prior-year-mismatch", "X-1", f"{REQ}!J6")]

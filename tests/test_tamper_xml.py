@@ -461,6 +461,6 @@ def test_input_file_unchanged_and_nothing_written_next_to_it(honest: Path, tmp_p
     os.utime(path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
     before = (path.read_bytes(), path.stat().st_mtime_ns, sorted(os.listdir(folder)))
     api.check_file(path)
-    api.check_files([path, path])
+    api.check([path, path])
     after = (path.read_bytes(), path.stat().st_mtime_ns, sorted(os.listdir(folder)))
     assert after == before

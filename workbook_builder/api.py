@@ -6,10 +6,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .batch.aggregate import Rollup
 from .batch.paths import expand_paths
+from .batch.result import CheckRun
+from .batch.run import Progress
 from .build.prefill import check_given_formulas, prepare_inputs, read_data_file
-from .build.writer import write_workbook
+from .build.writer import write_tables, write_workbook
 from .check.extract import export_values, identify
+from .check.result import FileResult
 from .errors import UsageError
 from .outfile import write_atomic
 from .template import registry
@@ -85,21 +89,99 @@ def export(path: str | Path, template: str | None = None) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- checking
 
-def check_file(path: str | Path, template: str | None = None, prior: str | Path | None = None):  # type: ignore[no-untyped-def]
-    """Check one workbook; returns its `FileReport` (see `check_files` for batches)."""
-    return check_files([path], template=template, prior=prior, jobs=1)[0]
+REPORT_SUFFIXES = (".xlsx", ".csv", ".html", ".json", ".txt")
 
 
-def check_files(paths: Sequence[str | Path], template: str | None = None, prior: str | Path | None = None,
-                jobs: int | None = None, progress=None):  # type: ignore[no-untyped-def]
-    """Check many workbooks, in parallel on `jobs` processes (default: every core).
+def check(paths: Sequence[str | Path] | str | Path, template: str | None = None, prior: str | Path | None = None,
+          roster: str | Path | None = None, select: Sequence[str] = (), ignore: Sequence[str] = (),
+          jobs: int | None = None, progress: Progress | None = None) -> CheckRun:
+    """Check returned workbooks: files, folders (walked recursively) and globs.
 
-    One bad file never stops the batch; reports come back in the order of `paths`.
-    `progress(report)` is called in this process as each file finishes.
+    Files are checked in parallel on `jobs` processes (default: every core); one bad file never stops
+    the run, and results come back in the order of the expanded paths. `prior` is last year's
+    workbook or folder (year-on-year rules); `roster` a CSV of the units expected to report;
+    `select`/`ignore` keep or drop finding codes (or code prefixes). `progress(done, total, result)` is
+    called in this process as each file finishes. Raises `UsageError` for a path that matches nothing, an
+    unknown code, a roster that cannot be read or an invalid template.
     """
+    from .batch.roster import Roster, reconcile
     from .batch.run import run_batch
 
-    return [r for r, _ in run_batch(paths, template, prior, jobs, progress, want_inputs=False)]
+    files = _expand(paths, "没有找到要检查的工作簿（.xlsx）")
+    select, ignore = known_codes(select, "--select"), known_codes(ignore, "--ignore")
+    expected = Roster.read(roster) if roster is not None else None
+    results = run_batch(files, template, prior, jobs, progress)
+    return CheckRun(tuple(results), reconcile(expected, results)).select(select, ignore)
+
+
+def _expand(paths: Sequence[str | Path] | str | Path, none_found: str) -> list[Path]:
+    named = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    try:
+        files = expand_paths([str(p) for p in named])
+    except FileNotFoundError as exc:
+        raise UsageError(f"找不到文件或文件夹：{exc}") from None
+    if not files:
+        raise UsageError(none_found)
+    return files
+
+
+def check_file(path: str | Path, template: str | None = None, prior: str | Path | None = None) -> FileResult:
+    """Check one workbook in this process: `check([path], jobs=1)`'s only file."""
+    return check([path], template=template, prior=prior, jobs=1).files[0]
+
+
+def known_codes(codes: Sequence[str] | str, option: str = "codes") -> tuple[str, ...]:
+    """Finding codes or prefixes (a sequence, or comma-separated text); a misspelt one is a `UsageError`."""
+    from .findings import CATALOGUE
+
+    items = codes.split(",") if isinstance(codes, str) else list(codes)
+    wanted = tuple(c.strip() for c in items if c.strip())
+    unknown = [c for c in wanted if not any(k.startswith(c) for k in CATALOGUE)]
+    if unknown:
+        raise UsageError(f"{option}：未知的代码 {', '.join(unknown)}；可用的代码见 docs/findings.md：{', '.join(CATALOGUE)}")
+    return wanted
+
+
+def save_report(run: CheckRun, output: str | Path, lang: str = "zh") -> Path:
+    """Write the run's report; the kind follows the suffix: .xlsx (summary, findings and roster
+    sheets), .csv (the summary table), .html (the offline report), .json or .txt (as printed).
+
+    Written atomically; never over one of the checked files. Raises `UsageError` for another suffix,
+    a checked file as the output, or a file that cannot be written.
+    """
+    from .render import html as render_html
+    from .render import json as render_json
+    from .render import summary as render_summary
+    from .render import text as render_text
+
+    out = Path(output)
+    suffix = out.suffix.lower()
+    if suffix not in REPORT_SUFFIXES:
+        raise UsageError(f"结果文件 {out} 的扩展名应为 {'、'.join(REPORT_SUFFIXES)} 之一")
+    if out.resolve() in {Path(f.path).resolve() for f in run.files}:
+        raise UsageError(f"输出文件 {out} 是要检查的文件之一：检查从不改写交回的文件")
+    if suffix == ".xlsx":
+        content = write_tables(render_summary.sheets(run, lang))
+    elif suffix == ".csv":
+        content = render_summary.to_csv(run, lang).encode("utf-8-sig")  # BOM: Excel reads UTF-8
+    elif suffix == ".html":
+        content = render_html.render(list(run.files), run.roster, lang).encode("utf-8")
+    elif suffix == ".json":
+        content = render_json.render(run, lang).encode("utf-8")
+    else:
+        content = render_text.render(run, lang).encode("utf-8")
+    try:
+        return write_atomic(out, content)
+    except OSError as exc:
+        raise UsageError(f"无法写出结果文件：{exc}") from None
+
+
+def annotate(run: CheckRun, out_dir: str | Path, lang: str = "zh") -> list[Path]:
+    """For each readable file of the run with findings, a copy in `out_dir` with its cells marked and
+    commented (`<name>.批注.xlsx`); the checked files are never written."""
+    from .batch.annotated import annotate_run
+
+    return annotate_run(run, out_dir, lang)
 
 
 # ---------------------------------------------------------------- roster builds and roll-up
@@ -119,18 +201,18 @@ def build_for_roster(roster_path: str | Path, out_dir: str | Path, template: str
 
     t = registry.resolve(template)
     if not t.spec.unit_field:
-        raise ValueError(f"模板 {t.spec.id} 没有声明单位名称字段（identity.unit），不能按名单生成")
+        raise UsageError(f"模板 {t.spec.id} 没有声明单位名称字段（identity.unit），不能按名单生成")
     roster = Roster.read(roster_path)
-    prior: dict[str, tuple[str, dict[str, Any], set[str], int | None]] = {}
+    prior: dict[str, tuple[str, Mapping[str, Any], set[str], int | None]] = {}
     if prior_dir is not None:
-        for report, extra in run_batch(expand_paths([str(prior_dir)]), template, None, jobs, want_inputs=True):
-            if extra is None or not report.unit or not report.template or report.template["id"] != t.spec.id:
+        for report in run_batch(expand_paths([str(prior_dir)]), template, None, jobs):
+            if not report.values or not report.unit or not report.template or report.template.id != t.spec.id:
                 continue
             if year is not None and report.year != year - 1:
                 continue  # with --year, only last year's workbook carries over
             unit, known = report.unit.strip(), prior.get(report.unit.strip())
             if known is None or (report.year or 0) > (known[3] or 0):  # the latest year wins
-                prior[unit] = (report.path, extra["inputs"], set(extra["bad"]), report.year)
+                prior[unit] = (report.path, report.inputs, set(report.invalid_inputs), report.year)
     if year is None:  # one year for every unit: the year after the latest prior workbook
         years = [p[3] for p in prior.values() if p[3]]
         year = max(years) + 1 if years else None
@@ -151,21 +233,26 @@ def build_for_roster(roster_path: str | Path, out_dir: str | Path, template: str
     return records
 
 
-def aggregate(paths: Sequence[str | Path], out: str | Path, template: str | None = None,
+def aggregate(paths: Sequence[str | Path] | str | Path, out: str | Path, template: str | None = None,
               include_invalid: bool = False, data: Mapping[str, Any] | str | Path | None = None,
-              jobs: int | None = None, progress=None):  # type: ignore[no-untyped-def]
+              jobs: int | None = None, progress: Progress | None = None) -> Rollup:
     """Sum every input of the valid workbooks of one template (and year) into a new workbook.
 
-    Raises `AggregateError` for mixed templates or years. Returns the `Rollup` (included and
-    excluded files). The output records the included units in its document properties.
+    `paths` are files, folders or globs, as for `check`. Raises `AggregateError` (a `UsageError`) for
+    mixed templates or years, and `UsageError` when nothing is found or `out` is one of the inputs.
+    Returns the `Rollup` (included and excluded files). The output records the included units in its
+    document properties.
     """
     import json
 
     from .batch.aggregate import AggregateError, fill_text_inputs, rollup
     from .batch.run import run_batch
 
-    checked = run_batch(paths, template, None, jobs, progress, want_inputs=True)
-    ids = {r.template["id"] for r, _ in checked if r.template}
+    files = _expand(paths, "没有找到要汇总的工作簿（.xlsx）")
+    if Path(out).resolve() in {p.resolve() for p in files}:
+        raise UsageError(f"输出文件 {out} 是要汇总的文件之一")
+    checked = run_batch(files, template, None, jobs, progress)
+    ids = {r.template.id for r in checked if r.template}
     if template is None and len(ids) > 1:
         raise AggregateError(f"工作簿来自不同的模板（{'、'.join(sorted(ids))}），不能汇总在一起")
     t = registry.resolve(template or (ids.pop() if ids else None))
@@ -180,41 +267,3 @@ def aggregate(paths: Sequence[str | Path], out: str | Path, template: str | None
     content = write_workbook(t.layout, computed, None, extra_properties=extra)
     write_atomic(Path(out), content)
     return result
-
-
-def write_output(out: str | Path, content: bytes) -> Path:
-    """Write a report file atomically (never one of the checked files: the CLI refuses that)."""
-    return write_atomic(out, content)
-
-
-def annotate_reports(reports, out_dir: str | Path, lang: str = "zh",  # type: ignore[no-untyped-def]
-                     protected: set[Path] | None = None) -> list[Path]:
-    """For each readable file with findings, a copy in `out_dir` with the cells marked and commented.
-
-    Copies are named `<name>.批注.xlsx` (a number is added when two inputs share a name); a copy
-    never replaces a checked file.
-    """
-    from .batch.annotate import annotate_copy  # noqa: I001
-
-    out_dir = Path(out_dir)
-    protected = {p.resolve() for p in (protected or set())}
-    written: list[Path] = []
-    used: set[str] = set()
-    from .batch.annotate import AnnotateError
-
-    for report in reports:
-        if not report.findings or report.template is None:
-            continue  # nothing to mark, or a file we cannot read as ours
-        if any(f.code == "unsafe-content" for f in report.findings):
-            continue  # refused content (links, connections) is not copied, not even marked up
-        stem = Path(report.path).stem
-        name, n = f"{stem}.批注.xlsx", 1
-        while name in used or (out_dir / name).resolve() in protected:
-            n += 1
-            name = f"{stem}.批注{n}.xlsx"
-        used.add(name)
-        try:
-            written.append(annotate_copy(report.path, report.findings, out_dir / name, lang))
-        except (AnnotateError, ValueError, OSError):
-            continue  # one file we cannot copy must not lose the others' copies or the report
-    return written

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
 import click
 
 from . import __version__, api
-from .batch.aggregate import AggregateError
-from .batch.roster import RosterError
-from .build.prefill import DataError
-from .spec import TemplateError
+from .errors import UsageError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 TEMPLATE_HELP = "模板：内置模板 ID 或 YAML 文件路径（默认 gov_info_disclosure_2021）。"
@@ -65,7 +61,7 @@ def build(template: str | None, output: Path, data: Path | None, password: str |
             click.echo(f"共生成 {len(records)} 个工作簿。")
             return
         path = api.build_file(output, template, data, password)
-    except (TemplateError, DataError, RosterError, ValueError) as exc:
+    except UsageError as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"无法写出工作簿：{exc}")
@@ -80,7 +76,7 @@ def export(file: Path, fmt: str, template: str | None) -> None:
     """导出工作簿中每个数据点的值与单元格。 Export every data point's value and cell."""
     try:
         result = api.export(file, template)
-    except (api.UnreadableWorkbook, TemplateError) as exc:
+    except UsageError as exc:
         _fail(str(exc))
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
@@ -111,85 +107,32 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
 
     退出码：0 没有错误；1 有错误；2 用法错误。
     """
-    from .batch.roster import Roster, reconcile
-    from .findings import select
     from .progress import Progress
     from .render import json as render_json
     from .render import text as render_text
 
-    try:
-        files = api.expand_paths(list(paths))
-        names = Roster.read(roster) if roster else None
-    except FileNotFoundError as exc:
-        _fail(f"找不到文件或文件夹：{exc}")
-    except RosterError as exc:
-        _fail(str(exc))
-    if not files:
-        _fail("没有找到要检查的工作簿（.xlsx）")
-    sel, ign = _codes(select_codes, "--select"), _codes(ignore_codes, "--ignore")
     if summary and summary.suffix.lower() not in (".xlsx", ".csv"):
         _fail("--summary 的文件名应以 .xlsx 或 .csv 结尾")
-    inputs = {p.resolve() for p in files}
-    for out in (summary, html_out):
-        if out is not None and out.resolve() in inputs:
-            _fail(f"输出文件 {out} 是要检查的文件之一：检查从不改写交回的文件")
     show = progress if progress is not None else (fmt == "text" and Progress.wanted())
-    bar = Progress(len(files)) if show else None
+    bar = Progress() if show else None
     try:
-        reports = api.check_files(files, template=template, prior=prior, jobs=jobs,
-                                  progress=bar.update if bar else None)
-    except TemplateError as exc:
+        try:
+            run = api.check(list(paths), template=template, prior=prior, roster=roster, select=select_codes,
+                            ignore=ignore_codes, jobs=jobs, progress=bar.update if bar else None)
+        finally:
+            if bar is not None:
+                bar.close()
+        for output, what in ((summary, "汇总表"), (html_out, "HTML 报告")):
+            if output is not None:
+                api.save_report(run, output, lang)
+                click.echo(f"已写出{what} {output}", err=True)
+        if annotate is not None:
+            written = api.annotate(run, annotate, lang)
+            click.echo(f"已在 {annotate} 写出 {len(written)} 份带批注的副本", err=True)
+    except UsageError as exc:
         _fail(str(exc))
-    finally:
-        if bar:
-            bar.close()
-    reports = [replace(r, findings=select(r.findings, sel, ign)) for r in reports]
-    reconciled = reconcile(names, reports)
-    try:
-        _write_outputs(reports, reconciled, lang, summary, html_out, annotate, inputs)
-    except OSError as exc:
-        _fail(f"无法写出结果文件：{exc}")
-    if fmt == "json":
-        click.echo(render_json.render(reports, lang, {"roster": render_json.roster_dict(reconciled)}))
-    else:
-        for r in reports:
-            click.echo(render_text.render_file(r, lang))
-        click.echo(render_text.render_summary(reports, lang))
-        roster_text = render_text.render_roster(reconciled, lang)
-        if roster_text:
-            click.echo(roster_text)
-    sys.exit(EXIT_FINDINGS if any(not r.valid for r in reports) else EXIT_OK)
-
-
-def _codes(text: str, option: str) -> list[str]:
-    """Finding codes (or prefixes) given to --select/--ignore; a misspelt one is a usage error."""
-    from .findings import CATALOGUE
-
-    codes = [c.strip() for c in text.split(",") if c.strip()]
-    unknown = [c for c in codes if not any(k.startswith(c) for k in CATALOGUE)]
-    if unknown:
-        _fail(f"{option}：未知的代码 {', '.join(unknown)}；可用的代码见 docs/findings.md：{', '.join(CATALOGUE)}")
-    return codes
-
-
-def _write_outputs(reports, reconciled, lang, summary, html_out, annotate, inputs) -> None:  # type: ignore[no-untyped-def]
-    from .build.writer import write_tables
-    from .render import html as render_html
-    from .render import summary as render_summary
-
-    if summary is not None:
-        if summary.suffix.lower() == ".csv":
-            content = render_summary.to_csv(reports, reconciled, lang).encode("utf-8-sig")  # BOM: Excel reads UTF-8
-        else:
-            content = write_tables(render_summary.sheets(reports, reconciled, lang))
-        api.write_output(summary, content)
-        click.echo(f"已写出汇总表 {summary}", err=True)
-    if html_out is not None:
-        api.write_output(html_out, render_html.render(reports, reconciled, lang).encode("utf-8"))
-        click.echo(f"已写出 HTML 报告 {html_out}", err=True)
-    if annotate is not None:
-        written = api.annotate_reports(reports, annotate, lang, inputs)
-        click.echo(f"已在 {annotate} 写出 {len(written)} 份带批注的副本", err=True)
+    click.echo(render_json.render(run, lang) if fmt == "json" else render_text.render(run, lang))
+    sys.exit(EXIT_OK if run.valid else EXIT_FINDINGS)
 
 
 @main.command("aggregate")
@@ -207,16 +150,8 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
     有错误的工作簿默认不计入（退出码 1）；模板或年度不一致时拒绝汇总（退出码 2）。
     """
     try:
-        files = api.expand_paths(list(paths))
-    except FileNotFoundError as exc:
-        _fail(f"找不到文件或文件夹：{exc}")
-    if not files:
-        _fail("没有找到要汇总的工作簿（.xlsx）")
-    if output.resolve() in {p.resolve() for p in files}:
-        _fail(f"输出文件 {output} 是要汇总的文件之一")
-    try:
-        result = api.aggregate(files, output, template, include_invalid, data, jobs)
-    except (AggregateError, TemplateError, DataError) as exc:
+        result = api.aggregate(list(paths), output, template, include_invalid, data, jobs)
+    except UsageError as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"无法写出汇总工作簿：{exc}")

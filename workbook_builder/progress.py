@@ -8,8 +8,11 @@ from typing import TextIO
 
 
 class Progress:
-    def __init__(self, total: int, stream: TextIO | None = None, label: str = "检查"):
-        self.total, self.done, self.label = total, 0, label
+    """`update(done, total)` is the `progress` callback of `api.check` and `api.aggregate`."""
+
+    def __init__(self, stream: TextIO | None = None, label: str = "检查"):
+        self.total, self.done, self.label = 0, 0, label
+        self.shown = False
         self.stream = stream or sys.stderr
         self.start = self.last = time.monotonic()
 
@@ -18,8 +21,8 @@ class Progress:
         stream = stream or sys.stderr
         return hasattr(stream, "isatty") and stream.isatty()
 
-    def update(self, *_: object) -> None:
-        self.done += 1
+    def update(self, done: int, total: int, *_: object) -> None:
+        self.done, self.total = done, total
         now = time.monotonic()
         if now - self.last < 0.1 and self.done < self.total:
             return
@@ -30,9 +33,12 @@ class Progress:
         filled = int(width * self.done / max(self.total, 1))
         bar = "█" * filled + "░" * (width - filled)
         pct = 100 * self.done // max(self.total, 1)
+        self.shown = True
         self.stream.write(f"\r{self.label} {self.done}/{self.total} {bar} {pct}%  {rate:.0f} 个/秒  剩余约 {left:.0f} 秒 ")
         self.stream.flush()
 
     def close(self) -> None:
+        if not self.shown:
+            return
         self.stream.write("\r" + " " * 90 + "\r")
         self.stream.flush()

@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..check.result import FileResult
 from ..errors import UsageError
-from ..findings import FileReport, show
+from ..findings import show
 from ..template.layout import Layout
 from .roster import reconcile
 
@@ -24,34 +25,33 @@ class AggregateError(UsageError, ValueError):
 @dataclass(frozen=True)
 class Rollup:
     values: dict[str, Any]  # input values of the roll-up workbook
-    included: tuple[FileReport, ...]
-    excluded: tuple[tuple[FileReport, str], ...]  # (report, reason in Chinese)
+    included: tuple[FileResult, ...]
+    excluded: tuple[tuple[FileResult, str], ...]  # (report, reason in Chinese)
 
 
-def rollup(layout: Layout, checked: Sequence[tuple[FileReport, Mapping[str, Any] | None]],
-           include_invalid: bool = False) -> Rollup:
+def rollup(layout: Layout, checked: Sequence[FileResult], include_invalid: bool = False) -> Rollup:
     """Sum the inputs of every usable workbook; refuse mixed templates or `same` values that differ."""
     spec = layout.spec
-    included: list[tuple[FileReport, Mapping[str, Any], set[str]]] = []
-    excluded: list[tuple[FileReport, str]] = []
-    for report, extra in checked:
+    included: list[tuple[FileResult, Mapping[str, Any], set[str]]] = []
+    excluded: list[tuple[FileResult, str]] = []
+    for report in checked:
         other = next((f for f in report.findings if f.code in ("unknown-template", "template-version-mismatch")), None)
         if report.claimed_template and report.claimed_template != spec.id:
             raise AggregateError(f"{report.path} 是模板“{report.claimed_template}”的工作簿，不能与模板“{spec.id}”的工作簿汇总在一起")
         if other is not None and report.claimed_template:
             raise AggregateError(f"{report.path}：{other.message()} 不同模板或版本的工作簿不能汇总在一起")
-        if extra is None or report.template is None:
+        if report.template is None or not report.values:
             excluded.append((report, "无法读取或不是本模板的工作簿"))
             continue
-        if report.template != {"id": spec.id, "version": spec.version}:
+        if (report.template.id, report.template.version) != (spec.id, spec.version):
             raise AggregateError(
-                f"模板不一致：{report.path} 是 {report.template['id']} {report.template['version']}，"
+                f"模板不一致：{report.path} 是 {report.template.id} {report.template.version}，"
                 f"汇总模板是 {spec.id} {spec.version}。请分别汇总不同模板的工作簿")
         if not report.valid and not include_invalid:
             first = next((f.message() for f in report.findings if f.severity == "error"), "")
             excluded.append((report, f"有错误（{first}）；如确需计入请加 --include-invalid"))
             continue
-        included.append((report, extra["inputs"], set(extra["bad"])))
+        included.append((report, report.inputs, set(report.invalid_inputs)))
     if not included:
         raise AggregateError("没有可以汇总的工作簿")
     twice = reconcile(None, [r for r, _, _ in included]).duplicates

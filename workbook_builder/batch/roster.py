@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..check.result import FileResult
 from ..errors import UsageError
-from ..findings import FileReport
 
 UNIT_HEADERS = ("unit", "unit_name", "单位", "单位名称", "名称")
 
@@ -59,8 +59,12 @@ class RosterResult:
     duplicates: tuple[tuple[str, int | None, tuple[str, ...]], ...]  # (unit, year, paths) with > 1 file
     unexpected: tuple[tuple[str, str], ...]  # (unit, path) of workbooks whose unit is not on the roster
 
+    @classmethod
+    def empty(cls) -> RosterResult:
+        return cls(0, (), (), ())
 
-def reconcile(roster: Roster | None, reports: Iterable[FileReport]) -> RosterResult:
+
+def reconcile(roster: Roster | None, reports: Iterable[FileResult]) -> RosterResult:
     """Compare returned workbooks with the roster; duplicates are found even without one."""
     reports = list(reports)
     seen: dict[tuple[str, int | None], list[str]] = {}

@@ -1,7 +1,8 @@
 """Checking many files: a process pool over every core, results in input order, memory flat.
 
 The template is loaded and compiled in the parent before the pool starts, so forked workers
-inherit it instead of each paying for it. Workers return slim reports (findings only).
+inherit it instead of each paying for it. Workers return whole `FileResult`s (findings and the
+trusted values), in input order.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ..check.workbook import Checked, check_workbook
-from ..findings import FileReport
+from ..check.result import FileResult
+from ..check.workbook import check_workbook
 from ..template import registry
 from .prior import PriorIndex
 
 _STATE: dict[str, Any] = {}
+Progress = Callable[[int, int, FileResult], None]  # (files done, files in all, the file just done)
 
 
 def _init(template: str | None, prior: str | Path | None) -> None:
@@ -29,20 +31,15 @@ def _init(template: str | None, prior: str | Path | None) -> None:
     _STATE["prior"] = PriorIndex.from_path(prior, forced) if prior else None
 
 
-def _one(path: str | Path, want_inputs: bool) -> tuple[FileReport, dict[str, Any] | None]:
+def _one(path: str) -> FileResult:
     forced = _STATE.get("template")
     index: PriorIndex | None = _STATE.get("prior")
-    checked: Checked = check_workbook(path, forced)
-    if index is not None and checked.template is not None:
-        checked = index.recheck(checked)
-    inputs = None
-    if want_inputs and checked.template is not None:
-        inputs = {"template": checked.template.spec.id, "inputs": checked.inputs, "bad": sorted(checked.bad_inputs)}
-    return checked.report, inputs
-
-
-def _one_star(args: tuple[str, bool]) -> tuple[FileReport, dict[str, Any] | None]:
-    return _one(*args)
+    result = check_workbook(path, forced)
+    if index is not None and result.template is not None and result.values:
+        template = forced or registry.find_by_id(result.template.id)
+        if template is not None:
+            result = index.recheck(result, template)
+    return result
 
 
 def default_jobs() -> int:
@@ -53,24 +50,23 @@ def default_jobs() -> int:
 
 
 def run_batch(paths: Sequence[str | Path], template: str | None = None, prior: str | Path | None = None,
-              jobs: int | None = None, progress: Callable[[FileReport], None] | None = None,
-              want_inputs: bool = False) -> list[tuple[FileReport, dict[str, Any] | None]]:
-    """Check every path; `(report, inputs-or-None)` per path, in order."""
+              jobs: int | None = None, progress: Progress | None = None) -> list[FileResult]:
+    """Check every path; one `FileResult` per path, in order. `progress(done, total, result)` is
+    called in this process as each file finishes."""
     jobs = max(1, jobs or default_jobs())
     _init(template, prior)
-    results: list[tuple[FileReport, dict[str, Any] | None]] = []
-    for result in _iterate([str(p) for p in paths], template, prior, jobs, want_inputs):
+    results: list[FileResult] = []
+    for result in _iterate([str(p) for p in paths], template, prior, jobs):
         results.append(result)
         if progress:
-            progress(result[0])
+            progress(len(results), len(paths), result)
     return results
 
 
-def _iterate(paths: list[str], template: str | None, prior: str | Path | None, jobs: int,
-             want_inputs: bool) -> Iterator[tuple[FileReport, dict[str, Any] | None]]:
+def _iterate(paths: list[str], template: str | None, prior: str | Path | None, jobs: int) -> Iterator[FileResult]:
     if jobs == 1 or len(paths) < 4:
         for p in paths:
-            yield _one(p, want_inputs)
+            yield _one(p)
         return
     # fork inherits the compiled template and prior index; elsewhere each worker initialises itself
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -81,4 +77,4 @@ def _iterate(paths: list[str], template: str | None, prior: str | Path | None, j
     else:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init, initargs=(template, prior))
     with pool:
-        yield from pool.map(_one_star, [(p, want_inputs) for p in paths], chunksize=chunk)
+        yield from pool.map(_one, paths, chunksize=chunk)

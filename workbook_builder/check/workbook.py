@@ -7,11 +7,9 @@ read-only and nothing is written next to it.
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from ..findings import FileReport, Finding, make, sort_findings
+from ..findings import Finding, make
 from ..template import registry
 from ..template.registry import Template
 from .computed import check_computed
@@ -20,18 +18,8 @@ from .inputs import check_inputs
 from .integrity import check_integrity
 from .preflight import preflight_path
 from .reader import ExtractedWorkbook, ReadError, read_parts
+from .result import FileResult, TemplateRef
 from .rules import check_rules
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A checked file: its report plus what later stages (prior year, roll-up) need."""
-
-    report: FileReport
-    template: Template | None = None
-    inputs: dict[str, Any] = field(default_factory=dict)
-    bad_inputs: frozenset[str] = frozenset()
-    values: dict[str, Any] = field(default_factory=dict)  # inputs + every formula, recomputed from the template
 
 
 def load(path: str | Path) -> tuple[ExtractedWorkbook | None, Finding | None]:
@@ -80,52 +68,46 @@ def _mismatch(version: str | None, t: Template) -> Finding:
                 detail_en=f"the workbook is version {version or 'unknown'}, the template is {t.spec.version}")
 
 
-def _prior_findings(t: Template, recomputed: dict[str, Any], bad: set[str] | frozenset[str],
-                    prior: Checked) -> list[Finding]:
-    if prior.template is None or prior.template.spec.id != t.spec.id:
+def _prior_findings(t: Template, result: FileResult, prior: FileResult) -> list[Finding]:
+    if prior.template is None or prior.template.id != t.spec.id or not prior.values:
         return []
-    return check_rules(t.layout, t.recompute, recomputed, set(bad), t.recompute.dependencies, prior.values,
-                       set(prior.bad_inputs), current=False)
+    return check_rules(t.layout, t.recompute, result.values, set(result.invalid_inputs), t.recompute.dependencies,
+                       prior.values, set(prior.invalid_inputs), current=False)
 
 
-def with_prior(checked: Checked, prior: Checked) -> Checked:
+def with_prior(result: FileResult, template: Template, prior: FileResult) -> FileResult:
     """A checked file plus its year-on-year findings against last year's checked workbook.
 
     Only the prior-year rules are evaluated: everything else about the file is already known.
     """
-    t = checked.template
-    if t is None:
-        return checked
-    extra = _prior_findings(t, checked.values, checked.bad_inputs, prior)
-    if not extra:
-        return checked
-    report = replace(checked.report, findings=sort_findings(checked.report.findings + tuple(extra)))
-    return replace(checked, report=report)
+    if result.template is None or not result.values:
+        return result
+    extra = _prior_findings(template, result, prior)
+    return result.with_findings(result.findings + tuple(extra)) if extra else result
 
 
-def check_workbook(path: str | Path, template: Template | None = None,
-                   prior: Checked | None = None) -> Checked:
+def check_workbook(path: str | Path, template: Template | None = None) -> FileResult:
     """Check one file. Never raises for a bad file; a bug of ours becomes a `checker-error` finding."""
     try:
-        return _check(path, template, prior)
+        return _check(path, template)
     except Exception as exc:  # our own bug: keep the batch going, but say so loudly
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return Checked(FileReport(str(path), None, (make("checker-error", detail_zh=detail, detail_en=detail),)))
+        return FileResult(str(path), None, (make("checker-error", detail_zh=detail, detail_en=detail),))
 
 
-def _check(path: str | Path, forced: Template | None, prior: Checked | None) -> Checked:
+def _check(path: str | Path, forced: Template | None) -> FileResult:
     wb, linked = load(path)
     if wb is None:
         assert linked is not None
-        return Checked(FileReport(str(path), None, (linked,)))
+        return FileResult(str(path), None, (linked,))
     early = [linked] if linked else []
     ident = identify(wb)
     t, problem = _template_for(ident, forced)
     claimed = ident.template_id
     if t is None or problem is not None:
-        info = {"id": t.spec.id, "version": t.spec.version} if t else None
-        return Checked(FileReport(str(path), info, sort_findings(early + ([problem] if problem else [])),
-                                  saved_by=wb.saved_by, claimed_template=claimed))
+        ref = TemplateRef(t.spec.id, t.spec.version) if t else None
+        return FileResult(str(path), ref, tuple(early + ([problem] if problem else [])),
+                          saved_by=wb.saved_by, claimed_template=claimed)
     layout, engine = t.layout, t.recompute
     findings, broken, touched = check_integrity(layout, wb)
     findings = early + findings
@@ -135,14 +117,12 @@ def _check(path: str | Path, forced: Template | None, prior: Checked | None) -> 
     depends = engine.dependencies
     findings += check_computed(layout, wb, recomputed, touched, broken, depends, bad)
     findings += check_rules(layout, engine, recomputed, bad, depends)
-    if prior is not None:
-        findings += _prior_findings(t, recomputed, bad, prior)
     unit = inputs.get(t.spec.unit_field) if t.spec.unit_field else None
     year = inputs.get(t.spec.year_field) if t.spec.year_field else None
-    report = FileReport(
-        str(path), {"id": t.spec.id, "version": t.spec.version}, sort_findings(findings),
+    return FileResult(
+        str(path), TemplateRef(t.spec.id, t.spec.version), tuple(findings),
         unit=str(unit) if isinstance(unit, str) and unit.strip() else None,
         year=int(year) if isinstance(year, float) and year.is_integer() else None,
         saved_by=wb.saved_by, claimed_template=claimed,
+        inputs=inputs, invalid_inputs=frozenset(bad), values=recomputed,
     )
-    return Checked(report, t, inputs, frozenset(bad), recomputed)

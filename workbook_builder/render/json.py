@@ -1,38 +1,37 @@
-"""Reports as JSON following a versioned schema (`schema`: "workbook-builder/check/1")."""
+"""A check run as JSON following a versioned schema (`schema`: "workbook-builder/check/1")."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
-from ..findings import FileReport
+from ..batch.result import CheckRun
+from ..batch.roster import RosterResult
+from ..check.result import FileResult
 
 SCHEMA = "workbook-builder/check/1"
 
 
-def file_dict(report: FileReport, lang: str = "zh") -> dict[str, Any]:
+def file_dict(report: FileResult, lang: str = "zh") -> dict[str, Any]:
     return {
         "path": report.path,
         "valid": report.valid,
-        "template": report.template,
+        "template": report.template.as_dict() if report.template else None,
         "unit": report.unit,
         "year": report.year,
         "saved_by": report.saved_by,
-        "counts": {s: report.count(s) for s in ("error", "warning", "info")},
+        "counts": report.counts(),
         "findings": [f.as_dict(lang) for f in report.findings],
     }
 
 
-def render(reports: Iterable[FileReport], lang: str = "zh", extra: dict[str, Any] | None = None) -> str:
-    files = [file_dict(r, lang) for r in reports]
-    doc: dict[str, Any] = {"schema": SCHEMA, "files": files}
-    if extra:
-        doc.update(extra)
+def render(run: CheckRun, lang: str = "zh") -> str:
+    doc: dict[str, Any] = {"schema": SCHEMA, "files": [file_dict(r, lang) for r in run.files],
+                           "roster": roster_dict(run.roster)}
     return json.dumps(doc, ensure_ascii=False, indent=2, default=str)
 
 
-def roster_dict(result) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def roster_dict(result: RosterResult) -> dict[str, Any]:
     return {
         "expected": result.expected,
         "missing": list(result.missing),

@@ -13,8 +13,9 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from ..batch.result import CheckRun
 from ..batch.roster import RosterResult
-from ..findings import FileReport
+from ..check.result import FileResult
 
 FILE_HEADER = ("文件", "单位", "年度", "状态", "错误", "警告", "提示", "模板", "保存程序", "第一个错误")
 FINDING_HEADER = ("文件", "单位", "严重程度", "代码", "单元格", "数据点", "标签", "规则", "应为", "实际", "说明")
@@ -34,20 +35,20 @@ def safe_text(value: Any) -> str:
     return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
-def file_rows(reports: Sequence[FileReport], lang: str = "zh") -> list[list[str]]:
+def file_rows(reports: Sequence[FileResult], lang: str = "zh") -> list[list[str]]:
     rows = []
     for r in reports:
-        first = next((f for f in r.findings if f.severity == "error"), None)
+        first = r.first_error()
         rows.append([
             r.path, r.unit or "", str(r.year or ""), "通过" if r.valid else "未通过",
             str(r.count("error")), str(r.count("warning")), str(r.count("info")),
-            f"{r.template['id']} {r.template['version']}" if r.template else "", r.saved_by or "",
+            f"{r.template.id} {r.template.version}" if r.template else "", r.saved_by or "",
             first.message(lang) if first else "",
         ])
     return [[safe_text(c) for c in row] for row in rows]
 
 
-def finding_rows(reports: Sequence[FileReport], lang: str = "zh") -> list[list[str]]:
+def finding_rows(reports: Sequence[FileResult], lang: str = "zh") -> list[list[str]]:
     rows = []
     for r in reports:
         for f in r.findings:
@@ -56,9 +57,7 @@ def finding_rows(reports: Sequence[FileReport], lang: str = "zh") -> list[list[s
     return [[safe_text(c) for c in row] for row in rows]
 
 
-def roster_rows(result: RosterResult | None) -> list[list[str]]:
-    if result is None:
-        return []
+def roster_rows(result: RosterResult) -> list[list[str]]:
     rows = [["缺报", u, "", ""] for u in result.missing]
     rows += [["重复", u, str(y or ""), "；".join(ps)] for u, y, ps in result.duplicates]
     rows += [["名单外", u, "", p] for u, p in result.unexpected]
@@ -71,15 +70,15 @@ def _plain(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def to_csv(reports: Sequence[FileReport], roster: RosterResult | None = None, lang: str = "zh") -> str:
+def to_csv(run: CheckRun, lang: str = "zh") -> str:
     """The files as a CSV table, then the roster's missing/duplicate units as a second table.
 
     Every finding is in the xlsx form (sheet 问题清单) or in --format json."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(FILE_HEADER)
-    writer.writerows(file_rows(reports, lang))
-    rows = roster_rows(roster)
+    writer.writerows(file_rows(run.files, lang))
+    rows = roster_rows(run.roster)
     if rows:  # the roster reconciliation follows as its own table, after a blank line
         writer.writerow([])
         writer.writerow(ROSTER_HEADER)
@@ -87,10 +86,8 @@ def to_csv(reports: Sequence[FileReport], roster: RosterResult | None = None, la
     return buffer.getvalue()
 
 
-def sheets(reports: Sequence[FileReport], roster: RosterResult | None = None,
-           lang: str = "zh") -> list[tuple[str, Sequence[str], list[list[str]]]]:
+def sheets(run: CheckRun, lang: str = "zh") -> list[tuple[str, Sequence[str], list[list[str]]]]:
     out: list[tuple[str, Sequence[str], list[list[str]]]] = [
-        ("汇总", FILE_HEADER, file_rows(reports, lang)), ("问题清单", FINDING_HEADER, finding_rows(reports, lang))]
-    if roster is not None:
-        out.append(("缺报与重复", ROSTER_HEADER, roster_rows(roster)))
+        ("汇总", FILE_HEADER, file_rows(run.files, lang)), ("问题清单", FINDING_HEADER, finding_rows(run.files, lang))]
+    out.append(("缺报与重复", ROSTER_HEADER, roster_rows(run.roster)))
     return out

@@ -1,12 +1,13 @@
-"""Reports as Chinese (or English) text: grouped by file, one line per finding, then a summary."""
+"""A check run as Chinese (or English) text: grouped by file, one line per finding, then the run's
+summary and the roster. Counts and order come from the run (`batch.result.CheckRun`)."""
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable
 
-from ..findings import FileReport
+from ..batch.result import CheckRun
+from ..batch.roster import RosterResult
+from ..check.result import FileResult
 
 _SEVERITY = {"zh": {"error": "错误", "warning": "警告", "info": "提示"}, "en": {"error": "error", "warning": "warning", "info": "info"}}
 
@@ -20,7 +21,17 @@ def _safe(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
-def render_file(report: FileReport, lang: str = "zh") -> str:
+def render(run: CheckRun, lang: str = "zh") -> str:
+    """The whole run: every file with its findings, the summary, then the roster (if any)."""
+    parts = [render_file(f, lang) for f in run.files]
+    parts.append(render_summary(run, lang))
+    roster = render_roster(run.roster, lang)
+    if roster:
+        parts.append(roster)
+    return "\n".join(parts)
+
+
+def render_file(report: FileResult, lang: str = "zh") -> str:
     names = _SEVERITY[lang]
     who = " ".join(x for x in (report.unit, str(report.year) if report.year else None) if x)
     if lang == "zh":
@@ -40,35 +51,31 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def render_summary(reports: Iterable[FileReport], lang: str = "zh", top: int = 5) -> str:
-    reports = list(reports)
-    unreadable = sum(any(f.code in ("unreadable-file", "unsafe-content") for f in r.findings) for r in reports)
-    errors = sum(not r.valid for r in reports)
-    warnings = sum(r.valid and r.count("warning") > 0 for r in reports)
-    rules = Counter(f.rule for r in reports for f in r.findings if f.rule)
-    codes = Counter(f.code for r in reports for f in r.findings)
+def render_summary(run: CheckRun, lang: str = "zh", top: int = 5) -> str:
+    s = run.stats
+    rules, codes = run.rule_counts[:top], run.code_counts[:top]
     if lang == "zh":
-        lines = [f"共检查 {len(reports)} 个文件：通过 {len(reports) - errors} 个，有错误 {errors} 个，"
-                 f"仅有警告 {warnings} 个，无法读取或不安全 {unreadable} 个。"]
+        lines = [f"共检查 {s.files} 个文件：通过 {s.valid} 个，有错误 {s.with_errors} 个，"
+                 f"仅有警告 {s.warnings_only} 个，无法读取或不安全 {s.unreadable} 个。"]
         if rules:
-            lines.append("最常不成立的规则：" + "，".join(f"{k}（{v} 次）" for k, v in rules.most_common(top)))
+            lines.append("最常不成立的规则：" + "，".join(f"{k}（{v} 次）" for k, v in rules))
         if codes:
-            lines.append("最常见的问题：" + "，".join(f"{k}（{v} 次）" for k, v in codes.most_common(top)))
+            lines.append("最常见的问题：" + "，".join(f"{k}（{v} 次）" for k, v in codes))
     else:
-        lines = [f"{_n(len(reports), 'file')} checked: {len(reports) - errors} valid, {errors} with errors, "
-                 f"{warnings} with warnings only, {unreadable} unreadable or unsafe."]
+        lines = [f"{_n(s.files, 'file')} checked: {s.valid} valid, {s.with_errors} with errors, "
+                 f"{s.warnings_only} with warnings only, {s.unreadable} unreadable or unsafe."]
         if rules:
-            lines.append("Rules failing most often: " + ", ".join(f"{k} ({v})" for k, v in rules.most_common(top)))
+            lines.append("Rules failing most often: " + ", ".join(f"{k} ({v})" for k, v in rules))
         if codes:
-            lines.append("Most common findings: " + ", ".join(f"{k} ({v})" for k, v in codes.most_common(top)))
+            lines.append("Most common findings: " + ", ".join(f"{k} ({v})" for k, v in codes))
     return "\n".join(lines)
 
 
-def render_roster(result, lang: str = "zh") -> str:  # type: ignore[no-untyped-def]
+def render_roster(result: RosterResult, lang: str = "zh") -> str:
     return _safe(_roster_lines(result, lang))
 
 
-def _roster_lines(result, lang: str) -> str:  # type: ignore[no-untyped-def]
+def _roster_lines(result: RosterResult, lang: str) -> str:
     """Missing, duplicated and unexpected units; empty when there is nothing to say."""
     lines = []
     if result.expected:

@@ -1,0 +1,107 @@
+"""The result of a check run, modelled on frictionless's `Report` (`valid`, `stats`, `tasks`,
+`flatten()`): every renderer (text, JSON, HTML, summary) and every later step (annotate, roll-up)
+reads this one object, so counts and order have one owner.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ..check.result import FileResult
+from ..findings import Finding, select
+from .roster import RosterResult
+
+# codes that mean the file could not be used at all
+UNREADABLE_CODES = frozenset({"unreadable-file", "unsafe-content"})
+FILE_FIELDS = ("path", "unit", "year", "saved_by")
+FINDING_FIELDS = ("code", "severity", "cell", "datapoint", "label", "rule", "expected", "actual")
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """How many files and findings of each kind a run has."""
+
+    files: int
+    valid: int  # files with no error
+    with_errors: int
+    warnings_only: int  # valid files with at least one warning
+    unreadable: int  # files that could not be read, or were refused as unsafe
+    errors: int
+    warnings: int
+    infos: int
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """T3-B before T3-10: numbers inside names compare as numbers."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text) if p)
+
+
+def ranked(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Most frequent first; equal counts in natural name order, so the order never depends on which
+    file happened to come first."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], _natural(kv[0]), kv[0]))
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """Every checked file, in input order, with the roster reconciliation."""
+
+    files: tuple[FileResult, ...]
+    roster: RosterResult = field(default_factory=RosterResult.empty)
+
+    @property
+    def valid(self) -> bool:
+        """True when no file has an error (the command's exit code is 0)."""
+        return all(f.valid for f in self.files)
+
+    @cached_property
+    def stats(self) -> RunStats:
+        files = self.files
+        return RunStats(
+            files=len(files),
+            valid=sum(f.valid for f in files),
+            with_errors=sum(not f.valid for f in files),
+            warnings_only=sum(f.valid and f.count("warning") > 0 for f in files),
+            unreadable=sum(any(x.code in UNREADABLE_CODES for x in f.findings) for f in files),
+            errors=sum(f.count("error") for f in files),
+            warnings=sum(f.count("warning") for f in files),
+            infos=sum(f.count("info") for f in files),
+        )
+
+    def findings(self) -> Iterable[tuple[FileResult, Finding]]:
+        """Every finding with its file, files in input order, findings in report order."""
+        return ((f, x) for f in self.files for x in f.findings)
+
+    @cached_property
+    def rule_counts(self) -> list[tuple[str, int]]:
+        """Rules that failed, with how many findings each, most frequent first."""
+        return ranked(Counter(x.rule for _, x in self.findings() if x.rule))
+
+    @cached_property
+    def code_counts(self) -> list[tuple[str, int]]:
+        """Finding codes with how many findings each, most frequent first."""
+        return ranked(Counter(str(x.code) for _, x in self.findings()))
+
+    def select(self, select_codes: Sequence[str] = (), ignore: Sequence[str] = ()) -> CheckRun:
+        """The same run keeping only findings whose code (or a prefix of it) is selected and not ignored."""
+        if not select_codes and not ignore:
+            return self
+        files = tuple(f.with_findings(select(f.findings, select_codes, ignore)) for f in self.files)
+        return CheckRun(files, self.roster)
+
+    def flatten(self, fields: Sequence[str] = ("path", "code", "cell")) -> list[list[Any]]:
+        """One row per finding with the given fields (of the file: path, unit, year, saved_by; of the
+        finding: code, severity, cell, datapoint, label, rule, expected, actual), for tests and tables."""
+        unknown = [name for name in fields if name not in FILE_FIELDS + FINDING_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown fields: {', '.join(unknown)}")
+        return [[str(getattr(x, n)) if n == "code" else getattr(f if n in FILE_FIELDS else x, n) for n in fields]
+                for f, x in self.findings()]

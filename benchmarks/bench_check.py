@@ -2,6 +2,7 @@
 
     python benchmarks/bench_check.py                 # N = 2000, the README's figures
     python benchmarks/bench_check.py --n 200 --naive 10
+    python benchmarks/bench_check.py --n 1000 --compare ../old-checkout   # before/after, one run
 
 Builds N honest, filled workbooks (random valid figures), then measures:
 - `workbook-builder check DIR` as a whole command (start-up included), files per second;
@@ -10,6 +11,10 @@ Builds N honest, filled workbooks (random valid figures), then measures:
 - the naive way: openpyxl full load + `formulas.ExcelModel` per file (on a sample: it is slow);
 - peak memory (max RSS of the check process) for growing N, to show it stays flat.
 Prints a Markdown table and writes benchmarks/results-N.json.
+
+With `--compare TREE` it instead times the whole command of this tree against the one in TREE (another
+checkout of this project, e.g. the commit before a refactoring) on the same corpus, alternating the two
+run by run so that the machine's drift falls on both alike, and writes benchmarks/compare-N.json.
 """
 
 from __future__ import annotations
@@ -85,8 +90,9 @@ def make_corpus(folder: Path, n: int) -> None:
         list(pool.map(_build_one, [(i, str(folder)) for i in range(existing, n)], chunksize=16))
 
 
-def run_check(folder: Path, jobs: int | None = None) -> tuple[float, int, float]:
-    """Wall time, exit code and peak RSS (MiB) of the whole command in a fresh process."""
+def run_check(folder: Path, jobs: int | None = None, tree: Path | None = None) -> tuple[float, int, float]:
+    """Wall time, exit code and peak RSS (MiB) of the whole command in a fresh process (of the
+    package in `tree`, default this checkout)."""
     cmd = [sys.executable, "-m", "workbook_builder", "check", str(folder), "--format", "json"]
     if jobs:
         cmd += ["--jobs", str(jobs)]
@@ -99,7 +105,8 @@ def run_check(folder: Path, jobs: int | None = None) -> tuple[float, int, float]
         "bad = sum(not f['valid'] for f in doc['files'])\n"
         "print(json.dumps([dt, p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, bad]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", script, *cmd], capture_output=True, text=True, check=True)
+    env = {**os.environ, "PYTHONPATH": str((tree or HERE.parent).resolve())}
+    out = subprocess.run([sys.executable, "-c", script, *cmd], capture_output=True, text=True, check=True, env=env)
     dt, code, rss, bad = json.loads(out.stdout)
     if bad:
         raise SystemExit(f"benchmark corpus is not honest: {bad} files with errors")
@@ -157,6 +164,8 @@ def main() -> None:
     parser.add_argument("--memory", default="250,500,1000,2000", help="batch sizes for the peak-memory series")
     parser.add_argument("--keep", type=Path, default=None, help="reuse/keep the corpus in this folder")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the whole command (best and median reported)")
+    parser.add_argument("--compare", type=Path, default=None, metavar="TREE",
+                        help="time this checkout against the one in TREE instead (whole command, alternating)")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="wb-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -166,6 +175,9 @@ def main() -> None:
         files = sorted(folder.glob("*.xlsx"))[: args.n]
         print(f"built {len(files)} workbooks in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         batch = folder if len(list(folder.glob("*.xlsx"))) == args.n else _subset(folder, files)
+        if args.compare is not None:
+            compare(batch, len(files), args.compare, max(args.repeat, 5))
+            return
         runs = [run_check(batch) for _ in range(args.repeat)]
         assert all(code == 0 for _, code, _ in runs)
         walls = sorted(w for w, _, _ in runs)
@@ -194,6 +206,33 @@ def main() -> None:
             shutil.rmtree(folder, ignore_errors=True)
             for sub in folder.parent.glob(f"{folder.name}-subset-*"):
                 shutil.rmtree(sub, ignore_errors=True)
+
+
+def compare(batch: Path, n: int, tree: Path, repeat: int) -> None:
+    """This checkout against `tree`: the whole command on every core and with --jobs 1, alternating."""
+    rows = {}
+    for jobs in (None, 1):
+        ours: list[float] = []
+        theirs: list[float] = []
+        for i in range(repeat):
+            pair = [(ours, None), (theirs, tree)]
+            for times, where in pair if i % 2 == 0 else pair[::-1]:
+                wall, code, _ = run_check(batch, jobs, where)
+                assert code == 0
+                times.append(wall)
+        ours.sort()
+        theirs.sort()
+        rows["all cores" if jobs is None else "--jobs 1"] = {
+            "ours_best": ours[0], "theirs_best": theirs[0], "ours_median": ours[len(ours) // 2],
+            "theirs_median": theirs[len(theirs) // 2], "runs": repeat}
+    result = {"n": n, "cores": os.cpu_count(), "baseline": str(tree), "rows": rows}
+    (HERE / f"compare-{n}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(f"| `check DIR`, {n} files | baseline best / median | this tree best / median | ratio (best) | ratio (median) |")
+    print("|---|---|---|---|---|")
+    for name, r in rows.items():
+        print(f"| {name} | {r['theirs_best']:.2f} s / {r['theirs_median']:.2f} s | {r['ours_best']:.2f} s / "
+              f"{r['ours_median']:.2f} s | {r['ours_best'] / r['theirs_best']:.3f} | "
+              f"{r['ours_median'] / r['theirs_median']:.3f} |")
 
 
 def _subset(folder: Path, files: list[Path]) -> Path:

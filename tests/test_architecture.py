@@ -169,3 +169,31 @@ def test_the_checker_does_not_load_the_reference_engine() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# command → the API functions it calls; options that only choose how the result is shown are left out
+COMMAND_API = {
+    "build": ("build_file", "build_for_roster"),
+    "export": ("export",),
+    "check": ("check", "save_report", "annotate"),
+    "aggregate": ("aggregate",),
+    "templates": ("list_templates",),
+}
+PRESENTATION = {"format", "summary", "html", "annotate"}
+
+
+def test_option_names_are_the_api_keyword_names() -> None:
+    """As in sqlite-utils: a command is a thin wrapper over library functions with the same option names."""
+    import inspect
+
+    import click
+
+    from workbook_builder import api
+    from workbook_builder.cli import main
+
+    assert sorted(COMMAND_API) == sorted(main.commands)
+    for name, functions in COMMAND_API.items():
+        keywords = {p for f in functions for p in inspect.signature(getattr(api, f)).parameters}
+        options = {o.lstrip("-").replace("-", "_") for param in main.commands[name].params
+                   if isinstance(param, click.Option) for o in param.opts if o.startswith("--")}
+        assert options - PRESENTATION - keywords == set(), name

@@ -48,12 +48,10 @@ def build(template: str | None = None, data: Mapping[str, Any] | str | Path | No
     return write_workbook(t.layout, values, password)
 
 
-def build_file(out: str | Path, template: str | None = None, data: Mapping[str, Any] | str | Path | None = None,
+def build_file(output: str | Path, template: str | None = None, data: Mapping[str, Any] | str | Path | None = None,
                password: str | None = None) -> Path:
-    """Build and write atomically to `out` (a temporary file in the same folder, then renamed)."""
-    out = Path(out)
-    write_atomic(out, build(template, data, password))
-    return out
+    """Build and write atomically to `output` (a temporary file in the same folder, then renamed)."""
+    return write_atomic(Path(output), build(template, data, password))
 
 
 def open_workbook(path: str | Path):  # type: ignore[no-untyped-def]
@@ -187,7 +185,7 @@ def annotate(run: CheckRun, out_dir: str | Path, lang: str = "zh") -> list[Path]
 # ---------------------------------------------------------------- roster builds and roll-up
 
 
-def build_for_roster(roster_path: str | Path, out_dir: str | Path, template: str | None = None,
+def build_for_roster(roster: str | Path, output: str | Path, template: str | None = None,
                      prior_dir: str | Path | None = None, year: int | None = None, password: str | None = None,
                      jobs: int | None = None) -> list[dict[str, Any]]:
     """One workbook per unit of the roster, named after the unit, pre-filled with its name (and
@@ -202,7 +200,7 @@ def build_for_roster(roster_path: str | Path, out_dir: str | Path, template: str
     t = registry.resolve(template)
     if not t.spec.unit_field:
         raise UsageError(f"模板 {t.spec.id} 没有声明单位名称字段（identity.unit），不能按名单生成")
-    roster = Roster.read(roster_path)
+    units = Roster.read(roster)
     prior: dict[str, tuple[str, Mapping[str, Any], set[str], int | None]] = {}
     if prior_dir is not None:
         for report in run_batch(expand_paths([str(prior_dir)]), template, None, jobs):
@@ -216,10 +214,10 @@ def build_for_roster(roster_path: str | Path, out_dir: str | Path, template: str
     if year is None:  # one year for every unit: the year after the latest prior workbook
         years = [p[3] for p in prior.values() if p[3]]
         year = max(years) + 1 if years else None
-    out_dir = Path(out_dir)
+    out_dir = Path(output)
     records = []
     used: set[str] = set()
-    for unit in roster.units:
+    for unit in units.units:
         found = prior.get(unit)
         data = prefill_for(t.layout, t.spec.unit_field, unit, year,
                            found[1] if found else None, found[2] if found else set())
@@ -233,13 +231,13 @@ def build_for_roster(roster_path: str | Path, out_dir: str | Path, template: str
     return records
 
 
-def aggregate(paths: Sequence[str | Path] | str | Path, out: str | Path, template: str | None = None,
+def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, template: str | None = None,
               include_invalid: bool = False, data: Mapping[str, Any] | str | Path | None = None,
               jobs: int | None = None, progress: Progress | None = None) -> Rollup:
     """Sum every input of the valid workbooks of one template (and year) into a new workbook.
 
     `paths` are files, folders or globs, as for `check`. Raises `AggregateError` (a `UsageError`) for
-    mixed templates or years, and `UsageError` when nothing is found or `out` is one of the inputs.
+    mixed templates or years, and `UsageError` when nothing is found or `output` is one of the inputs.
     Returns the `Rollup` (included and excluded files). The output records the included units in its
     document properties.
     """
@@ -249,8 +247,8 @@ def aggregate(paths: Sequence[str | Path] | str | Path, out: str | Path, templat
     from .batch.run import run_batch
 
     files = _expand(paths, "没有找到要汇总的工作簿（.xlsx）")
-    if Path(out).resolve() in {p.resolve() for p in files}:
-        raise UsageError(f"输出文件 {out} 是要汇总的文件之一")
+    if Path(output).resolve() in {p.resolve() for p in files}:
+        raise UsageError(f"输出文件 {output} 是要汇总的文件之一")
     checked = run_batch(files, template, None, jobs, progress)
     ids = {r.template.id for r in checked if r.template}
     if template is None and len(ids) > 1:
@@ -265,5 +263,5 @@ def aggregate(paths: Sequence[str | Path] | str | Path, out: str | Path, templat
     computed = t.recompute.compute(inputs)
     extra = {"aggregate_units": json.dumps(units, ensure_ascii=False), "aggregate_count": str(len(units))}
     content = write_workbook(t.layout, computed, None, extra_properties=extra)
-    write_atomic(Path(out), content)
+    write_atomic(Path(output), content)
     return result

@@ -143,14 +143,23 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
 @click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="汇总表的单位名称、联系人、文字部分等（.json/.yaml，键为数据点 ID）。")
 @click.option("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）。")
+@click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端时显示）。")
 def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None, include_invalid: bool,
-                      data: Path | None, jobs: int | None) -> None:
+                      data: Path | None, jobs: int | None, progress: bool | None) -> None:
     """把同一模板、同一年度的各单位工作簿汇总成一个工作簿（本级政府的汇总表）。 Roll up workbooks.
 
     有错误的工作簿默认不计入（退出码 1）；模板或年度不一致时拒绝汇总（退出码 2）。
     """
+    from .progress import Progress
+
+    bar = Progress() if (progress if progress is not None else Progress.wanted()) else None
     try:
-        result = api.aggregate(list(paths), output, template, include_invalid, data, jobs)
+        try:
+            result = api.aggregate(list(paths), output=output, template=template, include_invalid=include_invalid,
+                                   data=data, jobs=jobs, progress=bar.update if bar else None)
+        finally:
+            if bar is not None:
+                bar.close()
     except UsageError as exc:
         _fail(str(exc))
     except OSError as exc:

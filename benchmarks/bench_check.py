@@ -214,25 +214,30 @@ def compare(batch: Path, n: int, tree: Path, repeat: int) -> None:
     for jobs in (None, 1):
         ours: list[float] = []
         theirs: list[float] = []
+        rss = {"ours": 0.0, "theirs": 0.0}
         for i in range(repeat):
-            pair = [(ours, None), (theirs, tree)]
-            for times, where in pair if i % 2 == 0 else pair[::-1]:
-                wall, code, _ = run_check(batch, jobs, where)
+            pair = [(ours, None, "ours"), (theirs, tree, "theirs")]
+            for times, where, who in pair if i % 2 == 0 else pair[::-1]:
+                wall, code, peak = run_check(batch, jobs, where)
                 assert code == 0
                 times.append(wall)
+                rss[who] = max(rss[who], peak)
         ours.sort()
         theirs.sort()
         rows["all cores" if jobs is None else "--jobs 1"] = {
             "ours_best": ours[0], "theirs_best": theirs[0], "ours_median": ours[len(ours) // 2],
-            "theirs_median": theirs[len(theirs) // 2], "runs": repeat}
+            "theirs_median": theirs[len(theirs) // 2], "runs": repeat,
+            "ours_peak_rss_mib": rss["ours"], "theirs_peak_rss_mib": rss["theirs"]}
     result = {"n": n, "cores": os.cpu_count(), "baseline": str(tree), "rows": rows}
     (HERE / f"compare-{n}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(f"| `check DIR`, {n} files | baseline best / median | this tree best / median | ratio (best) | ratio (median) |")
-    print("|---|---|---|---|---|")
+    print(f"| `check DIR`, {n} files | baseline best / median | this tree best / median | ratio (best) | "
+          "ratio (median) | peak memory baseline → this tree |")
+    print("|---|---|---|---|---|---|")
     for name, r in rows.items():
         print(f"| {name} | {r['theirs_best']:.2f} s / {r['theirs_median']:.2f} s | {r['ours_best']:.2f} s / "
               f"{r['ours_median']:.2f} s | {r['ours_best'] / r['theirs_best']:.3f} | "
-              f"{r['ours_median'] / r['theirs_median']:.3f} |")
+              f"{r['ours_median'] / r['theirs_median']:.3f} | {r['theirs_peak_rss_mib']:.0f} → "
+              f"{r['ours_peak_rss_mib']:.0f} MiB |")
 
 
 def _subset(folder: Path, files: list[Path]) -> Path:

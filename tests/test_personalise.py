@@ -19,8 +19,11 @@ import pytest
 from tests.batch_helpers import run_cli, unit_data
 from tests.make_filled import build_to
 from workbook_builder import api
-from workbook_builder.build.personalise import safe_filename
+from workbook_builder.build.personalise import prefill_for, safe_filename
+from workbook_builder.spec import load_template_text
 from workbook_builder.template import registry
+from workbook_builder.template.arrange import build_layout
+from workbook_builder.template.layout import Layout
 
 COLS = ("person", "business", "research", "nonprofit", "legal_services", "other_org")
 LAYOUT = registry.resolve().layout
@@ -212,3 +215,35 @@ def test_latest_prior_year_wins(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     values = _nonblank(api.export(tmp_path / "OUT" / f"{unit}.xlsx")["values"])
     assert values == {"meta.unit_name": unit, "meta.year": 2024, **_carried(new)}
+
+
+def _hotline_layout(year_field: str | None) -> Layout:
+    """The example hotline template, its year field renamed (or its `identity.year` dropped)."""
+    text = (Path(__file__).resolve().parents[1] / "examples" / "hotline_tickets.yaml").read_text(encoding="utf-8")
+    if year_field is None:
+        text = text.replace("identity: {unit: meta.unit_name, year: meta.year}", "identity: {unit: meta.unit_name}")
+    else:
+        text = text.replace("meta.year", year_field)
+    return build_layout(load_template_text(text))
+
+
+@pytest.mark.parametrize("year_field", ["meta.year", "cover.report_year"])
+def test_the_year_goes_to_the_templates_declared_year_field(year_field: str) -> None:
+    layout = _hotline_layout(year_field)
+    assert layout.spec.year_field == year_field
+    data = prefill_for(layout, layout.spec.unit_field, "某热线中心", 2025, None, set())
+    assert data == {"meta.unit_name": "某热线中心", year_field: 2025}
+
+
+def test_no_year_without_a_declared_year_field() -> None:
+    layout = _hotline_layout(None)
+    assert layout.spec.year_field == "" and "meta.year" in layout.by_id
+    assert prefill_for(layout, layout.spec.unit_field, "某热线中心", 2025, None, set()) == {"meta.unit_name": "某热线中心"}
+
+
+def test_hotline_carry_overs_come_from_its_prior_rule() -> None:
+    layout = _hotline_layout("meta.year")
+    prior = {f"tickets.carried_forward.{c}": 7 for c in ("consult", "complaint", "report", "total")}
+    data = prefill_for(layout, layout.spec.unit_field, "某热线中心", 2025, prior, {"tickets.carried_forward.report"})
+    assert data == {"meta.unit_name": "某热线中心", "meta.year": 2025,
+                    "tickets.carried_over.consult": 7, "tickets.carried_over.complaint": 7}

@@ -36,10 +36,11 @@ def carry_overs(layout: Layout) -> dict[str, str]:
 
 def prefill_for(layout: Layout, unit_id: str, unit: str, year: int | None,
                 prior_inputs: Mapping[str, Any] | None, prior_bad: set[str]) -> dict[str, Any]:
-    """The pre-fill of one unit's workbook."""
+    """The pre-fill of one unit's workbook: its name, the year in the template's declared year field
+    (`identity.year`; none if the template declares none), and last year's carry-overs."""
     data: dict[str, Any] = {unit_id: unit}
-    if year is not None and "meta.year" in layout.by_id:
-        data["meta.year"] = year
+    if year is not None and layout.spec.year_field:
+        data[layout.spec.year_field] = year
     if prior_inputs is not None:
         for here, there in carry_overs(layout).items():
             value = prior_inputs.get(there)

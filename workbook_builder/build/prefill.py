@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..errors import UsageError
+from ..spec.yaml import parse_yaml
 from ..template.inputs import check_value, date_to_serial, describe
 from ..template.layout import Layout
-from ..spec.load import parse_yaml
-from ..errors import UsageError
 
 Value = float | str | None
 

@@ -7,105 +7,18 @@ Both raise one `TemplateError` listing every problem, so an author fixes a templ
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import Problem, TemplateError
-from .ids import leaves
+from .expand import read_computed, read_rule
 from .lint import lint
-from .model import (
-    AGGREGATES,
-    COMPARATORS,
-    INPUT_TYPES,
-    SEVERITIES,
-    Block,
-    Computed,
-    Field,
-    HeaderNode,
-    InputSpec,
-    Rule,
-    Sheet,
-    TemplateSpec,
-    Text,
-)
-
-_COMPARATOR_RE = re.compile(r"\s*(<=|>=|=|<|>)\s*")
-
-
-class _Ctx:
-    """Walks raw YAML, recording problems instead of raising."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def bad(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
-
-    def mapping(self, node: Any, path: str, required: tuple[str, ...], optional: tuple[str, ...]) -> dict:
-        if not isinstance(node, dict):
-            self.bad(path, "应为映射（key: value）")
-            return {}
-        for key in required:
-            if key not in node:
-                self.bad(f"{path}.{key}", "缺少必填项")
-        for key in node:
-            if key not in required and key not in optional:
-                self.bad(f"{path}.{key}", f"未知的键；允许的键：{', '.join(required + optional)}")
-        return node
-
-    def string(self, node: dict, key: str, path: str, default: str = "") -> str:
-        value = node.get(key, default)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "version":
-            value = str(value)
-        if not isinstance(value, str):
-            self.bad(f"{path}.{key}", "应为字符串")
-            return default
-        return value
-
-    def number(self, node: dict, key: str, path: str) -> float | None:
-        value = node.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.bad(f"{path}.{key}", "应为数字")
-            return None
-        return float(value)
-
-    def integer(self, node: dict, key: str, path: str, default: int = 0) -> int:
-        value = node.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.bad(f"{path}.{key}", "应为整数")
-            return default
-        return value
-
-    def boolean(self, node: dict, key: str, path: str, default: bool = False) -> bool:
-        value = node.get(key, default)
-        if not isinstance(value, bool):
-            self.bad(f"{path}.{key}", "应为 true 或 false")
-            return default
-        return value
-
-    def seq(self, node: dict, key: str, path: str) -> list:
-        value = node.get(key, [])
-        if not isinstance(value, list):
-            self.bad(f"{path}.{key}", "应为列表")
-            return []
-        return value
-
-
-def parse_yaml(text: str) -> Any:
-    """Parse YAML (the project's one door to pyyaml; safe_load only). Raises `ValueError`."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValueError(str(exc)) from None
+from .model import AGGREGATES, INPUT_TYPES, Block, Field, HeaderNode, InputSpec, Sheet, TemplateSpec
+from .raw import RawReader
+from .yaml import parse_yaml
 
 
 def load_template(path: str | Path) -> TemplateSpec:
@@ -124,7 +37,7 @@ def load_template_text(text: str, source: str = "<string>") -> TemplateSpec:
         raw = parse_yaml(text)
     except ValueError as exc:
         raise TemplateError(source, [Problem("$", f"YAML 语法错误：{exc}")]) from None
-    ctx = _Ctx()
+    ctx = RawReader()
     spec = _template(ctx, raw)
     ctx.problems.extend(_lint_partial(spec, ctx.problems))
     if ctx.problems:
@@ -164,7 +77,7 @@ def _string_keys(node: Any) -> Any:
     return node
 
 
-def _template(ctx: _Ctx, raw: Any) -> TemplateSpec:
+def _template(ctx: RawReader, raw: Any) -> TemplateSpec:
     top = ctx.mapping(
         raw, "$", ("id", "version", "sheets"), ("title", "password", "input_types", "computed", "rules", "identity")
     )
@@ -182,13 +95,13 @@ def _template(ctx: _Ctx, raw: Any) -> TemplateSpec:
     sheets = tuple(_sheet(ctx, node, f"$.sheets[{i}]") for i, node in enumerate(ctx.seq(top, "sheets", "$")))
     tables = {b.table_id: b for s in sheets for b in s.blocks if b.kind == "table"}
     computed = tuple(
-        c for i, node in enumerate(ctx.seq(top, "computed", "$")) for c in _computed(ctx, node, f"$.computed[{i}]", tables)
+        c for i, node in enumerate(ctx.seq(top, "computed", "$")) for c in read_computed(ctx, node, f"$.computed[{i}]", tables)
     )
-    rules = tuple(r for i, node in enumerate(ctx.seq(top, "rules", "$")) for r in _rule(ctx, node, f"$.rules[{i}]", tables))
+    rules = tuple(r for i, node in enumerate(ctx.seq(top, "rules", "$")) for r in read_rule(ctx, node, f"$.rules[{i}]", tables))
     return TemplateSpec(
         id=template_id,
         version=ctx.string(top, "version", "$"),
-        title=_text(ctx, top.get("title", {"zh": template_id}), "$.title"),
+        title=ctx.text(top.get("title", {"zh": template_id}), "$.title"),
         password=ctx.string(top, "password", "$"),
         input_types=tuple(input_types),
         sheets=sheets,
@@ -199,14 +112,7 @@ def _template(ctx: _Ctx, raw: Any) -> TemplateSpec:
     )
 
 
-def _text(ctx: _Ctx, node: Any, path: str) -> Text:
-    if isinstance(node, str):
-        return Text(node)
-    node = ctx.mapping(node, path, ("zh",), ("en",))
-    return Text(ctx.string(node, "zh", path), ctx.string(node, "en", path))
-
-
-def _input(ctx: _Ctx, node: Any, path: str) -> InputSpec:
+def _input(ctx: RawReader, node: Any, path: str) -> InputSpec:
     node = ctx.mapping(node, path, ("type",), ("required", "min", "max", "decimals", "max_length", "unit", "aggregate"))
     kind = ctx.string(node, "type", path)
     if kind and kind not in INPUT_TYPES:
@@ -237,7 +143,7 @@ def _input(ctx: _Ctx, node: Any, path: str) -> InputSpec:
     return spec
 
 
-def _sheet(ctx: _Ctx, node: Any, path: str) -> Sheet:
+def _sheet(ctx: RawReader, node: Any, path: str) -> Sheet:
     node = ctx.mapping(node, path, ("name", "blocks"), ("landscape", "width"))
     blocks = tuple(_block(ctx, b, f"{path}.blocks[{i}]") for i, b in enumerate(ctx.seq(node, "blocks", path)))
     return Sheet(
@@ -249,7 +155,7 @@ def _sheet(ctx: _Ctx, node: Any, path: str) -> Sheet:
     )
 
 
-def _block(ctx: _Ctx, node: Any, path: str) -> Block:
+def _block(ctx: RawReader, node: Any, path: str) -> Block:
     kind = node.get("kind") if isinstance(node, dict) else None
     if kind in ("title", "note"):
         node = ctx.mapping(node, path, ("kind", "text"), ())
@@ -277,7 +183,7 @@ def _block(ctx: _Ctx, node: Any, path: str) -> Block:
     return Block(kind="note", path=path)
 
 
-def _field(ctx: _Ctx, node: Any, path: str) -> Field:
+def _field(ctx: RawReader, node: Any, path: str) -> Field:
     node = ctx.mapping(node, path, ("id", "label"), ("input", "formula", "summary", "block_style", "height"))
     kinds = [k for k in ("input", "formula") if k in node] + (["summary"] if node.get("summary") else [])
     if len(kinds) != 1:
@@ -294,7 +200,7 @@ def _field(ctx: _Ctx, node: Any, path: str) -> Field:
     )
 
 
-def _header(ctx: _Ctx, node: Any, path: str) -> HeaderNode:
+def _header(ctx: RawReader, node: Any, path: str) -> HeaderNode:
     node = ctx.mapping(node, path, ("label",), ("key", "children", "span", "in_path", "input"))
     children = tuple(_header(ctx, c, f"{path}.children[{i}]") for i, c in enumerate(ctx.seq(node, "children", path)))
     span = ctx.integer(node, "span", path, 1)
@@ -310,106 +216,3 @@ def _header(ctx: _Ctx, node: Any, path: str) -> HeaderNode:
         path=path,
     )
 
-
-def _expand(ctx: _Ctx, node: dict, path: str, tables: dict[str, Block]) -> Iterator[dict[str, str]]:
-    """The bindings of `for_each`: the cartesian product of its lists, in declaration order."""
-    raw = node.get("for_each", {})
-    if not isinstance(raw, dict):
-        ctx.bad(f"{path}.for_each", "应为映射（变量: 列表）")
-        return
-    names, values = [], []
-    for var, source in raw.items():
-        names.append(str(var))
-        if isinstance(source, list) and all(isinstance(v, str) for v in source):
-            values.append(source)
-        elif isinstance(source, str) and re.fullmatch(r"(rows|columns):\w+", source):
-            axis, table_id = source.split(":")
-            table = tables.get(table_id)
-            if table is None:
-                ctx.bad(f"{path}.for_each.{var}", f"找不到表“{table_id}”")
-                return
-            keys = [k for k, _, _ in leaves(table.rows if axis == "rows" else table.columns)]
-            if not keys:
-                ctx.bad(f"{path}.for_each.{var}", f"表“{table_id}”没有{'行' if axis == 'rows' else '列'}可以展开")
-                return
-            values.append(keys)
-        else:
-            ctx.bad(f"{path}.for_each.{var}", "应为字符串列表，或 rows:表ID / columns:表ID")
-            return
-    for combo in itertools.product(*values):
-        yield dict(zip(names, combo, strict=True))
-
-
-def substitute(text: str, bindings: dict[str, str]) -> str:
-    """Replace `{var}` placeholders; unknown placeholders are left for lint to report."""
-    return re.sub(r"\{(\w+)\}", lambda m: bindings.get(m.group(1), m.group(0)), text)
-
-
-def _computed(ctx: _Ctx, node: Any, path: str, tables: dict[str, Block]) -> list[Computed]:
-    node = ctx.mapping(node, path, ("target", "formula"), ("id", "for_each"))
-    target, formula = ctx.string(node, "target", path), ctx.string(node, "formula", path)
-    return [Computed(substitute(target, b), substitute(formula, b), path) for b in _expand(ctx, node, path, tables)]
-
-
-def _rule(ctx: _Ctx, node: Any, path: str, tables: dict[str, Block]) -> list[Rule]:
-    node = ctx.mapping(node, path, ("id", "severity", "check", "message"), ("for_each", "show", "scope", "tolerance"))
-    rule_id, severity = ctx.string(node, "id", path), ctx.string(node, "severity", path)
-    if severity and severity not in SEVERITIES:
-        ctx.bad(f"{path}.severity", f"严重程度应为 {', '.join(SEVERITIES)} 之一")
-    scope = ctx.string(node, "scope", path, "current")
-    if scope not in ("current", "prior"):
-        ctx.bad(f"{path}.scope", "scope 应为 current 或 prior")
-    check = ctx.string(node, "check", path)
-    parts = _split_comparison(check)
-    if parts is None:
-        ctx.bad(f"{path}.check", f"检查式应为“左式 比较符 右式”，比较符为 {' '.join(COMPARATORS)} 之一")
-        return []
-    show = ctx.mapping(node.get("show", {}), f"{path}.show", (), ("table", "column", "label"))
-    message = _text(ctx, node.get("message", ""), f"{path}.message")
-    tolerance = ctx.number(node, "tolerance", path)
-    rules = []
-    for b in _expand(ctx, node, path, tables):
-        left, comparator, right = parts
-        rules.append(
-            Rule(
-                id=rule_id,
-                severity=severity,
-                left=substitute(left, b),
-                comparator=comparator,
-                right=substitute(right, b),
-                message=message,
-                bindings=tuple(b.items()),
-                show_table=ctx.string(show, "table", path),
-                show_label=ctx.string(show, "label", path),
-                show_column=substitute(ctx.string(show, "column", path), b),
-                scope=scope,
-                tolerance=1e-6 if tolerance is None else tolerance,
-                path=path,
-            )
-        )
-    return rules
-
-
-def _split_comparison(check: str) -> tuple[str, str, str] | None:
-    """Split `left OP right` at the single top-level comparator outside strings and brackets."""
-    depth, in_string, hits = 0, False, []
-    i = 0
-    while i < len(check):
-        ch = check[i]
-        if ch == '"':
-            in_string = not in_string
-        elif not in_string and ch == "(":
-            depth += 1
-        elif not in_string and ch == ")":
-            depth -= 1
-        elif not in_string and depth == 0 and ch in "<>=":
-            op = check[i : i + 2] if check[i : i + 2] in ("<=", ">=") else ch
-            hits.append((i, op))
-            i += len(op)
-            continue
-        i += 1
-    if len(hits) != 1:
-        return None
-    pos, op = hits[0]
-    left, right = check[:pos].strip(), check[pos + len(op) :].strip()
-    return (left, op, right) if left and right else None

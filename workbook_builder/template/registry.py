@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..spec import TemplateError, TemplateSpec, load_template
 from ..spec.errors import Problem
-from .layout import Layout, build_layout
+from .arrange import build_layout
+from .layout import Layout
 from .recompute import Recompute
 
 DEFAULT_TEMPLATE = "gov_info_disclosure_2021"

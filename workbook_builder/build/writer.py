@@ -15,12 +15,12 @@ from typing import Any
 
 import xlsxwriter
 
+from ..errors import WorkbookBuilderError
+from ..ooxml.refs import a1, a1_range
 from ..spec import formula_text
+from ..spec.model import InputSpec
 from ..template.inputs import describe
 from ..template.layout import ALL_BALANCED, BALANCED, UNBALANCED, Cell, Layout, SheetLayout, rectangles
-from ..ooxml.refs import a1, a1_range
-from ..spec.model import InputSpec
-from ..errors import WorkbookBuilderError
 
 FIXED_DATE = dt.datetime(2021, 9, 26, 0, 0, 0)  # the format's date; keeps builds byte-identical
 INPUT_FILL, FORMULA_FILL, HEADER_FILL = "#FFF2CC", "#EDEDED", "#DDEBF7"

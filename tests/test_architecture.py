@@ -29,14 +29,15 @@ OWNERS = {
 # folder; never a higher layer, and never a sibling folder of the same layer (build ↛ check).
 LAYERS = {
     "__init__": 0, "errors": 0, "outfile": 0, "progress": 0,
-    "findings": 1, "spec": 1, "ooxml": 1,
-    "template": 2,
-    "build": 3, "check": 3,
-    "batch": 4,
-    "render": 5,
-    "api": 6,
-    "cli": 7,
-    "__main__": 8,
+    "ooxml": 1,
+    "findings": 2, "spec": 2,
+    "template": 3,
+    "build": 4, "check": 4,
+    "batch": 5,
+    "render": 6,
+    "api": 7,
+    "cli": 8,
+    "__main__": 9,
 }
 # what the command line may reach: the API, the renderers, the progress bar and the error base
 CLI_MAY_IMPORT = {"api", "render", "progress", "errors", "__init__"}

@@ -6,6 +6,7 @@ Fast: reads two Markdown files and introspects the click group; nothing is built
 from __future__ import annotations
 
 import re
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -13,13 +14,14 @@ import click
 import pytest
 
 from workbook_builder.cli import main
-from workbook_builder.findings import CATALOGUE
+from workbook_builder.findings import CATALOGUE, Code
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 CODE_HEADING = re.compile(r"^### `([a-z0-9-]+)`\s*$")
 SEVERITY_LINE = re.compile(r"^严重程度 / severity: (error|warning|info|rule's own)\b")
 COMMAND_HEADING = re.compile(r"^## `([a-z][a-z0-9-]*)`")
 LONG_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+REASONS_BLOCK = re.compile(r"<!-- reasons: ([a-z0-9-]+) -->\n.*?<!-- /reasons -->\n", re.DOTALL)
 SEVERITY_WORDING = {"error": "error", "warning": "warning", "info": "info", "rule": "rule's own"}
 
 
@@ -95,6 +97,39 @@ def test_finding_section_gives_the_catalogue_meaning_and_fix(code: str) -> None:
         assert _squash(wording) in _squash(text), f"{code}: “{wording}” is not in its section"
 
 
+def reasons_block(code: str) -> str:
+    """The generated reasons table of a code's section (run this file to rewrite docs/findings.md)."""
+    entry = CATALOGUE[code]
+    lines = [f"<!-- reasons: {code} -->", "| reason | 中文 | English |", "|---|---|---|"]
+    lines += [f"| `{name}` | `{r.zh}` | `{r.en}` |" for name, r in entry.reasons.items()]
+    if entry.frame is not None:
+        lines += ["", f"Each detail is framed as `{entry.frame.zh}` / `{entry.frame.en}`."]
+    return "\n".join([*lines, "<!-- /reasons -->", ""])
+
+
+def test_every_reason_is_documented_from_the_catalogue() -> None:
+    text = (DOCS / "findings.md").read_text(encoding="utf-8")
+    blocks = {m.group(1): m.group(0) for m in REASONS_BLOCK.finditer(text)}
+    assert sorted(blocks) == sorted(CATALOGUE), "a code's section lacks its reasons block"
+    stale = [code for code in CATALOGUE if blocks.get(code) != reasons_block(code)]
+    assert not stale, f"reasons out of date for {stale}: run `python tests/test_docs.py` to regenerate"
+    for code, block in blocks.items():
+        assert block in "\n".join(finding_sections()[code]) + "\n", f"{code}: reasons block outside its section"
+
+
+def _regenerate() -> None:
+    """Rewrite every reasons block of docs/findings.md; a section without one gets it before its example."""
+    path = DOCS / "findings.md"
+    text = REASONS_BLOCK.sub(lambda m: reasons_block(m.group(1)), path.read_text(encoding="utf-8"))
+    for code in Code:
+        if f"<!-- reasons: {code} -->" not in text:
+            heading = f"### `{code}`\n"
+            start = text.index(heading)
+            at = text.index("\n- 示例 / example", start) + 1
+            text = text[:at] + "- 原因 / reasons (generated from the catalogue):\n\n" + reasons_block(code) + "\n" + text[at:]
+    path.write_text(text, encoding="utf-8")
+
+
 # ------------------------------------------------------------------ docs/cli.md
 
 
@@ -127,3 +162,7 @@ def test_section_shows_usage_line_and_option_help(name: str) -> None:
     for param in command.params:
         if isinstance(param, click.Option) and param.help:
             assert _squash(param.help) in text, f"{name}: help of {param.opts} missing or outdated"
+
+
+if __name__ == "__main__":
+    sys.exit(_regenerate())

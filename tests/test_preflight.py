@@ -27,16 +27,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import hostile
-from workbook_builder.check import preflight
 from workbook_builder.check.preflight import (
     PASSIVE_REASONS,
     Limits,
     Preflight,
     Problem,
+    container,
     preflight_bytes,
     preflight_path,
+    problems,
+    scan,
 )
+from workbook_builder.check.preflight.problems import Refused
 from workbook_builder.check.reader import ReadError, read_parts
+from workbook_builder.findings.catalogue import PREFLIGHT_UNREADABLE, PREFLIGHT_UNSAFE
 
 CLIENT_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference" / "client-files"
 CLIENT_FILES = sorted(CLIENT_DIR.glob("*.xlsx")) if CLIENT_DIR.is_dir() else []
@@ -65,8 +69,8 @@ def assert_consistent(result: Preflight) -> None:
         assert isinstance(problem, Problem)
         assert problem.code in ("unreadable-file", "unsafe-content")
         assert KEBAB.match(problem.reason), problem.reason
-        assert CJK.search(problem.detail_zh) and problem.detail_zh.endswith("。")
-        assert problem.detail_en.endswith(".")
+        assert CJK.search(problem.sentence("zh")) and problem.sentence("zh").endswith("。")
+        assert problem.sentence("en").endswith(".")
 
 
 def verdict(result: Preflight) -> tuple[str, str] | None:
@@ -98,11 +102,12 @@ def test_hostile_file_gets_its_verdict(corpus: dict[str, hostile.Case], name: st
 
 
 def test_every_reason_has_both_messages() -> None:
-    for reason, (code, _zh, _en) in preflight._MESSAGES.items():
-        problem = preflight._problem(reason, part="xl/x.xml", limit="1")
-        assert_consistent(Preflight(None, problem))
-        assert (problem.code, problem.reason) == (code, reason)
-        assert "{" not in problem.detail_zh + problem.detail_en
+    reasons = [(r, "unreadable-file") for r in PREFLIGHT_UNREADABLE] + [(r, "unsafe-content") for r in PREFLIGHT_UNSAFE]
+    for reason, code in reasons:
+        found = problems.problem(reason, part="xl/x.xml", limit="1")
+        assert_consistent(Preflight(None, found))
+        assert (found.code, found.reason) == (code, reason)
+        assert "{" not in found.sentence("zh") + found.sentence("en")
 
 
 def test_problem_names_the_part(corpus: dict[str, hostile.Case]) -> None:
@@ -230,10 +235,10 @@ def test_streaming_caps_hold_even_if_declared_sizes_were_not_checked() -> None:
             (no_ratio, MiB),  # running total
             (Limits(max_ratio=100.0), 10 * MiB),  # actual ratio ~1000 here, over a 100:1 limit
         ]:
-            with pytest.raises(preflight._Refused) as refused:
-                preflight._inflate(zf, info, limits, budget)
+            with pytest.raises(Refused) as refused:
+                container.inflate(zf, info, limits, budget)
             assert refused.value.problem.reason == "zip-bomb"
-        assert len(preflight._inflate(zf, info, no_ratio, 10 * MiB)) == info.file_size
+        assert len(container.inflate(zf, info, no_ratio, 10 * MiB)) == info.file_size
 
 
 def test_limits_are_honoured() -> None:
@@ -322,7 +327,7 @@ def test_unreadable_permission(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     ],
 )
 def test_dde_formulas(formula: str) -> None:
-    assert preflight._is_dde_formula(formula)
+    assert scan._is_dde_formula(formula)
 
 
 @pytest.mark.parametrize(
@@ -339,7 +344,7 @@ def test_dde_formulas(formula: str) -> None:
     ],
 )
 def test_not_dde_formulas(formula: str) -> None:
-    assert not preflight._is_dde_formula(formula)
+    assert not scan._is_dde_formula(formula)
 
 
 # --- fuzzing ---

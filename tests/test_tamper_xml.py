@@ -259,7 +259,7 @@ def test_row_inserted_in_table_three(honest: Path, tmp_path: Path) -> None:
     assert '<row r="16"' in xml and '<row r="15"' not in xml and 'ref="A7:A29"' in xml and "SUM(D7:D28)" in xml
     report = check_parts(parts, tmp_path)
     assert flat(report) == [("structure-changed", "'依申请公开'")]
-    assert "15" in only(report, "structure-changed").detail_zh
+    assert "15" in only(report, "structure-changed").detail("zh")
 
 
 def test_row_inserted_in_table_three_as_excel_does(honest: Path, tmp_path: Path) -> None:
@@ -322,7 +322,7 @@ def test_placeholder_text_in_a_count(honest: Path, tmp_path: Path, typed: str) -
     assert flat(report) == [("invalid-input", "'依申请公开'!E8")]
     f = only(report, "invalid-input")
     assert f.actual == typed and f.datapoint == "requests.partially_granted.business"
-    assert "0" in f.detail_zh  # tells the user to write 0
+    assert "0" in f.detail("zh")  # tells the user to write 0
 
 
 @pytest.mark.parametrize("how", ["shared-string", "str", "inline"])

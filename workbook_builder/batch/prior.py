@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..check.result import FileResult
 from ..check.workbook import check_workbook, with_prior
-from ..findings import make
+from ..findings import Code, make
 from ..template.registry import Template
 from .paths import expand_paths
 
@@ -46,13 +46,10 @@ class PriorIndex:
         r = result
         prior = self.find(r.unit, r.year)
         if prior is None or prior.template is None:
-            wanted = f"“{r.unit or '未填单位'}”{f'{r.year - 1}年度' if r.year else '上一年度（本表未填报告年度）'}"
-            got = ""
-            if self.single is not None:
-                s = self.single
-                got = f"；给出的上年工作簿是“{s.unit or '未填单位'}”{s.year or '未填'}年度的"
-            info = make("prior-year-not-found", detail_zh=f"没有找到{wanted}的工作簿{got}",
-                        detail_en=f"no workbook of “{r.unit or 'unknown unit'}” for "
-                                  f"{r.year - 1 if r.year else 'the previous year (this file has no year)'}")
+            s = self.single
+            given = {} if s is None else {"given_unit": s.unit, "given_year": s.year}
+            reason = ("not-found" if r.year else "no-year") + ("-given" if s is not None else "")
+            year = {"year": r.year - 1} if r.year else {}
+            info = make(Code.PRIOR_YEAR_NOT_FOUND, reason, unit=r.unit, **year, **given)
             return r.with_findings(r.findings + (info,))
         return with_prior(r, template, prior)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..findings import Code
 from ..spec.yaml import parse_yaml
 from ..template.inputs import check_value, date_to_serial, describe
 from ..template.layout import Layout
@@ -87,8 +88,8 @@ def prepare_inputs(layout: Layout, data: Mapping[str, Any], computed: Mapping[st
         if cell.input.type == "text" and isinstance(value, float):
             value = str(int(value)) if value.is_integer() else repr(value)
         problem = check_value(cell.input, value)
-        if problem and strict and problem.reason != "missing":
-            problems.append(f"{datapoint}（{cell.label}）：{problem.zh}；应为{describe(cell.input)}")
+        if problem and strict and problem.code != Code.MISSING_INPUT:
+            problems.append(f"{datapoint}（{cell.label}）：{problem.detail()}；应为{describe(cell.input)}")
             continue
         out[datapoint] = value
     if problems:

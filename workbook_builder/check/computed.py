@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..findings import Finding, make, show
+from ..findings import Code, Finding, make
 from ..template.layout import Layout
 from .extract import cell_at
 from .reader import ExtractedWorkbook
@@ -26,7 +26,7 @@ def check_computed(layout: Layout, wb: ExtractedWorkbook, recomputed: Mapping[st
     cells = [c for c in layout.formulas if c.sheet not in skip_sheets and c.datapoint not in skip]
     cached = {c.datapoint: cell_at(wb, c.sheet, c.row, c.col) for c in cells}
     if cells and all(d is None or d.value is None for d in cached.values()):
-        return [make("no-cached-values", detail_zh=f"保存程序：{wb.saved_by}", detail_en=f"saved by {wb.saved_by}")]
+        return [make(Code.NO_CACHED_VALUES, "saved-by", saved_by=wb.saved_by)]
     findings = []
     for cell in cells:
         if depends.get(cell.datapoint, frozenset()) & (bad_inputs | skip):
@@ -35,8 +35,6 @@ def check_computed(layout: Layout, wb: ExtractedWorkbook, recomputed: Mapping[st
         actual = None if data is None else data.value
         expected = recomputed.get(cell.datapoint)
         if not same_value(expected, actual):
-            findings.append(make("stale-value", cell=cell.ref, datapoint=cell.datapoint, label=cell.label,
-                                 expected=expected, actual=actual,
-                                 detail_zh=f"文件中为 {show(actual)}，按模板公式 ={cell.formula} 重算应为 {show(expected)}",
-                                 detail_en=f"the file holds {show(actual)}; the template's formula gives {show(expected)}"))
+            findings.append(make(Code.STALE_VALUE, "differs", cell=cell.ref, datapoint=cell.datapoint, label=cell.label,
+                                 expected=expected, actual=actual, formula=cell.formula))
     return findings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..findings import Finding, make
-from ..template.inputs import check_value, describe
+from ..findings import Code, Finding, issue, make
+from ..template.inputs import accepts, check_value, describe
 from ..template.layout import Layout
 from .extract import cell_at
 from .reader import ExtractedWorkbook
@@ -23,18 +23,15 @@ def check_inputs(layout: Layout, wb: ExtractedWorkbook, skip_sheets: set[str]) -
         data = cell_at(wb, cell.sheet, cell.row, cell.col)
         value = None if data is None else data.value
         if data is not None and data.is_error:
-            problem_zh, problem_en, reason = f"单元格显示错误值 {value}", f"the cell shows the error {value}", "error"
+            problem = issue(Code.INVALID_INPUT, "error-value", value=value, accepts=accepts(cell.input))
         else:
-            problem = check_value(cell.input, value)
-            if problem is None:
+            found = check_value(cell.input, value)
+            if found is None:
                 values[cell.datapoint] = value
                 continue
-            problem_zh, problem_en, reason = problem.zh, problem.en, problem.reason
+            problem = found
         bad.add(cell.datapoint)
         values[cell.datapoint] = value
-        code = "missing-input" if reason == "missing" else "invalid-input"
-        findings.append(make(code, cell=cell.ref, datapoint=cell.datapoint, label=cell.label,
-                             expected=describe(cell.input), actual=value,
-                             detail_zh=f"应填写{describe(cell.input)}" + (f"；{problem_zh}" if problem_zh else ""),
-                             detail_en=f"expected {describe(cell.input, 'en')}" + (f"; {problem_en}" if problem_en else "")))
+        findings.append(make(problem.code, problem.reason, cell=cell.ref, datapoint=cell.datapoint, label=cell.label,
+                             expected=describe(cell.input), actual=value, **problem.fields()))
     return findings, values, bad

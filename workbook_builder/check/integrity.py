@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import lru_cache
+from typing import Any
 
-from ..findings import Finding, make, show
+from ..findings import Code, Finding, make
 from ..ooxml.refs import a1_range, parse_range, quote_sheet
 from ..spec import formula_text
 from ..template.layout import LABEL_KINDS, Cell, Layout, SheetLayout
@@ -29,27 +30,25 @@ def check_integrity(layout: Layout, wb: ExtractedWorkbook) -> tuple[list[Finding
     expected = [s.name for s in layout.sheets]
     for name in expected:
         if wb.sheet(name) is None:
-            findings.append(make("structure-changed", cell=quote_sheet(name),
-                                 detail_zh=f"缺少工作表“{name}”（被删除或改名）", detail_en=f"sheet “{name}” is missing (deleted or renamed)"))
+            findings.append(make(Code.STRUCTURE_CHANGED, "sheet-missing", cell=quote_sheet(name), sheet=name))
             broken.add(name)
     for data in wb.sheets:
         if data.name not in expected and data.name.casefold() not in {n.casefold() for n in expected}:
-            findings.append(make("structure-changed", cell=quote_sheet(data.name),
-                                 detail_zh=f"多出工作表“{data.name}”", detail_en=f"an extra sheet “{data.name}”"))
+            findings.append(make(Code.STRUCTURE_CHANGED, "sheet-extra", cell=quote_sheet(data.name), sheet=data.name))
     touched: set[str] = set()
     present = [(sheet, wb.sheet(sheet.name)) for sheet in layout.sheets]
     for sheet, found in present:
         moved = _structure_problem(sheet, found) if found is not None else None
         if moved:
-            findings.append(make("structure-changed", cell=quote_sheet(sheet.name), detail_zh=moved[0], detail_en=moved[1]))
+            reason, params = moved
+            findings.append(make(Code.STRUCTURE_CHANGED, reason, cell=quote_sheet(sheet.name), **params))
             broken.add(sheet.name)
     for sheet, sheet_data in present:
         if sheet_data is None or sheet.name in broken:
             continue
         data = sheet_data
         if not data.protected:
-            findings.append(make("protection-removed", cell=quote_sheet(sheet.name),
-                                 detail_zh=f"工作表“{sheet.name}”未受保护", detail_en=f"sheet “{sheet.name}” is not protected"))
+            findings.append(make(Code.PROTECTION_REMOVED, "unprotected", cell=quote_sheet(sheet.name), sheet=sheet.name))
         covered = _validated_cells(data.validations)
         for cell in sheet.cells:
             # a formula reading a restructured sheet was legitimately moved along with it
@@ -62,7 +61,7 @@ def check_integrity(layout: Layout, wb: ExtractedWorkbook) -> tuple[list[Finding
     return findings, broken, touched
 
 
-def _where(cell: Cell) -> dict[str, str | None]:
+def _where(cell: Cell) -> dict[str, Any]:
     return {"cell": cell.ref, "datapoint": cell.datapoint or None, "label": cell.label or cell.text or None}
 
 
@@ -73,41 +72,30 @@ def _check_cell(data: CellData | None, cell: Cell, covered: _Coverage,
     if cell.kind in LABEL_KINDS:
         actual = None if data is None else data.value
         if cell.text and (actual if isinstance(actual, str) else "") != cell.text:
-            out.append(make("label-changed", expected=cell.text, actual=actual,
-                            detail_zh=f"应为“{cell.text}”，现为“{'' if actual is None else actual}”",
-                            detail_en=f"should read “{cell.text}”", **_where(cell)))
+            out.append(make(Code.LABEL_CHANGED, "changed", expected=cell.text, actual=actual, **_where(cell)))
         if data is not None and not data.locked and cell.text:
-            out.append(make("lock-changed", expected="locked", actual="unlocked",
-                            detail_zh="标签单元格被解锁", detail_en="a label cell was unlocked", **_where(cell)))
+            out.append(make(Code.LOCK_CHANGED, "label-unlocked", expected="locked", actual="unlocked", **_where(cell)))
     elif cell.kind == "input":
         if data is not None and data.locked:
-            out.append(make("lock-changed", expected="unlocked", actual="locked",
-                            detail_zh="填报单元格被锁定，无法填写", detail_en="an input cell was locked", **_where(cell)))
+            out.append(make(Code.LOCK_CHANGED, "input-locked", expected="unlocked", actual="locked", **_where(cell)))
         want = VALIDATION_TYPES[cell.input.type] if cell.input else None
         have = covered.get((cell.row, cell.col))
         if have is None:
-            out.append(make("validation-removed", expected=want, actual=None,
-                            detail_zh="该单元格已没有数据有效性", detail_en="the cell has no data validation", **_where(cell)))
+            out.append(make(Code.VALIDATION_REMOVED, "removed", expected=want, actual=None, **_where(cell)))
         elif have != want:
-            out.append(make("validation-removed", expected=want, actual=have,
-                            detail_zh=f"数据有效性被改为“{have}”", detail_en=f"the validation was changed to “{have}”", **_where(cell)))
+            out.append(make(Code.VALIDATION_REMOVED, "changed", expected=want, actual=have, **_where(cell)))
     else:
         expected = "=" + cell.formula
         if data is None or not data.formula:
             touched.add(cell.datapoint)
             actual = None if data is None else data.value
-            out.append(make("formula-overwritten", expected=expected, actual=actual,
-                            detail_zh=f"应为公式 {expected}，现为{'空白' if actual in (None, '') else f'常数 {show(actual)}'}",
-                            detail_en=f"should hold {expected}, holds {'a blank' if actual in (None, '') else show(actual)}",
-                            **_where(cell)))
+            out.append(make(Code.FORMULA_OVERWRITTEN, "blank" if actual in (None, "") else "constant",
+                            expected=expected, actual=actual, **_where(cell)))
         elif not same_formula(cell.formula, data.formula, cell.sheet):
             touched.add(cell.datapoint)
-            out.append(make("formula-changed", expected=expected, actual="=" + data.formula,
-                            detail_zh=f"应为 {expected}，现为 ={data.formula}", detail_en=f"should be {expected}, is ={data.formula}",
-                            **_where(cell)))
+            out.append(make(Code.FORMULA_CHANGED, "changed", expected=expected, actual="=" + data.formula, **_where(cell)))
         if data is not None and not data.locked:
-            out.append(make("lock-changed", expected="locked", actual="unlocked",
-                            detail_zh="公式单元格被解锁", detail_en="a formula cell was unlocked", **_where(cell)))
+            out.append(make(Code.LOCK_CHANGED, "formula-unlocked", expected="locked", actual="unlocked", **_where(cell)))
     return out
 
 
@@ -148,8 +136,9 @@ def _validated_cells(validations: tuple[Validation, ...]) -> _Coverage:
     return _Coverage(validations)
 
 
-def _structure_problem(sheet: SheetLayout, data: SheetData) -> tuple[str, str] | None:
-    """Rows or columns inserted or deleted, detected from where the labels went."""
+def _structure_problem(sheet: SheetLayout, data: SheetData) -> tuple[str, dict[str, Any]] | None:
+    """Rows or columns inserted or deleted, detected from where the labels went: a
+    `structure-changed` reason and its fields."""
     labels = [c for c in sheet.cells if c.kind in LABEL_KINDS and c.text]
     misplaced = [c for c in labels if _text(data, c.row, c.col) != c.text]
     # Only labels that occur once in the template can show where rows went: 信息内容 stands four
@@ -173,17 +162,14 @@ def _structure_problem(sheet: SheetLayout, data: SheetData) -> tuple[str, str] |
             if count >= 2:
                 first = min(c.row if dr else c.col for c in unique)
                 if dr:
-                    verb_zh, verb_en = ("插入" if dr > 0 else "删除"), ("inserted" if dr > 0 else "deleted")
-                    return (f"第 {first} 行附近{verb_zh}了 {abs(dr)} 行", f"{abs(dr)} row(s) {verb_en} near row {first}")
-                verb_zh, verb_en = ("插入" if dc > 0 else "删除"), ("inserted" if dc > 0 else "deleted")
-                return (f"第 {first} 列附近{verb_zh}了 {abs(dc)} 列", f"{abs(dc)} column(s) {verb_en} near column {first}")
+                    return ("rows-inserted" if dr > 0 else "rows-deleted"), {"first": first, "count": abs(dr)}
+                return ("columns-inserted" if dc > 0 else "columns-deleted"), {"first": first, "count": abs(dc)}
     expected = {a1_range(c.row, c.col, c.last_row or c.row, c.last_col or c.col) for c in sheet.cells if c.merged}
     actual = {m.replace("$", "").upper() for m in data.merged}
     if expected != actual:
         lost = sorted(expected - actual)[:3]
         extra = sorted(actual - expected)[:3]
-        return (f"合并单元格被改动（缺少 {', '.join(lost) or '无'}；多出 {', '.join(extra) or '无'}）",
-                f"merged cells changed (missing {', '.join(lost) or 'none'}; extra {', '.join(extra) or 'none'})")
+        return "merged-changed", {"lost": tuple(lost), "extra": tuple(extra)}
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..findings import Finding, make, show
+from ..findings import Code, Finding, Text, make
 from ..spec.formula_text import is_prior, references
 from ..spec.ids import check_id
 from ..template.layout import Layout
@@ -44,9 +44,9 @@ def _finding(layout: Layout, outcome: RuleOutcome, scope: str) -> Finding:
     cells = [layout.by_id[d] for d in outcome.datapoints if d in layout.by_id]
     shown = layout.by_id.get(check_id(rule)) if rule.show_table else None
     anchor = shown or (cells[0] if cells else None)
-    left, right = show(outcome.left), show(outcome.right)
     return make(
-        "prior-year-mismatch" if scope == "prior" else "rule-failed",
+        Code.PRIOR_YEAR_MISMATCH if scope == "prior" else Code.RULE_FAILED,
+        "failed",
         severity=rule.severity,
         cell=anchor.ref if anchor else None,
         datapoint=anchor.datapoint if anchor else None,
@@ -55,6 +55,8 @@ def _finding(layout: Layout, outcome: RuleOutcome, scope: str) -> Finding:
         expected=outcome.right,
         actual=outcome.left,
         cells=tuple(c.ref for c in cells),
-        detail_zh=f"规则 {rule.id}：{rule.message.zh}（{rule.left} {rule.comparator} {rule.right}；左边为 {left}，右边为 {right}）",
-        detail_en=f"rule {rule.id}: {rule.message.get('en')} ({rule.left} {rule.comparator} {rule.right}; left {left}, right {right})",
+        message=Text(rule.message.zh, rule.message.get("en")),
+        left=rule.left,
+        comparator=rule.comparator,
+        right=rule.right,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-from ..findings import Finding, make
+from ..findings import Code, Finding, make
 from ..template import registry
 from ..template.registry import Template
 from .computed import check_computed
@@ -32,16 +32,14 @@ def load(path: str | Path) -> tuple[ExtractedWorkbook | None, Finding | None]:
     problem = None
     if pre.problem is not None:
         p = pre.problem
-        problem = make(p.code, detail_zh=f"{p.detail_zh.rstrip('。')}（{p.reason}）",
-                       detail_en=f"{p.detail_en.rstrip('.')} ({p.reason})", actual=p.reason)
+        problem = make(p.code, p.reason, actual=p.reason, **p.fields())
     if pre.parts is None:
         return None, problem
     # parts with a problem: linked content, refused but safe to parse, so the file is still identified
     try:
         return read_parts(pre.parts), problem
     except ReadError as exc:
-        return None, make("unreadable-file", detail_zh=f"{exc.detail_zh.rstrip('。')}（{exc.reason}）",
-                          detail_en=f"{exc.detail_en} ({exc.reason})", actual=exc.reason)
+        return None, make(Code.UNREADABLE_FILE, exc.reason, actual=exc.reason, **exc.params)
 
 
 def _template_for(ident: Identity, forced: Template | None) -> tuple[Template | None, Finding | None]:
@@ -51,21 +49,18 @@ def _template_for(ident: Identity, forced: Template | None) -> tuple[Template | 
         return forced, None
     t = registry.find_by_id(ident.template_id) if ident.template_id else None
     if t is None:
-        claimed = ident.template_id or "无"
-        return None, make("unknown-template", actual=ident.template_id,
-                          detail_zh=f"文件属性中的模板 ID 为“{claimed}”", detail_en=f"the file claims template “{claimed}”")
+        return None, make(Code.UNKNOWN_TEMPLATE, "claims" if ident.template_id else "no-id", actual=ident.template_id)
     if ident.version != t.spec.version:
         return t, _mismatch(ident.version, t)
     if ident.fingerprint and ident.fingerprint != t.spec.fingerprint:
-        return t, make("template-version-mismatch", expected=t.spec.fingerprint, actual=ident.fingerprint,
-                       detail_zh="版本号相同但模板指纹不同（模板被修改过）", detail_en="same version, different template fingerprint")
+        return t, make(Code.TEMPLATE_VERSION_MISMATCH, "fingerprint", expected=t.spec.fingerprint,
+                       actual=ident.fingerprint)
     return t, None
 
 
 def _mismatch(version: str | None, t: Template) -> Finding:
-    return make("template-version-mismatch", expected=t.spec.version, actual=version,
-                detail_zh=f"工作簿为 {version or '未知'} 版，检查模板为 {t.spec.version} 版",
-                detail_en=f"the workbook is version {version or 'unknown'}, the template is {t.spec.version}")
+    return make(Code.TEMPLATE_VERSION_MISMATCH, "version" if version else "no-version", expected=t.spec.version,
+                actual=version)
 
 
 def _prior_findings(t: Template, result: FileResult, prior: FileResult) -> list[Finding]:
@@ -92,7 +87,7 @@ def check_workbook(path: str | Path, template: Template | None = None) -> FileRe
         return _check(path, template)
     except Exception as exc:  # our own bug: keep the batch going, but say so loudly
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return FileResult(str(path), None, (make("checker-error", detail_zh=detail, detail_en=detail),))
+        return FileResult(str(path), None, (make(Code.CHECKER_ERROR, "exception", error=detail),))
 
 
 def _check(path: str | Path, forced: Template | None) -> FileResult:

@@ -8,22 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
 from decimal import Decimal
 
+from ..findings import Code, Issue, Text, issue
 from ..spec.model import InputSpec
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 EXCEL_LIMIT = 1e15  # the bound the workbook's own validation uses when a template sets no max
 PLACEHOLDERS = ("/", "-", "—", "－", "无", "／", "\\", "空", "N/A", "n/a")
-
-
-@dataclass(frozen=True)
-class InputProblem:
-    reason: str  # missing · text-in-number · number-as-text · below-min · above-max · fractional · too-many-decimals · too-long · not-a-date · not-text
-    zh: str
-    en: str
 
 
 def _fmt(x: float) -> str:
@@ -69,33 +62,52 @@ def serial_to_date(value: float) -> dt.date:
     return EXCEL_EPOCH + dt.timedelta(days=int(value))
 
 
-def check_value(spec: InputSpec, value: object) -> InputProblem | None:
-    """None when `value` (as read from a cell or given as data) is acceptable for `spec`."""
+def accepts(spec: InputSpec) -> Text:
+    """What the cell accepts, in both languages: the `accepts` field of input findings."""
+    return Text(describe(spec), describe(spec, "en"))
+
+
+def check_value(spec: InputSpec, value: object) -> Issue | None:
+    """None when `value` (as read from a cell or given as data) is acceptable for `spec`; otherwise a
+    `missing-input` or `invalid-input` issue, its reason one of the catalogue's INPUT_REASONS."""
+    found = _problem(spec, value)
+    if found is None:
+        return None
+    code, reason, params = found
+    return issue(code, reason, accepts=accepts(spec), **params)
+
+
+_Found = tuple[Code, str, dict[str, object]] | None
+
+
+def _problem(spec: InputSpec, value: object) -> _Found:
     if value is None or (isinstance(value, str) and not value.strip()):
         if spec.required:
-            numeric = spec.type in ("whole", "decimal")
-            return InputProblem("missing", "没有发生的请填写0" if numeric else "", "write 0 where nothing happened" if numeric else "")
+            return Code.MISSING_INPUT, "blank-number" if spec.type in ("whole", "decimal") else "blank", {}
         return None
     if spec.type == "text":
         text = value if isinstance(value, str) else _fmt(value) if isinstance(value, (int, float)) else str(value)
         if spec.max_length and len(text) > spec.max_length:
-            return InputProblem("too-long", f"共{len(text)}个字，超过上限{spec.max_length}个字",
-                                f"{len(text)} characters, more than the limit of {spec.max_length}")
+            return _invalid("too-long", length=len(text), max_length=spec.max_length)
         return None
     if spec.type == "date":
         return _check_date(value)
     return _check_number(spec, value)
 
 
-def _check_date(value: object) -> InputProblem | None:
+def _invalid(reason: str, **params: object) -> _Found:
+    return Code.INVALID_INPUT, reason, params
+
+
+def _check_date(value: object) -> _Found:
     if isinstance(value, bool) or not isinstance(value, (int, float, dt.date)):
-        return InputProblem("not-a-date", f"“{value}”不是日期", f"“{value}” is not a date")
+        return _invalid("not-a-date", value=value)
     try:
         day = value if isinstance(value, dt.date) else serial_to_date(value) if math.isfinite(value) else None
     except (OverflowError, ValueError):  # a serial beyond year 9999
         day = None
     if day is None or not DATE_MIN <= (day.date() if isinstance(day, dt.datetime) else day) <= DATE_MAX:
-        return InputProblem("not-a-date", "日期超出 2000—2100 年的范围", "the date is outside 2000–2100")
+        return _invalid("date-out-of-range")
     return None
 
 
@@ -105,30 +117,26 @@ def _decimal_places(x: float) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def _check_number(spec: InputSpec, value: object) -> InputProblem | None:
+def _check_number(spec: InputSpec, value: object) -> _Found:
     if isinstance(value, str):
         stripped = value.strip()
         try:
             float(stripped.replace(",", ""))
         except ValueError:
-            hint = "；没有发生的请填写0" if stripped in PLACEHOLDERS else ""
-            return InputProblem("text-in-number", f"填写了文字“{stripped}”，此处应填写数字{hint}",
-                                f"holds the text “{stripped}” where a number is required")
-        return InputProblem("number-as-text", f"数字“{stripped}”以文本形式存储，请重新输入为数字",
-                            f"the number “{stripped}” is stored as text; re-enter it as a number")
+            # "/", "无", "—": how staff say "none" on paper; the cell wants 0
+            return _invalid("placeholder-in-number" if stripped in PLACEHOLDERS else "text-in-number", text=stripped)
+        return _invalid("number-as-text", text=stripped)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return InputProblem("text-in-number", f"“{value}”不是数字", f"“{value}” is not a number")
+        return _invalid("not-a-number", value=value)
     x = float(value)
     if spec.min is not None and x < spec.min:
-        return InputProblem("below-min", f"{_fmt(x)}小于下限{_fmt(spec.min)}", f"{_fmt(x)} is below the minimum {_fmt(spec.min)}")
+        return _invalid("below-min", value=_fmt(x), min=_fmt(spec.min))
     if abs(x) > EXCEL_LIMIT and (spec.max is None or spec.max > EXCEL_LIMIT):
-        return InputProblem("above-max", f"{_fmt(x)}超出了表格能精确保存的范围（15位数字）",
-                            f"{_fmt(x)} is beyond the 15 digits a spreadsheet keeps exactly")
+        return _invalid("beyond-precision", value=_fmt(x))
     if spec.max is not None and x > spec.max:
-        return InputProblem("above-max", f"{_fmt(x)}大于上限{_fmt(spec.max)}", f"{_fmt(x)} is above the maximum {_fmt(spec.max)}")
+        return _invalid("above-max", value=_fmt(x), max=_fmt(spec.max))
     if spec.type == "whole" and not x.is_integer():
-        return InputProblem("fractional", f"{_fmt(x)}不是整数", f"{_fmt(x)} is not a whole number")
+        return _invalid("fractional", value=_fmt(x))
     if spec.type == "decimal" and _decimal_places(x) > spec.decimals:
-        return InputProblem("too-many-decimals", f"{_fmt(x)}超过{spec.decimals}位小数",
-                            f"{_fmt(x)} has more than {spec.decimals} decimal places")
+        return _invalid("too-many-decimals", value=_fmt(x), decimals=spec.decimals)
     return None

@@ -1,0 +1,23 @@
+"""OLE compound files: a legacy .xls, or an encrypted .xlsx, which Office wraps in OLE."""
+
+from __future__ import annotations
+
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+_OLE_ENCRYPTION_STREAMS = ("EncryptionInfo", "EncryptedPackage")
+
+
+def ole_is_encrypted(data: bytes) -> bool:
+    """True if the compound file's directory names an encryption stream.
+
+    Directory entries are 128 bytes and sectors are multiples of 128 bytes, so
+    every entry starts at a 128-byte boundary of the file.  Checking each
+    boundary for a stream entry with the right UTF-16LE name and length finds
+    them without following sector chains, and still works on a cut-off file.
+    """
+    wanted = {(name + "\0").encode("utf-16-le"): len(name) * 2 + 2 for name in _OLE_ENCRYPTION_STREAMS}
+    for offset in range(512, len(data) - 127, 128):
+        entry = data[offset : offset + 128]
+        name_len = int.from_bytes(entry[64:66], "little")
+        if entry[66] == 2 and wanted.get(entry[:name_len]) == name_len:
+            return True
+    return False

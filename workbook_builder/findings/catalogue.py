@@ -1,0 +1,354 @@
+"""The catalogue: every finding code, its severity, and its zh/en meaning, fix and reason templates.
+
+A code says *what* is wrong; a *reason* names the sub-case and owns the detail sentence, written
+once here as a template with named fields (`应为公式 {expected}，现为空白`). Call sites pass only
+the fields. A template may also name the finding's own fields (`cell`, `label`, `rule`, `expected`,
+`actual`), so a value already on the finding is not passed twice, and may give a field a format
+from `FORMATS` (`{actual:show}`): the few ways a value is written into a sentence.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+LANGS = ("zh", "en")
+FINDING_FIELDS = frozenset({"cell", "datapoint", "label", "rule", "expected", "actual"})
+FRAME_FIELDS = frozenset({"detail", "reason"})  # what a frame wraps: the reason's text and its slug
+
+
+class Code(StrEnum):
+    """Every finding code; the value is the stable kebab-case slug that JSON and --select use."""
+
+    UNREADABLE_FILE = "unreadable-file"
+    UNSAFE_CONTENT = "unsafe-content"
+    UNKNOWN_TEMPLATE = "unknown-template"
+    TEMPLATE_VERSION_MISMATCH = "template-version-mismatch"
+    STRUCTURE_CHANGED = "structure-changed"
+    LABEL_CHANGED = "label-changed"
+    FORMULA_OVERWRITTEN = "formula-overwritten"
+    FORMULA_CHANGED = "formula-changed"
+    PROTECTION_REMOVED = "protection-removed"
+    VALIDATION_REMOVED = "validation-removed"
+    LOCK_CHANGED = "lock-changed"
+    MISSING_INPUT = "missing-input"
+    INVALID_INPUT = "invalid-input"
+    STALE_VALUE = "stale-value"
+    NO_CACHED_VALUES = "no-cached-values"
+    RULE_FAILED = "rule-failed"
+    PRIOR_YEAR_MISMATCH = "prior-year-mismatch"
+    CHECKER_ERROR = "checker-error"
+    PRIOR_YEAR_NOT_FOUND = "prior-year-not-found"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A piece already worded in both languages (a rule's message, what an input accepts)."""
+
+    zh: str
+    en: str | None  # a rule may give no English message; it then reads "None", as it always has
+
+    def __str__(self) -> str:
+        return self.zh
+
+
+def _show(value: Any, lang: str) -> str:
+    return show(value)
+
+
+def _text(value: Any, lang: str) -> str:
+    return "" if value is None else str(value)
+
+
+def _cells(value: Any, lang: str) -> str:
+    return ", ".join(value) or ("无" if lang == "zh" else "none")
+
+
+def _name(value: Any, lang: str) -> str:
+    return str(value) if value else ("（无）" if lang == "zh" else "(none)")
+
+
+def _unit(value: Any, lang: str) -> str:
+    return str(value) if value else ("未填单位" if lang == "zh" else "unknown unit")
+
+
+def _year(value: Any, lang: str) -> str:
+    return str(value) if value else ("未填" if lang == "zh" else "unknown")
+
+
+# How a field may be written into a sentence: `{field:show}`.
+FORMATS: dict[str, Callable[[Any, str], str]] = {
+    "show": _show,    # a value as a person reads it: 3600, not 3600.0; 空白, not None
+    "text": _text,    # the cell's text, or nothing
+    "cells": _cells,  # a list of cell ranges, or 无 / none
+    "name": _name,    # a name, or （无） / (none)
+    "unit": _unit,    # a unit's name, or 未填单位 / unknown unit
+    "year": _year,    # a year, or 未填 / unknown
+}
+
+
+def show(value: Any) -> str:
+    """A value as a person reads it in a message: 3600, not 3600.0; blank, not None."""
+    if value is None or value == "":
+        return "空白"
+    if isinstance(value, float) and abs(value) >= 1e15:
+        return f"{value:.6g}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class _Formatter(string.Formatter):
+    """str.format in one language: `Text` values pick that language, `{x:show}` uses FORMATS."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, Text):
+            value = value.zh if self.lang == "zh" else value.en
+        if format_spec in FORMATS:
+            return FORMATS[format_spec](value, self.lang)
+        return super().format_field(value, format_spec)
+
+
+_FORMATTERS = {lang: _Formatter(lang) for lang in LANGS}
+
+
+def fill(template: str, lang: str, values: Mapping[str, Any]) -> str:
+    """One template filled in one language."""
+    return _FORMATTERS[lang].vformat(template, (), values)
+
+
+def template_fields(template: str) -> frozenset[str]:
+    """The field names a template uses."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One sub-case of a code: its detail sentence in Chinese and English, with named fields."""
+
+    zh: str
+    en: str
+
+    @cached_property
+    def fields(self) -> frozenset[str]:
+        """Every field either language uses (a language may leave one out)."""
+        return template_fields(self.zh) | template_fields(self.en)
+
+    def text(self, lang: str, values: Mapping[str, Any]) -> str:
+        return fill(self.zh if lang == "zh" else self.en, lang, values)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A code's catalogue entry. `frame`, where given, wraps every reason's text: `{detail}` is the
+    reason's sentence and `{reason}` its slug."""
+
+    code: Code
+    severity: str  # error · warning · info · rule (the rule's own severity)
+    zh: str  # what it is
+    en: str
+    fix_zh: str  # what to do
+    fix_en: str
+    reasons: Mapping[str, Reason] = field(default_factory=dict)
+    frame: Reason | None = None
+
+    def fields(self, reason: str) -> frozenset[str]:
+        """The fields a finding of this reason needs (its own fields included)."""
+        used = self.reasons[reason].fields
+        if self.frame is not None:
+            used |= self.frame.fields - FRAME_FIELDS
+        return used
+
+
+R = Reason
+_RESAVE_ZH = "请用 Excel 或 WPS 打开后另存为 .xlsx 再重新提交"
+_RESAVE_EN = "open it in Excel or WPS, save it as .xlsx and submit it again"
+_BRACKETED = R("{detail}（{reason}）", "{detail} ({reason})")
+
+# The preflight's reasons (check/preflight), in the order they are checked. Each is also a sentence
+# on its own: the preflight's Problem ends it with a full stop.
+PREFLIGHT_UNREADABLE: dict[str, Reason] = {
+    "io-error": R("无法读取该文件（文件不存在、是目录或没有读取权限），请检查文件后重新提交",
+                  "The file cannot be read (it is missing, a directory or not readable); check it and submit it again"),
+    "empty": R("文件是空的（0 字节），请重新保存 .xlsx 文件后再提交",
+               "The file is empty (0 bytes); save the .xlsx file again and resubmit it"),
+    "too-large": R("文件超过 {limit} 的大小上限，请删除无关内容或拆分后重新提交",
+                   "The file is larger than the {limit} limit; remove unneeded content or split it and resubmit"),
+    "encrypted": R("文件已加密（设置了打开密码），请取消密码、另存为未加密的 .xlsx 后重新提交",
+                   "The file is encrypted (it has an open password); remove the password, save an unencrypted .xlsx and resubmit"),
+    "legacy-xls": R(f"这是旧版 Excel 97-2003（.xls）格式的文件，{_RESAVE_ZH}", f"This is an old Excel 97-2003 (.xls) file; {_RESAVE_EN}"),
+    "not-zip": R(f"文件不是 .xlsx 格式（不是 Office Open XML 压缩包），{_RESAVE_ZH}",
+                 f"The file is not an .xlsx file (not an Office Open XML package); {_RESAVE_EN}"),
+    "truncated": R("文件已损坏或不完整（可能是上传或复制时中断），请重新保存或导出后再提交",
+                   "The file is damaged or incomplete (perhaps an interrupted upload or copy); save or export it again and resubmit"),
+    "unsupported-compression": R(f"文件部件 {{part}} 使用了 .xlsx 不允许的压缩方式，{_RESAVE_ZH}",
+                                 f"Part {{part}} uses a compression method that .xlsx does not allow; {_RESAVE_EN}"),
+    "not-xlsx": R("压缩包中没有 Excel 工作簿（缺少 xl/workbook.xml 或 [Content_Types].xml），请提交 .xlsx 格式的工作簿",
+                  "The package holds no Excel workbook (xl/workbook.xml or [Content_Types].xml is missing); submit an .xlsx workbook"),
+    "bad-xml": R(f"文件内部的 XML 部件 {{part}} 格式错误，{_RESAVE_ZH}", f"The XML part {{part}} inside the file is malformed; {_RESAVE_EN}"),
+}
+PREFLIGHT_UNSAFE: dict[str, Reason] = {
+    "too-many-entries": R(f"文件内部的部件数量超过 {{limit}} 个，结构异常，{_RESAVE_ZH}",
+                          f"The file holds more than {{limit}} parts, which is abnormal; {_RESAVE_EN}"),
+    "duplicate-part": R(f"文件内部有重名的部件 {{part}}，内容有歧义，{_RESAVE_ZH}",
+                        f"The file holds the part {{part}} more than once, so its content is ambiguous; {_RESAVE_EN}"),
+    "unsafe-path": R(f"文件内部含有不安全的路径 {{part}}，已拒绝处理，{_RESAVE_ZH}", f"The file holds an unsafe path {{part}} and was refused; {_RESAVE_EN}"),
+    "zip-bomb": R("文件解压后的大小异常（疑似“压缩炸弹”），已拒绝处理，请提交正常保存的 .xlsx 文件",
+                  "The file inflates to an abnormal size (a suspected zip bomb) and was refused; submit a normally saved .xlsx file"),
+    "doctype": R(f"文件内部的 XML 部件 {{part}} 含有 DOCTYPE 或实体声明（可用于“实体炸弹”攻击），已拒绝处理，{_RESAVE_ZH}",
+                 f"The XML part {{part}} declares a DOCTYPE or entities (usable for entity-bomb attacks) and was refused; {_RESAVE_EN}"),
+    "macro": R("文件包含宏（VBA 或 Excel 4.0 宏），请删除宏并另存为 .xlsx（不是 .xlsm）后重新提交",
+               "The file contains macros (VBA or Excel 4.0); remove them, save as .xlsx (not .xlsm) and resubmit"),
+    "activex": R("文件包含 ActiveX 控件，请删除控件并另存为 .xlsx 后重新提交", "The file contains ActiveX controls; delete them, save as .xlsx and resubmit"),
+    "ole-object": R("文件包含嵌入或链接的 OLE 对象（如嵌入的文档或程序包），请删除这些对象后重新提交",
+                    "The file contains embedded or linked OLE objects (such as embedded documents or packages); delete them and resubmit"),
+    "dde": R("文件包含 DDE 动态数据交换公式或链接（可启动外部程序），请删除相关公式后重新提交",
+             "The file contains DDE formulas or links (which can start other programs); delete them and resubmit"),
+    "external-link": R("文件包含指向其他工作簿的外部链接，请在“数据 → 编辑链接”中断开链接（将公式转为数值）后重新提交",
+                       "The file links to other workbooks; break the links (Data > Edit Links > Break Link) so formulas become values, and resubmit"),
+    "data-connection": R("文件包含外部数据连接，请在“数据 → 查询和连接”中删除连接后重新提交",
+                         "The file contains external data connections; delete them (Data > Queries & Connections) and resubmit"),
+}
+# The reader's reasons (check/reader, ReadError): packages that pass the preflight but cannot be a workbook.
+READER_UNREADABLE: dict[str, Reason] = {
+    "unsafe-xml": R("部件 {part} 含有被禁止的 XML 结构（实体声明或外部引用）：{error}",
+                    "part {part} carries a forbidden XML construct (entity declaration or external reference): {error}"),
+    "malformed-xml": R("部件 {part} 不是格式正确的 XML（{error}）", "part {part} is not well-formed XML ({error})"),
+    "too-complex": R("工作表中的共享公式过长或过多，超出了可检查的范围", "the sheet's shared formulas are too long or too many to check"),
+    "unknown-sheet-namespace": R("工作表 {sheet}（{part}）的根元素不属于 SpreadsheetML 命名空间：{namespace:name}",
+                                 "sheet {sheet} ({part}) root element is not in a SpreadsheetML namespace: {namespace:name}"),
+    "no-workbook": R("压缩包中没有工作簿部件（xl/workbook.xml）", "the package has no workbook part (xl/workbook.xml)"),
+    "not-a-workbook": R("{part} 的根元素不是 SpreadsheetML 的 workbook：{tag}", "the root element of {part} is not a SpreadsheetML workbook: {tag}"),
+    "no-sheets": R("{part} 中没有任何工作表", "{part} lists no sheets"),
+    "bad-sheet-entry": R("{part} 中有一个工作表缺少名称或关系 ID（name={sheet!r}）",
+                         "a sheet in {part} has no name or no relationship id (name={sheet!r})"),
+    "sheet-relationship-missing": R("工作表 {sheet} 的关系 {rid} 在工作簿关系文件中不存在",
+                                    "sheet {sheet}: relationship {rid} is not in the workbook relationships"),
+    "sheet-part-missing": R("工作表 {sheet} 指向的部件 {target} 不存在", "sheet {sheet}: its part {target} is missing from the package"),
+}
+# What an input cell refuses (template/inputs.check_value), as one phrase; an invalid-input finding
+# frames it with what the cell accepts, pre-fill data errors with the data point.
+INPUT_REASONS: dict[str, Reason] = {
+    "too-long": R("共{length}个字，超过上限{max_length}个字", "{length} characters, more than the limit of {max_length}"),
+    "not-a-date": R("“{value}”不是日期", "“{value}” is not a date"),
+    "date-out-of-range": R("日期超出 2000—2100 年的范围", "the date is outside 2000–2100"),
+    "text-in-number": R("填写了文字“{text}”，此处应填写数字", "holds the text “{text}” where a number is required"),
+    "placeholder-in-number": R("填写了文字“{text}”，此处应填写数字；没有发生的请填写0", "holds the text “{text}” where a number is required"),
+    "number-as-text": R("数字“{text}”以文本形式存储，请重新输入为数字", "the number “{text}” is stored as text; re-enter it as a number"),
+    "not-a-number": R("“{value}”不是数字", "“{value}” is not a number"),
+    "below-min": R("{value}小于下限{min}", "{value} is below the minimum {min}"),
+    "beyond-precision": R("{value}超出了表格能精确保存的范围（15位数字）", "{value} is beyond the 15 digits a spreadsheet keeps exactly"),
+    "above-max": R("{value}大于上限{max}", "{value} is above the maximum {max}"),
+    "fractional": R("{value}不是整数", "{value} is not a whole number"),
+    "too-many-decimals": R("{value}超过{decimals}位小数", "{value} has more than {decimals} decimal places"),
+    "error-value": R("单元格显示错误值 {value}", "the cell shows the error {value}"),  # from the checker, not check_value
+}
+_RULE = {"failed": R("规则 {rule}：{message}（{left} {comparator} {right}；左边为 {actual:show}，右边为 {expected:show}）",
+                     "rule {rule}: {message} ({left} {comparator} {right}; left {actual:show}, right {expected:show})")}
+
+
+def _entries() -> tuple[Entry, ...]:
+    E = Entry
+    C = Code
+    return (
+        E(C.UNREADABLE_FILE, "error", "文件无法读取", "the file cannot be read",
+          "请用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx 再提交", "open it in Excel, WPS or LibreOffice and save it as .xlsx",
+          {**PREFLIGHT_UNREADABLE, **READER_UNREADABLE}, _BRACKETED),
+        E(C.UNSAFE_CONTENT, "error", "文件含有不安全或主动内容", "the file contains unsafe or active content",
+          "请在本工具生成的原始工作簿中填写，不要加入宏、外部链接或嵌入对象", "fill in the original workbook without macros, links or embedded objects",
+          PREFLIGHT_UNSAFE, _BRACKETED),
+        E(C.UNKNOWN_TEMPLATE, "error", "不是由本工具的模板生成的工作簿", "not a workbook made from one of our templates",
+          "请使用下发的填报工作簿，或用 --template 指定模板", "use the workbook that was issued, or name the template with --template",
+          {"claims": R("文件属性中的模板 ID 为“{actual}”", "the file claims template “{actual}”"),
+           "no-id": R("文件属性中的模板 ID 为“无”", "the file claims template “无”")}),
+        E(C.TEMPLATE_VERSION_MISMATCH, "error", "工作簿的模板版本与检查所用模板不一致", "the workbook was made from another template version",
+          "请用当前版本的工作簿重新填报，或用对应版本的模板检查", "refill the current workbook, or check with the matching template version",
+          {"version": R("工作簿为 {actual} 版，检查模板为 {expected} 版", "the workbook is version {actual}, the template is {expected}"),
+           "no-version": R("工作簿为 未知 版，检查模板为 {expected} 版", "the workbook is version unknown, the template is {expected}"),
+           "fingerprint": R("版本号相同但模板指纹不同（模板被修改过）", "same version, different template fingerprint")}),
+        E(C.STRUCTURE_CHANGED, "error", "工作簿结构被改动", "the workbook's structure was changed",
+          "请勿增删、重命名工作表或插入、删除行列；请在原始工作簿中重新填写", "do not add, remove or rename sheets or insert or delete rows or columns",
+          {"sheet-missing": R("缺少工作表“{sheet}”（被删除或改名）", "sheet “{sheet}” is missing (deleted or renamed)"),
+           "sheet-extra": R("多出工作表“{sheet}”", "an extra sheet “{sheet}”"),
+           "rows-inserted": R("第 {first} 行附近插入了 {count} 行", "{count} row(s) inserted near row {first}"),
+           "rows-deleted": R("第 {first} 行附近删除了 {count} 行", "{count} row(s) deleted near row {first}"),
+           "columns-inserted": R("第 {first} 列附近插入了 {count} 列", "{count} column(s) inserted near column {first}"),
+           "columns-deleted": R("第 {first} 列附近删除了 {count} 列", "{count} column(s) deleted near column {first}"),
+           "merged-changed": R("合并单元格被改动（缺少 {lost:cells}；多出 {extra:cells}）",
+                               "merged cells changed (missing {lost:cells}; extra {extra:cells})")}),
+        E(C.LABEL_CHANGED, "error", "表格标签被改动", "a label was changed",
+          "标签必须与国办公开办函〔2021〕30号的格式一致，请恢复原文", "labels must match the official format; restore the original text",
+          {"changed": R("应为“{expected}”，现为“{actual:text}”", "should read “{expected}”")}),
+        E(C.FORMULA_OVERWRITTEN, "error", "公式被改写为常数", "a formula was overwritten with a constant",
+          "该单元格应由公式自动计算，请恢复公式或使用原始工作簿", "this cell is computed; restore its formula or use the original workbook",
+          {"constant": R("应为公式 {expected}，现为常数 {actual:show}", "should hold {expected}, holds {actual:show}"),
+           "blank": R("应为公式 {expected}，现为空白", "should hold {expected}, holds a blank")}),
+        E(C.FORMULA_CHANGED, "error", "公式被修改", "a formula was changed",
+          "请恢复模板规定的公式", "restore the template's formula",
+          {"changed": R("应为 {expected}，现为 {actual}", "should be {expected}, is {actual}")}),
+        E(C.PROTECTION_REMOVED, "warning", "工作表保护被取消", "sheet protection was removed",
+          "请使用原始工作簿；取消保护后公式和标签容易被误改", "use the original workbook; without protection formulas and labels are easily changed",
+          {"unprotected": R("工作表“{sheet}”未受保护", "sheet “{sheet}” is not protected")}),
+        E(C.VALIDATION_REMOVED, "warning", "输入单元格的数据有效性被删除或改动", "data validation was removed from an input or changed",
+          "请使用原始工作簿；数据有效性可以防止误填", "use the original workbook; validation prevents wrong entries",
+          {"removed": R("该单元格已没有数据有效性", "the cell has no data validation"),
+           "changed": R("数据有效性被改为“{actual}”", "the validation was changed to “{actual}”")}),
+        E(C.LOCK_CHANGED, "warning", "单元格锁定状态被改动", "a cell's lock state was changed",
+          "请使用原始工作簿：填报单元格应解锁，公式和标签应锁定", "use the original workbook: inputs unlocked, formulas and labels locked",
+          {"label-unlocked": R("标签单元格被解锁", "a label cell was unlocked"),
+           "input-locked": R("填报单元格被锁定，无法填写", "an input cell was locked"),
+           "formula-unlocked": R("公式单元格被解锁", "a formula cell was unlocked")}),
+        E(C.MISSING_INPUT, "error", "必填数据未填写", "a required value is blank",
+          "请在该单元格填写", "fill in the cell",
+          {"blank-number": R("应填写{accepts}；没有发生的请填写0", "expected {accepts}; write 0 where nothing happened"),
+           "blank": R("应填写{accepts}", "expected {accepts}")}),
+        E(C.INVALID_INPUT, "error", "填写的数据不符合要求", "a value does not fit its cell",
+          "请按单元格的填写提示重新填写", "re-enter it as the cell's prompt says",
+          INPUT_REASONS, R("应填写{accepts}；{detail}", "expected {accepts}; {detail}")),
+        E(C.STALE_VALUE, "error", "单元格显示的值与按模板公式重算的结果不一致", "the cell's stored value differs from the recomputed one",
+          "请在 Excel/WPS 中按 F9 重新计算后保存，或检查是否被篡改", "recalculate (F9) and save, or check for tampering",
+          {"differs": R("文件中为 {actual:show}，按模板公式 ={formula} 重算应为 {expected:show}",
+                        "the file holds {actual:show}; the template's formula gives {expected:show}")}),
+        E(C.NO_CACHED_VALUES, "info", "保存文件的程序没有计算公式，工作簿中没有公式结果", "the saving program stored no formula results",
+          "已按模板公式重新计算并检查；如需显示结果，请在 Excel/WPS 中重新计算后保存", "values were recomputed from the template; recalculate and save to show them",
+          {"saved-by": R("保存程序：{saved_by}", "saved by {saved_by}")}),
+        E(C.RULE_FAILED, "rule", "勾稽关系不成立", "a consistency rule fails",
+          "请核对相关单元格的数据", "check the figures in the cells involved", _RULE),
+        E(C.PRIOR_YEAR_MISMATCH, "rule", "与上年报告不一致", "inconsistent with last year's report",
+          "请核对本年数据与上年报告", "compare this year's figures with last year's report", _RULE),
+        E(C.CHECKER_ERROR, "error", "检查程序内部错误，此文件未能完成检查", "the checker failed on this file",
+          "请把此文件和错误信息报告给工具维护者", "report this file and the message to the maintainers",
+          {"exception": R("{error}", "{error}")}),
+        E(C.PRIOR_YEAR_NOT_FOUND, "info", "未找到上年报告，未做跨年度核对", "no prior-year workbook was found; year-on-year rules were not checked",
+          "请确认 --prior 给出的上年工作簿中单位名称与本表一致、报告年度为上一年", "make sure the workbook given with --prior names the same unit and last year",
+          {"not-found": R("没有找到“{unit:unit}”{year}年度的工作簿", "no workbook of “{unit:unit}” for {year}"),
+           "no-year": R("没有找到“{unit:unit}”上一年度（本表未填报告年度）的工作簿",
+                        "no workbook of “{unit:unit}” for the previous year (this file has no year)"),
+           "not-found-given": R("没有找到“{unit:unit}”{year}年度的工作簿；给出的上年工作簿是“{given_unit:unit}”{given_year:year}年度的",
+                                "no workbook of “{unit:unit}” for {year}"),
+           "no-year-given": R("没有找到“{unit:unit}”上一年度（本表未填报告年度）的工作簿；"
+                              "给出的上年工作簿是“{given_unit:unit}”{given_year:year}年度的",
+                              "no workbook of “{unit:unit}” for the previous year (this file has no year)")}),
+    )
+
+
+# Keyed by Code, which is a str: CATALOGUE["stale-value"] finds the entry too.
+CATALOGUE: dict[str, Entry] = {e.code: e for e in _entries()}
+
+
+def reason_text(code: str, reason: str, values: Mapping[str, Any], lang: str = "zh") -> str:
+    """A reason's sentence on its own, unframed: what a preflight problem or an input problem says."""
+    return CATALOGUE[Code(code)].reasons[reason].text(lang, values)
+
+
+def sentence(text: str, lang: str = "zh") -> str:
+    """A detail as a sentence of its own, with its full stop."""
+    return text + ("。" if lang == "zh" else ".")

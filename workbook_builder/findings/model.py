@@ -1,0 +1,188 @@
+"""Findings and reports: the data a check returns, and how a finding reads in Chinese or English.
+
+A finding is data, never an exception. It holds its code, where it is, and the reason and fields
+of its detail; the sentence itself comes from the catalogue. Severity is fixed per code, except
+for rule findings, which carry the severity their rule declares in the template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..ooxml.refs import parse_a1
+from .catalogue import CATALOGUE, FINDING_FIELDS, FRAME_FIELDS, SEVERITY_ORDER, Code, Entry
+
+Params = tuple[tuple[str, Any], ...]  # sorted (field, value) pairs: hashable, picklable, comparable
+
+# transitional: removed when check/workbook.py, batch/prior.py and the tests' hand-made findings pass
+# a catalogue reason. A finding made with detail_zh/detail_en carries them under this reason.
+TRANSITIONAL_REASON = "_text"
+
+
+def _params(values: Mapping[str, Any]) -> Params:
+    return tuple(sorted(values.items()))
+
+
+def _checked(entry: Entry, reason: str, params: Mapping[str, Any]) -> Params:
+    """The fields, checked against the reason's templates (and its code's frame); a missing or an
+    unknown one is our bug and raises."""
+    if reason not in entry.reasons:
+        raise ValueError(f"{entry.code} has no reason {reason!r}")
+    wanted = entry.fields(reason) - FINDING_FIELDS - FRAME_FIELDS
+    if set(params) != wanted:
+        raise ValueError(f"{entry.code}/{reason} needs fields {sorted(wanted)}, got {sorted(params)}")
+    return _params(params)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A code, a reason and its fields, with no place yet: what the preflight and an input's
+    `check_value` return. `make(issue.code, issue.reason, cell=…, **issue.fields())` places it."""
+
+    code: Code
+    reason: str
+    params: Params = ()
+
+    def fields(self) -> dict[str, Any]:
+        return dict(self.params)
+
+    def detail(self, lang: str = "zh") -> str:
+        """The reason's own sentence, without the frame its code puts around it in a finding."""
+        return CATALOGUE[self.code].reasons[self.reason].text(lang, self.fields())
+
+
+def issue(code: str, reason: str, **params: Any) -> Issue:
+    """An Issue, its fields checked against the reason's template."""
+    entry = CATALOGUE[Code(code)]
+    return Issue(entry.code, reason, _checked(entry, reason, params))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in one file, at one cell where there is one."""
+
+    code: Code
+    severity: str
+    cell: str | None = None
+    datapoint: str | None = None
+    label: str | None = None
+    rule: str | None = None
+    expected: Any = None
+    actual: Any = None
+    reason: str = ""  # the sub-case of the code whose template words the detail; "" for none
+    params: Params = ()  # the template's fields that are not the finding's own
+    cells: tuple[str, ...] = ()  # every cell involved (rule findings)
+
+    def detail(self, lang: str = "zh") -> str:
+        """The detail sentence in `lang`, from the catalogue's template for this reason."""
+        if not self.reason:
+            return ""
+        values = dict(self.params)
+        if self.reason == TRANSITIONAL_REASON:  # transitional: see TRANSITIONAL_REASON
+            return str(values[f"detail_{lang}"])
+        entry = CATALOGUE[self.code]
+        values.update((name, getattr(self, name)) for name in FINDING_FIELDS)
+        text = entry.reasons[self.reason].text(lang, values)
+        if entry.frame is not None:
+            text = entry.frame.text(lang, {**values, "detail": text, "reason": self.reason})
+        return text
+
+    # transitional: removed when render/html.py reads detail(lang)
+    @property
+    def detail_zh(self) -> str:
+        return self.detail("zh")
+
+    # transitional: removed when render/html.py reads detail(lang)
+    @property
+    def detail_en(self) -> str:
+        return self.detail("en")
+
+    def message(self, lang: str = "zh") -> str:
+        """Where, what, the detail and how to fix it, as one sentence."""
+        entry = CATALOGUE[self.code]
+        detail = self.detail(lang)
+        if lang == "en":
+            where = f"{self.cell} ({self.label}): " if self.cell and self.label else (f"{self.cell}: " if self.cell else "")
+            return f"{where}{entry.en}{f': {detail}' if detail else ''}. Fix: {entry.fix_en}."
+        where = f"{self.cell}（{self.label}）：" if self.cell and self.label else (f"{self.cell}：" if self.cell else "")
+        return f"{where}{entry.zh}{f'：{detail}' if detail else ''}。处理：{entry.fix_zh}。"
+
+    def as_dict(self, lang: str = "zh") -> dict[str, Any]:
+        return {
+            "code": self.code, "severity": self.severity, "cell": self.cell, "datapoint": self.datapoint,
+            "label": self.label, "rule": self.rule, "expected": self.expected, "actual": self.actual,
+            "message": self.message(lang), "cells": list(self.cells),
+        }
+
+
+def make(code: str, reason: str = "", *, severity: str | None = None, cell: str | None = None,
+         datapoint: str | None = None, label: str | None = None, rule: str | None = None,
+         expected: Any = None, actual: Any = None, cells: tuple[str, ...] = (),
+         detail_zh: str | None = None, detail_en: str | None = None, **params: Any) -> Finding:
+    """A finding with the catalogue's severity (rule codes pass their rule's severity).
+
+    `params` are the reason's template fields that are not the finding's own; a missing or an
+    unknown one is our bug and raises.
+    """
+    entry = CATALOGUE[Code(code)]
+    sev = entry.severity if entry.severity != "rule" else severity
+    if sev not in SEVERITY_ORDER:
+        raise ValueError(f"finding {code} needs a severity")
+    if detail_zh is not None or detail_en is not None:
+        # transitional: removed when no caller passes detail_zh/detail_en (see TRANSITIONAL_REASON)
+        reason, checked = TRANSITIONAL_REASON, _params({"detail_zh": detail_zh or "", "detail_en": detail_en or ""})
+    elif reason:
+        checked = _checked(entry, reason, params)
+    elif params:
+        raise ValueError(f"finding {code}: fields {sorted(params)} without a reason")
+    else:
+        checked = ()
+    return Finding(entry.code, sev, cell, datapoint, label, rule, expected, actual, reason, checked, cells)
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """Everything found in one file."""
+
+    path: str
+    template: dict[str, str] | None
+    findings: tuple[Finding, ...]
+    unit: str | None = None
+    year: int | None = None
+    saved_by: str | None = None
+    claimed_template: str | None = None  # the template id the file's properties name (may differ when forced)
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    def count(self, severity: str) -> int:
+        return sum(f.severity == severity for f in self.findings)
+
+
+def _cell_key(cell: str | None) -> tuple[str, int, int]:
+    """'依申请公开'!B13 → ('依申请公开', 13, 2): B4 before B13, as a person reads a sheet."""
+    if not cell:
+        return ("", 0, 0)
+    sheet, _, ref = cell.rpartition("!") if "!" in cell else (cell, "", "")
+    try:
+        row, col = parse_a1(ref)
+    except ValueError:
+        return (sheet, 0, 0)
+    return (sheet, row, col)
+
+
+def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """By severity, then by sheet and position (row, then column), then by code."""
+    return tuple(sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], _cell_key(f.cell), f.code)))
+
+
+def select(findings: Iterable[Finding], select_codes: Iterable[str] = (), ignore: Iterable[str] = ()) -> tuple[Finding, ...]:
+    """Keep findings whose code (or its prefix) is selected and not ignored."""
+    sel, ign = tuple(select_codes), tuple(ignore)
+    return tuple(
+        f for f in findings
+        if (not sel or any(f.code.startswith(s) for s in sel)) and not any(f.code.startswith(i) for i in ign)
+    )

@@ -170,8 +170,8 @@ def _overview(reports: Sequence[FileReport], roster: RosterResult | None) -> _Ov
 
 
 def _cards(counts: dict[str, int]) -> list[dict[str, Any]]:
-    return [{"key": k, "n": n, "tone": _TONE.get(k, "") if _TONE.get(k) == "good" or n else ""}
-            for k, n in counts.items()]
+    tones = ((k, n, _TONE.get(k, "")) for k, n in counts.items())
+    return [{"key": k, "n": n, "tone": tone if tone == "good" or n else ""} for k, n, tone in tones]
 
 
 def _file_link(path: str, anchors: dict[str, str]) -> dict[str, Any]:
@@ -222,7 +222,8 @@ def _heat_fill(severity: str, count: int, most: int) -> str:
 
 def _heatmap_view(reports: Sequence[FileReport], ov: _Overview, total_word: str) -> dict[str, Any] | None:
     """The rule × unit grid, laid out: every coordinate is computed here, the template only draws."""
-    rows = [i for i in ov.status_order if any(f.rule for f in reports[i].findings)]
+    failing = {i for i, _ in ov.rule_counts}
+    rows = [i for i in ov.status_order if i in failing]
     if not ov.rules or not rows:
         return None
     most = max(ov.rule_counts.values())
@@ -247,7 +248,8 @@ def _heatmap_view(reports: Sequence[FileReport], ov: _Overview, total_word: str)
         cells = []
         for c, rule in enumerate(ov.rules):
             n = ov.rule_counts.get((i, rule), 0)
-            cells.append({"x": label_w + c * cell_w + 1, "n": n, "rule": _text(rule), "tx": label_w + c * cell_w + cell_w // 2,
+            x = label_w + c * cell_w
+            cells.append({"x": x + 1, "tx": x + cell_w // 2, "n": n, "rule": _text(rule),
                           "fill": _heat_fill(ov.rule_worst[i, rule], n, most) if n else "#f6f7f9",
                           "ink": "#fff" if n / most > 0.5 else "#1d2127"})
         out_rows.append({"anchor": f"file-{i + 1}", "name": labels[i][0], "short": labels[i][1], "y": y + 1,
@@ -285,11 +287,10 @@ def _code_bars_view(ov: _Overview, lang: str) -> dict[str, Any] | None:
 
 def _file_view(index: int, r: FileReport, counts: dict[str, int], lang: str) -> dict[str, Any]:
     template = None
-    if r.template:
-        template = _text(" ".join(
-            [_text(r.template.get("id", ""))] + ([f"v{_text(r.template['version'])}"] if r.template.get("version") else [])
-            + [f"{_text(k)}={_text(v)}" for k, v in sorted(r.template.items()) if k not in ("id", "version")]
-        ).strip(), 200)
+    if r.template:  # "id v1 key=value …", the file's template identity as the checker read it
+        version = [f"v{_text(r.template['version'])}"] if r.template.get("version") else []
+        rest = [f"{_text(k)}={_text(v)}" for k, v in sorted(r.template.items()) if k not in ("id", "version")]
+        template = _text(" ".join([_text(r.template.get("id", "")), *version, *rest]).strip(), 200)
     findings = []
     for f in r.findings:  # in the report's order (findings.sort_findings): severity, then sheet, row, column
         extra = f.cells and tuple(f.cells) != ((f.cell,) if f.cell else ())

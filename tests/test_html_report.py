@@ -13,7 +13,7 @@ import pytest
 
 from tests.chromium_headless import dump_dom, png_info, require_chromium, screenshot
 from workbook_builder.batch.roster import RosterResult
-from workbook_builder.findings import FileReport, Finding, make
+from workbook_builder.findings import FileReport, Finding, make, sort_findings
 from workbook_builder.render import html as html_report
 
 HOSTILE_UNIT = "<script>alert(1)</script>"
@@ -305,6 +305,36 @@ def test_charts(doc: Node) -> None:
     counts = {g.attrs["data-code"]: int(g.find("text", class_="count").text) for g in bars.iter("g")}
     assert counts["rule-failed"] == 5 and counts["prior-year-mismatch"] == 1 and counts["unreadable-file"] == 1
     assert [g.attrs["data-code"] for g in bars.iter("g")][0] == "rule-failed"  # most frequent first
+
+
+def test_findings_in_report_order() -> None:
+    """The page shows a file's findings in the report's order (severity, sheet, row, column: B4 before B13),
+    the same order as the text report; it does not re-sort them (a string sort put B13 first)."""
+    findings = sort_findings([
+        make("invalid-input", cell="表3!B13", label="十三"), make("invalid-input", cell="表3!B4", label="四"),
+        make("stale-value", cell="表3!B9", label="九", expected=1, actual=2),
+    ])
+    page = html_report.render([FileReport("order.xlsx", TEMPLATE, findings, unit="甲单位", year=2024)])
+    doc = parse(page)[0]
+    rows = list(doc.find("section", id="file-1").find("tbody").iter("tr"))
+    cells = [[td for td in r.children if isinstance(td, Node)][2].text for r in rows]
+    assert cells == [f.cell for f in findings]
+    assert cells.index("表3!B4") < cells.index("表3!B13")
+    assert page.index("表3!B4") < page.index("表3!B13")
+    first_error = [td for td in status_rows(doc)[0].children if isinstance(td, Node)][6].text
+    assert first_error.startswith(findings[0].cell + "（") and findings[0].severity == "error"
+
+
+def test_escaping_is_structural() -> None:
+    """Autoescape is on for every template and nothing in the templates or the module marks text safe."""
+    env = html_report._environment()
+    assert env.autoescape is True
+    package = Path(html_report.__file__).parent
+    templates = sorted((package / "templates").iterdir())
+    assert {p.name for p in templates} >= {"report.html.j2", "report.css", "report.js"}
+    for source in [Path(html_report.__file__), *templates]:
+        text = source.read_text(encoding="utf-8")
+        assert "|safe" not in text.replace(" ", "") and "Markup" not in text, source.name
 
 
 def test_no_charts_without_findings() -> None:

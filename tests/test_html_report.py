@@ -12,15 +12,22 @@ from pathlib import Path
 import pytest
 
 from tests.chromium_headless import dump_dom, png_info, require_chromium, screenshot
+from workbook_builder.batch.result import CheckRun
 from workbook_builder.batch.roster import RosterResult
-from workbook_builder.findings import FileReport, Finding, make, sort_findings
+from workbook_builder.check.result import FileResult, TemplateRef
+from workbook_builder.findings import Finding, make, sort_findings
 from workbook_builder.render import html as html_report
+
+
+def render(reports: list[FileResult], roster: RosterResult | None = None, **kwargs: str) -> str:
+    """The page of a run of these files (with this roster result, or none)."""
+    return html_report.render(CheckRun(tuple(reports), roster or RosterResult.empty()), **kwargs)
 
 HOSTILE_UNIT = "<script>alert(1)</script>"
 HOSTILE_ATTR = '" onmouseover="x'
 HOSTILE_ACTUAL = "<img src=x onerror=alert(2)>"
 HOSTILE_MISSING = "<b>天津市</b>某某局"
-TEMPLATE = {"id": "gov_info_disclosure_2021", "version": "1"}
+TEMPLATE = TemplateRef("gov_info_disclosure_2021", "1")
 
 
 # ----------------------------------------------------------------------------------------------- data
@@ -32,10 +39,10 @@ def rule(rule_id: str, severity: str, cell: str, label: str, expected: float, ac
                 detail_zh=f"规则 {rule_id}：合计应等于各项之和", detail_en=f"rule {rule_id}: the total is the sum")
 
 
-def sample_reports() -> list[FileReport]:
-    honest = FileReport("returns/北京市某某局.xlsx", TEMPLATE, (make("no-cached-values"),),
+def sample_reports() -> list[FileResult]:
+    honest = FileResult("returns/北京市某某局.xlsx", TEMPLATE, (make("no-cached-values"),),
                         unit="北京市某某局", year=2024, saved_by="Microsoft Excel")
-    errors = FileReport("returns/上海市某某委.xlsx", TEMPLATE, (
+    errors = FileResult("returns/上海市某某委.xlsx", TEMPLATE, (
         rule("T3-A", "error", "表3!D12", "办理结果总计", 40.0, 38.0),
         rule("T3-D", "warning", "表3!E30", "结转下年度继续办理", 3.0, 5.0),
         make("missing-input", cell="表1!C5", datapoint="disclosure.item1.a", label="本年制发件数"),
@@ -43,27 +50,27 @@ def sample_reports() -> list[FileReport]:
         make("prior-year-mismatch", severity="error", cell="表3!B8", label="上年结转", rule="X-1",
              expected=7, actual=9),
     ), unit="上海市某某委", year=2024, saved_by="WPS Office")
-    again = FileReport("returns/上海市某某委（更正）.xlsx", TEMPLATE, (
+    again = FileResult("returns/上海市某某委（更正）.xlsx", TEMPLATE, (
         rule("T3-A", "error", "表3!D12", "办理结果总计", 41.0, 39.0),
     ), unit="上海市某某委", year=2024, saved_by="WPS Office")
-    warn_only = FileReport("returns/广州市某某办.xlsx", TEMPLATE, (
+    warn_only = FileResult("returns/广州市某某办.xlsx", TEMPLATE, (
         rule("T2-1", "warning", "表2!C9", "行政许可", 10.0, 12.0),
         make("protection-removed", cell=None, label=None),
     ), unit="广州市某某办", year=2024, saved_by="LibreOffice")
-    unreadable = FileReport("returns/损坏的文件.xlsx", None, (
+    unreadable = FileResult("returns/损坏的文件.xlsx", None, (
         make("unreadable-file", detail_zh="不是有效的 zip 文件", detail_en="not a valid zip file"),), )
-    unsafe = FileReport("returns/macro.xlsm", None, (
+    unsafe = FileResult("returns/macro.xlsm", None, (
         make("unsafe-content", detail_zh="含有宏（vbaProject.bin）", detail_en="contains macros (vbaProject.bin)"),))
-    hostile = FileReport(f"returns/{HOSTILE_ATTR}.xlsx", TEMPLATE, (
+    hostile = FileResult(f"returns/{HOSTILE_ATTR}.xlsx", TEMPLATE, (
         rule("T3-A", "error", "表3!D12", HOSTILE_ATTR, 1.0, 2.0),
         make("invalid-input", cell="表1!C6", label=HOSTILE_UNIT, actual=HOSTILE_ACTUAL,
              detail_zh=HOSTILE_ACTUAL, detail_en=HOSTILE_ACTUAL),
     ), unit=HOSTILE_UNIT, year=2024, saved_by=HOSTILE_ATTR)
-    quoted = FileReport("returns/quoted.xlsx", TEMPLATE, (), unit=HOSTILE_ATTR, year=2024, saved_by="Excel")
+    quoted = FileResult("returns/quoted.xlsx", TEMPLATE, (), unit=HOSTILE_ATTR, year=2024, saved_by="Excel")
     return [honest, errors, again, warn_only, unreadable, unsafe, hostile, quoted]
 
 
-def sample_roster(reports: list[FileReport]) -> RosterResult:
+def sample_roster(reports: list[FileResult]) -> RosterResult:
     return RosterResult(
         expected=6,
         missing=("深圳市某某局", HOSTILE_MISSING),
@@ -155,13 +162,13 @@ def card(doc: Node, ident: str, key: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def reports() -> list[FileReport]:
+def reports() -> list[FileResult]:
     return sample_reports()
 
 
 @pytest.fixture(scope="module")
-def page(reports: list[FileReport]) -> str:
-    return html_report.render(reports, sample_roster(reports))
+def page(reports: list[FileResult]) -> str:
+    return render(reports, sample_roster(reports))
 
 
 @pytest.fixture(scope="module")
@@ -217,12 +224,12 @@ def test_roster_section(doc: Node) -> None:
     assert HOSTILE_UNIT in unexpected and HOSTILE_ATTR in unexpected
 
 
-def test_no_roster_no_roster_section(reports: list[FileReport]) -> None:
-    doc = parse(html_report.render(reports))[0]
+def test_no_roster_no_roster_section(reports: list[FileResult]) -> None:
+    doc = parse(render(reports))[0]
     assert doc.find("ul", id="roster-cards") is None
     assert doc.find("div", id="missing") is None
     # a roster result without a roster (duplicates only) shows duplicates, not "0 expected"
-    doc = parse(html_report.render(reports, RosterResult(0, (), (("上海市某某委", 2024, ("a", "b")),), ())))[0]
+    doc = parse(render(reports, RosterResult(0, (), (("上海市某某委", 2024, ("a", "b")),), ())))[0]
     assert card(doc, "roster-cards", "duplicates") == 1
     assert doc.find("li", data_key="expected") is None and doc.find("div", id="missing") is None
 
@@ -233,7 +240,7 @@ def status_rows(doc: Node) -> list[Node]:
     return list(table.find("tbody").iter("tr"))
 
 
-def test_status_table(doc: Node, reports: list[FileReport]) -> None:
+def test_status_table(doc: Node, reports: list[FileResult]) -> None:
     rows = status_rows(doc)
     assert len(rows) == len(reports)
     states = [r.attrs["data-status"] for r in rows]
@@ -262,7 +269,7 @@ def test_status_table(doc: Node, reports: list[FileReport]) -> None:
     assert sorted(tagged["上海市某某委"]) == ["重复"]
 
 
-def test_findings_sections(doc: Node, reports: list[FileReport]) -> None:
+def test_findings_sections(doc: Node, reports: list[FileResult]) -> None:
     for i, report in enumerate(reports, 1):
         section = doc.find("section", id=f"file-{i}")
         assert section is not None
@@ -314,7 +321,7 @@ def test_findings_in_report_order() -> None:
         make("invalid-input", cell="表3!B13", label="十三"), make("invalid-input", cell="表3!B4", label="四"),
         make("stale-value", cell="表3!B9", label="九", expected=1, actual=2),
     ])
-    page = html_report.render([FileReport("order.xlsx", TEMPLATE, findings, unit="甲单位", year=2024)])
+    page = render([FileResult("order.xlsx", TEMPLATE, findings, unit="甲单位", year=2024)])
     doc = parse(page)[0]
     rows = list(doc.find("section", id="file-1").find("tbody").iter("tr"))
     cells = [[td for td in r.children if isinstance(td, Node)][2].text for r in rows]
@@ -338,7 +345,7 @@ def test_escaping_is_structural() -> None:
 
 
 def test_no_charts_without_findings() -> None:
-    page = html_report.render([FileReport("a.xlsx", TEMPLATE, (), unit="甲单位", year=2024)])
+    page = render([FileResult("a.xlsx", TEMPLATE, (), unit="甲单位", year=2024)])
     doc = parse(page)[0]
     assert doc.find("svg") is None
     assert doc.find("p", id="heatmap-none") is not None and doc.find("p", id="codes-none") is not None
@@ -365,15 +372,15 @@ def assert_no_network(page: str) -> None:
 
 def test_no_network_references(page: str) -> None:
     assert_no_network(page)
-    honest = html_report.render(sample_reports()[:6], sample_roster(sample_reports()))
+    honest = render(sample_reports()[:6], sample_roster(sample_reports()))
     for needle in ("http://", "https://", "//"):
         assert needle not in honest
     assert_no_network(honest)
     # a URL in a returned file stays text
-    tricky = FileReport("x.xlsx", TEMPLATE, (make("invalid-input", cell="A1", label="url(https://evil.example/x)",
+    tricky = FileResult("x.xlsx", TEMPLATE, (make("invalid-input", cell="A1", label="url(https://evil.example/x)",
                                                   actual='<link rel="stylesheet" href="https://evil.example">'),),
                         unit="https://evil.example/unit", year=2024)
-    assert_no_network(html_report.render([tricky]))
+    assert_no_network(render([tricky]))
 
 
 def test_hostile_text_is_escaped(page: str, doc: Node) -> None:
@@ -393,16 +400,16 @@ def test_hostile_text_is_escaped(page: str, doc: Node) -> None:
 
 
 def test_control_characters_and_long_values() -> None:
-    bad = FileReport("c.xlsx", TEMPLATE, (make("invalid-input", cell="A1", label="a\x00b\x1bc\ud800",
+    bad = FileResult("c.xlsx", TEMPLATE, (make("invalid-input", cell="A1", label="a\x00b\x1bc\ud800",
                                                actual="长" * 5000),), unit="单位\x07", year=2024)
-    page = html_report.render([bad])
+    page = render([bad])
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]", page)
     page.encode("utf-8")
     assert "长" * 5000 not in page and "长" * 150 in page
 
 
-def test_english(reports: list[FileReport]) -> None:
-    page = html_report.render(reports, sample_roster(reports), lang="en", title="Returns 2024")
+def test_english(reports: list[FileResult]) -> None:
+    page = render(reports, sample_roster(reports), lang="en", title="Returns 2024")
     doc = parse(page)[0]
     assert doc.find("html").attrs["lang"] == "en"
     assert doc.find("title").text == "Returns 2024"
@@ -416,19 +423,19 @@ def test_english(reports: list[FileReport]) -> None:
     assert "（" not in doc.find("div", id="missing").find("h4").text
 
 
-def test_deterministic(reports: list[FileReport]) -> None:
-    a = html_report.render(reports, sample_roster(reports))
-    b = html_report.render(list(sample_reports()), sample_roster(sample_reports()))
+def test_deterministic(reports: list[FileResult]) -> None:
+    a = render(reports, sample_roster(reports))
+    b = render(list(sample_reports()), sample_roster(sample_reports()))
     assert a == b
 
 
 def test_edge_cases() -> None:
-    page = html_report.render([])
+    page = render([])
     doc = parse(page)[0]
     assert card(doc, "totals-cards", "files") == 0 and doc.find("p", id="no-files") is not None
     with pytest.raises(ValueError):
-        html_report.render([], lang="fr")
-    escaped = html_report.render([], title="<i>标题</i>")
+        render([], lang="fr")
+    escaped = render([], title="<i>标题</i>")
     assert "<i>" not in escaped and "&lt;i&gt;标题&lt;/i&gt;" in escaped
 
 
@@ -452,7 +459,7 @@ def browser_dom(chromium: str, page_file: Path) -> Node:
     return parse(dump_dom(chromium, page_file))[0]
 
 
-def test_chromium_dom_shows_status(browser_dom: Node, reports: list[FileReport]) -> None:
+def test_chromium_dom_shows_status(browser_dom: Node, reports: list[FileResult]) -> None:
     rows = status_rows(browser_dom)
     assert len(rows) == len(reports)
     seen = {}

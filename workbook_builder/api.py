@@ -163,7 +163,7 @@ def save_report(run: CheckRun, output: str | Path, lang: str = "zh") -> Path:
     elif suffix == ".csv":
         content = render_summary.to_csv(run, lang).encode("utf-8-sig")  # BOM: Excel reads UTF-8
     elif suffix == ".html":
-        content = render_html.render(list(run.files), run.roster, lang).encode("utf-8")
+        content = render_html.render(run, lang).encode("utf-8")
     elif suffix == ".json":
         content = render_json.render(run, lang).encode("utf-8")
     else:

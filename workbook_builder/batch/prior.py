@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..check.result import FileResult
 from ..check.workbook import check_workbook, with_prior
@@ -47,9 +48,9 @@ class PriorIndex:
         prior = self.find(r.unit, r.year)
         if prior is None or prior.template is None:
             s = self.single
-            given = {} if s is None else {"given_unit": s.unit, "given_year": s.year}
+            given: dict[str, Any] = {} if s is None else {"given_unit": s.unit, "given_year": s.year}
             reason = ("not-found" if r.year else "no-year") + ("-given" if s is not None else "")
-            year = {"year": r.year - 1} if r.year else {}
+            year: dict[str, Any] = {"year": r.year - 1} if r.year else {}
             info = make(Code.PRIOR_YEAR_NOT_FOUND, reason, unit=r.unit, **year, **given)
             return r.with_findings(r.findings + (info,))
         return with_prior(r, template, prior)

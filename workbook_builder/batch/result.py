@@ -39,15 +39,15 @@ class RunStats:
         return dict(self.__dict__)
 
 
-def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
     """T3-B before T3-10: numbers inside names compare as numbers."""
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text) if p)
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text) if p)
 
 
 def ranked(counts: Counter[str]) -> list[tuple[str, int]]:
     """Most frequent first; equal counts in natural name order, so the order never depends on which
     file happened to come first."""
-    return sorted(counts.items(), key=lambda kv: (-kv[1], _natural(kv[0]), kv[0]))
+    return sorted(counts.items(), key=lambda kv: (-kv[1], natural_key(kv[0]), kv[0]))
 
 
 @dataclass(frozen=True)

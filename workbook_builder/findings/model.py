@@ -142,26 +142,6 @@ def make(code: str, reason: str = "", *, severity: str | None = None, cell: str 
     return Finding(entry.code, sev, cell, datapoint, label, rule, expected, actual, reason, checked, cells)
 
 
-@dataclass(frozen=True)
-class FileReport:
-    """Everything found in one file."""
-
-    path: str
-    template: dict[str, str] | None
-    findings: tuple[Finding, ...]
-    unit: str | None = None
-    year: int | None = None
-    saved_by: str | None = None
-    claimed_template: str | None = None  # the template id the file's properties name (may differ when forced)
-
-    @property
-    def valid(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
-
-    def count(self, severity: str) -> int:
-        return sum(f.severity == severity for f in self.findings)
-
-
 def _cell_key(cell: str | None) -> tuple[str, int, int]:
     """'依申请公开'!B13 → ('依申请公开', 13, 2): B4 before B13, as a person reads a sheet."""
     if not cell:

@@ -24,11 +24,12 @@ from typing import Any
 
 import jinja2
 
+from ..batch.result import CheckRun, natural_key
 from ..batch.roster import RosterResult
-from ..findings import CATALOGUE, SEVERITY_ORDER, FileReport, Finding
+from ..check.result import FileResult
+from ..findings import CATALOGUE, SEVERITY_ORDER, Finding
 from .html_labels import LABELS
 
-UNREADABLE_CODES = ("unreadable-file", "unsafe-content")
 SEVERITIES = ("error", "warning", "info")
 TOP_CODES = 10
 
@@ -73,7 +74,7 @@ def _basename(path: str) -> str:
     return re.split(r"[\\/]", path)[-1] or path
 
 
-def _name(report: FileReport) -> str:
+def _name(report: FileResult) -> str:
     """The unit, or the file name when the unit is unknown."""
     unit = (report.unit or "").strip()
     return unit or _basename(report.path)
@@ -96,10 +97,6 @@ def _code_title(code: str, lang: str) -> str:
     if entry is None:
         return code
     return entry.en if lang == "en" else entry.zh
-
-
-def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text) if p)
 
 
 def _text_width(text: str, size: float) -> float:
@@ -125,10 +122,11 @@ class _Overview:
     roster: dict[str, int] | None  # the roster cards that apply (duplicates alone when there is no roster)
 
 
-def _overview(reports: Sequence[FileReport], roster: RosterResult | None) -> _Overview:
-    """Count and order everything once; the view functions below only read what this returns."""
-    sev = tuple({s: r.count(s) for s in SEVERITIES} for r in reports)
-    invalid = sum(not r.valid for r in reports)
+def _overview(run: CheckRun) -> _Overview:
+    """The page's layout of the run's counts: totals and rankings come from the run (one owner); only
+    the page's own arrangements (status order, the rule × file grid) are worked out here."""
+    reports, roster, stats = run.files, _roster_of(run), run.stats
+    sev = tuple(r.counts() for r in reports)
 
     def status_key(i: int) -> tuple[Any, ...]:
         r, c = reports[i], sev[i]
@@ -144,7 +142,6 @@ def _overview(reports: Sequence[FileReport], roster: RosterResult | None) -> _Ov
                 prev = rule_worst.get((i, f.rule))
                 if prev is None or SEVERITY_ORDER.get(f.severity, 9) < SEVERITY_ORDER.get(prev, 9):
                     rule_worst[i, f.rule] = f.severity
-    codes = Counter(f.code for r in reports for f in r.findings)
     roster_counts = None
     if roster is not None:
         roster_counts = {"duplicates": len(roster.duplicates)}
@@ -152,16 +149,15 @@ def _overview(reports: Sequence[FileReport], roster: RosterResult | None) -> _Ov
             roster_counts = {"expected": roster.expected, "reported": max(roster.expected - len(roster.missing), 0),
                              "missing": len(roster.missing), **roster_counts, "unexpected": len(roster.unexpected)}
     return _Overview(
-        totals={"files": len(reports), "valid": len(reports) - invalid, "invalid": invalid,
-                "warn_only": sum(r.valid and c["warning"] > 0 for r, c in zip(reports, sev, strict=True)),
-                "unreadable": sum(any(f.code in UNREADABLE_CODES for f in r.findings) for r in reports)},
+        totals={"files": stats.files, "valid": stats.valid, "invalid": stats.with_errors,
+                "warn_only": stats.warnings_only, "unreadable": stats.unreadable},
         severities=sev,
         status_order=tuple(sorted(range(len(reports)), key=status_key)),
         years=tuple(sorted({r.year for r in reports if r.year is not None})),
-        rules=tuple(sorted({rule for _, rule in rule_counts}, key=lambda s: (_natural(s), s))),
+        rules=tuple(sorted({rule for _, rule in rule_counts}, key=lambda s: (natural_key(s), s))),
         rule_counts=dict(rule_counts),
         rule_worst=rule_worst,
-        top_codes=tuple(sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CODES]),
+        top_codes=tuple(run.code_counts[:TOP_CODES]),
         roster=roster_counts,
     )
 
@@ -179,7 +175,7 @@ def _file_link(path: str, anchors: dict[str, str]) -> dict[str, Any]:
     return {"anchor": anchors.get(path), "path": _text(path), "name": _text(_basename(path))}
 
 
-def _roster_view(reports: Sequence[FileReport], roster: RosterResult, counts: dict[str, int]) -> dict[str, Any]:
+def _roster_view(reports: Sequence[FileResult], roster: RosterResult, counts: dict[str, int]) -> dict[str, Any]:
     anchors: dict[str, str] = {}
     for i, r in enumerate(reports, 1):
         anchors.setdefault(r.path, f"file-{i}")
@@ -193,7 +189,7 @@ def _roster_view(reports: Sequence[FileReport], roster: RosterResult, counts: di
     }
 
 
-def _status_view(reports: Sequence[FileReport], roster: RosterResult | None, ov: _Overview,
+def _status_view(reports: Sequence[FileResult], roster: RosterResult | None, ov: _Overview,
                  lang: str) -> list[dict[str, Any]]:
     dup_paths = {p for _, _, ps in roster.duplicates for p in ps} if roster else set()
     unexpected_paths = {p for _, p in roster.unexpected} if roster else set()
@@ -220,7 +216,7 @@ def _heat_fill(severity: str, count: int, most: int) -> str:
     return "#" + "".join(f"{c:02x}" for c in mix)
 
 
-def _heatmap_view(reports: Sequence[FileReport], ov: _Overview, total_word: str) -> dict[str, Any] | None:
+def _heatmap_view(reports: Sequence[FileResult], ov: _Overview, total_word: str) -> dict[str, Any] | None:
     """The rule × unit grid, laid out: every coordinate is computed here, the template only draws."""
     failing = {i for i, _ in ov.rule_counts}
     rows = [i for i in ov.status_order if i in failing]
@@ -285,12 +281,11 @@ def _code_bars_view(ov: _Overview, lang: str) -> dict[str, Any] | None:
             "label_w": label_w, "label_x": label_w - pad, "bar_h": bar_h, "bars": bars}
 
 
-def _file_view(index: int, r: FileReport, counts: dict[str, int], lang: str) -> dict[str, Any]:
+def _file_view(index: int, r: FileResult, counts: dict[str, int], lang: str) -> dict[str, Any]:
     template = None
-    if r.template:  # "id v1 key=value …", the file's template identity as the checker read it
-        version = [f"v{_text(r.template['version'])}"] if r.template.get("version") else []
-        rest = [f"{_text(k)}={_text(v)}" for k, v in sorted(r.template.items()) if k not in ("id", "version")]
-        template = _text(" ".join([_text(r.template.get("id", "")), *version, *rest]).strip(), 200)
+    if r.template:  # "id v1", the file's template identity as the checker read it
+        version = [f"v{_text(r.template.version)}"] if r.template.version else []
+        template = _text(" ".join([_text(r.template.id), *version]).strip(), 200)
     findings = []
     for f in r.findings:  # in the report's order (findings.sort_findings): severity, then sheet, row, column
         extra = f.cells and tuple(f.cells) != ((f.cell,) if f.cell else ())
@@ -308,9 +303,14 @@ def _file_view(index: int, r: FileReport, counts: dict[str, int], lang: str) -> 
 # ----------------------------------------------------------------------------------------------- page
 
 
-def render(reports: Sequence[FileReport], roster: RosterResult | None = None, lang: str = "zh",
-           title: str | None = None) -> str:
-    """One self-contained HTML5 page for the checked files (and the roster result, when there is one).
+def _roster_of(run: CheckRun) -> RosterResult | None:
+    """The roster section is shown when there is something to say: a roster, or duplicated units."""
+    r = run.roster
+    return r if (r.expected or r.missing or r.duplicates or r.unexpected) else None
+
+
+def render(run: CheckRun, lang: str = "zh", title: str | None = None) -> str:
+    """One self-contained HTML5 page for a check run (with the roster result, when there is one).
 
     Each file's findings are shown in the order the report gives them; the status table and the heatmap
     put files with errors first.
@@ -318,8 +318,8 @@ def render(reports: Sequence[FileReport], roster: RosterResult | None = None, la
     if lang not in LABELS:
         raise ValueError(f"unsupported language {lang!r} (zh or en)")
     t = LABELS[lang]
-    reports = list(reports)
-    ov = _overview(reports, roster)
+    reports, roster = list(run.files), _roster_of(run)
+    ov = _overview(run)
     if title is None:
         title = t["title_year"].format(year=ov.years[0]) if len(ov.years) == 1 else t["title"]
     view = {

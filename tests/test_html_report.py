@@ -15,7 +15,7 @@ from tests.chromium_headless import dump_dom, png_info, require_chromium, screen
 from workbook_builder.batch.result import CheckRun
 from workbook_builder.batch.roster import RosterResult
 from workbook_builder.check.result import FileResult, TemplateRef
-from workbook_builder.findings import Finding, make, sort_findings
+from workbook_builder.findings import Finding, Text, make, sort_findings
 from workbook_builder.render import html as html_report
 
 
@@ -34,9 +34,10 @@ TEMPLATE = TemplateRef("gov_info_disclosure_2021", "1")
 
 
 def rule(rule_id: str, severity: str, cell: str, label: str, expected: float, actual: float) -> Finding:
-    return make("rule-failed", severity=severity, cell=cell, datapoint=f"dp.{rule_id}", label=label, rule=rule_id,
-                expected=expected, actual=actual, cells=(cell, "表3!C20"),
-                detail_zh=f"规则 {rule_id}：合计应等于各项之和", detail_en=f"rule {rule_id}: the total is the sum")
+    return make("rule-failed", "failed", severity=severity, cell=cell, datapoint=f"dp.{rule_id}", label=label,
+                rule=rule_id, expected=expected, actual=actual, cells=(cell, "表3!C20"),
+                message=Text("合计应等于各项之和", "the total is the sum"), left="total", comparator="=",
+                right="SUM(items)")
 
 
 def sample_reports() -> list[FileResult]:
@@ -58,13 +59,13 @@ def sample_reports() -> list[FileResult]:
         make("protection-removed", cell=None, label=None),
     ), unit="广州市某某办", year=2024, saved_by="LibreOffice")
     unreadable = FileResult("returns/损坏的文件.xlsx", None, (
-        make("unreadable-file", detail_zh="不是有效的 zip 文件", detail_en="not a valid zip file"),), )
+        make("unreadable-file", "not-zip", actual="not-zip"),), )
     unsafe = FileResult("returns/macro.xlsm", None, (
-        make("unsafe-content", detail_zh="含有宏（vbaProject.bin）", detail_en="contains macros (vbaProject.bin)"),))
+        make("unsafe-content", "macro", actual="macro"),))
     hostile = FileResult(f"returns/{HOSTILE_ATTR}.xlsx", TEMPLATE, (
         rule("T3-A", "error", "表3!D12", HOSTILE_ATTR, 1.0, 2.0),
-        make("invalid-input", cell="表1!C6", label=HOSTILE_UNIT, actual=HOSTILE_ACTUAL,
-             detail_zh=HOSTILE_ACTUAL, detail_en=HOSTILE_ACTUAL),
+        make("invalid-input", "not-a-date", cell="表1!C6", label=HOSTILE_UNIT, actual=HOSTILE_ACTUAL,
+             accepts=Text("日期", "a date"), value=HOSTILE_ACTUAL),
     ), unit=HOSTILE_UNIT, year=2024, saved_by=HOSTILE_ATTR)
     quoted = FileResult("returns/quoted.xlsx", TEMPLATE, (), unit=HOSTILE_ATTR, year=2024, saved_by="Excel")
     return [honest, errors, again, warn_only, unreadable, unsafe, hostile, quoted]

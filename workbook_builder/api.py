@@ -60,7 +60,7 @@ def open_workbook(path: str | Path):  # type: ignore[no-untyped-def]
 
     wb, problem = load(path)  # the checker's own preflight → read; any problem (links too) refuses
     if wb is None or problem is not None:
-        raise UnreadableWorkbook(f"{path}：{problem.detail_zh if problem else '无法读取'}")
+        raise UnreadableWorkbook(f"{path}：{problem.detail('zh') if problem else '无法读取'}")
     return wb
 
 

@@ -85,13 +85,6 @@ def _sev(severity: str) -> str:
     return severity if severity in SEVERITY_ORDER else "info"
 
 
-def _message(finding: Finding, lang: str) -> str:
-    try:
-        return finding.message(lang)
-    except KeyError:  # a code outside the catalogue: show what there is
-        return " ".join(x for x in (finding.code, finding.detail_en if lang == "en" else finding.detail_zh) if x)
-
-
 def _code_title(code: str, lang: str) -> str:
     entry = CATALOGUE.get(code)
     if entry is None:
@@ -201,7 +194,7 @@ def _status_view(reports: Sequence[FileResult], roster: RosterResult | None, ov:
             "anchor": f"file-{i + 1}", "state": "pass" if r.valid else "fail",
             "tone": "error" if not r.valid else ("warning" if c["warning"] else "pass"),
             "path": _text(r.path), "name": _text(_name(r)), "year": _text(r.year), "counts": c,
-            "first_error": _text(_message(first, lang), 200) if first else None,
+            "first_error": _text(first.message(lang), 200) if first else None,
             "tags": [tag for tag, hit in (("dup_tag", r.path in dup_paths),
                                           ("unexpected_tag", r.path in unexpected_paths)) if hit],
         })
@@ -293,7 +286,7 @@ def _file_view(index: int, r: FileResult, counts: dict[str, int], lang: str) -> 
             "sev": _sev(f.severity), "code": _text(f.code), "code_title": _text(_code_title(f.code, lang)),
             "cell": _text(f.cell), "cells": _text(", ".join(_text(c) for c in f.cells), 300) if extra else None,
             "label": _text(f.label, 200), "rule": _text(f.rule), "expected": _text(f.expected, 200),
-            "actual": _text(f.actual, 200), "message": _text(_message(f, lang), 2000),
+            "actual": _text(f.actual, 200), "message": _text(f.message(lang), 2000),
         })
     return {"anchor": f"file-{index}", "state": "pass" if r.valid else "fail", "name": _text(_name(r)),
             "year": None if r.year is None else _text(r.year), "path": _text(r.path), "template": template,

@@ -27,7 +27,7 @@ import jinja2
 from ..batch.result import CheckRun, natural_key
 from ..batch.roster import RosterResult
 from ..check.result import FileResult
-from ..findings import CATALOGUE, SEVERITY_ORDER, Finding
+from ..findings import CATALOGUE, SEVERITY_ORDER
 from .html_labels import LABELS
 
 SEVERITIES = ("error", "warning", "info")

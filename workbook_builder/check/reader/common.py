@@ -9,6 +9,7 @@ FALSE = frozenset({"0", "false"})
 
 
 def is_true(v: str | None) -> bool:
+    """An xsd:boolean attribute that says true ('1', 'true', any case, spaces around)."""
     return v is not None and v.strip().lower() in TRUE
 
 

@@ -19,10 +19,11 @@ import xlsxwriter
 
 from tests.make_filled import build_to, honest_data
 from workbook_builder import api
-from workbook_builder.batch.annotate import FILL_RGB, AnnotateError, annotate_bytes, annotate_copy, split_cell_ref
+from workbook_builder.batch.annotate import FILL_RGB, AnnotateError, annotate_bytes, annotate_copy
 from workbook_builder.check.preflight import preflight_bytes
 from workbook_builder.check.reader import read_parts
 from workbook_builder.findings import Finding, make
+from workbook_builder.ooxml.refs import split_cell_ref
 
 REQUESTS = "依申请公开"
 CLIENT_FILES = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "client-files"

@@ -26,7 +26,7 @@ from tests.chromium_headless import dump_dom
 from tests.hostile import build_corpus
 from tests.make_filled import a1, build_to, ref
 from workbook_builder import api
-from workbook_builder.batch.annotate import split_cell_ref
+from workbook_builder.ooxml.refs import split_cell_ref
 
 YEAR = 2024
 TEMPLATE = "gov_info_disclosure_2021 1.0.0"

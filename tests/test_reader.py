@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from workbook_builder.check import reader
 from workbook_builder.check.reader import (
     CellData,
     ExtractedWorkbook,
@@ -32,6 +31,7 @@ from workbook_builder.check.reader import (
     Validation,
     read_parts,
 )
+from workbook_builder.ooxml import xml as ooxml_xml
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "client-files"
 PROVENANCE = CORPUS / "PROVENANCE.md"
@@ -932,7 +932,7 @@ def test_utf16_part_goes_through_defusedxml_and_reads_the_same() -> None:
 
 def test_defusedxml_only_mode_gives_identical_results(monkeypatch: pytest.MonkeyPatch) -> None:
     fast = read_parts(parts_of(_full_xlsx()))
-    monkeypatch.setattr(reader, "ALWAYS_DEFUSEDXML", True)
+    monkeypatch.setattr(ooxml_xml, "ALWAYS_DEFUSEDXML", True)
     assert read_parts(parts_of(_full_xlsx())) == fast
 
 

@@ -1,0 +1,32 @@
+"""What the annotator works on: its error, and the findings placed on one sheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...errors import UsageError
+from ...findings import Finding
+
+__all__ = ["AnnotateError", "Sheet"]
+
+
+class AnnotateError(UsageError, ValueError):
+    """The workbook cannot be annotated (unreadable, refused by preflight, or not a workbook)."""
+
+
+@dataclass
+class Sheet:
+    """A worksheet of the package and the findings it will show."""
+
+    name: str
+    part: str
+    marks: dict[tuple[int, int], list[Finding]] = field(default_factory=dict)  # highlighted
+    notes: dict[tuple[int, int], list[Finding]] = field(default_factory=dict)  # comment only (A1)
+
+    def lines(self) -> dict[tuple[int, int], list[Finding]]:
+        """Every commented cell with its findings, highlighted ones first."""
+        out: dict[tuple[int, int], list[Finding]] = {}
+        for group in (self.marks, self.notes):
+            for k, fs in group.items():
+                out.setdefault(k, []).extend(fs)
+        return out

@@ -1,0 +1,200 @@
+"""The one door to defusedxml: parsing package parts safely, and sniffing their encoding.
+
+XML safety: ``defusedxml`` is the hard safety dependency.  Its ElementTree parser is, however, the
+*pure-Python* ``XMLParser`` (a Python call per element) and is 2-3x slower than the C parser.
+Everything defusedxml forbids (entity declarations, external entities/DTDs) can only be introduced by
+a ``<!DOCTYPE`` declaration.  So a part goes to the C parser only when it is provably free of one: it
+is UTF-8 (no BOM other than UTF-8's, no encoding declaration other than UTF-8/ASCII) and the bytes
+``<!DOCTYPE`` do not occur in it.  Every other part (another encoding, a DOCTYPE anywhere, even inside
+a comment) is parsed by ``defusedxml.ElementTree.fromstring``.  Set ``ALWAYS_DEFUSEDXML = True`` to
+send every part through defusedxml.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from typing import Any
+
+import defusedxml.ElementTree as DET
+from defusedxml import DefusedXmlException
+
+from ..errors import WorkbookBuilderError
+
+__all__ = [
+    "ALWAYS_DEFUSEDXML",
+    "XmlError",
+    "declared_encoding",
+    "decode_xml",
+    "local_name",
+    "namespace_of",
+    "parse_xml",
+    "to_utf8",
+]
+
+#: Route every part through defusedxml's (slower, pure-Python) parser.
+ALWAYS_DEFUSEDXML = False
+
+
+class XmlError(WorkbookBuilderError):
+    """A part is not usable XML.  ``reason`` is a kebab-case slug (``unsafe-xml``, ``malformed-xml``,
+    ``unsupported-encoding``); ``detail_zh`` / ``detail_en`` describe it for a person."""
+
+    def __init__(self, reason: str, detail_zh: str, detail_en: str) -> None:
+        super().__init__(f"{reason}: {detail_en}")
+        self.reason = reason
+        self.detail_zh = detail_zh
+        self.detail_en = detail_en
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable across processes
+        return (type(self), (self.reason, self.detail_zh, self.detail_en))
+
+
+# ---------------------------------------------------------------------------
+# Encodings
+# ---------------------------------------------------------------------------
+
+# The encoding pseudo-attribute of an XML declaration at the very start of a part.
+_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_DECLARATION = re.compile(rb"^<\?xml[^>]*?\?>")
+_UTF8_NAMES = frozenset({b"utf-8", b"utf8", b"us-ascii", b"ascii"})
+
+
+def declared_encoding(data: bytes) -> bytes | None:
+    """The encoding named by the XML declaration that opens ``data`` (as written), or None."""
+    m = _DECLARED_ENCODING.match(data[:200])
+    return m.group(1) if m else None
+
+
+def to_utf8(data: bytes) -> bytes | None:
+    """The part as UTF-8 bytes, or None when its encoding is not one OPC allows.
+
+    OPC allows UTF-8 and UTF-16 only. A UTF-8 BOM is dropped. UTF-16 is recognised by its byte-order
+    mark or, without one, by the NUL byte beside the first "<"; it is transcoded and its declaration
+    rewritten, so that byte-level scans see the real text and no parser meets UTF-16. A declared
+    GBK, Latin-1 … (not allowed in OPC, and its bytes would lie to byte-level scans), undecodable
+    UTF-16, and UTF-32 or other NUL-padded text give None.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2] in (b"<\0", b"\0<"):
+        codec = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-16-le" if data[:1] == b"<" else "utf-16-be")
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            return None
+        return _DECLARATION.sub(b'<?xml version="1.0" encoding="UTF-8"?>', text.lstrip("\ufeff").encode("utf-8"), count=1)
+    declared = _DECLARED_ENCODING.match(data)
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        return None
+    if b"\0" in data[:64]:
+        return None
+    return data
+
+
+def decode_xml(data: bytes) -> tuple[str, Callable[[str], bytes]]:
+    """Text of a part and the encoder that writes it back the way it came (BOM and encoding kept).
+
+    Raises `XmlError` (``unsupported-encoding``) when the declared encoding is unknown or wrong.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), lambda t: b"\xef\xbb\xbf" + t.encode("utf-8", "xmlcharrefreplace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        bom, codec = data[:2], ("utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be")
+        return data[2:].decode(codec), lambda t: bom + t.encode(codec, "xmlcharrefreplace")
+    declared = declared_encoding(data)
+    codec = declared.decode("ascii") if declared else "utf-8"
+    try:
+        text = data.decode(codec)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise XmlError(
+            "unsupported-encoding",
+            f"XML 编码 {codec!r} 无法使用（{exc}）",
+            f"unsupported XML encoding {codec!r} ({exc})",
+        ) from None
+    return text, lambda t: t.encode(codec, "xmlcharrefreplace")
+
+
+def _is_plain_utf8_without_doctype(data: bytes) -> bool:
+    """True when ``data`` is certainly parsed as UTF-8 (or ASCII) and
+    contains no DOCTYPE, i.e. nothing defusedxml would have to forbid."""
+    if b"<!DOCTYPE" in data:
+        return False
+    head = data[:3]
+    if head == b"\xef\xbb\xbf":
+        data = data[3:]
+    elif head[:1] != b"<":
+        # UTF-16/32 BOMs, NUL-padded encodings, EBCDIC, leading junk ...
+        return False
+    if data.startswith(b"<?xml"):
+        declared = declared_encoding(data)
+        if declared is not None and declared.lower() not in _UTF8_NAMES:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------
+# Parsing
+# ---------------------------------------------------------------------------
+
+
+def parse_xml(data: bytes, part: str) -> ET.Element:
+    """Parse one package part safely; `XmlError` (``unsafe-xml`` or ``malformed-xml``) if unusable.
+
+    The tree may be shared with other callers (see the cache below): read it, never change it.
+    """
+    lower = part.lower()
+    if len(data) > _PARSED_LIMIT // 16 or lower.startswith("xl/worksheets/") or lower.endswith("sharedstrings.xml"):
+        return _parse_uncached(data, part)
+    root = _PARSED.get(data)
+    if root is None:
+        root = _parse_uncached(data, part)
+        while _PARSED and _PARSED_SIZE[0] + len(data) > _PARSED_LIMIT:
+            _PARSED_SIZE[0] -= len(_PARSED.pop(next(iter(_PARSED))))
+        _PARSED[data] = root
+        _PARSED_SIZE[0] += len(data)
+    return root
+
+
+# Workbooks made from one template share most parts byte for byte (workbook.xml with its defined
+# names, styles, app.xml, rels, properties): in a batch, parse each distinct content once. Keyed by
+# the exact bytes, bounded in size, and the trees are only ever read, so a hit is the same result.
+# Sheets and shared strings hold each file's own figures and text, so they are never cached.
+_PARSED: dict[bytes, ET.Element] = {}
+_PARSED_LIMIT = 4 * 1024 * 1024  # bytes of cached part content, so memory stays flat in any batch
+_PARSED_SIZE = [0]
+
+
+def _parse_uncached(data: bytes, part: str) -> ET.Element:
+    try:
+        if not ALWAYS_DEFUSEDXML and _is_plain_utf8_without_doctype(data):
+            return ET.fromstring(data)
+        root: ET.Element = DET.fromstring(data)
+        return root
+    except DefusedXmlException as exc:  # entity declaration, external DTD/entity
+        raise XmlError(
+            "unsafe-xml",
+            f"部件 {part} 含有被禁止的 XML 结构（实体声明或外部引用）：{exc}",
+            f"part {part} carries a forbidden XML construct (entity declaration or external reference): {exc}",
+        ) from None
+    except Exception as exc:  # ParseError (C or pure-Python flavour), ValueError ...
+        raise XmlError(
+            "malformed-xml",
+            f"部件 {part} 不是格式正确的 XML（{exc}）",
+            f"part {part} is not well-formed XML ({exc})",
+        ) from None
+
+
+def namespace_of(tag: str) -> str:
+    """'{ns}local' → 'ns'; '' for a tag without a namespace."""
+    if tag[:1] == "{":
+        return tag[1 : tag.index("}")]
+    return ""
+
+
+def local_name(tag: Any) -> str:
+    """'{ns}local' → 'local'; '' for comments and processing instructions (their tag is a function)."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1]

@@ -961,7 +961,7 @@ def test_no_workbook_part() -> None:
     del parts["xl/workbook.xml"]
     with pytest.raises(ReadError) as info:
         read_parts(parts)
-    assert info.value.reason == "no-workbook" and info.value.detail_zh and info.value.detail_en
+    assert info.value.reason == "no-workbook" and info.value.detail("zh") and info.value.detail("en")
 
 
 @pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/worksheets/sheet2.xml", "xl/styles.xml", "_rels/.rels"])
@@ -970,7 +970,7 @@ def test_malformed_xml(part: str) -> None:
     parts[part] = parts[part][:-20]
     with pytest.raises(ReadError) as info:
         read_parts(parts)
-    assert info.value.reason == "malformed-xml" and part in info.value.detail_en
+    assert info.value.reason == "malformed-xml" and part in info.value.detail("en")
 
 
 def test_entity_declaration_refused() -> None:
@@ -983,7 +983,7 @@ def test_entity_declaration_refused() -> None:
     )
     with pytest.raises(ReadError) as info:
         read_parts(parts)
-    assert info.value.reason == "unsafe-xml" and "docProps/core.xml" in info.value.detail_en
+    assert info.value.reason == "unsafe-xml" and "docProps/core.xml" in info.value.detail("en")
 
 
 def test_harmless_doctype_goes_through_defusedxml() -> None:
@@ -997,7 +997,7 @@ def test_sheet_part_missing() -> None:
     del parts["xl/worksheets/sheet2.xml"]
     with pytest.raises(ReadError) as info:
         read_parts(parts)
-    assert info.value.reason == "sheet-part-missing" and "Sheet2" in info.value.detail_zh
+    assert info.value.reason == "sheet-part-missing" and "Sheet2" in info.value.detail("zh")
 
 
 def test_sheet_relationship_missing() -> None:
@@ -1023,9 +1023,10 @@ def test_not_a_workbook_and_no_sheets() -> None:
 
 
 def test_read_error_pickles() -> None:
-    err = ReadError("no-workbook", "没有工作簿", "no workbook")
+    err = ReadError("sheet-part-missing", sheet="Sheet2", target="xl/worksheets/sheet2.xml")
     back = pickle.loads(pickle.dumps(err))
-    assert (back.reason, back.detail_zh, back.detail_en) == ("no-workbook", "没有工作簿", "no workbook")
+    assert (back.reason, back.params) == (err.reason, err.params)
+    assert back.detail("zh") == "工作表 Sheet2 指向的部件 xl/worksheets/sheet2.xml 不存在"
 
 
 def test_odd_but_tolerated() -> None:

@@ -122,7 +122,7 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
         finally:
             if bar is not None:
                 bar.close()
-        for output, what in ((summary, "汇总表"), (html_out, "HTML 报告")):
+        for output, what in ((summary, "汇总表"), (html_out, " HTML 报告")):
             if output is not None:
                 api.save_report(run, output, lang)
                 click.echo(f"已写出{what} {output}", err=True)

@@ -233,6 +233,7 @@ READER_UNREADABLE: dict[str, Reason] = {
     "sheet-relationship-missing": R("工作表 {sheet} 的关系 {rid} 在工作簿关系文件中不存在",
                                     "sheet {sheet}: relationship {rid} is not in the workbook relationships"),
     "sheet-part-missing": R("工作表 {sheet} 指向的部件 {target} 不存在", "sheet {sheet}: its part {target} is missing from the package"),
+    "unsupported-encoding": R("XML 编码 {codec} 无法使用（{error}）", "unsupported XML encoding {codec} ({error})"),
 }
 # What an input cell refuses (template/inputs.check_value), as one phrase; an invalid-input finding
 # frames it with what the cell accepts, pre-fill data errors with the data point.

@@ -16,11 +16,6 @@ from .catalogue import CATALOGUE, FINDING_FIELDS, FRAME_FIELDS, SEVERITY_ORDER, 
 
 Params = tuple[tuple[str, Any], ...]  # sorted (field, value) pairs: hashable, picklable, comparable
 
-# transitional: removed when check/workbook.py, batch/prior.py and the tests' hand-made findings pass
-# a catalogue reason. A finding made with detail_zh/detail_en carries them under this reason.
-TRANSITIONAL_REASON = "_text"
-
-
 def _params(values: Mapping[str, Any]) -> Params:
     return tuple(sorted(values.items()))
 
@@ -80,24 +75,12 @@ class Finding:
         if not self.reason:
             return ""
         values = dict(self.params)
-        if self.reason == TRANSITIONAL_REASON:  # transitional: see TRANSITIONAL_REASON
-            return str(values[f"detail_{lang}"])
         entry = CATALOGUE[self.code]
         values.update((name, getattr(self, name)) for name in FINDING_FIELDS)
         text = entry.reasons[self.reason].text(lang, values)
         if entry.frame is not None:
             text = entry.frame.text(lang, {**values, "detail": text, "reason": self.reason})
         return text
-
-    # transitional: removed when render/html.py reads detail(lang)
-    @property
-    def detail_zh(self) -> str:
-        return self.detail("zh")
-
-    # transitional: removed when render/html.py reads detail(lang)
-    @property
-    def detail_en(self) -> str:
-        return self.detail("en")
 
     def message(self, lang: str = "zh") -> str:
         """Where, what, the detail and how to fix it, as one sentence."""
@@ -120,7 +103,7 @@ class Finding:
 def make(code: str, reason: str = "", *, severity: str | None = None, cell: str | None = None,
          datapoint: str | None = None, label: str | None = None, rule: str | None = None,
          expected: Any = None, actual: Any = None, cells: tuple[str, ...] = (),
-         detail_zh: str | None = None, detail_en: str | None = None, **params: Any) -> Finding:
+         **params: Any) -> Finding:
     """A finding with the catalogue's severity (rule codes pass their rule's severity).
 
     `params` are the reason's template fields that are not the finding's own; a missing or an
@@ -130,10 +113,7 @@ def make(code: str, reason: str = "", *, severity: str | None = None, cell: str 
     sev = entry.severity if entry.severity != "rule" else severity
     if sev not in SEVERITY_ORDER:
         raise ValueError(f"finding {code} needs a severity")
-    if detail_zh is not None or detail_en is not None:
-        # transitional: removed when no caller passes detail_zh/detail_en (see TRANSITIONAL_REASON)
-        reason, checked = TRANSITIONAL_REASON, _params({"detail_zh": detail_zh or "", "detail_en": detail_en or ""})
-    elif reason:
+    if reason:
         checked = _checked(entry, reason, params)
     elif params:
         raise ValueError(f"finding {code}: fields {sorted(params)} without a reason")

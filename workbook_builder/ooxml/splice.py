@@ -94,7 +94,7 @@ class El:
         return next((c for c in self.children if c.local == local), None)
 
 
-def tree(text: str) -> El:
+def tree(text: str, part: str = "") -> El:
     """The element positions of a well-formed document's text; `XmlError` if its tags do not nest."""
     root: El | None = None
     stack: list[El] = []
@@ -118,7 +118,7 @@ def tree(text: str) -> El:
         if not empty:
             stack.append(el)
     if root is None or stack:
-        raise XmlError("malformed-xml", "XML 部件的标记不完整", "malformed XML part")
+        raise XmlError("malformed-xml", part=part, error="unbalanced tags")
     return root
 
 
@@ -135,7 +135,7 @@ class Doc:
     def parse(cls, data: bytes, part: str) -> Doc:
         parse_xml(data, part)  # refuse anything unsafe or malformed before splicing text into it
         text, encode = decode_xml(data)
-        return cls(text, encode, tree(text))
+        return cls(text, encode, tree(text, part))
 
     def head(self, el: El, changes: dict[str, str], as_open: bool = False) -> str:
         """el's start tag with attribute values changed or added (values already escaped)."""

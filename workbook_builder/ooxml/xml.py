@@ -38,17 +38,20 @@ ALWAYS_DEFUSEDXML = False
 
 
 class XmlError(WorkbookBuilderError):
-    """A part is not usable XML.  ``reason`` is a kebab-case slug (``unsafe-xml``, ``malformed-xml``,
-    ``unsupported-encoding``); ``detail_zh`` / ``detail_en`` describe it for a person."""
+    """A part that cannot be parsed. ``reason`` is a slug (``unsafe-xml``, ``malformed-xml``,
+    ``unsupported-encoding``) and ``params`` its fields; the finding catalogue words it for people."""
 
-    def __init__(self, reason: str, detail_zh: str, detail_en: str) -> None:
-        super().__init__(f"{reason}: {detail_en}")
+    def __init__(self, reason: str, **params: str) -> None:
+        super().__init__(f"{reason}: {params}")
         self.reason = reason
-        self.detail_zh = detail_zh
-        self.detail_en = detail_en
+        self.params = params
 
     def __reduce__(self) -> tuple[Any, ...]:  # picklable across processes
-        return (type(self), (self.reason, self.detail_zh, self.detail_en))
+        return (_xml_error, (self.reason, self.params))
+
+
+def _xml_error(reason: str, params: dict[str, str]) -> XmlError:
+    return XmlError(reason, **params)
 
 
 # ---------------------------------------------------------------------------
@@ -108,11 +111,7 @@ def decode_xml(data: bytes) -> tuple[str, Callable[[str], bytes]]:
     try:
         text = data.decode(codec)
     except (LookupError, UnicodeDecodeError) as exc:
-        raise XmlError(
-            "unsupported-encoding",
-            f"XML 编码 {codec!r} 无法使用（{exc}）",
-            f"unsupported XML encoding {codec!r} ({exc})",
-        ) from None
+        raise XmlError("unsupported-encoding", codec=codec, error=str(exc)) from None
     return text, lambda t: t.encode(codec, "xmlcharrefreplace")
 
 
@@ -173,17 +172,9 @@ def _parse_uncached(data: bytes, part: str) -> ET.Element:
         root: ET.Element = DET.fromstring(data)
         return root
     except DefusedXmlException as exc:  # entity declaration, external DTD/entity
-        raise XmlError(
-            "unsafe-xml",
-            f"部件 {part} 含有被禁止的 XML 结构（实体声明或外部引用）：{exc}",
-            f"part {part} carries a forbidden XML construct (entity declaration or external reference): {exc}",
-        ) from None
+        raise XmlError("unsafe-xml", part=part, error=str(exc)) from None
     except Exception as exc:  # ParseError (C or pure-Python flavour), ValueError ...
-        raise XmlError(
-            "malformed-xml",
-            f"部件 {part} 不是格式正确的 XML（{exc}）",
-            f"part {part} is not well-formed XML ({exc})",
-        ) from None
+        raise XmlError("malformed-xml", part=part, error=str(exc)) from None
 
 
 def namespace_of(tag: str) -> str:

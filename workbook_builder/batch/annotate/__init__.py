@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ...check.preflight import preflight_bytes
-from ...findings import Finding
+from ...findings import Code, Finding, reason_text
 from ...ooxml.package import ContentTypes, EditablePackage
 from ...ooxml.splice import Doc
 from ...ooxml.xml import XmlError
@@ -67,11 +67,11 @@ def annotate_bytes(data: bytes, findings: Sequence[Finding], lang: str = "zh") -
     pre = preflight_bytes(data)
     if pre.problem is not None or pre.parts is None:
         p = pre.problem
-        raise AnnotateError(f"{p.detail_zh}（{p.reason}）" if p else "文件无法读取")
+        raise AnnotateError(f"{p.sentence('zh')}（{p.reason}）" if p else "文件无法读取")
     try:
         return _annotate(EditablePackage(data, pre.parts), findings, lang)
     except XmlError as exc:  # a part that is malformed or in an unknown encoding: no copy
-        raise AnnotateError(f"{exc.detail_zh}（{exc.reason}）") from None
+        raise AnnotateError(f"{reason_text(Code.UNREADABLE_FILE, exc.reason, exc.params)}（{exc.reason}）") from None
 
 
 def _annotate(pkg: EditablePackage, findings: Sequence[Finding], lang: str) -> bytes:

@@ -27,16 +27,6 @@ class Problem(Issue):
         """The reason as a sentence for the person who submitted the file."""
         return sentence(self.detail(lang), lang)
 
-    # transitional: removed when api.py, batch/annotate.py and check/workbook.py read sentence(lang)
-    @property
-    def detail_zh(self) -> str:
-        return self.sentence("zh")
-
-    # transitional: removed when api.py, batch/annotate.py and check/workbook.py read sentence(lang)
-    @property
-    def detail_en(self) -> str:
-        return self.sentence("en")
-
 
 @dataclass(frozen=True)
 class Preflight:

@@ -37,7 +37,7 @@ def read_parts(parts: Mapping[str, bytes]) -> ExtractedWorkbook:
     try:
         return _read(parts)
     except XmlError as exc:  # malformed or unsafe XML in any part: the file is no workbook to us
-        raise ReadError(exc.reason, exc.detail_zh, exc.detail_en) from None
+        raise ReadError(exc.reason, **exc.params) from None
 
 
 def _read(parts: Mapping[str, bytes]) -> ExtractedWorkbook:
@@ -46,19 +46,11 @@ def _read(parts: Mapping[str, bytes]) -> ExtractedWorkbook:
     root_rels = pkg.rels("")
     wb_name = pkg.workbook_part()  # through _rels/.rels, else the usual name
     if wb_name is None:
-        raise ReadError(
-            "no-workbook",
-            "压缩包中没有工作簿部件（xl/workbook.xml）",
-            "the package has no workbook part (xl/workbook.xml)",
-        )
+        raise ReadError("no-workbook")
     wb = parse_xml(parts[wb_name], wb_name)
     ns = namespace_of(wb.tag)
     if ns not in MAIN_NAMESPACES or local_name(wb.tag) != "workbook":
-        raise ReadError(
-            "not-a-workbook",
-            f"{wb_name} 的根元素不是 SpreadsheetML 的 workbook：{wb.tag}",
-            f"the root element of {wb_name} is not a SpreadsheetML workbook: {wb.tag}",
-        )
+        raise ReadError("not-a-workbook", part=wb_name, tag=str(wb.tag))
     q = f"{{{ns}}}"
     wb_rels = pkg.rels(wb_name)
 
@@ -94,11 +86,7 @@ def _read(parts: Mapping[str, bytes]) -> ExtractedWorkbook:
             file_version = dict(el.attrib)
 
     if not sheet_entries:
-        raise ReadError(
-            "no-sheets",
-            f"{wb_name} 中没有任何工作表",
-            f"{wb_name} lists no sheets",
-        )
+        raise ReadError("no-sheets", part=wb_name)
 
     sst_name = part_for(wb_rels, "sharedStrings", "xl/sharedStrings.xml")
     sst = read_shared_strings(pkg.get(sst_name) if sst_name else None, sst_name or "")
@@ -136,23 +124,11 @@ def _sheet_entry(
     name = sh.get("name")
     rid = next((v for a in _REL_ID_ATTRS if (v := sh.get(a)) is not None), None)
     if not name or rid is None:
-        raise ReadError(
-            "bad-sheet-entry",
-            f"{wb_name} 中有一个工作表缺少名称或关系 ID（name={name!r}）",
-            f"a sheet in {wb_name} has no name or no relationship id (name={name!r})",
-        )
+        raise ReadError("bad-sheet-entry", part=wb_name, sheet=name)
     rel = wb_rels.get(rid)
     if rel is None or rel.external:
-        raise ReadError(
-            "sheet-relationship-missing",
-            f"工作表 {name} 的关系 {rid} 在工作簿关系文件中不存在",
-            f"sheet {name}: relationship {rid} is not in the workbook relationships",
-        )
+        raise ReadError("sheet-relationship-missing", sheet=name, rid=rid)
     part = pkg.name_of(rel.target)
     if part is None:
-        raise ReadError(
-            "sheet-part-missing",
-            f"工作表 {name} 指向的部件 {rel.target} 不存在",
-            f"sheet {name}: its part {rel.target} is missing from the package",
-        )
+        raise ReadError("sheet-part-missing", sheet=name, target=rel.target)
     return name, sh.get("state") or "visible", part

@@ -101,11 +101,7 @@ def read_sheet(
     root = parse_xml(data, part)
     ns = namespace_of(root.tag)
     if ns not in MAIN_NAMESPACES:
-        raise ReadError(
-            "unknown-sheet-namespace",
-            f"工作表 {name}（{part}）的根元素不属于 SpreadsheetML 命名空间：{ns or '（无）'}",
-            f"sheet {name} ({part}) root element is not in a SpreadsheetML namespace: {ns or '(none)'}",
-        )
+        raise ReadError("unknown-sheet-namespace", sheet=name, part=part, namespace=ns)
     q = f"{{{ns}}}"
     sheet_data_tag = q + "sheetData"
     cells: dict[tuple[int, int], CellData] = {}

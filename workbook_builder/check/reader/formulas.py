@@ -43,11 +43,7 @@ class SharedFormulas:
         # characters; past that, or past a per-sheet budget, the file is refused as too complex.
         self.budget -= len(text)
         if len(text) > MAX_FORMULA_CHARS or self.budget < 0:
-            raise ReadError(
-                "too-complex",
-                "工作表中的共享公式过长或过多，超出了可检查的范围",
-                "the sheet's shared formulas are too long or too many to check",
-            )
+            raise ReadError("too-complex")
         if si not in self._translators:
             from openpyxl.formula.translate import Translator
 

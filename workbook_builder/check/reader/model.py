@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from ...errors import WorkbookBuilderError
+from ...findings import Code, reason_text
 
 __all__ = ["CellData", "ExtractedWorkbook", "ReadError", "SheetData", "Validation"]
 
@@ -101,14 +102,20 @@ class ExtractedWorkbook:
 
 
 class ReadError(WorkbookBuilderError):
-    """The package cannot be a workbook.  ``reason`` is a kebab-case slug;
-    ``detail_zh`` / ``detail_en`` describe it for the finding."""
+    """The package cannot be a workbook. ``reason`` is one of the catalogue's `unreadable-file`
+    reasons and ``params`` its fields; `detail(lang)` words it."""
 
-    def __init__(self, reason: str, detail_zh: str, detail_en: str) -> None:
-        super().__init__(f"{reason}: {detail_en}")
+    def __init__(self, reason: str, **params: Any) -> None:
         self.reason = reason
-        self.detail_zh = detail_zh
-        self.detail_en = detail_en
+        self.params = params
+        super().__init__(f"{reason}: {self.detail('en')}")
+
+    def detail(self, lang: str = "zh") -> str:
+        return reason_text(Code.UNREADABLE_FILE, self.reason, self.params, lang)
 
     def __reduce__(self) -> tuple[Any, ...]:  # picklable across processes
-        return (type(self), (self.reason, self.detail_zh, self.detail_en))
+        return (_read_error, (self.reason, self.params))
+
+
+def _read_error(reason: str, params: dict[str, Any]) -> ReadError:
+    return ReadError(reason, **params)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ...ooxml.xml import to_utf8
 from .problems import refuse
 
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
@@ -99,32 +100,13 @@ def _unescape(text: str) -> str:
     )
 
 
-_DECLARATION = re.compile(rb"^<\?xml[^>]*?\?>")
-_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-
-
 def _as_utf8(name: str, data: bytes) -> bytes:
-    """The part as UTF-8 bytes, the only form scanned and handed on; other encodings are refused.
-
-    OPC allows UTF-8 and UTF-16 only. UTF-16 is recognised by its byte-order mark or, without one,
-    by the NUL byte beside the first "<"; it is transcoded and its declaration rewritten, so that
-    every byte-level scan below sees the real text and the reader never meets UTF-16.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2] in (b"<\0", b"\0<"):
-        codec = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-16-le" if data[:1] == b"<" else "utf-16-be")
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            raise refuse("bad-xml", name) from None
-        return _DECLARATION.sub(b'<?xml version="1.0" encoding="UTF-8"?>', text.lstrip("\ufeff").encode("utf-8"), count=1)
-    declared = _DECLARED_ENCODING.match(data)
-    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
-        raise refuse("bad-xml", name)  # GBK, Latin-1 …: not allowed in OPC, and bytes would lie to the scans
-    if b"\0" in data[:64]:
-        raise refuse("bad-xml", name)  # UTF-32 or other NUL-padded text
-    return data
+    """The part as UTF-8 bytes, the only form scanned and handed on (`ooxml.xml.to_utf8`: OPC allows
+    UTF-8 and UTF-16 only); GBK, Latin-1, undecodable UTF-16 or NUL-padded text is refused."""
+    out = to_utf8(data)
+    if out is None:
+        raise refuse("bad-xml", name)
+    return out
 
 
 def scan_xml(name: str, data: bytes, findings: dict[str, str]) -> bytes:

@@ -198,3 +198,14 @@ def test_option_names_are_the_api_keyword_names() -> None:
         options = {o.lstrip("-").replace("-", "_") for param in main.commands[name].params
                    if isinstance(param, click.Option) for o in param.opts if o.startswith("--")}
         assert options - PRESENTATION - keywords == set(), name
+
+
+def test_every_package_folder_ships() -> None:
+    """pyproject.toml lists packages by name: a new folder left out would be missing from an installed wheel."""
+    import tomllib
+
+    listed = set(tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+                 ["tool"]["setuptools"]["packages"])
+    folders = {"workbook_builder" + "".join(f".{p}" for p in init.parent.relative_to(PACKAGE).parts)
+               for init in PACKAGE.rglob("__init__.py")}
+    assert folders - listed == set()

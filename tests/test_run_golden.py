@@ -55,9 +55,14 @@ def _make_run_folder(root: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> CheckRun:
-    root = tmp_path_factory.mktemp("run")
-    _make_run_folder(root)
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("run")
+    _make_run_folder(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run(root: Path) -> CheckRun:
     cwd = Path.cwd()
     os.chdir(root)  # relative paths in every message: the golden does not depend on the temp folder
     try:
@@ -127,3 +132,30 @@ def test_json_golden(run: CheckRun) -> None:
     text = render_json.render(run, "zh")
     assert json.loads(text)["schema"] == "workbook-builder/check/1"
     _compare("run.json", text + "\n")
+
+
+def test_save_report_by_suffix(run: CheckRun, tmp_path: Path) -> None:
+    import openpyxl
+
+    written = {s: api.save_report(run, tmp_path / f"报告{s}") for s in (".xlsx", ".csv", ".html", ".json", ".txt")}
+    assert openpyxl.load_workbook(written[".xlsx"]).sheetnames == ["汇总", "问题清单", "缺报与重复"]
+    assert written[".csv"].read_bytes().startswith("\ufeff文件,单位,年度".encode())
+    assert written[".html"].read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert written[".json"].read_text(encoding="utf-8") == render_json.render(run)
+    assert written[".txt"].read_text(encoding="utf-8") == render_text.render(run)
+    with pytest.raises(UsageError, match="扩展名"):
+        api.save_report(run, tmp_path / "报告.pdf")
+    assert not (tmp_path / "报告.pdf").exists()
+
+
+def test_save_report_never_writes_a_checked_file(run: CheckRun, root: Path) -> None:
+    target = root / "returns" / "甲局.xlsx"
+    before = target.read_bytes()
+    cwd = Path.cwd()
+    os.chdir(root)  # the run's paths are relative to the folder it was checked from
+    try:
+        with pytest.raises(UsageError, match="是要检查的文件之一"):
+            api.save_report(run, "returns/甲局.xlsx")
+    finally:
+        os.chdir(cwd)
+    assert target.read_bytes() == before

@@ -9,7 +9,7 @@ from typing import Any
 from .batch.aggregate import Rollup
 from .batch.paths import expand_paths
 from .batch.result import CheckRun
-from .batch.run import Progress
+from .batch.run import ProgressCallback
 from .build.prefill import check_given_formulas, prepare_inputs, read_data_file
 from .build.writer import write_tables, write_workbook
 from .check.extract import export_values, identify
@@ -92,7 +92,7 @@ REPORT_SUFFIXES = (".xlsx", ".csv", ".html", ".json", ".txt")
 
 def check(paths: Sequence[str | Path] | str | Path, template: str | None = None, prior: str | Path | None = None,
           roster: str | Path | None = None, select: Sequence[str] = (), ignore: Sequence[str] = (),
-          jobs: int | None = None, progress: Progress | None = None) -> CheckRun:
+          jobs: int | None = None, progress: ProgressCallback | None = None) -> CheckRun:
     """Check returned workbooks: files, folders (walked recursively) and globs.
 
     Files are checked in parallel on `jobs` processes (default: every core); one bad file never stops
@@ -201,7 +201,7 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
     if not t.spec.unit_field:
         raise UsageError(f"模板 {t.spec.id} 没有声明单位名称字段（identity.unit），不能按名单生成")
     units = Roster.read(roster)
-    prior: dict[str, tuple[str, Mapping[str, Any], set[str], int | None]] = {}
+    prior: dict[str, FileResult] = {}  # unit → its checked workbook of last year
     if prior_dir is not None:
         for report in run_batch(expand_paths([str(prior_dir)]), template, None, jobs):
             if not report.values or not report.unit or not report.template or report.template.id != t.spec.id:
@@ -209,10 +209,10 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
             if year is not None and report.year != year - 1:
                 continue  # with --year, only last year's workbook carries over
             unit, known = report.unit.strip(), prior.get(report.unit.strip())
-            if known is None or (report.year or 0) > (known[3] or 0):  # the latest year wins
-                prior[unit] = (report.path, report.inputs, set(report.invalid_inputs), report.year)
+            if known is None or (report.year or 0) > (known.year or 0):  # the latest year wins
+                prior[unit] = report
     if year is None:  # one year for every unit: the year after the latest prior workbook
-        years = [p[3] for p in prior.values() if p[3]]
+        years = [p.year for p in prior.values() if p.year]
         year = max(years) + 1 if years else None
     out_dir = Path(output)
     records = []
@@ -220,20 +220,20 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
     for unit in units.units:
         found = prior.get(unit)
         data = prefill_for(t.layout, t.spec.unit_field, unit, year,
-                           found[1] if found else None, found[2] if found else set())
+                           found.inputs if found else None, set(found.invalid_inputs) if found else set())
         name, n = safe_filename(unit), 1
         while name.casefold() in used:  # 甲/乙 and 甲_乙 would share a file name
             n += 1
             name = f"{safe_filename(unit)}_{n}"
         used.add(name.casefold())
         path = build_file(out_dir / f"{name}.xlsx", template, data, password)
-        records.append({"unit": unit, "path": str(path), "prior": found[0] if found else None})
+        records.append({"unit": unit, "path": str(path), "prior": found.path if found else None})
     return records
 
 
 def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, template: str | None = None,
               include_invalid: bool = False, data: Mapping[str, Any] | str | Path | None = None,
-              jobs: int | None = None, progress: Progress | None = None) -> Rollup:
+              jobs: int | None = None, progress: ProgressCallback | None = None) -> Rollup:
     """Sum every input of the valid workbooks of one template (and year) into a new workbook.
 
     `paths` are files, folders or globs, as for `check`. Raises `AggregateError` (a `UsageError`) for

@@ -32,7 +32,7 @@ class Rollup:
 def rollup(layout: Layout, checked: Sequence[FileResult], include_invalid: bool = False) -> Rollup:
     """Sum the inputs of every usable workbook; refuse mixed templates or `same` values that differ."""
     spec = layout.spec
-    included: list[tuple[FileResult, Mapping[str, Any], set[str]]] = []
+    included: list[FileResult] = []
     excluded: list[tuple[FileResult, str]] = []
     for report in checked:
         other = next((f for f in report.findings if f.code in ("unknown-template", "template-version-mismatch")), None)
@@ -48,13 +48,13 @@ def rollup(layout: Layout, checked: Sequence[FileResult], include_invalid: bool 
                 f"模板不一致：{report.path} 是 {report.template.id} {report.template.version}，"
                 f"汇总模板是 {spec.id} {spec.version}。请分别汇总不同模板的工作簿")
         if not report.valid and not include_invalid:
-            first = next((f.message() for f in report.findings if f.severity == "error"), "")
-            excluded.append((report, f"有错误（{first}）；如确需计入请加 --include-invalid"))
+            first = report.first_error()
+            excluded.append((report, f"有错误（{first.message() if first else ''}）；如确需计入请加 --include-invalid"))
             continue
-        included.append((report, report.inputs, set(report.invalid_inputs)))
+        included.append(report)
     if not included:
         raise AggregateError("没有可以汇总的工作簿")
-    twice = reconcile(None, [r for r, _, _ in included]).duplicates
+    twice = reconcile(None, included).duplicates
     if twice:
         lines = "；".join(f"{u}（{y or '年度未填'}）：{'、'.join(ps)}" for u, y, ps in twice)
         raise AggregateError(f"同一单位同一年度有多个工作簿，汇总会重复计算，请先去掉多余的文件：{lines}")
@@ -62,7 +62,7 @@ def rollup(layout: Layout, checked: Sequence[FileResult], include_invalid: bool 
     for cell in layout.inputs:
         spec_in = cell.input
         assert spec_in is not None
-        usable = [inputs.get(cell.datapoint) for _, inputs, bad in included if cell.datapoint not in bad]
+        usable = [r.inputs.get(cell.datapoint) for r in included if cell.datapoint not in r.invalid_inputs]
         usable = [v for v in usable if v is not None and v != ""]
         mode = spec_in.rollup
         if mode == "sum":
@@ -77,7 +77,7 @@ def rollup(layout: Layout, checked: Sequence[FileResult], include_invalid: bool 
                 values[cell.datapoint] = usable[0]
         elif mode == "latest" and usable:
             values[cell.datapoint] = max(usable, key=lambda v: (isinstance(v, str), v))
-    return Rollup(values, tuple(r for r, _, _ in included), tuple(excluded))
+    return Rollup(values, tuple(included), tuple(excluded))
 
 
 def fill_text_inputs(layout: Layout, values: dict[str, Any], given: Mapping[str, Any], units: Sequence[str]) -> None:

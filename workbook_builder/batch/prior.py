@@ -42,9 +42,8 @@ class PriorIndex:
             return s if same_unit and s.year == year - 1 else None
         return self.by_unit.get((unit.strip(), year - 1))
 
-    def recheck(self, result: FileResult, template: Template) -> FileResult:
+    def recheck(self, r: FileResult, template: Template) -> FileResult:
         """Add the year-on-year findings against last year's workbook, or `prior-year-not-found`."""
-        r = result
         prior = self.find(r.unit, r.year)
         if prior is None or prior.template is None:
             s = self.single

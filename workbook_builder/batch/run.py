@@ -20,7 +20,7 @@ from ..template import registry
 from .prior import PriorIndex
 
 _STATE: dict[str, Any] = {}
-Progress = Callable[[int, int, FileResult], None]  # (files done, files in all, the file just done)
+ProgressCallback = Callable[[int, int, FileResult], None]  # (files done, files in all, the file just done)
 
 
 def _init(template: str | None, prior: str | Path | None) -> None:
@@ -50,7 +50,7 @@ def default_jobs() -> int:
 
 
 def run_batch(paths: Sequence[str | Path], template: str | None = None, prior: str | Path | None = None,
-              jobs: int | None = None, progress: Progress | None = None) -> list[FileResult]:
+              jobs: int | None = None, progress: ProgressCallback | None = None) -> list[FileResult]:
     """Check every path; one `FileResult` per path, in order. `progress(done, total, result)` is
     called in this process as each file finishes."""
     jobs = max(1, jobs or default_jobs())

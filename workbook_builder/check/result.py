@@ -12,9 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..findings import Finding, sort_findings
-
-SEVERITIES = ("error", "warning", "info")
+from ..findings import SEVERITY_ORDER, Finding, sort_findings
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ class FileResult:
         return sum(f.severity == severity for f in self.findings)
 
     def counts(self) -> dict[str, int]:
-        return {s: self.count(s) for s in SEVERITIES}
+        return {s: self.count(s) for s in SEVERITY_ORDER}
 
     def first_error(self) -> Finding | None:
         return next((f for f in self.findings if f.severity == "error"), None)

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ooxml.refs import parse_a1
-from .catalogue import CATALOGUE, FINDING_FIELDS, FRAME_FIELDS, SEVERITY_ORDER, Code, Entry
+from .catalogue import CATALOGUE, FINDING_FIELDS, FRAME_FIELDS, SEVERITY_ORDER, Code, Entry, reason_text
 
 Params = tuple[tuple[str, Any], ...]  # sorted (field, value) pairs: hashable, picklable, comparable
+
 
 def _params(values: Mapping[str, Any]) -> Params:
     return tuple(sorted(values.items()))
@@ -45,7 +46,7 @@ class Issue:
 
     def detail(self, lang: str = "zh") -> str:
         """The reason's own sentence, without the frame its code puts around it in a finding."""
-        return CATALOGUE[self.code].reasons[self.reason].text(lang, self.fields())
+        return reason_text(self.code, self.reason, self.fields(), lang)
 
 
 def issue(code: str, reason: str, **params: Any) -> Issue:

@@ -30,7 +30,6 @@ from ..check.result import FileResult
 from ..findings import CATALOGUE, SEVERITY_ORDER
 from .html_labels import LABELS
 
-SEVERITIES = ("error", "warning", "info")
 TOP_CODES = 10
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")

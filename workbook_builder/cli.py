@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -11,6 +13,7 @@ import click
 
 from . import __version__, api
 from .errors import UsageError
+from .progress import Progress
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 TEMPLATE_HELP = "模板：内置模板 ID 或 YAML 文件路径（默认 gov_info_disclosure_2021）。"
@@ -19,6 +22,17 @@ TEMPLATE_HELP = "模板：内置模板 ID 或 YAML 文件路径（默认 gov_inf
 def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(EXIT_USAGE)
+
+
+@contextlib.contextmanager
+def _progress(show: bool) -> Iterator[Callable[..., None] | None]:
+    """The `progress` callback for the API: a bar on stderr when `show`, cleared when the work ends."""
+    bar = Progress() if show else None
+    try:
+        yield bar.update if bar else None
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -107,21 +121,15 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
 
     退出码：0 没有错误；1 有错误；2 用法错误。
     """
-    from .progress import Progress
     from .render import json as render_json
     from .render import text as render_text
 
     if summary and summary.suffix.lower() not in (".xlsx", ".csv"):
         _fail("--summary 的文件名应以 .xlsx 或 .csv 结尾")
-    show = progress if progress is not None else (fmt == "text" and Progress.wanted())
-    bar = Progress() if show else None
     try:
-        try:
+        with _progress(progress if progress is not None else (fmt == "text" and Progress.wanted())) as update:
             run = api.check(list(paths), template=template, prior=prior, roster=roster, select=select_codes,
-                            ignore=ignore_codes, jobs=jobs, progress=bar.update if bar else None)
-        finally:
-            if bar is not None:
-                bar.close()
+                            ignore=ignore_codes, jobs=jobs, progress=update)
         for output, what in ((summary, "汇总表"), (html_out, " HTML 报告")):
             if output is not None:
                 api.save_report(run, output, lang)
@@ -150,16 +158,10 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
 
     有错误的工作簿默认不计入（退出码 1）；模板或年度不一致时拒绝汇总（退出码 2）。
     """
-    from .progress import Progress
-
-    bar = Progress() if (progress if progress is not None else Progress.wanted()) else None
     try:
-        try:
+        with _progress(progress if progress is not None else Progress.wanted()) as update:
             result = api.aggregate(list(paths), output=output, template=template, include_invalid=include_invalid,
-                                   data=data, jobs=jobs, progress=bar.update if bar else None)
-        finally:
-            if bar is not None:
-                bar.close()
+                                   data=data, jobs=jobs, progress=update)
     except UsageError as exc:
         _fail(str(exc))
     except OSError as exc:

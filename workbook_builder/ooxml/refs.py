@@ -118,10 +118,7 @@ def _column_or_zero(letters: str) -> int:
     n = _COL_CACHE.get(letters)
     if n is not None:
         return n
-    n = 0
-    if 0 < len(letters) <= 3 and letters.isascii() and letters.isalpha():
-        for ch in letters.upper():
-            n = n * 26 + ord(ch) - 64
+    n = column_index(letters) if 0 < len(letters) <= 3 and letters.isascii() and letters.isalpha() else 0
     if len(_COL_CACHE) < 20000:
         _COL_CACHE[letters] = n
     return n

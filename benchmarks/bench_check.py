@@ -93,6 +93,7 @@ def make_corpus(folder: Path, n: int) -> None:
 def run_check(folder: Path, jobs: int | None = None, tree: Path | None = None) -> tuple[float, int, float]:
     """Wall time, exit code and peak RSS (MiB) of the whole command in a fresh process (of the
     package in `tree`, default this checkout)."""
+    folder = folder.resolve()
     cmd = [sys.executable, "-m", "workbook_builder", "check", str(folder), "--format", "json"]
     if jobs:
         cmd += ["--jobs", str(jobs)]
@@ -106,7 +107,10 @@ def run_check(folder: Path, jobs: int | None = None, tree: Path | None = None) -
         "print(json.dumps([dt, p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, bad]))\n"
     )
     env = {**os.environ, "PYTHONPATH": str((tree or HERE.parent).resolve())}
-    out = subprocess.run([sys.executable, "-c", script, *cmd], capture_output=True, text=True, check=True, env=env)
+    # run beside the corpus, not in a checkout: `python -m` puts the working folder first on sys.path,
+    # which would import the package found there instead of the one in `tree`
+    out = subprocess.run([sys.executable, "-c", script, *cmd], capture_output=True, text=True, check=True, env=env,
+                         cwd=folder.parent)
     dt, code, rss, bad = json.loads(out.stdout)
     if bad:
         raise SystemExit(f"benchmark corpus is not honest: {bad} files with errors")
@@ -210,6 +214,11 @@ def main() -> None:
 
 def compare(batch: Path, n: int, tree: Path, repeat: int) -> None:
     """This checkout against `tree`: the whole command on every core and with --jobs 1, alternating."""
+    for where in (HERE.parent, tree):  # each run must import the package of its own tree
+        env = {**os.environ, "PYTHONPATH": str(where.resolve())}
+        found = subprocess.run([sys.executable, "-c", "import workbook_builder; print(workbook_builder.__file__)"],
+                               capture_output=True, text=True, check=True, env=env, cwd=batch.resolve().parent)
+        assert Path(found.stdout.strip()).is_relative_to(where.resolve()), (where, found.stdout)
     rows = {}
     for jobs in (None, 1):
         ours: list[float] = []

@@ -92,8 +92,11 @@ def test_run_result(run: CheckRun) -> None:
     assert [(u, len(ps)) for u, _, ps in run.roster.duplicates] == [("示例市甲局", 2)]
     # every file read as ours carries its re-validated and recomputed values
     first = run.files[4]
-    assert first.values["requests.new.person"] == first.inputs["requests.new.person"]
-    assert "requests.new.total" in first.values and not first.invalid_inputs
+    given = unit_data(0, UNITS[0])
+    assert first.values["requests.new.person"] == given["requests.new.person"]  # an input, as read
+    new = [k for k in given if k.startswith("requests.new.")]
+    assert first.values["requests.new.total"] == sum(given[k] for k in new)  # a formula, recomputed
+    assert not first.invalid_inputs
     assert run.files[2].invalid_inputs == {"requests.new.legal_services"}
     assert run.files[3].values == {}
 
@@ -159,3 +162,12 @@ def test_save_report_never_writes_a_checked_file(run: CheckRun, root: Path) -> N
     finally:
         os.chdir(cwd)
     assert target.read_bytes() == before
+
+
+def test_check_file_takes_the_path_as_it_is(tmp_path: Path) -> None:
+    """A missing file is a finding, as in a batch; a folder is not walked."""
+    missing = api.check_file(tmp_path / "没有这个文件.xlsx")
+    assert [(f.code, f.actual) for f in missing.findings] == [("unreadable-file", "io-error")]
+    assert [f.code for f in api.check_file(tmp_path).findings] == ["unreadable-file"]
+    with pytest.raises(UsageError, match="找不到文件或文件夹"):
+        api.check([tmp_path / "没有这个文件.xlsx"])

@@ -124,8 +124,11 @@ def _expand(paths: Sequence[str | Path] | str | Path, none_found: str) -> list[P
 
 
 def check_file(path: str | Path, template: str | None = None, prior: str | Path | None = None) -> FileResult:
-    """Check one workbook in this process: `check([path], jobs=1)`'s only file."""
-    return check([path], template=template, prior=prior, jobs=1).files[0]
+    """Check one file in this process. The path is taken as it is (no folder walk, no glob), and a
+    file that is missing or unreadable is a finding, as in a batch, not an error."""
+    from .batch.run import run_batch
+
+    return run_batch([path], template, prior, jobs=1)[0]
 
 
 def known_codes(codes: Sequence[str] | str, option: str = "codes") -> tuple[str, ...]:
@@ -220,7 +223,7 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
     for unit in units.units:
         found = prior.get(unit)
         data = prefill_for(t.layout, t.spec.unit_field, unit, year,
-                           found.inputs if found else None, set(found.invalid_inputs) if found else set())
+                           found.values if found else None, set(found.invalid_inputs) if found else set())
         name, n = safe_filename(unit), 1
         while name.casefold() in used:  # 甲/乙 and 甲_乙 would share a file name
             n += 1

@@ -62,7 +62,7 @@ def rollup(layout: Layout, checked: Sequence[FileResult], include_invalid: bool 
     for cell in layout.inputs:
         spec_in = cell.input
         assert spec_in is not None
-        usable = [r.inputs.get(cell.datapoint) for r in included if cell.datapoint not in r.invalid_inputs]
+        usable = [r.values.get(cell.datapoint) for r in included if cell.datapoint not in r.invalid_inputs]
         usable = [v for v in usable if v is not None and v != ""]
         mode = spec_in.rollup
         if mode == "sum":

@@ -1,9 +1,9 @@
 """The one shape of a checked file: its findings, and the values later stages may trust.
 
 A `FileResult` leaves the worker process whole, so nothing downstream (the summary, the roll-up,
-last year's carry-overs, a published report document) re-reads the file: the values it carries were
-re-validated (`inputs`, with `invalid_inputs` marked) and recomputed from the template's own formulas
-(`values`), never taken from the file's cached results.
+last year's carry-overs, a published report document) re-reads the file: its `values` are every
+input as read and re-validated (those that failed are in `invalid_inputs`) and every formula
+recomputed from the template's own formulas, never taken from the file's cached results.
 """
 
 from __future__ import annotations
@@ -38,9 +38,8 @@ class FileResult:
     year: int | None = None
     saved_by: str | None = None
     claimed_template: str | None = None  # the template id the file's properties name (may differ when forced)
-    inputs: Mapping[str, Any] = field(default_factory=dict)  # every input as read (invalid ones included)
     invalid_inputs: frozenset[str] = frozenset()  # inputs that failed re-validation: never to be trusted
-    values: Mapping[str, Any] = field(default_factory=dict)  # inputs + every formula, recomputed from the template
+    values: Mapping[str, Any] = field(default_factory=dict)  # every input as read + every formula, recomputed
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "findings", sort_findings(self.findings))

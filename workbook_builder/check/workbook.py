@@ -119,5 +119,5 @@ def _check(path: str | Path, forced: Template | None) -> FileResult:
         unit=str(unit) if isinstance(unit, str) and unit.strip() else None,
         year=int(year) if isinstance(year, float) and year.is_integer() else None,
         saved_by=wb.saved_by, claimed_template=claimed,
-        inputs=inputs, invalid_inputs=frozenset(bad), values=recomputed,
+        invalid_inputs=frozenset(bad), values=recomputed,
     )

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .batch.aggregate import Rollup
 from .batch.paths import expand_paths
-from .batch.result import CheckRun
-from .batch.run import ProgressCallback
 from .build.prefill import check_given_formulas, prepare_inputs, read_data_file
 from .build.writer import write_tables, write_workbook
 from .check.extract import export_values, identify
-from .check.result import FileResult
 from .errors import UsageError
 from .outfile import write_atomic
 from .template import registry
 from .template.registry import Template
+
+if TYPE_CHECKING:  # the batch machinery (a process pool) is imported only by the commands that run it
+    from .batch.aggregate import Rollup
+    from .batch.result import CheckRun
+    from .batch.run import ProgressCallback
+    from .check.result import FileResult
 
 
 class UnreadableWorkbook(UsageError):
@@ -102,6 +104,7 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
     called in this process as each file finishes. Raises `UsageError` for a path that matches nothing, an
     unknown code, a roster that cannot be read or an invalid template.
     """
+    from .batch.result import CheckRun
     from .batch.roster import Roster, reconcile
     from .batch.run import run_batch
 

@@ -12,9 +12,10 @@ send every part through defusedxml.
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import defusedxml.ElementTree as DET
@@ -27,6 +28,7 @@ __all__ = [
     "XmlError",
     "declared_encoding",
     "decode_xml",
+    "iterparse_xml",
     "local_name",
     "namespace_of",
     "parse_xml",
@@ -174,6 +176,27 @@ def _parse_uncached(data: bytes, part: str) -> ET.Element:
     except DefusedXmlException as exc:  # entity declaration, external DTD/entity
         raise XmlError("unsafe-xml", part=part, error=str(exc)) from None
     except Exception as exc:  # ParseError (C or pure-Python flavour), ValueError ...
+        raise XmlError("malformed-xml", part=part, error=str(exc)) from None
+
+
+def iterparse_xml(data: bytes, part: str) -> Iterator[tuple[str, ET.Element]]:
+    """Stream one package part as ``("start" | "end", element)`` pairs, with `parse_xml`'s safety and errors.
+
+    For parts too large to hold as a tree (sheets, shared strings, styles): the caller handles
+    each element at its "end" event and then removes it from its parent, so memory stays that of
+    one row however many the part holds. `XmlError` (``unsafe-xml``/``malformed-xml``) is raised
+    from the iteration, when the parser meets the problem.
+    """
+    source = io.BytesIO(data)
+    try:
+        if not ALWAYS_DEFUSEDXML and _is_plain_utf8_without_doctype(data):
+            stream = ET.iterparse(source, ("start", "end"))
+        else:
+            stream = DET.iterparse(source, ("start", "end"))
+        yield from stream
+    except DefusedXmlException as exc:
+        raise XmlError("unsafe-xml", part=part, error=str(exc)) from None
+    except Exception as exc:  # ParseError (C or pure-Python flavour), ValueError ... (as _parse_uncached)
         raise XmlError("malformed-xml", part=part, error=str(exc)) from None
 
 

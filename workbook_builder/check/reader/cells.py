@@ -1,7 +1,9 @@
 """Worksheets: cells (values, formulas, lock flags), protection, merges; shared strings and styles.
 
-Speed: the floor is "unzip + XML parse", so every part is parsed once into an ElementTree and walked
-with plain loops (`read_cells` is the hot loop of every check: keep it flat).
+Speed and memory: the floor is "unzip + XML parse". Sheets, shared strings and styles are streamed
+(`ooxml.xml.iterparse_xml`): each element is handled when it ends and then dropped, so a part's
+size never turns into a tree in memory (a 5 MiB file of blank cells once took 1.6 GB that way).
+`_Cells.cell` is the hot path of every check: keep it flat.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 from ...ooxml.package import SPREADSHEETML
 from ...ooxml.refs import POSITIONS, cell_position
-from ...ooxml.xml import namespace_of, parse_xml
+from ...ooxml.xml import iterparse_xml, namespace_of
 from .common import FALSE, TRUE, is_true
 from .formulas import SharedFormulas
 from .model import CellData, ReadError, SheetData, Validation
@@ -58,35 +60,59 @@ def _string_item_text(si: ET.Element, t_tag: str, r_tag: str) -> str:
 
 
 def read_shared_strings(data: bytes | None, part: str) -> list[str]:
+    """The shared-string table, streamed: one `<si>` in memory at a time."""
     if data is None:
         return []
-    root = parse_xml(data, part)
+    events = iterparse_xml(data, part)
+    _, root = next(events)
     ns = namespace_of(root.tag)
     si_tag, t_tag, r_tag = f"{{{ns}}}si", f"{{{ns}}}t", f"{{{ns}}}r"
-    return [_string_item_text(si, t_tag, r_tag) for si in root if si.tag == si_tag]
+    out: list[str] = []
+    depth = 1
+    for event, el in events:
+        if event == "start":
+            depth += 1
+            continue
+        depth -= 1
+        if depth == 1:  # a child of <sst> is complete
+            if el.tag == si_tag:
+                out.append(_string_item_text(el, t_tag, r_tag))
+            del root[:]
+    return out
 
 
 def read_locks(data: bytes | None, part: str) -> list[bool]:
-    """Lock flag per cellXfs index."""
+    """Lock flag per cellXfs index, streamed: one `<xf>` in memory at a time."""
     if data is None:
         return []
-    root = parse_xml(data, part)
+    events = iterparse_xml(data, part)
+    _, root = next(events)
     ns = namespace_of(root.tag)
-    cell_xfs = root.find(f"{{{ns}}}cellXfs")
-    if cell_xfs is None:
-        return []
-    xf_tag, prot_tag = f"{{{ns}}}xf", f"{{{ns}}}protection"
+    xfs_tag, xf_tag, prot_tag = f"{{{ns}}}cellXfs", f"{{{ns}}}xf", f"{{{ns}}}protection"
     locks: list[bool] = []
-    for xf in cell_xfs:
-        if xf.tag != xf_tag:
+    seen = False  # only the first <cellXfs> counts, as root.find() did
+    top: ET.Element | None = None
+    depth = 1
+    for event, el in events:
+        if event == "start":
+            depth += 1
+            if depth == 2:
+                top = el
             continue
-        locked = True
-        prot = xf.find(prot_tag)
-        if prot is not None:
-            v = prot.get("locked")
-            if v is not None and v.strip().lower() in FALSE:
-                locked = False
-        locks.append(locked)
+        depth -= 1
+        if depth == 2 and top is not None and top.tag == xfs_tag and not seen:
+            if el.tag == xf_tag:
+                locked = True
+                prot = el.find(prot_tag)
+                if prot is not None:
+                    v = prot.get("locked")
+                    if v is not None and v.strip().lower() in FALSE:
+                        locked = False
+                locks.append(locked)
+            del top[:]
+        elif depth == 1:
+            seen = seen or el.tag == xfs_tag
+            del root[:]
     return locks
 
 
@@ -98,13 +124,27 @@ def read_sheet(
     sst: list[str],
     locks: list[bool],
 ) -> SheetData:
-    root = parse_xml(data, part)
+    """One worksheet, streamed: a row's cells are read as each ends and then dropped, so memory
+    holds what is kept (the cells) and never the part's whole tree."""
+    try:
+        return _read_sheet(name, state, data, part, sst, locks)
+    except ReadError as exc:
+        if exc.reason == "too-complex" and not exc.params.get("part"):  # from SharedFormulas: say where
+            raise ReadError("too-complex", part=part) from None
+        raise
+
+
+def _read_sheet(name: str, state: str, data: bytes, part: str, sst: list[str], locks: list[bool]) -> SheetData:
+    events = iterparse_xml(data, part)
+    _, root = next(events)
     ns = namespace_of(root.tag)
     if ns not in MAIN_NAMESPACES:
         raise ReadError("unknown-sheet-namespace", sheet=name, part=part, namespace=ns)
     q = f"{{{ns}}}"
-    sheet_data_tag = q + "sheetData"
+    sheet_data_tag, row_tag = q + "sheetData", q + "row"
+    merge_cells_tag, merge_tag, validations_tag = q + "mergeCells", q + "mergeCell", q + "dataValidations"
     cells: dict[tuple[int, int], CellData] = {}
+    rows = _Cells(q, sst, locks, cells)
     protection: dict[str, str] = {}
     protected = False
     validations: list[Validation] = []
@@ -112,22 +152,43 @@ def read_sheet(
     merged: list[str] = []
     dimension: str | None = None
 
-    for el in root:
-        tag = el.tag
-        if tag == sheet_data_tag:
-            _read_cells(el, q, sst, locks, cells)
-        elif tag == q + "dimension":
-            dimension = el.get("ref")
-        elif tag == q + "sheetProtection":
-            protection = dict(el.attrib)
-            protected = is_true(el.get("sheet"))
-        elif tag == q + "mergeCells":
-            merge_tag = q + "mergeCell"
-            merged.extend(ref for m in el if m.tag == merge_tag and (ref := m.get("ref")))
-        elif tag == q + "dataValidations":
-            validations.extend(read_validations(el, q))
-        elif tag == q + "extLst":
-            x14_validations.extend(read_x14_validations(el))
+    # depth 1 is the root; `top` the open child of the root (depth 2). A row is read when it is
+    # complete and then dropped: memory holds one row of the tree at a time.
+    depth = 1
+    top: ET.Element = root
+    top_tag = ""
+    for event, el in events:
+        if event == "start":
+            depth += 1
+            if depth == 2:
+                top, top_tag = el, el.tag
+            continue
+        depth -= 1
+        if depth == 2:  # a child of a child of the root is complete
+            if top_tag == sheet_data_tag:
+                if el.tag == row_tag:
+                    rows.start_row(el.get("r"))
+                    rows.row(el)
+                del top[:]
+            elif top_tag == merge_cells_tag:
+                if el.tag == merge_tag and (ref := el.get("ref")):
+                    merged.append(ref)
+                del top[:]
+            elif top_tag == validations_tag:
+                validations.extend(read_validations(top, q))
+                del top[:]
+        elif depth == 1:  # a child of the root is complete
+            tag = el.tag
+            if tag == q + "dimension":
+                dimension = el.get("ref")
+            elif tag == q + "sheetProtection":
+                protection = dict(el.attrib)
+                protected = is_true(el.get("sheet"))
+            elif tag == q + "extLst":
+                x14_validations.extend(read_x14_validations(el))
+            top, top_tag = root, ""
+            del root[:]
+    rows.finish()
 
     return SheetData(
         name=name,
@@ -141,36 +202,38 @@ def read_sheet(
     )
 
 
-def _read_cells(
-    sheet_data: ET.Element,
-    q: str,
-    sst: list[str],
-    locks: list[bool],
-    cells: dict[tuple[int, int], CellData],
-) -> None:
-    """The hot loop: keep it flat.  CellData objects are made by filling the
-    instance dict directly (3x cheaper than the frozen dataclass __init__;
-    the result is an ordinary, equal CellData)."""
-    row_tag, c_tag = q + "row", q + "c"
-    f_tag, v_tag, is_tag = q + "f", q + "v", q + "is"
-    t_tag, r_tag = q + "t", q + "r"
-    n_sst = len(sst)
-    shared = SharedFormulas()
-    pending: list[tuple[int, int, str, CellData]] = []  # shared children before their anchor
-    blanks: dict[str | None, CellData] = {}  # one instance per style for blank styled cells
-    styles: dict[str | None, tuple[int, bool]] = {None: (0, locks[0] if locks else True)}
-    positions = POSITIONS
-    new = object.__new__
-    cell_cls = CellData
-    row_no = 0
+class _Cells:
+    """The cells of one sheet, read one `<c>` at a time as the stream completes it.
 
-    for row in sheet_data:
-        if row.tag != row_tag:
-            continue
-        r_attr = row.get("r")
-        row_no = (int(r_attr) if r_attr is not None and r_attr.isdigit() and r_attr.isascii() and len(r_attr) <= 7
-                  else row_no + 1)
-        col_no = 0
+    The hot path: keep `cell` flat. CellData objects are made by filling the instance dict
+    directly (3x cheaper than the frozen dataclass __init__; the result is an ordinary, equal
+    CellData)."""
+
+    def __init__(self, q: str, sst: list[str], locks: list[bool], cells: dict[tuple[int, int], CellData]) -> None:
+        self.q, self.sst, self.locks, self.cells = q, sst, locks, cells
+        self.shared = SharedFormulas()
+        self.pending: list[tuple[int, int, str, CellData]] = []  # shared children before their anchor
+        self.blanks: dict[str | None, CellData] = {}  # one instance per style for blank styled cells
+        self.styles: dict[str | None, tuple[int, bool]] = {None: (0, locks[0] if locks else True)}
+        self.row_no = 0
+        self.col_no = 0
+
+    def start_row(self, r_attr: str | None) -> None:
+        """A `<row>` begins: its @r, or the next row along when @r is absent/invalid."""
+        self.row_no = (int(r_attr) if r_attr is not None and r_attr.isdigit() and r_attr.isascii() and len(r_attr) <= 7
+                       else self.row_no + 1)
+        self.col_no = 0
+
+    def row(self, row: ET.Element) -> None:
+        """The cells of one complete `<row>` (opened by `start_row`)."""
+        q = self.q
+        c_tag, f_tag, v_tag, is_tag = q + "c", q + "f", q + "v", q + "is"
+        t_tag, r_tag = q + "t", q + "r"
+        sst, locks, cells, styles, shared = self.sst, self.locks, self.cells, self.styles, self.shared
+        positions = POSITIONS
+        new = object.__new__
+        cell_cls = CellData
+        n_sst = len(sst)
         for c in row:
             if c.tag != c_tag:
                 continue
@@ -178,8 +241,8 @@ def _read_cells(
             ref = c.get("r")
             key = positions.get(ref) if ref else None  # the common case: no call
             if key is None and (not ref or (key := cell_position(ref)) is None):
-                key = (row_no, col_no + 1)
-            col_no = key[1]
+                key = (self.row_no, self.col_no + 1)
+            self.col_no = key[1]
 
             # -- style
             s = c.get("s")
@@ -197,9 +260,9 @@ def _read_cells(
             n_children = len(c)
             if n_children == 0:
                 if style_id != 0:
-                    blank = blanks.get(s)
+                    blank = self.blanks.get(s)
                     if blank is None:
-                        blank = blanks[s] = CellData(None, None, locked, style_id)
+                        blank = self.blanks[s] = CellData(None, None, locked, style_id)
                     cells[key] = blank
                 continue
             if n_children == 1:
@@ -293,11 +356,13 @@ def _read_cells(
                 value=value, formula=formula, locked=locked, style_id=style_id, is_error=is_error, volatile=volatile
             )
             if si is not None:  # child of a shared formula whose anchor comes later (or never)
-                pending.append((key[0], key[1], si, cell))
+                self.pending.append((key[0], key[1], si, cell))
             cells[key] = cell
 
-    for rr, cc, si, cell in pending:
-        text = shared.expand(si, rr, cc)
-        cells[(rr, cc)] = CellData(
-            cell.value, text if text is not None else "", cell.locked, cell.style_id, cell.is_error, cell.volatile
-        )
+    def finish(self) -> None:
+        """Shared-formula children whose anchor came after them (or never)."""
+        for rr, cc, si, cell in self.pending:
+            text = self.shared.expand(si, rr, cc)
+            self.cells[(rr, cc)] = CellData(
+                cell.value, text if text is not None else "", cell.locked, cell.style_id, cell.is_error, cell.volatile
+            )

@@ -15,7 +15,7 @@ from ...ooxml.package import SPREADSHEETML
 from ...ooxml.refs import POSITIONS, cell_position
 from ...ooxml.xml import iterparse_xml, namespace_of
 from .common import FALSE, TRUE, is_true
-from .formulas import SharedFormulas
+from .formulas import MAX_FORMULA_CHARS, SharedFormulas
 from .model import CellData, ReadError, SheetData, Validation
 from .validations import read_validations, read_x14_validations
 
@@ -334,6 +334,10 @@ class _Cells:
                 ca = f_el.get("ca")
                 volatile = ca is not None and ca.strip().lower() in TRUE
                 ftext = f_el.text
+                if ftext is not None and len(ftext) > MAX_FORMULA_CHARS:
+                    # Excel, WPS and LibreOffice write at most 8192 characters; longer text only
+                    # costs every later step (comparing, tokenizing, reporting) time
+                    raise ReadError("too-complex", part="")
                 if f_el.get("t") == "shared" and (si := f_el.get("si")) is not None:
                     if ftext:  # the anchor (or a writer that repeats the text)
                         formula = ftext

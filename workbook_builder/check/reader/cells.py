@@ -124,8 +124,8 @@ def read_sheet(
     sst: list[str],
     locks: list[bool],
 ) -> SheetData:
-    """One worksheet, streamed: a row's cells are read as each ends and then dropped, so memory
-    holds what is kept (the cells) and never the part's whole tree."""
+    """One worksheet, streamed: each row is read when it ends and then dropped, so memory holds
+    what is kept (the cells) and one row of the tree, never the part's whole tree."""
     try:
         return _read_sheet(name, state, data, part, sst, locks)
     except ReadError as exc:

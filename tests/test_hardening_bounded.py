@@ -23,6 +23,7 @@ from workbook_builder import api
 from workbook_builder.check.preflight import Limits, preflight_bytes
 from workbook_builder.check.reader import read_parts
 from workbook_builder.findings import Code
+from workbook_builder.ooxml import xml
 
 ROOT = Path(__file__).resolve().parents[1]
 MiB = 1 << 20
@@ -116,15 +117,31 @@ def test_a_formula_of_excels_longest_length_is_read(base: bytes, tmp_path: Path)
     assert [f.code for f in api.check_file(path).findings] == [Code.FORMULA_CHANGED]
 
 
-def test_streamed_sheets_read_as_before(base: bytes) -> None:
-    # the streaming reader keeps what the tree reader kept: every sheet's cells, merges, validations
-    pre = preflight_bytes(base)
-    assert pre.parts is not None
-    wb = read_parts(pre.parts)
-    sheet = wb.sheet("依申请公开")
-    assert sheet is not None and sheet.protected and sheet.merged and sheet.validations
-    assert sheet.cells[(28, 4)].formula == "SUM(D7:D27)"
-    assert len(wb.sheets) == 5 and all(s.cells for s in wb.sheets)
+CLIENT_FILES = ROOT.parent / "shared" / "reference" / "client-files"
+
+
+def _corpus() -> list[tuple[str, bytes]]:
+    files = [("honest", honest_workbook()), ("honest+cells", bloat(honest_workbook(), "cells", 5_000))]
+    if CLIENT_FILES.is_dir():  # real WPS, Excel and LibreOffice files
+        files += [(p.name, p.read_bytes()) for p in sorted(CLIENT_FILES.glob("*.xlsx"))]
+    return files
+
+
+def test_streamed_parts_read_exactly_as_parsed_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    # large parts are streamed, small ones parsed whole: both ways give the same workbook
+    for name, data in _corpus():
+        pre = preflight_bytes(data)
+        assert pre.parts is not None, name
+        monkeypatch.setattr(xml, "STREAM_ABOVE", 1 << 40)
+        whole = read_parts(pre.parts)
+        monkeypatch.setattr(xml, "STREAM_ABOVE", 0)
+        streamed = read_parts(pre.parts)
+        monkeypatch.undo()
+        assert streamed == whole, name
+        if name.startswith("honest"):
+            sheet = whole.sheet("依申请公开")
+            assert sheet is not None and sheet.protected and sheet.merged and sheet.validations
+            assert sheet.cells[(28, 4)].formula == "SUM(D7:D27)"
 
 
 def test_xml_parts_past_the_inflated_limits_are_refused_from_the_directory(base: bytes) -> None:

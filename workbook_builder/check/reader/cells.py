@@ -1,8 +1,9 @@
 """Worksheets: cells (values, formulas, lock flags), protection, merges; shared strings and styles.
 
-Speed and memory: the floor is "unzip + XML parse". Sheets, shared strings and styles are streamed
-(`ooxml.xml.iterparse_xml`): each element is handled when it ends and then dropped, so a part's
-size never turns into a tree in memory (a 5 MiB file of blank cells once took 1.6 GB that way).
+Speed and memory: the floor is "unzip + XML parse". Sheets, shared strings and styles are read
+through `ooxml.xml.iter_part`: parsed whole when small (the fast path of every honest file), streamed
+when large, each row handled when it ends and then dropped, so a part's size never turns into a
+tree in memory (a 5 MiB file of blank cells once took 1.6 GB that way).
 `_Cells.cell` is the hot path of every check: keep it flat.
 """
 
@@ -13,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 from ...ooxml.package import SPREADSHEETML
 from ...ooxml.refs import POSITIONS, cell_position
-from ...ooxml.xml import iterparse_xml, namespace_of
+from ...ooxml.xml import iter_part, namespace_of
 from .common import FALSE, TRUE, is_true
 from .formulas import MAX_FORMULA_CHARS, SharedFormulas
 from .model import CellData, ReadError, SheetData, Validation
@@ -60,59 +61,38 @@ def _string_item_text(si: ET.Element, t_tag: str, r_tag: str) -> str:
 
 
 def read_shared_strings(data: bytes | None, part: str) -> list[str]:
-    """The shared-string table, streamed: one `<si>` in memory at a time."""
+    """The shared-string table (streamed when large: one `<si>` in memory at a time)."""
     if data is None:
         return []
-    events = iterparse_xml(data, part)
-    _, root = next(events)
+    root, walk = iter_part(data, part)
     ns = namespace_of(root.tag)
     si_tag, t_tag, r_tag = f"{{{ns}}}si", f"{{{ns}}}t", f"{{{ns}}}r"
-    out: list[str] = []
-    depth = 1
-    for event, el in events:
-        if event == "start":
-            depth += 1
-            continue
-        depth -= 1
-        if depth == 1:  # a child of <sst> is complete
-            if el.tag == si_tag:
-                out.append(_string_item_text(el, t_tag, r_tag))
-            del root[:]
-    return out
+    return [_string_item_text(si, t_tag, r_tag) for _, si in walk(()) if si.tag == si_tag]
 
 
 def read_locks(data: bytes | None, part: str) -> list[bool]:
-    """Lock flag per cellXfs index, streamed: one `<xf>` in memory at a time."""
+    """Lock flag per cellXfs index (streamed when large: one `<xf>` in memory at a time)."""
     if data is None:
         return []
-    events = iterparse_xml(data, part)
-    _, root = next(events)
+    root, walk = iter_part(data, part)
     ns = namespace_of(root.tag)
     xfs_tag, xf_tag, prot_tag = f"{{{ns}}}cellXfs", f"{{{ns}}}xf", f"{{{ns}}}protection"
     locks: list[bool] = []
-    seen = False  # only the first <cellXfs> counts, as root.find() did
-    top: ET.Element | None = None
-    depth = 1
-    for event, el in events:
-        if event == "start":
-            depth += 1
-            if depth == 2:
-                top = el
+    first: ET.Element | None = None  # only the first <cellXfs> counts
+    for parent, xf in walk((xfs_tag,)):
+        if parent.tag != xfs_tag:
             continue
-        depth -= 1
-        if depth == 2 and top is not None and top.tag == xfs_tag and not seen:
-            if el.tag == xf_tag:
-                locked = True
-                prot = el.find(prot_tag)
-                if prot is not None:
-                    v = prot.get("locked")
-                    if v is not None and v.strip().lower() in FALSE:
-                        locked = False
-                locks.append(locked)
-            del top[:]
-        elif depth == 1:
-            seen = seen or el.tag == xfs_tag
-            del root[:]
+        if first is None:
+            first = parent
+        if parent is not first or xf.tag != xf_tag:
+            continue
+        locked = True
+        prot = xf.find(prot_tag)
+        if prot is not None:
+            v = prot.get("locked")
+            if v is not None and v.strip().lower() in FALSE:
+                locked = False
+        locks.append(locked)
     return locks
 
 
@@ -124,19 +104,18 @@ def read_sheet(
     sst: list[str],
     locks: list[bool],
 ) -> SheetData:
-    """One worksheet, streamed: each row is read when it ends and then dropped, so memory holds
-    what is kept (the cells) and one row of the tree, never the part's whole tree."""
+    """One worksheet. A large one is streamed: each row is read when it ends and then dropped, so
+    memory holds what is kept (the cells) and one row of the tree, never the part's whole tree."""
     try:
         return _read_sheet(name, state, data, part, sst, locks)
     except ReadError as exc:
-        if exc.reason == "too-complex" and not exc.params.get("part"):  # from SharedFormulas: say where
+        if exc.reason == "too-complex" and not exc.params.get("part"):  # found in a row: say where
             raise ReadError("too-complex", part=part) from None
         raise
 
 
 def _read_sheet(name: str, state: str, data: bytes, part: str, sst: list[str], locks: list[bool]) -> SheetData:
-    events = iterparse_xml(data, part)
-    _, root = next(events)
+    root, walk = iter_part(data, part)
     ns = namespace_of(root.tag)
     if ns not in MAIN_NAMESPACES:
         raise ReadError("unknown-sheet-namespace", sheet=name, part=part, namespace=ns)
@@ -152,33 +131,9 @@ def _read_sheet(name: str, state: str, data: bytes, part: str, sst: list[str], l
     merged: list[str] = []
     dimension: str | None = None
 
-    # depth 1 is the root; `top` the open child of the root (depth 2). A row is read when it is
-    # complete and then dropped: memory holds one row of the tree at a time.
-    depth = 1
-    top: ET.Element = root
-    top_tag = ""
-    for event, el in events:
-        if event == "start":
-            depth += 1
-            if depth == 2:
-                top, top_tag = el, el.tag
-            continue
-        depth -= 1
-        if depth == 2:  # a child of a child of the root is complete
-            if top_tag == sheet_data_tag:
-                if el.tag == row_tag:
-                    rows.start_row(el.get("r"))
-                    rows.row(el)
-                del top[:]
-            elif top_tag == merge_cells_tag:
-                if el.tag == merge_tag and (ref := el.get("ref")):
-                    merged.append(ref)
-                del top[:]
-            elif top_tag == validations_tag:
-                validations.extend(read_validations(top, q))
-                del top[:]
-        elif depth == 1:  # a child of the root is complete
-            tag = el.tag
+    for parent, el in walk((sheet_data_tag, merge_cells_tag, validations_tag)):
+        tag = el.tag
+        if parent is root:
             if tag == q + "dimension":
                 dimension = el.get("ref")
             elif tag == q + "sheetProtection":
@@ -186,8 +141,17 @@ def _read_sheet(name: str, state: str, data: bytes, part: str, sst: list[str], l
                 protected = is_true(el.get("sheet"))
             elif tag == q + "extLst":
                 x14_validations.extend(read_x14_validations(el))
-            top, top_tag = root, ""
-            del root[:]
+        elif parent.tag == sheet_data_tag:
+            if tag == row_tag:
+                rows.start_row(el.get("r"))
+                rows.row(el)
+        elif parent.tag == merge_cells_tag:
+            if tag == merge_tag and (ref := el.get("ref")):
+                merged.append(ref)
+        else:  # one <dataValidation>, held by a new parent (a tree from parse_xml is never changed)
+            holder = ET.Element(validations_tag)
+            holder.append(el)
+            validations.extend(read_validations(holder, q))
     rows.finish()
 
     return SheetData(

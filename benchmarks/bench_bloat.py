@@ -104,7 +104,7 @@ def main() -> None:
     for r in rows:
         print(f"| {r['case']} | {r['file_mb']} | {r['seconds']:.2f} | {r['seconds'] / base['seconds']:.1f} "
               f"| {r['peak_mb']:.0f} | {r['peak_mb'] / base['peak_mb']:.1f} | {', '.join(r['findings']) or 'none'} |")
-    name = "results-bloat.json" if args.tree.resolve() == ROOT else "results-bloat-other.json"
+    name = "results-bloat.json" if args.tree.resolve() == ROOT else "results-bloat-other.json"  # --tree: rename it
     (HERE / name).write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 

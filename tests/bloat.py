@@ -13,6 +13,7 @@ file well inside the size limits can ask the checker for gigabytes or minutes:
     merges       merged ranges outside the template's area
     validations  data validations outside the template's area
     formula      one cell outside the template whose `<f>` holds `n` characters
+    defined-names  defined names in xl/workbook.xml
 
     from tests.bloat import honest_workbook, bloat
     data = bloat(honest_workbook(), "cells", 200_000)    # bytes of a new .xlsx
@@ -35,7 +36,8 @@ SHEETS = [f"xl/worksheets/sheet{i}.xml" for i in range(1, 6)]
 STYLES, STRINGS = "xl/styles.xml", "xl/sharedStrings.xml"
 FIRST_ROW = 200  # below every row of the template (its longest sheet has about 40)
 LAST_ROW = 1_048_576
-KINDS = ("cells", "valued", "rows", "spans", "strings", "long-string", "xfs", "merges", "validations", "formula")
+KINDS = ("cells", "valued", "rows", "spans", "strings", "long-string", "xfs", "merges", "validations", "formula",
+         "defined-names")
 
 
 @cache
@@ -153,6 +155,11 @@ def _kind_formula(parts: dict[str, bytes], n: int) -> None:
     parts[SHEETS[4]] = _insert(parts[SHEETS[4]], b"</sheetData>", cell)
 
 
+def _kind_defined_names(parts: dict[str, bytes], n: int) -> None:
+    names = "".join(f"<definedName name=\"extra{i}\">'封面'!$H$1</definedName>" for i in range(n)).encode()
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b"<definedNames>", b"<definedNames>" + names, 1)
+
+
 _KINDS: dict[str, Callable[[dict[str, bytes], int], None]] = {
     "cells": _kind_cells,
     "valued": lambda p, n: _kind_cells(p, n, valued=True),
@@ -164,6 +171,7 @@ _KINDS: dict[str, Callable[[dict[str, bytes], int], None]] = {
     "merges": _kind_merges,
     "validations": _kind_validations,
     "formula": _kind_formula,
+    "defined-names": _kind_defined_names,
 }
 
 

@@ -54,8 +54,9 @@ class Limits:
     ratio_floor_bytes: int = 1 * MiB
     # Elements (start tags) over all XML parts. Every amplifier a small file can carry (cells, rows,
     # merged ranges, validations, cell formats, shared strings) is many elements, and each costs
-    # the reader time and memory; honest returns hold about 4 000, the largest real file seen 84 000.
-    max_elements: int = 250_000
+    # the reader time and memory (a whole-tree part ~0.5 KB each); honest returns hold about 2 000,
+    # the largest real file seen (WPS, 22 000 cell formats) 67 000.
+    max_elements: int = 200_000
 
 
 class Refused(WorkbookBuilderError):

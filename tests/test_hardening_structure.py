@@ -131,6 +131,21 @@ def test_formula_in_an_input_is_left_out_of_a_roll_up(honest: Path, tmp_path: Pa
     assert rolled.values[CARRIED] == 34  # the file's other inputs are still counted
 
 
+def test_formula_in_an_input_is_not_carried_into_next_years_workbook(honest: Path, tmp_path: Path) -> None:
+    """结转下年度继续办理 (D29) becomes next year's 上年结转 (D6) only when it was typed, not computed."""
+    from workbook_builder.build.personalise import carry_overs, prefill_for
+
+    layout = registry.resolve().layout
+    assert carry_overs(layout)[CARRIED] == CARRIED_FORWARD
+    parts = tx.load(honest)
+    _formula_in(parts, REQ, a1(CARRIED_FORWARD), "100+3")
+    tampered = api.check_file(tx.save(parts, tmp_path / "tampered.xlsx"))
+    data = prefill_for(layout, "meta.unit_name", "某单位", 2025, tampered.values, set(tampered.invalid_inputs))
+    assert CARRIED not in data
+    clean = api.check_file(honest)
+    assert prefill_for(layout, "meta.unit_name", "某单位", 2025, clean.values, set(clean.invalid_inputs))[CARRIED] == 103
+
+
 @pytest.fixture(scope="module")
 def lo_returned(libreoffice, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
     """An honest file filled through LibreOffice (no finding above info)."""

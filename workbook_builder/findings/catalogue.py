@@ -281,9 +281,10 @@ def _entries() -> tuple[Entry, ...]:
         E(C.STRUCTURE_CHANGED, "error", "工作簿结构被改动", "the workbook's structure was changed",
           "请勿增删、重命名工作表或插入、删除行列；请在原始工作簿中重新填写", "do not add, remove or rename sheets or insert or delete rows or columns",
           {"sheet-missing": R("缺少工作表“{sheet}”（被删除或改名）", "sheet “{sheet}” is missing (deleted or renamed)"),
-           "sheet-duplicate": R("工作表“{sheet}”与模板的工作表“{original}”同名（名称只差大小写），无法确定哪一张是报表",
-                                "sheet “{sheet}” has the name of the template's sheet “{original}” (up to case): "
-                                "which one is the report is ambiguous"),
+           "sheet-duplicate": R("又有一张工作表名为“{sheet}”，与模板的工作表“{original}”同名（或只差大小写），无法确定哪一张是报表，"
+                                "请删除多余的一张",
+                                "another sheet is named “{sheet}”, the name of the template's sheet “{original}” (or only "
+                                "differs in case), so which one is the report is ambiguous; delete the extra one"),
            "sheet-lookalike": R("工作表“{sheet}”的名称与模板的工作表“{original}”几乎相同（像是复制出的工作表），"
                                 "容易与报表混淆，请删除或改用明显不同的名称",
                                 "sheet “{sheet}” is named almost like the template's sheet “{original}” (a copy, it seems) "
@@ -336,12 +337,10 @@ def _entries() -> tuple[Entry, ...]:
           INPUT_REASONS, R("应填写{accepts}；{detail}", "expected {accepts}; {detail}")),
         E(C.INPUT_FORMULA, "error", "填报单元格中填写了公式", "an input cell holds a formula",
           "请删除公式，直接填写数值", "delete the formula and type the value itself",
-          {"formula": R("单元格中是公式 {actual}（显示为 {shown:show}），填报单元格只能直接填写数值，公式的结果不予采信",
-                        "the cell holds the formula {actual} (showing {shown:show}); an input takes a typed value, "
-                        "a formula's result is not accepted"),
-           "formula-unknown": R("单元格中是公式（显示为 {shown:show}），填报单元格只能直接填写数值，公式的结果不予采信",
-                                "the cell holds a formula (showing {shown:show}); an input takes a typed value, "
-                                "a formula's result is not accepted")}),
+          {"formula": R("单元格中是公式 {actual}（显示为 {shown:show}），公式的结果不予采信",
+                        "the cell holds the formula {actual} (showing {shown:show}); a formula's result is not accepted"),
+           "formula-unknown": R("单元格中是公式（显示为 {shown:show}），公式的结果不予采信",
+                                "the cell holds a formula (showing {shown:show}); a formula's result is not accepted")}),
         E(C.STALE_VALUE, "error", "单元格显示的值与按模板公式重算的结果不一致", "the cell's stored value differs from the recomputed one",
           "请在 Excel/WPS 中按 F9 重新计算后保存，或检查是否被篡改", "recalculate (F9) and save, or check for tampering",
           {"differs": R("文件中为 {actual:show}，按模板公式 ={formula} 重算应为 {expected:show}",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..template.inputs import serial_to_date
-from ..template.layout import Layout
+from ..template.inputs import serial_from_1904, serial_to_date
+from ..template.layout import Cell, Layout
 from .reader import CellData, ExtractedWorkbook
 
 PROPERTY_ID, PROPERTY_VERSION, PROPERTY_FINGERPRINT = "template_id", "template_version", "template_fingerprint"
@@ -38,12 +38,20 @@ def cell_at(wb: ExtractedWorkbook, sheet: str, row: int, col: int) -> CellData |
     return data.cells.get((row, col)) if data else None
 
 
+def value_of(wb: ExtractedWorkbook, cell: Cell, data: CellData | None) -> Any:
+    """What a data point's cell holds (constant or cached result; None when blank or absent), a date
+    as a 1900-system serial whatever the workbook's date system, so no later stage needs to know it."""
+    value = None if data is None else data.value
+    if wb.date1904 and cell.input is not None and cell.input.type == "date" and type(value) is float:
+        return serial_from_1904(value)
+    return value
+
+
 def raw_values(wb: ExtractedWorkbook, layout: Layout) -> dict[str, Any]:
     """The value each data point's cell holds (constant or cached result); None when blank/absent."""
     out: dict[str, Any] = {}
     for datapoint, cell in layout.by_id.items():
-        data = cell_at(wb, cell.sheet, cell.row, cell.col)
-        out[datapoint] = None if data is None else data.value
+        out[datapoint] = value_of(wb, cell, cell_at(wb, cell.sheet, cell.row, cell.col))
     return out
 
 

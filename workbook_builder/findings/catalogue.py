@@ -30,6 +30,8 @@ class Code(StrEnum):
     UNKNOWN_TEMPLATE = "unknown-template"
     TEMPLATE_VERSION_MISMATCH = "template-version-mismatch"
     STRUCTURE_CHANGED = "structure-changed"
+    EXTRA_SHEET = "extra-sheet"
+    SHEET_HIDDEN = "sheet-hidden"
     LABEL_CHANGED = "label-changed"
     FORMULA_OVERWRITTEN = "formula-overwritten"
     FORMULA_CHANGED = "formula-changed"
@@ -38,6 +40,7 @@ class Code(StrEnum):
     LOCK_CHANGED = "lock-changed"
     MISSING_INPUT = "missing-input"
     INVALID_INPUT = "invalid-input"
+    INPUT_FORMULA = "input-formula"
     STALE_VALUE = "stale-value"
     NO_CACHED_VALUES = "no-cached-values"
     RULE_FAILED = "rule-failed"
@@ -278,13 +281,31 @@ def _entries() -> tuple[Entry, ...]:
         E(C.STRUCTURE_CHANGED, "error", "工作簿结构被改动", "the workbook's structure was changed",
           "请勿增删、重命名工作表或插入、删除行列；请在原始工作簿中重新填写", "do not add, remove or rename sheets or insert or delete rows or columns",
           {"sheet-missing": R("缺少工作表“{sheet}”（被删除或改名）", "sheet “{sheet}” is missing (deleted or renamed)"),
-           "sheet-extra": R("多出工作表“{sheet}”", "an extra sheet “{sheet}”"),
+           "sheet-duplicate": R("又有一张工作表名为“{sheet}”，与模板的工作表“{original}”同名（或只差大小写），无法确定哪一张是报表，"
+                                "请删除多余的一张",
+                                "another sheet is named “{sheet}”, the name of the template's sheet “{original}” (or only "
+                                "differs in case), so which one is the report is ambiguous; delete the extra one"),
+           "sheet-lookalike": R("工作表“{sheet}”的名称与模板的工作表“{original}”几乎相同（像是复制出的工作表），"
+                                "容易与报表混淆，请删除或改用明显不同的名称",
+                                "sheet “{sheet}” is named almost like the template's sheet “{original}” (a copy, it seems) "
+                                "and is easily taken for the report; delete it or give it a clearly different name"),
            "rows-inserted": R("第 {first} 行附近插入了 {count} 行", "{count} row(s) inserted near row {first}"),
            "rows-deleted": R("第 {first} 行附近删除了 {count} 行", "{count} row(s) deleted near row {first}"),
            "columns-inserted": R("第 {first} 列附近插入了 {count} 列", "{count} column(s) inserted near column {first}"),
            "columns-deleted": R("第 {first} 列附近删除了 {count} 列", "{count} column(s) deleted near column {first}"),
            "merged-changed": R("合并单元格被改动（缺少 {lost:cells}；多出 {extra:cells}）",
                                "merged cells changed (missing {lost:cells}; extra {extra:cells})")}),
+        E(C.EXTRA_SHEET, "warning", "工作簿中多出了模板以外的工作表", "the workbook holds a sheet the template does not have",
+          "多出的工作表不会被检查，也不会计入报表；如不需要请删除", "an extra sheet is neither checked nor counted; delete it if it is not needed",
+          {"visible": R("多出工作表“{sheet}”", "an extra sheet “{sheet}”"),
+           "hidden": R("多出隐藏的工作表“{sheet}”", "an extra hidden sheet “{sheet}”"),
+           "very-hidden": R("多出深度隐藏的工作表“{sheet}”（在表格软件中无法取消隐藏）",
+                            "an extra very hidden sheet “{sheet}” (it cannot be unhidden in the spreadsheet program)")}),
+        E(C.SHEET_HIDDEN, "warning", "模板的工作表被隐藏", "a sheet of the template is hidden",
+          "请取消隐藏该工作表（右键工作表标签 → 取消隐藏），或使用原始工作簿", "unhide the sheet, or use the original workbook",
+          {"hidden": R("工作表“{sheet}”被隐藏", "sheet “{sheet}” is hidden"),
+           "very-hidden": R("工作表“{sheet}”被深度隐藏（在表格软件中无法取消隐藏）",
+                            "sheet “{sheet}” is very hidden (it cannot be unhidden in the spreadsheet program)")}),
         E(C.LABEL_CHANGED, "error", "表格标签被改动", "a label was changed",
           "标签必须与国办公开办函〔2021〕30号的格式一致，请恢复原文", "labels must match the official format; restore the original text",
           {"changed": R("应为“{expected}”，现为“{actual:text}”", "should read “{expected}”")}),
@@ -314,6 +335,12 @@ def _entries() -> tuple[Entry, ...]:
         E(C.INVALID_INPUT, "error", "填写的数据不符合要求", "a value does not fit its cell",
           "请按单元格的填写提示重新填写", "re-enter it as the cell's prompt says",
           INPUT_REASONS, R("应填写{accepts}；{detail}", "expected {accepts}; {detail}")),
+        E(C.INPUT_FORMULA, "error", "填报单元格中填写了公式", "an input cell holds a formula",
+          "请删除公式，直接填写数值", "delete the formula and type the value itself",
+          {"formula": R("单元格中是公式 {actual}（显示为 {shown:show}），公式的结果不予采信",
+                        "the cell holds the formula {actual} (showing {shown:show}); a formula's result is not accepted"),
+           "formula-unknown": R("单元格中是公式（显示为 {shown:show}），公式的结果不予采信",
+                                "the cell holds a formula (showing {shown:show}); a formula's result is not accepted")}),
         E(C.STALE_VALUE, "error", "单元格显示的值与按模板公式重算的结果不一致", "the cell's stored value differs from the recomputed one",
           "请在 Excel/WPS 中按 F9 重新计算后保存，或检查是否被篡改", "recalculate (F9) and save, or check for tampering",
           {"differs": R("文件中为 {actual:show}，按模板公式 ={formula} 重算应为 {expected:show}",

@@ -14,6 +14,7 @@ from ..findings import Code, Issue, Text, issue
 from ..spec.model import InputSpec
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)  # <workbookPr date1904="1">: old Excel for Mac, an option anywhere
 DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 EXCEL_LIMIT = 1e15  # the bound the workbook's own validation uses when a template sets no max
 PLACEHOLDERS = ("/", "-", "—", "－", "无", "／", "\\", "空", "N/A", "n/a")
@@ -60,6 +61,12 @@ def date_to_serial(value: dt.date) -> float:
 
 def serial_to_date(value: float) -> dt.date:
     return EXCEL_EPOCH + dt.timedelta(days=int(value))
+
+
+def serial_from_1904(value: float) -> float:
+    """A date serial of a 1904-system workbook as the same day's serial in the 1900 system, which
+    everything else here counts in (serial 0 of 1904 is 1904-01-01, serial 1462 of 1900)."""
+    return value + (EXCEL_EPOCH_1904 - EXCEL_EPOCH).days
 
 
 def accepts(spec: InputSpec) -> Text:

@@ -1,0 +1,74 @@
+"""Issue 7, what auditors and staff read: rule messages in plain Chinese with cells, labels and values;
+annotated copies marking every cell of a failed rule; a printable summary; an A4 HTML report."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.make_filled import build_to, honest_data
+from workbook_builder import api
+from workbook_builder.check.rules import _side
+from workbook_builder.findings.catalogue import Side, fill
+from workbook_builder.template import registry
+
+ID = re.compile(r"\b[a-z_]+\.[a-z_]+\.[a-z_]+\b")  # a data point ID, e.g. requests.new.person
+
+
+@pytest.fixture(scope="module")
+def broken_rule() -> Path:
+    """The real 2024 data with 结转下年度继续办理 · 自然人 raised by 5: T3-A fails for D and J."""
+    data = honest_data("suqian-city-2024")
+    data["requests.carried_forward.person"] += 5
+    return build_to(Path(tempfile.mkdtemp()), data, "宿迁市.xlsx")
+
+
+# ---------------------------------------------------------------- 1. rule messages name cells, not IDs
+
+
+def test_rule_message_names_labels_cells_and_both_values(broken_rule: Path) -> None:
+    found = [f for f in api.check([broken_rule], jobs=1).files[0].findings if f.code == "rule-failed"]
+    person = next(f for f in found if f.cell == "'依申请公开'!D30")
+    zh, en = person.message("zh"), person.message("en")
+    assert "一、本年新收政府信息公开申请数量 + 二、上年结转政府信息公开申请数量（D5+D6 = 3558）应等于" in zh
+    assert "三、本年度办理结果（七）总计 + 四、结转下年度继续办理（D28+D29 = 3563）" in zh
+    assert "(D5+D6 = 3558) must equal" in en and "(D28+D29 = 3563)" in en
+    assert "请核对相关单元格" not in zh
+    for f in found:  # no data point ID in any text a person reads; they stay on the finding
+        assert not ID.search(f.message("zh")) and not ID.search(f.message("en")), f.message("zh")
+        assert dict(f.params)["left"].formula.startswith("requests.new.")
+
+
+def test_prior_year_message_names_last_years_cell(tmp_path: Path) -> None:
+    last = tmp_path / "last"
+    build_to(last, honest_data("suqian-city-2023"), "宿迁市.xlsx")
+    data = honest_data("suqian-city-2024")
+    data["requests.carried_over.person"] += 2
+    data["requests.new.person"] -= 2
+    this = build_to(tmp_path, data, "宿迁市2024.xlsx")
+    found = [f for f in api.check([this], prior=last, jobs=1).files[0].findings if f.code == "prior-year-mismatch"]
+    d6 = next(f for f in found if f.cell == "'依申请公开'!D6")
+    assert "二、上年结转政府信息公开申请数量（D6 = 120）应等于 上年报告的四、结转下年度继续办理（上年D29 = 118）" in d6.message()
+    assert "last year's 四、结转下年度继续办理 (last year's D29 = 118)" in d6.message("en")
+    assert not ID.search(d6.message()) and "对照上年报告" in d6.message()
+
+
+def _render(formula: str, value: float = 7.0) -> str:
+    layout = registry.resolve().layout
+    side = _side(layout, formula, value, formula, layout.by_id["requests.results_total.person"])
+    assert isinstance(side, Side)
+    return fill("{x:side}", "zh", {"x": side})
+
+
+def test_long_sums_read_as_ranges() -> None:
+    rows = ["granted", "partially_granted", "denied_state_secret", "denied_prohibited_by_law"]
+    run = "+".join(f"requests.{r}.person" for r in rows)
+    assert _render(run) == "（一）予以公开至（三）不予公开 › 2.其他法律行政法规禁止公开之和（D7:D10 = 7）"
+    two = "requests.granted.person+requests.partially_granted.person"  # too short for a range
+    assert "（D7+D8 = 7）" in _render(two)
+    summed = _render("SUM(requests.granted.person:requests.other_other.person)+requests.carried_forward.person")
+    assert re.fullmatch(r".+至.+之和 \+ 四、结转下年度继续办理（D7:D27\+D29 = 7）", summed), summed
+    assert _render("requests.new.person-1000").endswith("（D5-1000 = 7）")

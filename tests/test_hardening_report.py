@@ -4,13 +4,18 @@ annotated copies marking every cell of a failed rule; a printable summary; an A4
 from __future__ import annotations
 
 import re
+import subprocess
 import tempfile
 from pathlib import Path
 
+import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
+from tests.batch_helpers import unit_data
 from tests.make_filled import build_to, honest_data
 from workbook_builder import api
+from workbook_builder.batch.result import CheckRun
 from workbook_builder.check.rules import _side
 from workbook_builder.findings.catalogue import Side, fill
 from workbook_builder.template import registry
@@ -72,3 +77,49 @@ def test_long_sums_read_as_ranges() -> None:
     summed = _render("SUM(requests.granted.person:requests.other_other.person)+requests.carried_forward.person")
     assert re.fullmatch(r".+至.+之和 \+ 四、结转下年度继续办理（D7:D27\+D29 = 7）", summed), summed
     assert _render("requests.new.person-1000").endswith("（D5-1000 = 7）")
+
+
+# ---------------------------------------------------------------- 3. the summary workbook prints
+
+
+def _pages(pdf: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))  # type: ignore[union-attr]
+
+
+@pytest.fixture(scope="module")
+def nine_units(tmp_path_factory: pytest.TempPathFactory) -> CheckRun:
+    """Nine units' returns, three of them with errors (long messages): an auditor's small batch."""
+    folder = tmp_path_factory.mktemp("nine")
+    for k in range(9):
+        data = unit_data(k, f"示例市第{k + 1}局")
+        if k % 3 == 0:
+            data["requests.carried_forward.person"] += 5
+        build_to(folder, data, f"第{k + 1}局.xlsx")
+    return api.check([folder], jobs=1)
+
+
+def test_summary_keeps_numbers_as_numbers(nine_units: CheckRun, tmp_path: Path) -> None:
+    out = api.save_report(nine_units, tmp_path / "汇总.xlsx")
+    wb = openpyxl.load_workbook(out)
+    files = list(wb["汇总"].iter_rows(min_row=2, values_only=True))
+    assert [r[2] for r in files] == [2024] * 9  # 年度
+    assert all(isinstance(v, int) for r in files for v in r[4:7])  # 错误 · 警告 · 提示
+    assert sum(r[4] for r in files) == 6
+    found = list(wb["问题清单"].iter_rows(min_row=2, values_only=True))
+    assert all(isinstance(r[8], int) and isinstance(r[9], int) for r in found)  # 应为 · 实际
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2"
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+        setup = ws.page_setup  # fitToWidth defaults to 1 when absent
+        assert setup.fitToWidth in (None, 1) and setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == "$1:$1"
+        widths = [ws.column_dimensions[get_column_letter(c)].width for c in range(1, ws.max_column + 1)]
+        assert all(6 <= w <= 50 for w in widths), widths
+
+
+def test_summary_of_nine_units_prints_on_a_page_or_two(nine_units: CheckRun, tmp_path: Path, libreoffice) -> None:  # type: ignore[no-untyped-def]
+    out = api.save_report(nine_units, tmp_path / "汇总.xlsx")
+    pdf = tmp_path / "汇总.pdf"
+    libreoffice.run(out, [{"op": "export_pdf", "path": str(pdf)}])
+    assert 1 <= _pages(pdf) <= 4  # three sheets: 汇总 on one page, the findings on one or two, the roster on one

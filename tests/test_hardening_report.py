@@ -3,6 +3,8 @@ annotated copies marking every cell of a failed rule; a printable summary; an A4
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import re
 import subprocess
 import tempfile
@@ -12,12 +14,16 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from tests.batch_helpers import unit_data
+from tests import chromium_headless
+from tests.batch_helpers import run_cli, unit_data
 from tests.make_filled import build_to, honest_data
 from workbook_builder import api
 from workbook_builder.batch.result import CheckRun
-from workbook_builder.check.rules import _side
-from workbook_builder.findings.catalogue import Side, fill
+from workbook_builder.batch.roster import RosterResult
+from workbook_builder.check.result import FileResult
+from workbook_builder.findings import make
+from workbook_builder.findings.catalogue import fill
+from workbook_builder.render import html as html_report
 from workbook_builder.template import registry
 
 ID = re.compile(r"\b[a-z_]+\.[a-z_]+\.[a-z_]+\b")  # a data point ID, e.g. requests.new.person
@@ -62,6 +68,9 @@ def test_prior_year_message_names_last_years_cell(tmp_path: Path) -> None:
 
 
 def _render(formula: str, value: float = 7.0) -> str:
+    from workbook_builder.check.rules import _side
+    from workbook_builder.findings.catalogue import Side
+
     layout = registry.resolve().layout
     side = _side(layout, formula, value, formula, layout.by_id["requests.results_total.person"])
     assert isinstance(side, Side)
@@ -123,3 +132,74 @@ def test_summary_of_nine_units_prints_on_a_page_or_two(nine_units: CheckRun, tmp
     pdf = tmp_path / "汇总.pdf"
     libreoffice.run(out, [{"op": "export_pdf", "path": str(pdf)}])
     assert 1 <= _pages(pdf) <= 4  # three sheets: 汇总 on one page, the findings on one or two, the roster on one
+
+
+# ---------------------------------------------------------------- 4. the HTML report prints on A4
+
+
+def _print_pdf(page: Path) -> Path:
+    pdf = page.with_suffix(".pdf")
+    done = chromium_headless._run(chromium_headless.require_chromium(), page, f"--print-to-pdf={pdf}",
+                                  "--no-pdf-header-footer")
+    assert pdf.exists(), done.stderr[-2000:]
+    return pdf
+
+
+def _words(pdf: Path) -> list[tuple[str, float, float]]:
+    """Every word of the PDF with its right edge, and the width of its page."""
+    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    out = []
+    for page in re.split(r"<page ", bbox)[1:]:
+        width = float(re.match(r'width="([\d.]+)"', page).group(1))  # type: ignore[union-attr]
+        out += [(w, float(x), width) for x, w in re.findall(r'<word [^>]*xMax="([\d.]+)"[^>]*>([^<]*)</word>', page)]
+    return out
+
+
+def test_html_prints_on_a4_with_the_whole_chart(tmp_path: Path) -> None:
+    """The code chart is wider than a page (long code titles): on paper it shrinks to fit, on A4."""
+    found = tuple(make("no-cached-values", "saved-by", saved_by="WPS") for _ in range(37))
+    page = html_report.render(CheckRun((FileResult("a.xlsx", None, found, unit="某局", year=2024),),
+                                       RosterResult.empty()))
+    charts = re.search(r'<section id="charts">.*?</section>', page, re.S).group(0)  # type: ignore[union-attr]
+    assert 'id="code-bars"' in charts and int(re.search(r'id="code-bars"[^>]* width="(\d+)"', charts).group(1)) > 760  # type: ignore[union-attr]
+    only_chart = re.sub(r"<main>.*</main>", lambda m: "<main>" + charts + "</main>", page, flags=re.S)
+    (tmp_path / "chart.html").write_text(only_chart, encoding="utf-8")
+    pdf = _print_pdf(tmp_path / "chart.html")
+    assert "A4" in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    words = _words(pdf)
+    count = [(x, width) for w, x, width in words if w == "37"]  # the count at the end of the longest bar
+    assert count and all(x <= width for x, width in count), words
+    assert all(x <= width for _, x, width in words)
+
+
+def test_html_header_names_the_office_and_the_date(nine_units: CheckRun, tmp_path: Path) -> None:
+    page = html_report.render(nine_units, date=dt.date(2026, 12, 1), office="示例市人民政府办公室")
+    header = re.search(r"<header>.*?</header>", page, re.S).group(0)  # type: ignore[union-attr]
+    assert "检查单位：示例市人民政府办公室" in header and "检查日期：2026年12月1日" in header
+    en = html_report.render(nine_units, lang="en", date=dt.date(2026, 12, 1))
+    assert "Checked on: 2026-12-01" in en and "Issued by" not in en
+    assert 'id="issued"' not in html_report.render(nine_units)  # no date given: the page reads no clock
+    out = api.save_report(nine_units, tmp_path / "r.html", office="<b>某办</b>")
+    saved = out.read_text(encoding="utf-8")
+    today = dt.date.today()
+    assert f"检查日期：{today.year}年{today.month}月{today.day}日" in saved and "检查单位：&lt;b&gt;某办&lt;/b&gt;" in saved
+
+
+def test_cli_office_option(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    build_to(folder, unit_data(0, "示例市甲局"), "甲局.xlsx")
+    done = run_cli("check", folder, "--html", tmp_path / "r.html", "--office", "示例市政务公开办")
+    assert done.returncode == 0, done.stderr
+    assert "检查单位：示例市政务公开办" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_formulas_and_cells_do_not_break_mid_token(nine_units: CheckRun, tmp_path: Path) -> None:
+    page = html_report.render(nine_units, date=dt.date(2026, 12, 1))
+    assert ".nb{white-space:nowrap}" in page
+    tokens = {html.unescape(t) for t in re.findall(r'<span class="nb">([^<]+)</span>', page)}
+    assert {"'依申请公开'!D30", "D5", "D28", "3040"} <= tokens  # a line may break at + only
+    path = tmp_path / "r.html"
+    path.write_text(page, encoding="utf-8")
+    text = subprocess.run(["pdftotext", str(_print_pdf(path)), "-"], capture_output=True, text=True).stdout
+    for token in ("'依申请公开'!D30", "'依申请公开'!J30", "3035", "3040", "3153", "3158"):
+        assert token in text, token  # never cut over two lines

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import re
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -18,10 +20,11 @@ from tests import chromium_headless
 from tests.batch_helpers import run_cli, unit_data
 from tests.make_filled import build_to, honest_data
 from workbook_builder import api
+from workbook_builder.batch.annotate import FILL_RGB, annotate_bytes, annotate_copy
 from workbook_builder.batch.result import CheckRun
 from workbook_builder.batch.roster import RosterResult
 from workbook_builder.check.result import FileResult
-from workbook_builder.findings import make
+from workbook_builder.findings import Text, make
 from workbook_builder.findings.catalogue import fill
 from workbook_builder.render import html as html_report
 from workbook_builder.template import registry
@@ -203,3 +206,74 @@ def test_formulas_and_cells_do_not_break_mid_token(nine_units: CheckRun, tmp_pat
     text = subprocess.run(["pdftotext", str(_print_pdf(path)), "-"], capture_output=True, text=True).stdout
     for token in ("'依申请公开'!D30", "'依申请公开'!J30", "3035", "3040", "3153", "3158"):
         assert token in text, token  # never cut over two lines
+
+
+# ---------------------------------------------------------------- 2. annotated copies mark a rule's cells
+
+try:
+    from workbook_builder.batch.annotate.highlight import RULE_FILL_RGB
+except ImportError:  # before issue 7 a rule was marked like any finding (lets this file run on main)
+    RULE_FILL_RGB = "FFF4B183"
+
+
+def _comments_and_fills(path: Path, sheet: str) -> tuple[dict[str, str], dict[str, str]]:
+    ws = openpyxl.load_workbook(path)[sheet]
+    comments = {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}
+    fills = {c.coordinate: c.fill.fgColor.rgb for row in ws.iter_rows() for c in row
+             if c.fill.patternType == "solid" and c.fill.fgColor.rgb in (FILL_RGB, RULE_FILL_RGB)}
+    return comments, fills
+
+
+def test_annotated_copy_marks_every_cell_of_a_failed_rule(broken_rule: Path, tmp_path: Path) -> None:
+    report = api.check_file(broken_rule)
+    out = annotate_copy(broken_rule, report.findings, tmp_path / "copy.xlsx")
+    comments, fills = _comments_and_fills(out, "依申请公开")
+    both_sides = {f"{col}{row}" for col in "DJ" for row in (5, 6, 28, 29)}
+    assert fills == {cell: RULE_FILL_RGB for cell in both_sides | {"D30", "J30"}}
+    person = next(f for f in report.findings if f.cell == "'依申请公开'!D30")
+    for cell in ("D5", "D6", "D28", "D29", "D30"):
+        assert comments[cell] == "错误：" + person.message("zh")  # the comment says the rule
+    assert "J30" not in comments["D5"] and "D30" not in comments["J5"]  # each cell: only its own rule
+
+
+def test_rule_colour_is_one_the_workbook_never_uses() -> None:
+    with zipfile.ZipFile(io.BytesIO(api.build(data=honest_data()))) as z:
+        styles = z.read("xl/styles.xml").decode().upper()
+    assert RULE_FILL_RGB[2:] not in styles and FILL_RGB[2:] in styles  # the workbook's own 不平衡 is light red
+    assert RULE_FILL_RGB != FILL_RGB
+
+
+def test_a_cells_own_problem_stays_light_red_beside_a_rule(broken_rule: Path) -> None:
+    own = make("stale-value", "differs", cell="'依申请公开'!D5", expected=1, actual=2, formula="A1")
+    failed = make("rule-failed", "failed", severity="error", cell="'依申请公开'!D30", rule="T3-A",
+                  cells=("'依申请公开'!D5", "'依申请公开'!D6"), message=Text("规则", "rule"),
+                  left="a", comparator="=", right="b")
+    data = annotate_bytes(broken_rule.read_bytes(), [own, failed])
+    path = Path(tempfile.mkdtemp()) / "copy.xlsx"
+    path.write_bytes(data)
+    comments, fills = _comments_and_fills(path, "依申请公开")
+    assert fills == {"D5": FILL_RGB, "D6": RULE_FILL_RGB, "D30": RULE_FILL_RGB}
+    assert comments["D5"].count("\n") == 1  # both findings on D5, each once
+
+
+def _orange_pixels(pdf: Path) -> int:
+    """Pixels of the rule's colour in every page, rendered at 40 dpi."""
+    r, g, b = (int(RULE_FILL_RGB[i:i + 2], 16) for i in (2, 4, 6))
+    count = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["pdftoppm", "-r", "40", str(pdf), f"{tmp}/p"], check=True)
+        for ppm in sorted(Path(tmp).glob("p*.ppm")):
+            data = ppm.read_bytes()
+            _, size, _, pixels = data.split(b"\n", 3)  # P6, "w h", 255, RGB bytes
+            for i in range(0, len(pixels) - 2, 3):
+                if abs(pixels[i] - r) < 12 and abs(pixels[i + 1] - g) < 12 and abs(pixels[i + 2] - b) < 12:
+                    count += 1
+    return count
+
+
+def test_libreoffice_shows_the_rule_cells_in_orange(broken_rule: Path, tmp_path: Path, libreoffice) -> None:  # type: ignore[no-untyped-def]
+    report = api.check_file(broken_rule)
+    out = annotate_copy(broken_rule, report.findings, tmp_path / "copy.xlsx")
+    pdf = tmp_path / "copy.pdf"
+    libreoffice.run(out, [{"op": "export_pdf", "path": str(pdf)}])
+    assert _orange_pixels(pdf) > 8 * 40  # eight cells of a few hundred pixels each at 40 dpi

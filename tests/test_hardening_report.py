@@ -277,3 +277,11 @@ def test_libreoffice_shows_the_rule_cells_in_orange(broken_rule: Path, tmp_path:
     pdf = tmp_path / "copy.pdf"
     libreoffice.run(out, [{"op": "export_pdf", "path": str(pdf)}])
     assert _orange_pixels(pdf) > 8 * 40  # eight cells of a few hundred pixels each at 40 dpi
+
+
+def test_a_run_is_only_a_range_where_the_sum_means_the_same() -> None:
+    rows = ["granted", "partially_granted", "denied_state_secret"]
+    run = "+".join(f"requests.{r}.person" for r in rows)
+    assert "（D5-D7+D8+D9 = 7）" in _render(f"requests.new.person-{run}")  # not D5-D7:D9
+    assert "（D7+D8+D9*2 = 7）" in _render(f"{run}*2")
+    assert "（D5+D7:D9-D6 = 7）" in _render(f"requests.new.person+{run}-requests.carried_over.person")

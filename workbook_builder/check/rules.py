@@ -85,7 +85,7 @@ def _side(layout: Layout, formula: str, value: Any, whole: str, anchor: Cell | N
         cell = layout.reference(a.datapoint, b.datapoint if last else None, sheet)
         term = Term(cell, _short(a, common), _short(b, common) if last else "", is_prior(first))
         placed.append((term, a, b))
-    return Side(formula, tuple(p if isinstance(p, str) else p[0] for p in _runs(_sums(placed), layout, sheet)),
+    return Side(formula, tuple(p if isinstance(p, str) else p[0] for p in _runs(_sums(placed), sheet)),
                 value)
 
 
@@ -128,9 +128,10 @@ def _sums(placed: list[_Placed | str]) -> list[_Placed | str]:
     return out
 
 
-def _runs(placed: list[_Placed | str], layout: Layout, sheet: str) -> list[_Placed | str]:
+def _runs(placed: list[_Placed | str], sheet: str) -> list[_Placed | str]:
     """Single cells added one after another along a row or a column, `RUN_LENGTH` or more of them,
-    as one summed range term (`D8:D22`)."""
+    as one summed range term (`D8:D22`) — only where that keeps the meaning: not after a minus
+    (a - b + c + d is not a minus the sum) and not beside a product or a power."""
     out: list[_Placed | str] = []
     i = 0
     while i < len(placed):
@@ -139,7 +140,10 @@ def _runs(placed: list[_Placed | str], layout: Layout, sheet: str) -> list[_Plac
                and _next_to(placed[j], placed[j + 2])):
             j += 2
         count = (j - i) // 2 + 1
-        if count >= RUN_LENGTH:
+        before = str(placed[i - 1]).strip() if i > 0 else ""
+        after = str(placed[j + 1]).strip() if j + 1 < len(placed) else ""
+        whole = (before in ("", "+") or before.endswith("(")) and (after == "" or after[0] in "+-)")
+        if count >= RUN_LENGTH and whole:
             first, last = placed[i], placed[j]
             assert not isinstance(first, str) and not isinstance(last, str)
             cell = f"{_a1(first[1], sheet)}:{a1(last[1].row, last[1].col)}"

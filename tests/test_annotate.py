@@ -20,6 +20,7 @@ import xlsxwriter
 from tests.make_filled import build_to, honest_data
 from workbook_builder import api
 from workbook_builder.batch.annotate import FILL_RGB, AnnotateError, annotate_bytes, annotate_copy
+from workbook_builder.batch.annotate.highlight import RULE_FILL_RGB
 from workbook_builder.check.preflight import preflight_bytes
 from workbook_builder.check.reader import read_parts
 from workbook_builder.findings import Finding, make
@@ -167,9 +168,12 @@ def test_copy_checks_exactly_like_the_original(books, tmp_path, name):
     assert [p.name for p in tmp_path.iterdir()] == ["copy.xlsx"]  # no temporary file left behind
     comments = _comments(out)
     marked = {_cell_of(f.cell) for f in report.findings if f.cell}
-    assert set(comments) == marked
+    # issue 7: a failed rule is also commented on every cell it reads (the cells to check)
+    involved = {_cell_of(c) for f in report.findings if f.rule for c in f.cells}
+    assert set(comments) == marked | involved
     for f in report.findings:
-        assert f"错误：{f.message('zh')}" in comments[_cell_of(f.cell)]
+        for cell in (f.cell, *(f.cells if f.rule else ())):
+            assert f"错误：{f.message('zh')}" in comments[_cell_of(cell)]
 
 
 def test_tampered_copy_checks_the_same_and_notes_sheet_findings(tampered, tmp_path):
@@ -246,9 +250,10 @@ def test_zip_entries_keep_order_compression_and_bytes(books, tmp_path):
         assert ('<Override PartName="/xl/comments1.xml" '
                 'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"/>') in types
         styles_in, styles_out = a.read("xl/styles.xml").decode(), b.read("xl/styles.xml").decode()
-        assert styles_out.count("<fill>") == styles_in.count("<fill>") + 1 and FILL_RGB in styles_out
+        # issue 7: a failed rule is marked in its own colour, on its check cell and the 4 cells it reads
+        assert styles_out.count("<fill>") == styles_in.count("<fill>") + 1 and RULE_FILL_RGB in styles_out
         vml = b.read("xl/drawings/vmlDrawing1.vml").decode()
-        assert vml.count("<v:shape ") == 2 and "<x:Row>29</x:Row><x:Column>3</x:Column>" in vml  # D30, 0-based
+        assert vml.count("<v:shape ") == 2 * 5 and "<x:Row>29</x:Row><x:Column>3</x:Column>" in vml  # D30, 0-based
 
 
 def test_output_is_deterministic(books):
@@ -400,7 +405,7 @@ def test_libreoffice_opens_the_copy_and_reads_the_comments(books, tmp_path, libr
     for f in report.findings:
         assert f.message("zh") in comments[_cell_of(f.cell)]
     ws = openpyxl.load_workbook(saved)[REQUESTS]
-    assert ws["D30"].fill.fgColor.rgb == FILL_RGB
+    assert ws["D30"].fill.fgColor.rgb == ws["D5"].fill.fgColor.rgb == RULE_FILL_RGB  # issue 7: the rule's colour
 
 
 @pytest.mark.libreoffice

@@ -146,13 +146,16 @@ def known_codes(codes: Sequence[str] | str, option: str = "codes") -> tuple[str,
     return wanted
 
 
-def save_report(run: CheckRun, output: str | Path, lang: str = "zh") -> Path:
+def save_report(run: CheckRun, output: str | Path, lang: str = "zh", office: str | None = None) -> Path:
     """Write the run's report; the kind follows the suffix: .xlsx (summary, findings and roster
-    sheets), .csv (the summary table), .html (the offline report), .json or .txt (as printed).
+    sheets), .csv (the summary table), .html (the offline report, its header dated today and naming
+    the issuing `office` when given), .json or .txt (as printed).
 
     Written atomically; never over one of the checked files. Raises `UsageError` for another suffix,
     a checked file as the output, or a file that cannot be written.
     """
+    import datetime
+
     from .render import html as render_html
     from .render import json as render_json
     from .render import summary as render_summary
@@ -169,7 +172,7 @@ def save_report(run: CheckRun, output: str | Path, lang: str = "zh") -> Path:
     elif suffix == ".csv":
         content = render_summary.to_csv(run, lang).encode("utf-8-sig")  # BOM: Excel reads UTF-8
     elif suffix == ".html":
-        content = render_html.render(run, lang).encode("utf-8")
+        content = render_html.render(run, lang, date=datetime.date.today(), office=office).encode("utf-8")
     elif suffix == ".json":
         content = render_json.render(run, lang).encode("utf-8")
     else:

@@ -109,6 +109,7 @@ def export(file: Path, fmt: str, template: str | None) -> None:
               help="写出汇总表：.xlsx（汇总、问题清单、缺报与重复三张表）或 .csv。")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="写出可离线打开的 HTML 检查报告。")
+@click.option("--office", default=None, help="检查单位名称，写在 HTML 报告的页首（与检查日期一起）。")
 @click.option("--annotate", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="为每个有问题的文件在此文件夹写一份带批注和标红的副本（原文件不动）。")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
@@ -116,7 +117,7 @@ def export(file: Path, fmt: str, template: str | None) -> None:
 @click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端且输出为文本时显示）。")
 def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt: str, lang: str,
           select_codes: str, ignore_codes: str, jobs: int | None, summary: Path | None, html_out: Path | None,
-          annotate: Path | None, roster: Path | None, progress: bool | None) -> None:
+          office: str | None, annotate: Path | None, roster: Path | None, progress: bool | None) -> None:
     """检查交回的工作簿（文件、文件夹或通配符；文件夹递归查找）。 Check returned workbooks.
 
     退出码：0 没有错误；1 有错误；2 用法错误。
@@ -132,7 +133,7 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
                             ignore=ignore_codes, jobs=jobs, progress=update)
         for output, what in ((summary, "汇总表"), (html_out, " HTML 报告")):
             if output is not None:
-                api.save_report(run, output, lang)
+                api.save_report(run, output, lang, office=office)
                 click.echo(f"已写出{what} {output}", err=True)
         if annotate is not None:
             written = api.annotate(run, annotate, lang)

@@ -84,6 +84,61 @@ def _year(value: Any, lang: str) -> str:
     return str(value) if value else ("未填" if lang == "zh" else "unknown")
 
 
+@dataclass(frozen=True)
+class Term:
+    """One cell (or a summed run of cells) on a side of a failed rule, as a person finds it."""
+
+    cell: str  # D5, or D8:D22 for the sum of a run of cells
+    label: str  # its short label (the words its cells do not all share)
+    last_label: str = ""  # a summed run: the last cell's label (`label` is the first's)
+    prior: bool = False  # a cell of last year's report
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a failed rule: its formula over data point IDs (kept for programs), the terms and
+    the operators or constants between them (for people), and its value."""
+
+    formula: str
+    parts: tuple[Term | str, ...]
+    value: Any = None
+
+
+_PRIOR = {"zh": ("上年报告的", "上年"), "en": ("last year's ", "last year's ")}
+_RUN = {"zh": "{first}至{last}之和", "en": "the sum of {first} to {last}"}
+
+
+def _side(value: Any, lang: str) -> str:
+    """`本年新收… + 上年结转…（D5+D6 = 12）`: the labels, then the cells and the side's value; a side
+    with no cells is its value alone."""
+    if not isinstance(value, Side):
+        return str(value)
+    if not any(isinstance(p, Term) for p in value.parts):
+        return show(value.value)
+    label_prior, cell_prior = _PRIOR[lang]
+    spaced = any(isinstance(p, Term) and p.prior for p in value.parts)  # 上年D4 + B4, not 上年D4+B4
+    words, cells = [], []
+    for part in value.parts:
+        if isinstance(part, Term):
+            label = _RUN[lang].format(first=part.label, last=part.last_label) if part.last_label else part.label
+            words.append((label_prior if part.prior else "") + label)
+            cells.append((cell_prior if part.prior else "") + part.cell)
+        else:
+            words.append(f" {part.strip()} ")
+            cells.append(f" {part.strip()} " if spaced else part.strip())
+    fmt = "{words}（{cells} = {value}）" if lang == "zh" else "{words} ({cells} = {value})"
+    return fmt.format(words="".join(words).strip(), cells="".join(cells), value=show(value.value))
+
+
+_COMPARE = {"zh": {"=": "应等于", "<=": "应不大于", ">=": "应不小于", "<": "应小于", ">": "应大于"},
+            "en": {"=": "must equal", "<=": "must be at most", ">=": "must be at least", "<": "must be less than",
+                   ">": "must be more than"}}
+
+
+def _compare(value: Any, lang: str) -> str:
+    return _COMPARE[lang].get(str(value), str(value))
+
+
 # How a field may be written into a sentence: `{field:show}`.
 FORMATS: dict[str, Callable[[Any, str], str]] = {
     "show": _show,    # a value as a person reads it: 3600, not 3600.0; 空白, not None
@@ -92,6 +147,8 @@ FORMATS: dict[str, Callable[[Any, str], str]] = {
     "name": _name,    # a name, or （无） / (none)
     "unit": _unit,    # a unit's name, or 未填单位 / unknown unit
     "year": _year,    # a year, or 未填 / unknown
+    "side": _side,    # a rule's side: its labels, cells and value (a `Side`)
+    "compare": _compare,  # a rule's comparator in words: 应等于, 应不大于 …
 }
 
 
@@ -255,8 +312,10 @@ INPUT_REASONS: dict[str, Reason] = {
     "too-many-decimals": R("{value}超过{decimals}位小数", "{value} has more than {decimals} decimal places"),
     "error-value": R("单元格显示错误值 {value}", "the cell shows the error {value}"),  # from the checker, not check_value
 }
-_RULE = {"failed": R("规则 {rule}：{message}（{left} {comparator} {right}；左边为 {actual:show}，右边为 {expected:show}）",
-                     "rule {rule}: {message} ({left} {comparator} {right}; left {actual:show}, right {expected:show})")}
+# A failed rule names its cells, their labels and both sides' values; the data point IDs stay in the
+# `Side`s (for programs), never in the sentence.
+_RULE = {"failed": R("规则 {rule}：{message}；{left:side}{comparator:compare} {right:side}",
+                     "rule {rule}: {message}; {left:side} {comparator:compare} {right:side}")}
 
 
 def _entries() -> tuple[Entry, ...]:
@@ -349,9 +408,10 @@ def _entries() -> tuple[Entry, ...]:
           "已按模板公式重新计算并检查；如需显示结果，请在 Excel/WPS 中重新计算后保存", "values were recomputed from the template; recalculate and save to show them",
           {"saved-by": R("保存程序：{saved_by}", "saved by {saved_by}")}),
         E(C.RULE_FAILED, "rule", "勾稽关系不成立", "a consistency rule fails",
-          "请核对相关单元格的数据", "check the figures in the cells involved", _RULE),
+          "请核对上面列出的单元格，改正填错的数据", "check the cells listed above and correct the wrong figure", _RULE),
         E(C.PRIOR_YEAR_MISMATCH, "rule", "与上年报告不一致", "inconsistent with last year's report",
-          "请核对本年数据与上年报告", "compare this year's figures with last year's report", _RULE),
+          "请对照上年报告核对上面列出的单元格，改正填错的数据",
+          "compare the cells listed above with last year's report and correct the wrong figure", _RULE),
         E(C.CHECKER_ERROR, "error", "检查程序内部错误，此文件未能完成检查", "the checker failed on this file",
           "请把此文件和错误信息报告给工具维护者", "report this file and the message to the maintainers",
           {"exception": R("{error}", "{error}")}),

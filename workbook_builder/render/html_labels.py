@@ -71,6 +71,9 @@ LABELS: dict[str, dict[str, str]] = {
         "colon": "：",
         "paren_open": "（",
         "paren_close": "）",
+        "office": "检查单位：{office}",
+        "run_date": "检查日期：{date}",
+        "date_format": "{y}年{m}月{d}日",
     },
     "en": {
         "html_lang": "en",
@@ -138,5 +141,8 @@ LABELS: dict[str, dict[str, str]] = {
         "colon": ": ",
         "paren_open": " (",
         "paren_close": ")",
+        "office": "Issued by: {office}",
+        "run_date": "Checked on: {date}",
+        "date_format": "{iso}",
     },
 }

@@ -188,9 +188,9 @@ def test_default_year_is_the_year_after_the_prior_workbooks_else_the_year_being_
     from workbook_builder.build.personalise import default_year
 
     assert default_year([2023, None, 2022], dt.date(2025, 3, 1)) == (2024, "prior")
-    assert default_year([], dt.date(2026, 1, 15)) == (2025, "calendar")  # January: last year's report
-    assert default_year([None], dt.date(2025, 9, 30)) == (2024, "calendar")
-    assert default_year([], dt.date(2025, 12, 1)) == (2025, "calendar")  # December: the year being closed
+    assert default_year([], dt.date(2026, 1, 15)) == (2025, "last-year")  # January: last year's report
+    assert default_year([None], dt.date(2025, 10, 31)) == (2024, "last-year")
+    assert default_year([], dt.date(2025, 12, 1)) == (2025, "this-year")  # December: the year being closed
 
 
 def test_roster_build_without_year_fills_and_names_the_year(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -204,8 +204,9 @@ def test_roster_build_without_year_fills_and_names_the_year(tmp_path) -> None:  
     roster.write_text("单位名称\n示例县教育局\n", encoding="utf-8")
     run = run_cli("build", "--roster", roster, "-o", tmp_path / "OUT")
     assert run.returncode == 0, run.stderr
-    year, _ = default_year([], dt.date.today())
-    assert f"报告年度：{year}（未指定 --year，" in run.stdout, run.stdout
+    year, source = default_year([], dt.date.today())
+    said = "取上一年度" if source == "last-year" else "11—12 月取本年度"
+    assert f"报告年度：{year}（未指定 --year，{said}）" in run.stdout.splitlines()[0], run.stdout
     assert api.export(tmp_path / "OUT" / "示例县教育局.xlsx")["values"]["meta.year"] == year
 
 

@@ -201,7 +201,7 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
     reported on today (the previous calendar year; from November the current one).
 
     Returns one record per unit: unit, path, the prior workbook used (or None), year (None when the
-    template declares no `identity.year`), and year_from (`given`, `prior` or `calendar`).
+    template declares no `identity.year`), and year_from (`given`, `prior`, `last-year` or `this-year`).
     """
     import datetime as dt
 

@@ -45,7 +45,7 @@ def main() -> None:
 
 
 _YEAR_FROM = {"given": "", "prior": "（未指定 --year，取上年工作簿的年度加 1）",
-              "calendar": "（未指定 --year，取当前报告的年度：1—10 月为上一年，11—12 月为今年）"}
+              "last-year": "（未指定 --year，取上一年度）", "this-year": "（未指定 --year，11—12 月取本年度）"}
 
 
 @main.command()

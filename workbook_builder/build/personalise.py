@@ -57,11 +57,14 @@ CURRENT_YEAR_FROM_MONTH = 11
 
 def default_year(prior_years: Iterable[int | None], today: dt.date) -> tuple[int, str]:
     """The report year of a roster build without `--year`, and where it came from: `prior` (the
-    year after the latest prior workbook) or `calendar` (the year being reported on at `today`)."""
+    year after the latest prior workbook), else the year being reported on at `today`: `last-year`
+    (January–October) or `this-year` (November–December)."""
     years = [y for y in prior_years if y]
     if years:
         return max(years) + 1, "prior"
-    return (today.year if today.month >= CURRENT_YEAR_FROM_MONTH else today.year - 1), "calendar"
+    if today.month >= CURRENT_YEAR_FROM_MONTH:
+        return today.year, "this-year"
+    return today.year - 1, "last-year"
 
 
 def safe_filename(name: str) -> str:

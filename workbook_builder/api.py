@@ -200,11 +200,17 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
     """One workbook per unit of the roster, named after the unit, pre-filled with its name (and
     year), and with last year's carry-overs taken from that unit's checked workbook of last year.
 
-    Returns one record per unit: unit, path, and the prior workbook used (or None).
+    Without `year`, the year is the one after the latest prior workbook's, else the year being
+    reported on today (the previous calendar year; from November the current one).
+
+    Returns one record per unit: unit, path, the prior workbook used (or None), year (None when the
+    template declares no `identity.year`), and year_from (`given`, `prior`, `last-year` or `this-year`).
     """
+    import datetime as dt
+
     from .batch.roster import Roster
     from .batch.run import run_batch
-    from .build.personalise import prefill_for, safe_filename
+    from .build.personalise import default_year, prefill_for, safe_filename
 
     t = registry.resolve(template)
     if not t.spec.unit_field:
@@ -220,9 +226,9 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
             unit, known = report.unit.strip(), prior.get(report.unit.strip())
             if known is None or (report.year or 0) > (known.year or 0):  # the latest year wins
                 prior[unit] = report
-    if year is None:  # one year for every unit: the year after the latest prior workbook
-        years = [p.year for p in prior.values() if p.year]
-        year = max(years) + 1 if years else None
+    year_from = "given"
+    if year is None:  # one year for every unit, never a silently blank one
+        year, year_from = default_year((p.year for p in prior.values()), dt.date.today())
     out_dir = Path(output)
     records = []
     used: set[str] = set()
@@ -236,7 +242,8 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
             name = f"{safe_filename(unit)}_{n}"
         used.add(name.casefold())
         path = build_file(out_dir / f"{name}.xlsx", template, data, password)
-        records.append({"unit": unit, "path": str(path), "prior": found.path if found else None})
+        records.append({"unit": unit, "path": str(path), "prior": found.path if found else None,
+                        "year": year if t.spec.year_field else None, "year_from": year_from})
     return records
 
 

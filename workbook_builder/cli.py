@@ -44,6 +44,10 @@ def main() -> None:
     """
 
 
+_YEAR_FROM = {"given": "", "prior": "（未指定 --year，取上年工作簿的年度加 1）",
+              "last-year": "（未指定 --year，取上一年度）", "this-year": "（未指定 --year，11—12 月取本年度）"}
+
+
 @main.command()
 @click.option("-t", "--template", default=None, metavar="TEMPLATE", help=TEMPLATE_HELP)
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
@@ -55,7 +59,7 @@ def main() -> None:
               help="单位名单（CSV）：为每个单位各生成一个工作簿，已填好单位名称。")
 @click.option("--prior-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="上年交回的工作簿所在文件夹：按单位名称匹配，预填“上年结转”等结转数据。")
-@click.option("--year", type=int, default=None, help="报告年度（与 --roster 一起用；默认为上年工作簿的年度加 1）。")
+@click.option("--year", type=int, default=None, help="报告年度（与 --roster 一起用；默认为上年工作簿的年度加 1，没有上年工作簿时为上一年，11—12 月为今年）。")
 @click.option("--jobs", type=int, default=None, help="读取上年工作簿时的并行进程数（默认为 CPU 核数）。")
 def build(template: str | None, output: Path, data: Path | None, password: str | None, roster: Path | None,
           prior_dir: Path | None, year: int | None, jobs: int | None) -> None:
@@ -69,6 +73,8 @@ def build(template: str | None, output: Path, data: Path | None, password: str |
     try:
         if roster:
             records = api.build_for_roster(roster, output, template, prior_dir, year, password, jobs)
+            if records and records[0]["year"] is not None:
+                click.echo(f"报告年度：{records[0]['year']}{_YEAR_FROM[records[0]['year_from']]}")
             for r in records:
                 note = f"（上年结转取自 {r['prior']}）" if r["prior"] else ("（未找到上年工作簿）" if prior_dir else "")
                 click.echo(f"已生成 {r['path']}{note}")

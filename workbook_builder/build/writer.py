@@ -20,7 +20,7 @@ from ..ooxml.refs import a1, a1_range
 from ..spec import formula_text
 from ..spec.model import InputSpec
 from ..template.inputs import describe
-from ..template.layout import ALL_BALANCED, BALANCED, UNBALANCED, Cell, Layout, SheetLayout, rectangles
+from ..template.layout import ALL_BALANCED, BALANCED, CHECK_INPUTS, UNBALANCED, Cell, Layout, SheetLayout, rectangles
 
 FIXED_DATE = dt.datetime(2021, 9, 26, 0, 0, 0)  # the format's date; keeps builds byte-identical
 INPUT_FILL, FORMULA_FILL, HEADER_FILL = "#FFF2CC", "#EDEDED", "#DDEBF7"
@@ -231,10 +231,15 @@ def _highlight(ws: Any, formats: _Formats, cell: Cell) -> None:
     good = ALL_BALANCED if cell.kind == "summary" else BALANCED
     _ok(ws.conditional_format(r, c, r2, c2, {"type": "cell", "criteria": "==", "value": f'"{good}"',
                                              "format": formats.good}), f"conditional format at {cell.ref}")
-    bad = {"type": "cell", "criteria": "!=", "value": f'"{good}"', "format": formats.bad}
-    if cell.kind == "check":
-        bad = {"type": "cell", "criteria": "==", "value": f'"{UNBALANCED}"', "format": formats.bad}
-    _ok(ws.conditional_format(r, c, r2, c2, bad), f"conditional format at {cell.ref}")
+    if cell.kind == "summary":
+        bad = {"type": "cell", "criteria": "!=", "value": f'"{good}"', "format": formats.bad}
+        _ok(ws.conditional_format(r, c, r2, c2, bad), f"conditional format at {cell.ref}")
+        return
+    # a check row is pink when the rule fails or an input it reads is not a number; 未填写 (the
+    # column has no data yet) stays uncoloured: green there would say "all is well" about nothing
+    for word in (UNBALANCED, CHECK_INPUTS):
+        bad = {"type": "cell", "criteria": "==", "value": f'"{word}"', "format": formats.bad}
+        _ok(ws.conditional_format(r, c, r2, c2, bad), f"conditional format at {cell.ref}")
 
 
 def write_tables(sheets: list[tuple[str, Any, list[list[Any]]]]) -> bytes:

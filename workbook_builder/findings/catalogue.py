@@ -304,6 +304,9 @@ INPUT_REASONS: dict[str, Reason] = {
     "text-in-number": R("填写了文字“{text}”，此处应填写数字", "holds the text “{text}” where a number is required"),
     "placeholder-in-number": R("填写了文字“{text}”，此处应填写数字；没有发生的请填写0", "holds the text “{text}” where a number is required"),
     "number-as-text": R("数字“{text}”以文本形式存储，请重新输入为数字", "the number “{text}” is stored as text; re-enter it as a number"),
+    "formatted-number-as-text": R("“{text}”以文本形式存储（含全角数字或符号、千位分隔符或空格），请用半角数字重新输入为 {plain}",
+                                  "“{text}” is stored as text (full-width digits or signs, thousands separators or spaces); "
+                                  "re-enter it in half-width digits as {plain}"),
     "not-a-number": R("“{value}”不是数字", "“{value}” is not a number"),
     "below-min": R("{value}小于下限{min}", "{value} is below the minimum {min}"),
     "beyond-precision": R("{value}超出了表格能精确保存的范围（15位数字）", "{value} is beyond the 15 digits a spreadsheet keeps exactly"),
@@ -389,7 +392,11 @@ def _entries() -> tuple[Entry, ...]:
            "formula-unlocked": R("公式单元格被解锁", "a formula cell was unlocked")}),
         E(C.MISSING_INPUT, "error", "必填数据未填写", "a required value is blank",
           "请在该单元格填写", "fill in the cell",
+          # the advice fits the cell's declared type (template/inputs.missing_reason)
           {"blank-number": R("应填写{accepts}；没有发生的请填写0", "expected {accepts}; write 0 where nothing happened"),
+           "blank-amount": R("应填写{accepts}；金额为零的请填写0", "expected {accepts}; write 0 where the amount is nil"),
+           "blank-range": R("应填写{accepts}", "expected {accepts}"),
+           "blank-date": R("应填写{accepts}；请按“年-月-日”输入，表格会识别为日期", "expected {accepts}; type it as year-month-day"),
            "blank": R("应填写{accepts}", "expected {accepts}")}),
         E(C.INVALID_INPUT, "error", "填写的数据不符合要求", "a value does not fit its cell",
           "请按单元格的填写提示重新填写", "re-enter it as the cell's prompt says",

@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch.paths import expand_paths
+from .batch.paths import Walk, expand_paths, walk
 from .build.prefill import check_given_formulas, prepare_inputs, read_data_file
 from .build.writer import write_tables, write_workbook
 from .check.extract import export_values, identify
 from .errors import UsageError
-from .outfile import write_atomic
+from .outfile import OUTPUT_PROPERTY, OUTPUT_ROLLUP, write_atomic
 from .template import registry
 from .template.registry import Template
 
@@ -108,22 +108,25 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
     from .batch.roster import Roster, reconcile
     from .batch.run import run_batch
 
-    files = _expand(paths, "没有找到要检查的工作簿（.xlsx）")
+    found = _expand(paths, "没有找到要检查的工作簿（.xlsx）")
     select, ignore = known_codes(select, "--select"), known_codes(ignore, "--ignore")
     expected = Roster.read(roster) if roster is not None else None
-    results = run_batch(files, template, prior, jobs, progress)
-    return CheckRun(tuple(results), reconcile(expected, results)).select(select, ignore)
+    results = run_batch(found.files, template, prior, jobs, progress)
+    skipped = tuple((str(p), why) for p, why in found.skipped)
+    return CheckRun(tuple(results), reconcile(expected, results), skipped).select(select, ignore)
 
 
-def _expand(paths: Sequence[str | Path] | str | Path, none_found: str) -> list[Path]:
+def _expand(paths: Sequence[str | Path] | str | Path, none_found: str) -> Walk:
+    """The files to work on and the skipped ones (`batch.paths.walk`: our own outputs and files
+    that are no table are never checked; a file named on its own always is)."""
     named = [paths] if isinstance(paths, (str, Path)) else list(paths)
     try:
-        files = expand_paths([str(p) for p in named])
+        found = walk([str(p) for p in named])
     except FileNotFoundError as exc:
         raise UsageError(f"找不到文件或文件夹：{exc}") from None
-    if not files:
-        raise UsageError(none_found)
-    return files
+    if not found.files:
+        raise UsageError(none_found + (f"（已跳过本工具生成的文件和其他文件 {len(found.skipped)} 个）" if found.skipped else ""))
+    return found
 
 
 def check_file(path: str | Path, template: str | None = None, prior: str | Path | None = None) -> FileResult:
@@ -252,7 +255,7 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
     from .batch.aggregate import AggregateError, fill_text_inputs, rollup
     from .batch.run import run_batch
 
-    files = _expand(paths, "没有找到要汇总的工作簿（.xlsx）")
+    files = _expand(paths, "没有找到要汇总的工作簿（.xlsx）").files
     if Path(output).resolve() in {p.resolve() for p in files}:
         raise UsageError(f"输出文件 {output} 是要汇总的文件之一")
     checked = run_batch(files, template, None, jobs, progress)
@@ -267,7 +270,8 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
     fill_text_inputs(t.layout, values, given, units)
     inputs = prepare_inputs(t.layout, values)
     computed = t.recompute.compute(inputs)
-    extra = {"aggregate_units": json.dumps(units, ensure_ascii=False), "aggregate_count": str(len(units))}
+    extra = {"aggregate_units": json.dumps(units, ensure_ascii=False), "aggregate_count": str(len(units)),
+             OUTPUT_PROPERTY: OUTPUT_ROLLUP}  # ours: a roll-up in the returns folder is never checked as a return
     content = write_workbook(t.layout, computed, None, extra_properties=extra)
     write_atomic(Path(output), content)
     return result

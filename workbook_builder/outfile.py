@@ -27,3 +27,10 @@ def write_atomic(out: str | os.PathLike[str], content: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return out
+
+
+# Every file we write that looks like a workbook (annotated copies, the --summary .xlsx, the roll-up)
+# carries this custom document property, its value saying which output it is. A folder walk skips
+# such files, so a report written inside the checked folder is never checked as a return next time.
+OUTPUT_PROPERTY = "workbook_builder_output"
+OUTPUT_ANNOTATED, OUTPUT_SUMMARY, OUTPUT_ROLLUP = "annotated", "summary", "rollup"

@@ -27,7 +27,8 @@ def file_dict(report: FileResult, lang: str = "zh") -> dict[str, Any]:
 
 def render(run: CheckRun, lang: str = "zh") -> str:
     doc: dict[str, Any] = {"schema": SCHEMA, "files": [file_dict(r, lang) for r in run.files],
-                           "roster": roster_dict(run.roster)}
+                           "roster": roster_dict(run.roster),
+                           "skipped": [{"path": p, "why": why} for p, why in run.skipped]}
     return json.dumps(doc, ensure_ascii=False, indent=2, default=str)
 
 

@@ -94,7 +94,7 @@ class Sniffed:
 
 
 _OUTPUT_VALUE = re.compile(
-    rb'name="' + re.escape(OUTPUT_PROPERTY.encode()) + rb'"[^>]*>\s*<(?:\w+:)?lpwstr>([^<]{1,40})</')
+    rb'name="' + re.escape(OUTPUT_PROPERTY.encode()) + rb'"[^>]*>\s*<(?:\w+:)?lpwstr\b[^>]*>([^<]{1,40})</')
 
 
 def sniff_path(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Sniffed:

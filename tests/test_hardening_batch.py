@@ -1,0 +1,173 @@
+"""Issue 7, the batch and the auditor's workflow: every return in a folder is reported (an .ods, an
+.xls, a CSV …) in plain words with its fix said once; our own outputs are never checked as
+returns; last year's draft and final; an explicit --prior that does not match; the roster (.xlsx,
+GBK, no header; a unit that sent an unreadable file); a roll-up that fails its own check.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.batch_helpers import run_cli, unit_data
+from tests.make_filled import build_to
+from workbook_builder import api
+from workbook_builder.batch.paths import SKIPPED_OTHER, SKIPPED_OUTPUT, walk
+from workbook_builder.check.preflight import preflight_bytes
+from workbook_builder.check.preflight.sniff import sniff_path
+
+ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+
+
+def _ods_bytes() -> bytes:
+    """A minimal ODF spreadsheet as LibreOffice writes it: `mimetype` first and stored."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), ODS_MIME)
+        zf.writestr("content.xml", '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:'
+                                   'xmlns:office:1.0"/>', zipfile.ZIP_DEFLATED)
+        zf.writestr("META-INF/manifest.xml", "<manifest/>", zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def _xls_bytes() -> bytes:
+    from tests.hostile import compound_file
+
+    return compound_file({"Workbook": b"\x09\x08\x10\x00\x00\x06\x05\x00"})
+
+
+def _returns(tmp_path: Path) -> Path:
+    """A folder as an auditor gets it: two honest returns, and one each of .ods, .xls, .et, .csv,
+    an .xlsx without a suffix, a Word report and a note."""
+    folder = tmp_path / "交回"
+    folder.mkdir()
+    build_to(folder, unit_data(0, "示例市甲局", year=2024), "甲局.xlsx")
+    build_to(folder, unit_data(1, "示例市乙局", year=2024), "乙局.xlsx")
+    (folder / "丙局.ods").write_bytes(_ods_bytes())
+    (folder / "丁局.xls").write_bytes(_xls_bytes())
+    (folder / "戊局.et").write_bytes(_xls_bytes())
+    (folder / "己局.csv").write_text("单位,数量\n己局,1\n", encoding="gbk")
+    shutil.copy(folder / "甲局.xlsx", folder / "庚局")  # a workbook that lost its suffix
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", "<document/>")
+    (folder / "年度报告.docx").write_bytes(buf.getvalue())
+    (folder / "说明.txt").write_text("附件为本单位年报。", encoding="utf-8")
+    (folder / "~$甲局.xlsx").write_bytes(b"lock")
+    return folder
+
+
+# ---------------------------------------------------------------- 1. every return is reported
+
+
+def test_every_table_in_a_folder_is_checked_and_other_files_are_listed(tmp_path: Path) -> None:
+    folder = _returns(tmp_path)
+    run = api.check(folder, jobs=1)
+    names = sorted(Path(f.path).name for f in run.files)
+    assert names == ["丁局.xls", "丙局.ods", "乙局.xlsx", "己局.csv", "庚局", "戊局.et", "甲局.xlsx"]
+    reasons = {Path(f.path).name: [(x.code, x.reason) for x in f.findings] for f in run.files}
+    assert reasons["丙局.ods"] == [("unreadable-file", "ods")]
+    assert reasons["丁局.xls"] == [("unreadable-file", "legacy-xls")]
+    assert reasons["戊局.et"] == [("unreadable-file", "legacy-xls")]
+    assert reasons["己局.csv"] == [("unreadable-file", "csv")]
+    assert reasons["庚局"] == reasons["甲局.xlsx"] == []
+    assert sorted(Path(p).name for p in run.skipped_other) == ["年度报告.docx", "说明.txt"]
+    assert run.skipped_outputs == ()
+
+
+def test_ods_and_xls_say_what_they_are_and_the_fix_once() -> None:
+    for data, name in ((_ods_bytes(), ".ods"), (_xls_bytes(), ".xls")):
+        p = preflight_bytes(data).problem
+        assert p is not None
+        from workbook_builder.findings import make
+
+        f = make(p.code, p.reason, actual=p.reason, **p.fields())
+        message = f.message("zh")
+        assert f"这是 {name} 文件" in message and "请在表格软件中另存为 .xlsx 后交回" in message
+        assert message.count("另存为") == 1 and "处理：" not in message  # the fix, once
+        assert "xl/workbook.xml" not in message and "压缩包" not in message
+    # other refusals keep their code's fix; a reader reason has none of its own
+    from workbook_builder.findings import Code, make
+
+    assert "处理：" in make(Code.UNREADABLE_FILE, "no-sheets", part="xl/workbook.xml").message()
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"a,b\n1,2\n", "csv"),
+    ("单位\t数量\n甲\t1\n".encode("utf-16"), "csv"),
+    (b"<html><body><table><tr><td>1</td></tr></table></body></html>", "html-table"),
+    (b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>', "xml-spreadsheet"),
+    (b'<?xml version="1.0"?>\n<office:document office:mimetype="application/vnd.oasis.opendocument.spreadsheet"/>',
+     "ods"),
+    (b"%PDF-1.7\n", "document"),
+    (os.urandom(4096).replace(b"PK", b"pk").replace(OLE_MAGIC[:2], b"\0\0") + b"\xff\x00", "not-zip"),
+])
+def test_files_of_other_formats_are_named_by_their_content(content: bytes, reason: str) -> None:
+    problem = preflight_bytes(content).problem
+    assert problem is not None and problem.reason == reason
+
+
+def test_a_real_libreoffice_ods_is_named(tmp_path: Path) -> None:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    src = build_to(tmp_path, unit_data(0, "示例市甲局", year=2024), "甲局.xlsx")
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "ods",
+                    "--outdir", str(tmp_path / "out"), str(src)], capture_output=True, timeout=180, check=True)
+    ods = tmp_path / "out" / "甲局.ods"
+    assert sniff_path(ods).table
+    result = api.check(tmp_path / "out", jobs=1).files
+    assert [(Path(r.path).name, [(f.code, f.reason) for f in r.findings]) for r in result] == [
+        ("甲局.ods", [("unreadable-file", "ods")])]
+
+
+def test_cli_counts_every_return(tmp_path: Path) -> None:
+    folder = _returns(tmp_path)
+    done = run_cli("check", folder, "--no-progress")
+    assert done.returncode == 1
+    assert "共检查 7 个文件" in done.stdout and "丙局.ods" in done.stdout
+    assert "已跳过不是表格的文件 2 个：年度报告.docx、说明.txt。" in done.stdout
+
+
+# ---------------------------------------------------------------- 2. our own outputs are never returns
+
+
+def test_outputs_written_into_the_folder_are_skipped_next_time(tmp_path: Path) -> None:
+    folder = tmp_path / "交回"
+    folder.mkdir()
+    build_to(folder, unit_data(0, "示例市甲局", year=2024), "甲局.xlsx")
+    bad = unit_data(1, "示例市乙局", year=2024)
+    bad["requests.new.person"] += 1  # T3-A fails
+    build_to(folder, bad, "乙局.xlsx", strict=False)
+    first = api.check(folder, jobs=1)
+    assert len(first.files) == 2 and not first.valid
+    api.save_report(first, folder / "汇总.xlsx")
+    written = api.annotate(first, folder)
+    assert [p.name for p in written] == ["乙局.批注.xlsx"]
+    api.aggregate([folder / "甲局.xlsx"], folder / "汇总工作簿.xlsx", jobs=1)
+    second = api.check(folder, jobs=1)
+    assert sorted(Path(f.path).name for f in second.files) == ["乙局.xlsx", "甲局.xlsx"]
+    assert sorted(Path(p).name for p in second.skipped_outputs) == ["乙局.批注.xlsx", "汇总.xlsx", "汇总工作簿.xlsx"]
+    assert second.flatten() == first.flatten()
+    # a roll-up of the folder does not count the previous roll-up (or an annotated copy) again
+    again = api.aggregate(folder, tmp_path / "汇总2.xlsx", include_invalid=True, jobs=1)
+    assert sorted(Path(r.path).name for r in again.included) == ["乙局.xlsx", "甲局.xlsx"]
+    # named on its own, an output is still checked
+    named = api.check([folder / "乙局.批注.xlsx"], jobs=1)
+    assert len(named.files) == 1 and not named.valid
+    kinds = {Path(p).name: why for p, why in walk([str(folder)]).skipped}
+    assert set(kinds.values()) == {SKIPPED_OUTPUT} and SKIPPED_OTHER not in kinds.values()
+    done = run_cli("check", folder, "--no-progress", "--format", "text")
+    assert "已跳过本工具生成的文件 3 个" in done.stdout
+    doc = json.loads(run_cli("check", folder, "--no-progress", "--format", "json").stdout)
+    assert sorted(s["why"] for s in doc["skipped"]) == ["own-output"] * 3

@@ -171,3 +171,78 @@ def test_outputs_written_into_the_folder_are_skipped_next_time(tmp_path: Path) -
     assert "已跳过本工具生成的文件 3 个" in done.stdout
     doc = json.loads(run_cli("check", folder, "--no-progress", "--format", "json").stdout)
     assert sorted(s["why"] for s in doc["skipped"]) == ["own-output"] * 3
+
+
+# ---------------------------------------------------------------- 3. last year's draft and final
+
+
+def _prior_folder(tmp_path: Path, draft_has_error: bool) -> tuple[Path, Path]:
+    """Last year's folder with 宿迁市's final workbook and a draft that sorts first and differs."""
+    from tests.make_filled import honest_data
+
+    prior = tmp_path / "上年"
+    final = honest_data("suqian-city-2023")
+    final["meta.date"] = "2024-01-20"
+    build_to(prior, final, "宿迁市.xlsx")
+    draft = honest_data("suqian-city-2023")
+    draft["meta.date"] = "2024-01-10"
+    draft["requests.new.business"] += 2  # T3-A still holds: the two extra are carried forward
+    draft["requests.carried_forward.business"] += 2
+    if draft_has_error:
+        draft["requests.new.person"] += 1  # T3-A fails: the draft has an error
+    build_to(prior, draft, "宿迁市-草稿.xlsx", strict=False)
+    this_year = build_to(tmp_path, honest_data("suqian-city-2024"), "宿迁市2024.xlsx")
+    return prior, this_year
+
+
+@pytest.mark.parametrize(("draft_has_error", "rule"), [(True, "valid"), (False, "date")])
+def test_draft_and_final_of_last_year_choose_by_a_visible_rule(tmp_path: Path, draft_has_error: bool,
+                                                               rule: str) -> None:
+    prior, this_year = _prior_folder(tmp_path, draft_has_error)
+    report = api.check([this_year], prior=prior, jobs=1).files[0]
+    assert [(f.code, f.severity, f.reason) for f in report.findings] == [("prior-year-ambiguous", "warning", rule)]
+    message = report.findings[0].message()
+    assert "宿迁市-草稿.xlsx、宿迁市.xlsx" in message and message.count("宿迁市.xlsx") == 2
+    assert ("唯一没有错误" if rule == "valid" else "填报日期最晚") in message
+
+
+def test_draft_and_final_that_cannot_be_told_apart(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from workbook_builder.batch.prior import choose
+    from workbook_builder.template import registry
+
+    prior, _ = _prior_folder(tmp_path, False)
+    draft, final = (api.check_file(prior / name) for name in ("宿迁市-草稿.xlsx", "宿迁市.xlsx"))
+    draft = replace(draft, values={**draft.values, "meta.date": final.values["meta.date"]})  # same 填报日期
+    for path in (draft.path, final.path):
+        os.utime(path, (1_700_000_000, 1_700_000_000))
+    picked = choose([final, draft], registry.resolve())
+    assert (Path(picked.chosen.path).name, picked.rule) == ("宿迁市-草稿.xlsx", "name")
+    os.utime(final.path, (1_800_000_000, 1_800_000_000))
+    picked = choose([draft, final], registry.resolve())
+    assert (Path(picked.chosen.path).name, picked.rule) == ("宿迁市.xlsx", "modified")
+
+
+# ---------------------------------------------------------------- 4. --prior given and not matched
+
+
+def test_prior_given_for_another_unit_is_a_warning(tmp_path: Path) -> None:
+    from tests.make_filled import honest_data
+
+    other = build_to(tmp_path / "上年", honest_data("hatubuhu-town-2023"), "哈图布呼镇2023.xlsx")
+    this_year = build_to(tmp_path, honest_data("suqian-city-2024"), "宿迁市2024.xlsx")
+    report = api.check_file(this_year, prior=other)
+    assert [(f.code, f.severity, f.reason) for f in report.findings] == [
+        ("prior-year-not-matched", "warning", "not-found-given")]
+    assert "未做跨年度核对" in report.findings[0].message()
+    broken = tmp_path / "坏.xlsx"
+    broken.write_bytes(b"not a workbook")
+    report = api.check_file(this_year, prior=broken)
+    assert [(f.code, f.severity, f.reason) for f in report.findings] == [
+        ("prior-year-not-matched", "warning", "given-unreadable")]
+    done = run_cli("check", this_year, "--prior", other, "--no-progress")
+    assert done.returncode == 0 and "[警告] prior-year-not-matched" in done.stdout
+    # a folder without this unit's workbook stays an information
+    report = api.check([this_year], prior=tmp_path / "上年", jobs=1).files[0]
+    assert [(f.code, f.severity) for f in report.findings] == [("prior-year-not-found", "info")]

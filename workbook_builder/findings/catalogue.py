@@ -44,6 +44,8 @@ class Code(StrEnum):
     PRIOR_YEAR_MISMATCH = "prior-year-mismatch"
     CHECKER_ERROR = "checker-error"
     PRIOR_YEAR_NOT_FOUND = "prior-year-not-found"
+    PRIOR_YEAR_NOT_MATCHED = "prior-year-not-matched"
+    PRIOR_YEAR_AMBIGUOUS = "prior-year-ambiguous"
 
 
 @dataclass(frozen=True)
@@ -355,12 +357,31 @@ def _entries() -> tuple[Entry, ...]:
           "请确认 --prior 给出的上年工作簿中单位名称与本表一致、报告年度为上一年", "make sure the workbook given with --prior names the same unit and last year",
           {"not-found": R("没有找到“{unit:unit}”{year}年度的工作簿", "no workbook of “{unit:unit}” for {year}"),
            "no-year": R("没有找到“{unit:unit}”上一年度（本表未填报告年度）的工作簿",
-                        "no workbook of “{unit:unit}” for the previous year (this file has no year)"),
-           "not-found-given": R("没有找到“{unit:unit}”{year}年度的工作簿；给出的上年工作簿是“{given_unit:unit}”{given_year:year}年度的",
+                        "no workbook of “{unit:unit}” for the previous year (this file has no year)")}),
+        # --prior named one workbook and it is not this unit's of last year: the auditor asked for the
+        # cross-year check and it did not run, so this is a warning (a folder without it is an info)
+        E(C.PRIOR_YEAR_NOT_MATCHED, "warning", "给出的上年工作簿不是本单位上一年度的，未做跨年度核对",
+          "the prior-year workbook given is not this unit's of last year; year-on-year rules were not checked",
+          "请用 --prior 给出本单位上一年度的工作簿（单位名称须与本表一致），或给出上年工作簿所在的文件夹",
+          "give this unit's workbook of last year with --prior (the same unit name), or last year's folder",
+          {"not-found-given": R("没有找到“{unit:unit}”{year}年度的工作簿；给出的上年工作簿是“{given_unit:unit}”{given_year:year}年度的",
                                 "no workbook of “{unit:unit}” for {year}"),
            "no-year-given": R("没有找到“{unit:unit}”上一年度（本表未填报告年度）的工作簿；"
                               "给出的上年工作簿是“{given_unit:unit}”{given_year:year}年度的",
-                              "no workbook of “{unit:unit}” for the previous year (this file has no year)")}),
+                              "no workbook of “{unit:unit}” for the previous year (this file has no year)"),
+           "given-unreadable": R("给出的上年工作簿 {file} 无法读取，或不是本工具模板的工作簿",
+                                 "the prior-year workbook {file} cannot be read or is not made from one of our templates")}),
+        E(C.PRIOR_YEAR_AMBIGUOUS, "warning", "上年文件夹中本单位同一年度有多个工作簿",
+          "last year's folder holds several workbooks of this unit and year",
+          "请在上年文件夹中只保留正式交回的一份（删除草稿或旧稿）", "keep only the final one in last year's folder (remove drafts)",
+          {"valid": R("{year}年度有 {count} 个：{files}；跨年度核对使用了其中唯一没有错误的 {chosen}",
+                      "{count} for {year}: {files}; the year-on-year check used the only one without errors, {chosen}"),
+           "date": R("{year}年度有 {count} 个：{files}；跨年度核对使用了填报日期最晚的 {chosen}",
+                     "{count} for {year}: {files}; the year-on-year check used the one with the latest date, {chosen}"),
+           "modified": R("{year}年度有 {count} 个：{files}；跨年度核对使用了最后修改的 {chosen}",
+                         "{count} for {year}: {files}; the year-on-year check used the one modified last, {chosen}"),
+           "name": R("{year}年度有 {count} 个：{files}；无法区分，跨年度核对使用了按文件名排序的第一个 {chosen}",
+                     "{count} for {year}: {files}; they cannot be told apart, the check used the first by name, {chosen}")}),
     )
 
 

@@ -246,3 +246,77 @@ def test_prior_given_for_another_unit_is_a_warning(tmp_path: Path) -> None:
     # a folder without this unit's workbook stays an information
     report = api.check([this_year], prior=tmp_path / "上年", jobs=1).files[0]
     assert [(f.code, f.severity) for f in report.findings] == [("prior-year-not-found", "info")]
+
+
+# ---------------------------------------------------------------- 5. the roster
+
+
+ROSTER_UNITS = ("示例市甲局", "示例市乙局", "示例市丙局", "示例市丁局", "示例市缺报局")
+
+
+def _roster_xlsx(path: Path, rows: list[list[object]]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xlsx-no-header", "gbk-no-header", "csv-numbered", "utf16-tsv",
+                                  "utf8-bom", "gbk-numbered-no-header"])
+def test_roster_in_the_forms_offices_keep(tmp_path: Path, kind: str) -> None:
+    from workbook_builder.batch.roster import Roster
+
+    units = list(ROSTER_UNITS)
+    path = tmp_path / f"名单.{'xlsx' if kind.startswith('xlsx') else 'txt' if 'tsv' in kind else 'csv'}"
+    if kind == "xlsx":
+        _roster_xlsx(path, [["序号", "单位名称（全称）", "联系人"]] + [[i, u, "张三"] for i, u in enumerate(units, 1)])
+    elif kind == "xlsx-no-header":
+        _roster_xlsx(path, [[u] for u in units])
+    elif kind == "gbk-no-header":
+        path.write_bytes("\r\n".join(units).encode("gbk"))
+    elif kind == "csv-numbered":
+        path.write_text("序号,单位名称（全称）\n" + "".join(f"{i},{u}\n" for i, u in enumerate(units, 1)), encoding="utf-8")
+    elif kind == "utf16-tsv":  # Excel's “Unicode 文本”
+        path.write_text("序号\t单位\n" + "".join(f"{i}\t{u}\n" for i, u in enumerate(units, 1)), encoding="utf-16")
+    elif kind == "utf8-bom":
+        path.write_text("单位名称\n" + "\n".join(units), encoding="utf-8-sig")
+    else:
+        path.write_bytes("".join(f"{i},{u}\r\n" for i, u in enumerate(units, 1)).encode("gbk"))
+    assert Roster.read(path).units == ROSTER_UNITS
+
+
+def test_roster_refusals_say_why(tmp_path: Path) -> None:
+    from workbook_builder.batch.roster import Roster, RosterError
+
+    ods = tmp_path / "名单.ods"
+    ods.write_bytes(_ods_bytes())
+    with pytest.raises(RosterError, match="这是 .ods 文件"):
+        Roster.read(ods)
+    two = tmp_path / "两列.csv"
+    two.write_text("甲,乙\n丙,丁\n", encoding="utf-8")
+    with pytest.raises(RosterError, match="找不到单位名称列"):
+        Roster.read(two)
+
+
+def test_a_unit_that_sent_an_unreadable_file_is_not_missing(tmp_path: Path) -> None:
+    folder = tmp_path / "交回"
+    folder.mkdir()
+    build_to(folder, unit_data(0, "示例市甲局", year=2024), "甲局.xlsx")
+    (folder / "示例市乙局2024年报.xls").write_bytes(_xls_bytes())
+    (folder / "丙局.ods").write_bytes(_ods_bytes())  # the one roster name that holds 丙局
+    (folder / "局.csv").write_text("a,b\n", encoding="utf-8")  # holds no name, and every name holds it
+    roster = _roster_xlsx(tmp_path / "名单.xlsx", [["单位名称"]] + [[u] for u in ROSTER_UNITS])
+    run = api.check(folder, roster=roster, jobs=1)
+    assert run.roster.missing == ("示例市丁局", "示例市缺报局")
+    assert run.roster.unreadable == (("示例市丙局", str(folder / "丙局.ods")),
+                                     ("示例市乙局", str(folder / "示例市乙局2024年报.xls")))
+    done = run_cli("check", folder, "--roster", roster, "--no-progress", "--summary", tmp_path / "s.xlsx",
+                   "--html", tmp_path / "r.html")
+    assert done.returncode == 1
+    assert "缺报：示例市丁局、示例市缺报局" in done.stdout
+    assert f"交回的文件无法读取：示例市乙局（{folder / '示例市乙局2024年报.xls'}）" in done.stdout
+    assert "交回的文件无法读取" in (tmp_path / "r.html").read_text(encoding="utf-8")

@@ -38,4 +38,5 @@ def roster_dict(result: RosterResult) -> dict[str, Any]:
         "missing": list(result.missing),
         "duplicates": [{"unit": u, "year": y, "paths": list(ps)} for u, y, ps in result.duplicates],
         "unexpected": [{"unit": u, "path": p} for u, p in result.unexpected],
+        "unreadable": [{"unit": u, "path": p} for u, p in result.unreadable],
     }

@@ -99,6 +99,8 @@ def _roster_lines(result: RosterResult, lang: str) -> str:
             lines.append(f"Roster: {result.expected} units expected, {len(result.missing)} missing.")
         if result.missing:
             lines.append(("缺报：" if lang == "zh" else "Missing: ") + "、".join(result.missing))
+    for unit, path in result.unreadable:
+        lines.append(f"交回的文件无法读取：{unit}（{path}）" if lang == "zh" else f"Sent a file that cannot be read: {unit} ({path})")
     for unit, year, paths in result.duplicates:
         head = f"重复：{unit}（{year or '年度未填'}）有 {len(paths)} 个文件：" if lang == "zh" else f"Duplicate: {unit} ({year}) in {len(paths)} files: "
         lines.append(head + "；".join(paths))

@@ -320,3 +320,34 @@ def test_a_unit_that_sent_an_unreadable_file_is_not_missing(tmp_path: Path) -> N
     assert "缺报：示例市丁局、示例市缺报局" in done.stdout
     assert f"交回的文件无法读取：示例市乙局（{folder / '示例市乙局2024年报.xls'}）" in done.stdout
     assert "交回的文件无法读取" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- 6. a roll-up that fails its own check
+
+
+def test_include_invalid_rollup_says_it_fails_its_own_check(tmp_path: Path) -> None:
+    from workbook_builder.check.preflight import preflight_path
+    from workbook_builder.check.reader import read_parts
+
+    folder = tmp_path / "交回"
+    folder.mkdir()
+    build_to(folder, unit_data(0, "示例市甲局", year=2024), "甲局.xlsx")
+    bad = unit_data(1, "示例市乙局", year=2024)
+    bad["requests.new.person"] += 1  # T3-A fails in this unit, and so in the sum
+    build_to(folder, bad, "乙局.xlsx", strict=False)
+    out = tmp_path / "汇总.xlsx"
+    result = api.aggregate(folder, out, include_invalid=True, jobs=1)
+    assert len(result.included) == 2 and result.check is not None
+    assert {f.rule for f in result.errors} == {"T3-A"}
+    note = result.check_note()
+    assert note is not None and note.startswith("汇总结果未通过勾稽检查：T3-A")
+    props = read_parts(preflight_path(out).parts).custom_properties
+    assert props["aggregate_check"] == note and props["workbook_builder_output"] == "rollup"
+    assert [(f.code, f.rule) for f in api.check_file(out).findings] == [(f.code, f.rule) for f in result.errors]
+    done = run_cli("aggregate", folder, "-o", tmp_path / "汇总2.xlsx", "--include-invalid", "--no-progress")
+    assert done.returncode == 1, done.stderr
+    assert "汇总结果未通过勾稽检查：T3-A" in done.stdout
+    # a clean roll-up says nothing of the kind and exits 0
+    clean = api.aggregate([folder / "甲局.xlsx"], tmp_path / "汇总3.xlsx", jobs=1)
+    assert clean.errors == () and clean.check_note() is None
+    assert "aggregate_check" not in read_parts(preflight_path(tmp_path / "汇总3.xlsx").parts).custom_properties

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -247,12 +248,13 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
 
     `paths` are files, folders or globs, as for `check`. Raises `AggregateError` (a `UsageError`) for
     mixed templates or years, and `UsageError` when nothing is found or `output` is one of the inputs.
-    Returns the `Rollup` (included and excluded files). The output records the included units in its
-    document properties.
+    Returns the `Rollup` (included and excluded files, and the written roll-up checked like a return:
+    `errors`, `check_note()`). The output records the included units in its document properties, and
+    when it fails its own check, the line “汇总结果未通过勾稽检查：…” (`aggregate_check`).
     """
     import json
 
-    from .batch.aggregate import AggregateError, fill_text_inputs, rollup
+    from .batch.aggregate import CHECK_PROPERTY, AggregateError, fill_text_inputs, rollup
     from .batch.run import run_batch
 
     files = _expand(paths, "没有找到要汇总的工作簿（.xlsx）").files
@@ -272,6 +274,13 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
     computed = t.recompute.compute(inputs)
     extra = {"aggregate_units": json.dumps(units, ensure_ascii=False), "aggregate_count": str(len(units)),
              OUTPUT_PROPERTY: OUTPUT_ROLLUP}  # ours: a roll-up in the returns folder is never checked as a return
-    content = write_workbook(t.layout, computed, None, extra_properties=extra)
-    write_atomic(Path(output), content)
+    write_atomic(Path(output), write_workbook(t.layout, computed, None, extra_properties=extra))
+    # the roll-up checked like a return: with --include-invalid one unit's imbalance is the sum's
+    from .check.workbook import check_workbook
+
+    result = replace(result, check=check_workbook(output, t))
+    note = result.check_note()
+    if note is not None:  # said in the workbook too; the property does not change what the checker reads
+        extra[CHECK_PROPERTY] = note
+        write_atomic(Path(output), write_workbook(t.layout, computed, None, extra_properties=extra))
     return result

@@ -156,8 +156,9 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
                       data: Path | None, jobs: int | None, progress: bool | None) -> None:
     """把同一模板、同一年度的各单位工作簿汇总成一个工作簿（本级政府的汇总表）。 Roll up workbooks.
 
-    有错误的工作簿默认不计入（退出码 1）；模板或年度不一致时拒绝汇总（退出码 2）；
-    汇总结果未通过勾稽检查时照常写出，并说明（退出码 1）。
+    有错误的工作簿默认不计入（退出码 1）；模板或年度不一致时拒绝汇总（退出码 2）。
+
+    汇总结果未通过勾稽检查时照常写出，并在输出和汇总工作簿的属性中说明（退出码 1）。
     """
     try:
         with _progress(progress if progress is not None else Progress.wanted()) as update:

@@ -117,9 +117,12 @@ def test_files_of_other_formats_are_named_by_their_content(content: bytes, reaso
 
 
 def test_a_real_libreoffice_ods_is_named(tmp_path: Path) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice is not installed")
+    """Saved as LibreOffice offers first (ODF): a real .ods, converted by soffice itself."""
+    from tests.helpers.libreoffice import SOFFICE
+    from tests.helpers.lo_fixtures import require_libreoffice
+
+    require_libreoffice()  # skips locally without it; fails in CI
+    soffice = SOFFICE
     src = build_to(tmp_path, unit_data(0, "示例市甲局", year=2024), "甲局.xlsx")
     profile = (tmp_path / "lo-profile").as_uri()
     subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "ods",

@@ -354,3 +354,23 @@ def test_include_invalid_rollup_says_it_fails_its_own_check(tmp_path: Path) -> N
     clean = api.aggregate([folder / "甲局.xlsx"], tmp_path / "汇总3.xlsx", jobs=1)
     assert clean.errors == () and clean.check_note() is None
     assert "aggregate_check" not in read_parts(preflight_path(tmp_path / "汇总3.xlsx").parts).custom_properties
+
+
+def test_csv_summary_html_report_and_roster_in_the_folder_are_not_returns(tmp_path: Path) -> None:
+    from workbook_builder.outfile import SUMMARY_CSV_HEAD
+    from workbook_builder.render.summary import FILE_HEADER
+
+    assert ",".join(FILE_HEADER).startswith(SUMMARY_CSV_HEAD)  # the CSV summary is known by its header
+    folder = tmp_path / "交回"
+    folder.mkdir()
+    build_to(folder, unit_data(0, "示例市甲局", year=2024), "甲局.xlsx")
+    roster = folder / "名单.csv"
+    roster.write_text("单位名称\n示例市甲局\n", encoding="utf-8")
+    first = api.check(folder, roster=roster, jobs=1)
+    assert [Path(f.path).name for f in first.files] == ["甲局.xlsx"] and first.valid
+    api.save_report(first, folder / "汇总.csv")
+    api.save_report(first, folder / "报告.html")
+    second = api.check(folder, roster=roster, jobs=1)
+    assert [Path(f.path).name for f in second.files] == ["甲局.xlsx"] and second.valid
+    assert [Path(p).name for p in second.skipped_outputs] == ["汇总.csv"]
+    assert [Path(p).name for p in second.skipped_other] == ["报告.html"]

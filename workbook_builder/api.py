@@ -112,7 +112,10 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
     found = _expand(paths, "没有找到要检查的工作簿（.xlsx）")
     select, ignore = known_codes(select, "--select"), known_codes(ignore, "--ignore")
     expected = Roster.read(roster) if roster is not None else None
-    results = run_batch(found.files, template, prior, jobs, progress)
+    files = list(found.files)
+    if roster is not None:  # a roster kept in the returns folder is the auditor's, not a return
+        files = [p for p in files if p.resolve() != Path(roster).resolve()] or files
+    results = run_batch(files, template, prior, jobs, progress)
     skipped = tuple((str(p), why) for p, why in found.skipped)
     return CheckRun(tuple(results), reconcile(expected, results), skipped).select(select, ignore)
 

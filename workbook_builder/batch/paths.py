@@ -2,11 +2,11 @@
 
 In a folder (or a glob) every file that could be a return is checked, so none is passed over in
 silence: a spreadsheet by its suffix (.xlsx, .ods, .xls, .et, .csv …), or by its content when the
-suffix says nothing (a workbook renamed `甲局` or `甲局.xlsx.1`). What is left is reported as
-skipped, never checked:
+suffix says nothing (a workbook renamed `甲局` or `甲局.xlsx.1`; binary formats only: any text
+could pass for a CSV). What is left is reported as skipped, never checked:
 - our own outputs (annotated copies, a `--summary` .xlsx, a roll-up: they carry the
-  `OUTPUT_PROPERTY` document property), so a report written into the checked folder is not taken
-  for a return on the next run;
+  `OUTPUT_PROPERTY` document property; a `--summary` .csv is known by its header row), so a report
+  written into the checked folder is not taken for a return on the next run;
 - other files (a .docx report, a PDF, a .txt note): the run lists them, they are not findings.
 Files no one sent are ignored without a word: Excel's and LibreOffice's lock files (`~$a.xlsx`,
 `.~lock.a.xlsx#`), macOS's `__MACOSX/` and `._a.xlsx` shadows, hidden dot files.
@@ -26,7 +26,6 @@ TABLE_SUFFIXES = frozenset({
     ".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb", ".xls", ".xlt", ".et", ".ett",
     ".ods", ".ots", ".fods", ".numbers", ".csv", ".tsv",
 })
-WORKBOOK_SUFFIXES = tuple(sorted(TABLE_SUFFIXES))  # the old name, kept for callers
 SKIPPED_OUTPUT, SKIPPED_OTHER = "own-output", "not-a-table"
 
 

@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from ...outfile import OUTPUT_PROPERTY
+from ...outfile import OUTPUT_PROPERTY, OUTPUT_SUMMARY, SUMMARY_CSV_HEAD
 from .container import ZIP_ERRORS, check_directory, inflate
 from .ole import OLE_MAGIC, ole_reason
 from .problems import Limits, Refused
@@ -89,7 +89,7 @@ def _decode(head: bytes, complete: bool) -> str | None:
 class Sniffed:
     """What a folder walk needs to know about a file: is it a table, and is it one of our outputs."""
 
-    table: bool  # an Excel workbook, or a table in another format (never a CSV: any text could pass)
+    table: bool  # an Excel workbook, or a table in another binary format (never text: any text could pass)
     output: str | None = None  # the kind of our own output (OUTPUT_PROPERTY's value), or None
 
 
@@ -110,8 +110,10 @@ def sniff_path(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Sniffe
             if head.startswith(OLE_MAGIC):
                 return Sniffed(ole_reason(fh.read(size)) in TABLE_REASONS)
             if not head.startswith(b"PK"):
-                reason = text_reason(fh.read(_TEXT_HEAD))
-                return Sniffed(reason is not None and reason in TABLE_REASONS and reason != "csv")
+                # text is never a table by its content alone (a web page, a note, our HTML report):
+                # an .xls that is HTML or a .csv is checked for its suffix; only our CSV summary is known
+                text = _decode(fh.read(len(SUMMARY_CSV_HEAD.encode("utf-8-sig")) + 8), complete=False) or ""
+                return Sniffed(False, OUTPUT_SUMMARY if text.startswith(SUMMARY_CSV_HEAD) else None)
             return _sniff_zip(fh, limits)
     except (Refused, *ZIP_ERRORS):
         return Sniffed(False)

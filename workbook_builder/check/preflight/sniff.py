@@ -33,8 +33,8 @@ _TEXT_HEAD = 64 * 1024
 # text that a table exported as text never holds: C0 controls other than tab, newlines and form feed
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 # reasons that are a table in another format (a return, to be saved as .xlsx) rather than a document
-DEFAULT = Limits()
 TABLE_REASONS = frozenset({"legacy-xls", "encrypted", "ods", "xlsb", "numbers", "xml-spreadsheet", "html-table", "csv"})
+DEFAULT = Limits()
 
 
 def zip_reason(names: list[str], mimetype: bytes | None) -> str | None:
@@ -66,8 +66,8 @@ def text_reason(data: bytes) -> str | None:
         if "<html" in low or "<table" in low:
             return "html-table"  # "Excel" exports of web systems, often named .xls
         return None
-    lines = [line for line in low.splitlines() if line.strip()][:20]
-    return "csv" if lines and any(sep in lines[0] for sep in ",\t;") else None
+    first = next((line for line in low.splitlines() if line.strip()), "")
+    return "csv" if any(sep in first for sep in ",\t;") else None
 
 
 def _decode(head: bytes, complete: bool) -> str | None:

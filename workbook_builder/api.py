@@ -100,7 +100,9 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
 
     Files are checked in parallel on `jobs` processes (default: every core); one bad file never stops
     the run, and results come back in the order of the expanded paths. `prior` is last year's
-    workbook or folder (year-on-year rules); `roster` a CSV of the units expected to report;
+    workbook or folder (year-on-year rules); `roster` the units expected to report (.xlsx, or CSV/TSV in
+    UTF-8, UTF-16 or GBK; never checked as a return itself); in folders, our own outputs and files
+    that are no table are skipped and listed in `CheckRun.skipped`;
     `select`/`ignore` keep or drop finding codes (or code prefixes). `progress(done, total, result)` is
     called in this process as each file finishes. Raises `UsageError` for a path that matches nothing, an
     unknown code, a roster that cannot be read or an invalid template.

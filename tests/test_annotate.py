@@ -217,7 +217,8 @@ def test_highlight_keeps_format_lock_and_values(books, tmp_path):
         assert (s_in.protection, s_in.validations, s_in.merged, s_in.state) == (
             s_out.protection, s_out.validations, s_out.merged, s_out.state)
     assert parts_in.defined_names == parts_out.defined_names
-    assert parts_in.custom_properties == parts_out.custom_properties
+    # issue 7: the copy carries one more property, the one that marks it as our output
+    assert parts_out.custom_properties == {**parts_in.custom_properties, "workbook_builder_output": "annotated"}
     assert parts_in.workbook_protection == parts_out.workbook_protection
 
 
@@ -230,7 +231,7 @@ def test_zip_entries_keep_order_compression_and_bytes(books, tmp_path):
         assert [i.filename for i in new[: len(old)]] == [i.filename for i in old]
         assert [(i.compress_type, i.date_time) for i in new[: len(old)]] == [(i.compress_type, i.date_time) for i in old]
         sheet = _sheet_part(src, REQUESTS)
-        edited = {"xl/styles.xml", sheet, "[Content_Types].xml"}
+        edited = {"xl/styles.xml", sheet, "[Content_Types].xml", "docProps/custom.xml"}  # custom: the marker (issue 7)
         for info in old:
             if info.filename not in edited:
                 assert b.read(info.filename) == a.read(info), info.filename
@@ -360,7 +361,9 @@ def test_files_saved_by_excel_wps_and_libreoffice(name, tmp_path):
             d = s_out.cells[key]
             assert (c.value, c.formula, c.locked) == (d.value, d.formula, d.locked), (s_in.name, key)
         assert (s_in.protection, s_in.validations, s_in.merged) == (s_out.protection, s_out.validations, s_out.merged)
-    assert before.defined_names == after.defined_names and before.custom_properties == after.custom_properties
+    assert before.defined_names == after.defined_names
+    # issue 7: one more property, the one that marks the copy as our output (a new part if there was none)
+    assert after.custom_properties == {**before.custom_properties, "workbook_builder_output": "annotated"}
     ws = openpyxl.load_workbook(out)[before.sheets[0].name]
     assert ws["Z300"].comment is not None and ws["Z300"].fill.fgColor.rgb == FILL_RGB
     assert ws["A1"].comment is not None and ws["A1"].comment.text.count("\n") >= 1

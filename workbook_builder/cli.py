@@ -164,6 +164,8 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
     """把同一模板、同一年度的各单位工作簿汇总成一个工作簿（本级政府的汇总表）。 Roll up workbooks.
 
     有错误的工作簿默认不计入（退出码 1）；模板或年度不一致时拒绝汇总（退出码 2）。
+
+    汇总结果未通过勾稽检查时照常写出，并在输出和汇总工作簿的属性中说明（退出码 1）。
     """
     try:
         with _progress(progress if progress is not None else Progress.wanted()) as update:
@@ -178,7 +180,12 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
         click.echo(f"  计入  {r.unit or Path(r.path).name}（{r.path}）")
     for r, reason in result.excluded:
         click.echo(f"  未计入  {r.unit or Path(r.path).name}（{r.path}）：{reason}")
-    sys.exit(EXIT_FINDINGS if result.excluded else EXIT_OK)
+    note = result.check_note()
+    if note is not None:  # with --include-invalid, a unit's imbalance is the roll-up's
+        click.echo(f"{note}。汇总工作簿已写出，但其中的数据不平衡（多半来自用 --include-invalid 计入的有错误的工作簿）：")
+        for f in result.errors:
+            click.echo(f"  {f.message()}")
+    sys.exit(EXIT_FINDINGS if result.excluded or note is not None else EXIT_OK)
 
 
 @main.command("templates")

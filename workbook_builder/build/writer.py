@@ -17,6 +17,7 @@ import xlsxwriter
 
 from ..errors import WorkbookBuilderError
 from ..ooxml.refs import a1, a1_range
+from ..outfile import OUTPUT_PROPERTY, OUTPUT_SUMMARY
 from ..spec import formula_text
 from ..spec.model import InputSpec
 from ..template.inputs import describe
@@ -252,6 +253,8 @@ def write_tables(sheets: list[tuple[str, Any, list[list[Any]]]]) -> bytes:
         "in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
     })
     wb.set_properties({"title": "检查汇总", "author": "workbook_builder", "created": FIXED_DATE})
+    # marks it as ours: a summary written into the checked folder is skipped by the next run's walk
+    _ok(wb.set_custom_property(OUTPUT_PROPERTY, OUTPUT_SUMMARY), "custom property")
     head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1, "font_name": FONT, "text_wrap": True,
                           "valign": "vcenter"})
     text = wb.add_format({"font_name": FONT, "num_format": "@", "valign": "top", "text_wrap": True, "border": 1})

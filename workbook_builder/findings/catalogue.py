@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -47,6 +47,8 @@ class Code(StrEnum):
     PRIOR_YEAR_MISMATCH = "prior-year-mismatch"
     CHECKER_ERROR = "checker-error"
     PRIOR_YEAR_NOT_FOUND = "prior-year-not-found"
+    PRIOR_YEAR_NOT_MATCHED = "prior-year-not-matched"
+    PRIOR_YEAR_AMBIGUOUS = "prior-year-ambiguous"
 
 
 @dataclass(frozen=True)
@@ -192,10 +194,13 @@ def template_fields(template: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Reason:
-    """One sub-case of a code: its detail sentence in Chinese and English, with named fields."""
+    """One sub-case of a code: its detail sentence in Chinese and English, with named fields.
+    `says_fix`: the sentence already says what to do, so a finding's message does not add its
+    code's fix after it (the fix is said once)."""
 
     zh: str
     en: str
+    says_fix: bool = False
 
     @cached_property
     def fields(self) -> frozenset[str]:
@@ -231,6 +236,8 @@ class Entry:
 R = Reason
 _RESAVE_ZH = "请用 Excel 或 WPS 打开后另存为 .xlsx 再重新提交"
 _RESAVE_EN = "open it in Excel or WPS, save it as .xlsx and submit it again"
+_SAVE_AS_ZH = "请在表格软件中另存为 .xlsx 后交回"
+_SAVE_AS_EN = "save it as .xlsx in your spreadsheet program and return that"
 _BRACKETED = R("{detail}（{reason}）", "{detail} ({reason})")
 
 # The preflight's reasons (check/preflight), in the order they are checked. Each is also a sentence
@@ -244,15 +251,29 @@ PREFLIGHT_UNREADABLE: dict[str, Reason] = {
                    "The file is larger than the {limit} limit; remove unneeded content or split it and resubmit"),
     "encrypted": R("文件已加密（设置了打开密码），请取消密码、另存为未加密的 .xlsx 后重新提交",
                    "The file is encrypted (it has an open password); remove the password, save an unencrypted .xlsx and resubmit"),
-    "legacy-xls": R(f"这是旧版 Excel 97-2003（.xls）格式的文件，{_RESAVE_ZH}", f"This is an old Excel 97-2003 (.xls) file; {_RESAVE_EN}"),
+    "legacy-xls": R(f"这是 .xls 文件（Excel 97-2003 或 WPS 表格的旧格式），{_SAVE_AS_ZH}",
+                    f"This is an .xls file (the old Excel 97-2003 or WPS format); {_SAVE_AS_EN}"),
     "not-zip": R(f"文件不是 .xlsx 格式（不是 Office Open XML 压缩包），{_RESAVE_ZH}",
                  f"The file is not an .xlsx file (not an Office Open XML package); {_RESAVE_EN}"),
     "truncated": R("文件已损坏或不完整（可能是上传或复制时中断），请重新保存或导出后再提交",
                    "The file is damaged or incomplete (perhaps an interrupted upload or copy); save or export it again and resubmit"),
     "unsupported-compression": R(f"文件部件 {{part}} 使用了 .xlsx 不允许的压缩方式，{_RESAVE_ZH}",
                                  f"Part {{part}} uses a compression method that .xlsx does not allow; {_RESAVE_EN}"),
-    "not-xlsx": R("压缩包中没有 Excel 工作簿（缺少 xl/workbook.xml 或 [Content_Types].xml），请提交 .xlsx 格式的工作簿",
-                  "The package holds no Excel workbook (xl/workbook.xml or [Content_Types].xml is missing); submit an .xlsx workbook"),
+    "not-xlsx": R("文件是压缩包，但其中没有 Excel 工作簿，请交回填好的 .xlsx 工作簿",
+                  "The file is a zip package but holds no Excel workbook; return the filled .xlsx workbook"),
+    # Files that are some other kind of table or document, named by their content (preflight/sniff.py).
+    "ods": R(f"这是 .ods 文件，{_SAVE_AS_ZH}", f"This is an .ods file; {_SAVE_AS_EN}"),
+    "xlsb": R(f"这是 .xlsb 文件（Excel 二进制工作簿），{_SAVE_AS_ZH}", f"This is an .xlsb file (an Excel binary workbook); {_SAVE_AS_EN}"),
+    "numbers": R("这是 Numbers 表格文件，请在 Numbers 中导出为 Excel（.xlsx）后交回",
+                 "This is an Apple Numbers file; export it to Excel (.xlsx) in Numbers and return that"),
+    "xml-spreadsheet": R(f"这是 XML 表格文件（Excel 2003 XML 格式），{_SAVE_AS_ZH}",
+                         f"This is an XML spreadsheet (the Excel 2003 XML format); {_SAVE_AS_EN}"),
+    "html-table": R("这是网页（HTML）格式的表格，不是 Excel 工作簿，请在下发的 .xlsx 工作簿中填写后交回",
+                    "This is a table in web page (HTML) format, not an Excel workbook; fill in the .xlsx workbook that was issued and return it"),
+    "csv": R("这是 .csv 文本文件，没有工作簿的表格和公式，请在下发的 .xlsx 工作簿中填写后交回",
+             "This is a .csv text file, without the workbook's tables and formulas; fill in the .xlsx workbook that was issued and return it"),
+    "document": R("这是文字文档（如 Word、WPS 文字、PDF 或 .odt），不是填报的表格，请交回填好的 .xlsx 工作簿",
+                  "This is a text document (Word, WPS Writer, PDF or .odt), not the report's workbook; return the filled .xlsx workbook"),
     "bad-xml": R(f"文件内部的 XML 部件 {{part}} 格式错误，{_RESAVE_ZH}", f"The XML part {{part}} inside the file is malformed; {_RESAVE_EN}"),
 }
 PREFLIGHT_UNSAFE: dict[str, Reason] = {
@@ -277,6 +298,10 @@ PREFLIGHT_UNSAFE: dict[str, Reason] = {
     "data-connection": R("文件包含外部数据连接，请在“数据 → 查询和连接”中删除连接后重新提交",
                          "The file contains external data connections; delete them (Data > Queries & Connections) and resubmit"),
 }
+# A preflight reason is a sentence of its own that ends with what to do (the preflight's Problem and
+# the annotator show it alone): a finding's message says that fix and not its code's fix as well.
+PREFLIGHT_UNREADABLE = {k: replace(r, says_fix=True) for k, r in PREFLIGHT_UNREADABLE.items()}
+PREFLIGHT_UNSAFE = {k: replace(r, says_fix=True) for k, r in PREFLIGHT_UNSAFE.items()}
 # The reader's reasons (check/reader, ReadError): packages that pass the preflight but cannot be a workbook.
 READER_UNREADABLE: dict[str, Reason] = {
     "unsafe-xml": R("部件 {part} 含有被禁止的 XML 结构（实体声明或外部引用）：{error}",
@@ -426,12 +451,31 @@ def _entries() -> tuple[Entry, ...]:
           "请确认 --prior 给出的上年工作簿中单位名称与本表一致、报告年度为上一年", "make sure the workbook given with --prior names the same unit and last year",
           {"not-found": R("没有找到“{unit:unit}”{year}年度的工作簿", "no workbook of “{unit:unit}” for {year}"),
            "no-year": R("没有找到“{unit:unit}”上一年度（本表未填报告年度）的工作簿",
-                        "no workbook of “{unit:unit}” for the previous year (this file has no year)"),
-           "not-found-given": R("没有找到“{unit:unit}”{year}年度的工作簿；给出的上年工作簿是“{given_unit:unit}”{given_year:year}年度的",
+                        "no workbook of “{unit:unit}” for the previous year (this file has no year)")}),
+        # --prior named one workbook and it is not this unit's of last year: the auditor asked for the
+        # cross-year check and it did not run, so this is a warning (a folder without it is an info)
+        E(C.PRIOR_YEAR_NOT_MATCHED, "warning", "给出的上年工作簿不是本单位上一年度的，未做跨年度核对",
+          "the prior-year workbook given is not this unit's of last year; year-on-year rules were not checked",
+          "请用 --prior 给出本单位上一年度的工作簿（单位名称须与本表一致），或给出上年工作簿所在的文件夹",
+          "give this unit's workbook of last year with --prior (the same unit name), or last year's folder",
+          {"not-found-given": R("没有找到“{unit:unit}”{year}年度的工作簿；给出的上年工作簿是“{given_unit:unit}”{given_year:year}年度的",
                                 "no workbook of “{unit:unit}” for {year}"),
            "no-year-given": R("没有找到“{unit:unit}”上一年度（本表未填报告年度）的工作簿；"
                               "给出的上年工作簿是“{given_unit:unit}”{given_year:year}年度的",
-                              "no workbook of “{unit:unit}” for the previous year (this file has no year)")}),
+                              "no workbook of “{unit:unit}” for the previous year (this file has no year)"),
+           "given-unreadable": R("给出的上年工作簿 {file} 无法读取，或不是本工具模板的工作簿",
+                                 "the prior-year workbook {file} cannot be read or is not made from one of our templates")}),
+        E(C.PRIOR_YEAR_AMBIGUOUS, "warning", "上年文件夹中本单位同一年度有多个工作簿",
+          "last year's folder holds several workbooks of this unit and year",
+          "请在上年文件夹中只保留正式交回的一份（删除草稿或旧稿）", "keep only the final one in last year's folder (remove drafts)",
+          {"valid": R("{year}年度有 {count} 个：{files}；跨年度核对使用了其中唯一没有错误的 {chosen}",
+                      "{count} for {year}: {files}; the year-on-year check used the only one without errors, {chosen}"),
+           "date": R("{year}年度有 {count} 个：{files}；跨年度核对使用了填报日期最晚的 {chosen}",
+                     "{count} for {year}: {files}; the year-on-year check used the one with the latest date, {chosen}"),
+           "modified": R("{year}年度有 {count} 个：{files}；跨年度核对使用了最后修改的 {chosen}",
+                         "{count} for {year}: {files}; the year-on-year check used the one modified last, {chosen}"),
+           "name": R("{year}年度有 {count} 个：{files}；无法区分，跨年度核对使用了按文件名排序的第一个 {chosen}",
+                     "{count} for {year}: {files}; they cannot be told apart, the check used the first by name, {chosen}")}),
     )
 
 

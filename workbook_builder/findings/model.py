@@ -87,11 +87,13 @@ class Finding:
         """Where, what, the detail and how to fix it, as one sentence."""
         entry = CATALOGUE[self.code]
         detail = self.detail(lang)
+        # a reason whose sentence already says what to do is not followed by the code's fix too
+        said = bool(self.reason) and entry.reasons[self.reason].says_fix
         if lang == "en":
             where = f"{self.cell} ({self.label}): " if self.cell and self.label else (f"{self.cell}: " if self.cell else "")
-            return f"{where}{entry.en}{f': {detail}' if detail else ''}. Fix: {entry.fix_en}."
+            return f"{where}{entry.en}{f': {detail}' if detail else ''}.{'' if said else f' Fix: {entry.fix_en}.'}"
         where = f"{self.cell}（{self.label}）：" if self.cell and self.label else (f"{self.cell}：" if self.cell else "")
-        return f"{where}{entry.zh}{f'：{detail}' if detail else ''}。处理：{entry.fix_zh}。"
+        return f"{where}{entry.zh}{f'：{detail}' if detail else ''}。{'' if said else f'处理：{entry.fix_zh}。'}"
 
     def as_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {

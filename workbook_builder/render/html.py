@@ -199,6 +199,7 @@ def _roster_view(reports: Sequence[FileResult], roster: RosterResult, counts: di
         "duplicates": [{"unit": _text(unit), "year": _text(year), "links": [_file_link(p, anchors) for p in paths]}
                        for unit, year, paths in roster.duplicates],
         "unexpected": [{"unit": _text(u), "link": _file_link(p, anchors)} for u, p in roster.unexpected],
+        "unreadable": [{"unit": _text(u), "link": _file_link(p, anchors)} for u, p in roster.unreadable],
     }
 
 

@@ -76,6 +76,7 @@ def roster_rows(result: RosterResult) -> list[list[Value]]:
     rows: list[list[Value]] = [["缺报", u, "", ""] for u in result.missing]
     rows += [["重复", u, y or "", "；".join(ps)] for u, y, ps in result.duplicates]
     rows += [["名单外", u, "", p] for u, p in result.unexpected]
+    rows += [["交回的文件无法读取", u, "", p] for u, p in result.unreadable]
     return [[_safe(c) for c in row] for row in rows]
 
 

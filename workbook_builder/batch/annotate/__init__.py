@@ -15,6 +15,8 @@ saved by a library (openpyxl drops cached values, custom properties and more on 
   (`s=` of highlighted cells, a `<legacyDrawing>`), the sheets' rels and `[Content_Types].xml`;
 - comments go in `xl/commentsN.xml` plus the legacy VML drawing Excel needs to show them; a sheet
   that already has comments (files from other tools) gets ours merged into its own parts;
+- `docProps/custom.xml` gets the property that marks the copy as our output (`marker`), so a
+  folder walk never checks it as a return;
 - the edits are splices into the original text, so namespace prefixes, attribute order,
   `mc:Ignorable` declarations and everything else stay byte for byte. (Re-serialising with
   ElementTree renames prefixes to ns0: and drops namespace declarations that no element uses,
@@ -42,6 +44,7 @@ from ...ooxml.xml import XmlError
 from ...outfile import write_atomic
 from .comments import comment, used_vml_blocks
 from .highlight import FILL_RGB, base_styles, edit_styles, highlight
+from .marker import mark_output
 from .model import AnnotateError, Style
 from .place import place, sheets_of
 
@@ -100,6 +103,7 @@ def _annotate(pkg: EditablePackage, findings: Sequence[Finding], lang: str) -> b
             highlight(doc, {k: mapping[b] for k, b in targets[s.part].items()})
         comment(pkg, doc, s, lang, ctypes, vml_blocks)
         pkg.replace(s.part, doc.result())
+    mark_output(pkg, ctypes)  # ours: a copy written into the checked folder is not checked next time
     ctypes.save()
     buf = io.BytesIO()
     pkg.write(buf)

@@ -29,7 +29,7 @@ from workbook_builder import api
 from workbook_builder.ooxml.refs import split_cell_ref
 
 YEAR = 2024
-TEMPLATE = "gov_info_disclosure_2021 1.0.0"
+TEMPLATE = "gov_info_disclosure_2021 1.1.0"
 INJECTIONS = ('=HYPERLINK("http://x","y")', "+cmd", "@SUM(1)")
 # (relative path, unit) of the honest workbooks: eight units, in three folder levels
 HONEST = (
@@ -165,7 +165,7 @@ def test_json_verdicts(batch: Batch, doc: dict[str, Any]) -> None:
         assert got["counts"] == {"error": len(exp.findings), "warning": 0, "info": 0}, path
         assert got["unit"] == exp.unit, path
         assert got["year"] == (YEAR if exp.unit else None), path
-        assert got["template"] == ({"id": "gov_info_disclosure_2021", "version": "1.0.0"} if exp.unit else None)
+        assert got["template"] == ({"id": "gov_info_disclosure_2021", "version": "1.1.0"} if exp.unit else None)
     roster = doc["roster"]
     assert roster["expected"] == 11
     assert roster["missing"] == [MISSING]

@@ -80,7 +80,7 @@ def test_forced_template_reports_structure(forced_reports: dict, path: Path) -> 
     # every sheet of the template is missing from a foreign file, each reported by name
     missing = {f.cell for f in report.findings if "缺少" in f.detail("zh")}
     assert missing == {"'封面'", "'主动公开'", "'依申请公开'", "'复议诉讼'", "'文字说明'"}
-    assert report.template.as_dict() == {"id": TEMPLATE, "version": "1.0.0"}
+    assert report.template.as_dict() == {"id": TEMPLATE, "version": "1.1.0"}
 
 
 @pytest.mark.parametrize("forced", [False, True])

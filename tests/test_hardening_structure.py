@@ -354,3 +354,24 @@ def test_date1904_attribute_values(honest: Path, tmp_path: Path, flag: str) -> N
     path = tx.save(parts, tmp_path / "flag.xlsx")
     expected = "2029-01-21" if "true" in flag else "2025-01-20"
     assert api.export(path)["values"][DATE] == expected
+
+
+# ---------------------------------------------------------------- export follows the same trust
+
+
+def test_export_does_not_pass_off_an_inputs_formula_result_as_its_value(honest: Path, tmp_path: Path) -> None:
+    """`export` read the cached result of `=1+1` as if it had been typed in."""
+    parts = tx.load(honest)
+    _formula_in(parts, REQ, a1(NEW), "1+1", cached="13")
+    out = api.export(tx.save(parts, tmp_path / "formula.xlsx"))
+    assert out["values"][NEW] is None
+    assert out["input_formulas"] == {NEW: "=1+1"}
+    assert api.export(honest)["input_formulas"] == {}
+
+
+def test_export_refuses_a_copied_sheet_saying_why(honest: Path, tmp_path: Path) -> None:
+    parts = tx.load(honest)
+    _add_sheet(parts, "依申请公开 -1", copy_of=REQ)
+    with pytest.raises(api.UnreadableWorkbook) as err:
+        api.export(tx.save(parts, tmp_path / "copy.xlsx"))
+    assert "无法确定数据的位置" in str(err.value) and "依申请公开 -1" in str(err.value)

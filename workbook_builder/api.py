@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .batch.paths import Walk, expand_paths, walk
 from .build.prefill import check_given_formulas, prepare_inputs, read_data_file
 from .build.writer import write_tables, write_workbook
-from .check.extract import export_values, identify
+from .check.extract import export_values, identify, input_formulas
 from .errors import UsageError
 from .outfile import OUTPUT_PROPERTY, OUTPUT_ROLLUP, write_atomic
 from .template import registry
@@ -68,7 +68,8 @@ def open_workbook(path: str | Path):  # type: ignore[no-untyped-def]
 
 
 def export(path: str | Path, template: str | None = None) -> dict[str, Any]:
-    """Every data point's value and cell, read from the file (inputs and formula cells alike)."""
+    """Every data point's value and cell, read from the file (inputs and formula cells alike); an input
+    that holds a formula exports None and is listed in `input_formulas` with its formula."""
     wb = open_workbook(path)
     t: Template | None = registry.resolve(template) if template else None
     if t is None:
@@ -80,11 +81,12 @@ def export(path: str | Path, template: str | None = None) -> dict[str, Any]:
 
     moved = [f for f in check_integrity(t.layout, wb)[0] if f.code == "structure-changed"]
     if moved:
-        raise UnreadableWorkbook(f"{path}：工作簿结构被改动，数据不在模板规定的位置，无法可靠导出（{moved[0].message()}）")
+        raise UnreadableWorkbook(f"{path}：工作簿结构被改动，无法确定数据的位置，不能可靠导出（{moved[0].message()}）")
     return {
         "template": {"id": t.spec.id, "version": t.spec.version},
         "values": export_values(wb, t.layout),
         "cells": {dp: c.ref for dp, c in t.layout.by_id.items()},
+        "input_formulas": input_formulas(wb, t.layout),
     }
 
 

@@ -216,9 +216,9 @@ def _other_workbook(folder: Path, tmp_path: Path, kind: str) -> tuple[Path, Path
                                 "tickets.closed.complaint": 4}
     else:
         builtin = Path(registry.builtin_template_paths()["gov_info_disclosure_2021"]).read_text(encoding="utf-8")
-        assert builtin.count('\nversion: "1.0.0"\n') == 1
+        assert builtin.count('\nversion: "1.1.0"\n') == 1
         spec = tmp_path / "gov_info_disclosure_2021.yaml"
-        spec.write_text(builtin.replace('\nversion: "1.0.0"\n', '\nversion: "2.0.0"\n'), encoding="utf-8")
+        spec.write_text(builtin.replace('\nversion: "1.1.0"\n', '\nversion: "2.0.0"\n'), encoding="utf-8")
         data = unit_data(13, "示例市新版局", year=YEAR)
     path = folder / f"{kind}.xlsx"
     path.write_bytes(api.build(str(spec), data))

@@ -20,6 +20,7 @@ import xlsxwriter
 from tests.make_filled import build_to, honest_data
 from workbook_builder import api
 from workbook_builder.batch.annotate import FILL_RGB, AnnotateError, annotate_bytes, annotate_copy
+from workbook_builder.batch.annotate.highlight import RULE_FILL_RGB
 from workbook_builder.check.preflight import preflight_bytes
 from workbook_builder.check.reader import read_parts
 from workbook_builder.findings import Finding, make
@@ -167,9 +168,12 @@ def test_copy_checks_exactly_like_the_original(books, tmp_path, name):
     assert [p.name for p in tmp_path.iterdir()] == ["copy.xlsx"]  # no temporary file left behind
     comments = _comments(out)
     marked = {_cell_of(f.cell) for f in report.findings if f.cell}
-    assert set(comments) == marked
+    # issue 7: a failed rule is also commented on every cell it reads (the cells to check)
+    involved = {_cell_of(c) for f in report.findings if f.rule for c in f.cells}
+    assert set(comments) == marked | involved
     for f in report.findings:
-        assert f"错误：{f.message('zh')}" in comments[_cell_of(f.cell)]
+        for cell in (f.cell, *(f.cells if f.rule else ())):
+            assert f"错误：{f.message('zh')}" in comments[_cell_of(cell)]
 
 
 def test_tampered_copy_checks_the_same_and_notes_sheet_findings(tampered, tmp_path):
@@ -213,7 +217,8 @@ def test_highlight_keeps_format_lock_and_values(books, tmp_path):
         assert (s_in.protection, s_in.validations, s_in.merged, s_in.state) == (
             s_out.protection, s_out.validations, s_out.merged, s_out.state)
     assert parts_in.defined_names == parts_out.defined_names
-    assert parts_in.custom_properties == parts_out.custom_properties
+    # issue 7: the copy carries one more property, the one that marks it as our output
+    assert parts_out.custom_properties == {**parts_in.custom_properties, "workbook_builder_output": "annotated"}
     assert parts_in.workbook_protection == parts_out.workbook_protection
 
 
@@ -226,7 +231,7 @@ def test_zip_entries_keep_order_compression_and_bytes(books, tmp_path):
         assert [i.filename for i in new[: len(old)]] == [i.filename for i in old]
         assert [(i.compress_type, i.date_time) for i in new[: len(old)]] == [(i.compress_type, i.date_time) for i in old]
         sheet = _sheet_part(src, REQUESTS)
-        edited = {"xl/styles.xml", sheet, "[Content_Types].xml"}
+        edited = {"xl/styles.xml", sheet, "[Content_Types].xml", "docProps/custom.xml"}  # custom: the marker (issue 7)
         for info in old:
             if info.filename not in edited:
                 assert b.read(info.filename) == a.read(info), info.filename
@@ -246,9 +251,10 @@ def test_zip_entries_keep_order_compression_and_bytes(books, tmp_path):
         assert ('<Override PartName="/xl/comments1.xml" '
                 'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"/>') in types
         styles_in, styles_out = a.read("xl/styles.xml").decode(), b.read("xl/styles.xml").decode()
-        assert styles_out.count("<fill>") == styles_in.count("<fill>") + 1 and FILL_RGB in styles_out
+        # issue 7: a failed rule is marked in its own colour, on its check cell and the 4 cells it reads
+        assert styles_out.count("<fill>") == styles_in.count("<fill>") + 1 and RULE_FILL_RGB in styles_out
         vml = b.read("xl/drawings/vmlDrawing1.vml").decode()
-        assert vml.count("<v:shape ") == 2 and "<x:Row>29</x:Row><x:Column>3</x:Column>" in vml  # D30, 0-based
+        assert vml.count("<v:shape ") == 2 * 5 and "<x:Row>29</x:Row><x:Column>3</x:Column>" in vml  # D30, 0-based
 
 
 def test_output_is_deterministic(books):
@@ -276,10 +282,10 @@ def test_several_findings_on_one_cell_make_one_comment(books, tmp_path):
 
 def test_unknown_sheets_and_odd_refs_go_to_the_first_sheet(books, tmp_path):
     findings = [make("structure-changed", cell="'删掉的表'"), make("stale-value", cell="'删掉的表'!B2"),
-                make("unsafe-content", cell="xl/worksheets/sheet9.xml"), make("missing-input", cell="'文字说明'!A4")]
+                make("unsafe-content", cell="xl/worksheets/sheet9.xml"), make("missing-input", cell="'文字说明'!A7")]
     out = annotate_copy(books["honest"], findings, tmp_path / "copy.xlsx")
     comments = _comments(out)
-    assert set(comments) == {("封面", "A1"), ("文字说明", "A4")}
+    assert set(comments) == {("封面", "A1"), ("文字说明", "A7")}  # A7: text.problems since issue 7
     assert comments[("封面", "A1")].count("\n") == 2
 
 
@@ -355,7 +361,9 @@ def test_files_saved_by_excel_wps_and_libreoffice(name, tmp_path):
             d = s_out.cells[key]
             assert (c.value, c.formula, c.locked) == (d.value, d.formula, d.locked), (s_in.name, key)
         assert (s_in.protection, s_in.validations, s_in.merged) == (s_out.protection, s_out.validations, s_out.merged)
-    assert before.defined_names == after.defined_names and before.custom_properties == after.custom_properties
+    assert before.defined_names == after.defined_names
+    # issue 7: one more property, the one that marks the copy as our output (a new part if there was none)
+    assert after.custom_properties == {**before.custom_properties, "workbook_builder_output": "annotated"}
     ws = openpyxl.load_workbook(out)[before.sheets[0].name]
     assert ws["Z300"].comment is not None and ws["Z300"].fill.fgColor.rgb == FILL_RGB
     assert ws["A1"].comment is not None and ws["A1"].comment.text.count("\n") >= 1
@@ -400,7 +408,7 @@ def test_libreoffice_opens_the_copy_and_reads_the_comments(books, tmp_path, libr
     for f in report.findings:
         assert f.message("zh") in comments[_cell_of(f.cell)]
     ws = openpyxl.load_workbook(saved)[REQUESTS]
-    assert ws["D30"].fill.fgColor.rgb == FILL_RGB
+    assert ws["D30"].fill.fgColor.rgb == ws["D5"].fill.fgColor.rgb == RULE_FILL_RGB  # issue 7: the rule's colour
 
 
 @pytest.mark.libreoffice

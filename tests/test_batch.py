@@ -29,7 +29,7 @@ from workbook_builder import api
 from workbook_builder.ooxml.refs import split_cell_ref
 
 YEAR = 2024
-TEMPLATE = "gov_info_disclosure_2021 1.0.0"
+TEMPLATE = "gov_info_disclosure_2021 1.1.0"
 INJECTIONS = ('=HYPERLINK("http://x","y")', "+cmd", "@SUM(1)")
 # (relative path, unit) of the honest workbooks: eight units, in three folder levels
 HONEST = (
@@ -165,7 +165,7 @@ def test_json_verdicts(batch: Batch, doc: dict[str, Any]) -> None:
         assert got["counts"] == {"error": len(exp.findings), "warning": 0, "info": 0}, path
         assert got["unit"] == exp.unit, path
         assert got["year"] == (YEAR if exp.unit else None), path
-        assert got["template"] == ({"id": "gov_info_disclosure_2021", "version": "1.0.0"} if exp.unit else None)
+        assert got["template"] == ({"id": "gov_info_disclosure_2021", "version": "1.1.0"} if exp.unit else None)
     roster = doc["roster"]
     assert roster["expected"] == 11
     assert roster["missing"] == [MISSING]
@@ -275,8 +275,9 @@ def test_summary_xlsx(batch: Batch, doc: dict[str, Any]) -> None:
         for row in ws.iter_rows():
             for c in row:
                 assert c.data_type != "f", (ws.title, c.coordinate, c.value)
-                assert c.value is None or isinstance(c.value, str), (ws.title, c.coordinate, c.value)
-    files = _sheet_rows(wb["汇总"])
+                # issue 7 changed the policy: counts, years and numeric values are numbers, the rest text
+                assert c.value is None or isinstance(c.value, str | int | float), (ws.title, c.coordinate, c.value)
+    files = [[str(c) for c in row] for row in _sheet_rows(wb["汇总"])]
     assert files[0][:4] == ["文件", "单位", "年度", "状态"] and files[0][-1] == "第一个错误"
     assert files[1:] == [_file_row(f) for f in doc["files"]]
     by_path = {r[0]: r for r in files[1:]}
@@ -290,7 +291,7 @@ def test_summary_xlsx(batch: Batch, doc: dict[str, Any]) -> None:
             for f in doc["files"] for x in f["findings"]]
     assert [[r[0], r[1], r[2], r[3], r[4], r[5], r[10]] for r in findings[1:]] == want
     assert len(want) == sum(len(e.findings) for e in batch.expected.values()) == 5
-    roster = _sheet_rows(wb["缺报与重复"])
+    roster = [[str(c) for c in row] for row in _sheet_rows(wb["缺报与重复"])]
     assert roster == [
         ["类别", "单位", "年度", "文件"],
         ["缺报", MISSING, "", ""],

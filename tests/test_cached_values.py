@@ -32,6 +32,7 @@ DISCLOSURE = [f"disclosure.{k}.{c}" for k in ("rules", "normative") for c in ("i
 BALANCED, UNBALANCED = "平衡", "不平衡"
 ALL_BALANCED, NOT_BALANCED = "全部平衡", "存在不平衡，请核对各表的勾稽校验行"
 BLANKS_LEFT = "尚有未填写的黄色单元格，请填写完整"
+NOT_FILLED = "未填写"  # a check row whose inputs are all blank (issue 7: no green 平衡 over nothing)
 TEXT_INPUTS = ("meta.unit_name", "meta.contact_person", "meta.contact_phone", "text.overview", "text.problems", "text.other")
 
 counts = st.one_of(st.integers(0, 30), st.integers(0, 10**9))
@@ -91,6 +92,12 @@ def expected_formula_values(data: dict[str, Any]) -> dict[str, Any]:
         new, co, rt, cf = (table[r, c] for r in ("new", "carried_over", "results_total", "carried_forward"))
         a = BALANCED if new + co == rt + cf else UNBALANCED  # T3-A
         d = BALANCED if cf <= new + co else UNBALANCED  # T3-D
+        cols = COLS if c == "total" else [c]  # the inputs each check reads, through the totals
+        if all(data.get(f"requests.{r}.{k}") in (None, "") for r in ROWS if r != "results_total" for k in cols):
+            a = NOT_FILLED
+        if all(data.get(f"requests.{r}.{k}") in (None, "") for r in ("new", "carried_over", "carried_forward")
+               for k in cols):
+            d = NOT_FILLED
         out[f"checks.t3_a.{c}"], out[f"checks.t3_d.{c}"] = a, d
         checks += [a, d]
     for block in BLOCKS:  # T4-A
@@ -166,7 +173,7 @@ def test_cached_values_equal_the_official_rules(names, data: dict[str, Any]) -> 
         assert got == value, dp
 
 
-def test_empty_workbook_caches_zero_totals_and_balanced_checks(names) -> None:  # type: ignore[no-untyped-def]
+def test_empty_workbook_caches_zero_totals_and_unfilled_checks(names) -> None:  # type: ignore[no-untyped-def]
     cached = _cached(api.build())
     for dp, want in expected_formula_values({}).items():
         assert cached.get(names[dp.replace(".", "_")]) == want, dp

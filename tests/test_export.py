@@ -119,7 +119,7 @@ def test_cli_templates_lists_the_builtin_template() -> None:
     result = CliRunner().invoke(main, ["templates"])
     assert result.exit_code == 0
     lines = [line.split("\t") for line in result.stdout.splitlines()]
-    assert ["gov_info_disclosure_2021", "1.0.0", "政府信息公开工作年度报告"] in lines
+    assert ["gov_info_disclosure_2021", "1.1.0", "政府信息公开工作年度报告"] in lines
 
 
 def _plain_openpyxl(path: Path) -> None:

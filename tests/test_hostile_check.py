@@ -70,7 +70,7 @@ def test_every_hostile_file_gives_one_finding_and_the_batch_goes_on(
 
     valid = by_path[str(good)]
     assert [f.code for f in valid.findings if f.severity != "info"] == []
-    assert valid.valid and valid.template.as_dict() == {"id": "gov_info_disclosure_2021", "version": "1.0.0"}
+    assert valid.valid and valid.template.as_dict() == {"id": "gov_info_disclosure_2021", "version": "1.1.0"}
     assert valid.unit and valid.year == 2023
 
 

@@ -163,4 +163,5 @@ def test_cli_prior_folder(suqian: dict[str, Path]) -> None:
 
 def test_single_prior_file_of_the_same_year_is_not_last_year(suqian: dict[str, Path]) -> None:
     report = api.check_file(suqian["2024"], prior=suqian["2024"])
-    assert [(f.code, f.severity) for f in report.findings] == [("prior-year-not-found", "info")]
+    # issue 7: a workbook given with --prior that does not match is a warning of its own code
+    assert [(f.code, f.severity) for f in report.findings] == [("prior-year-not-matched", "warning")]

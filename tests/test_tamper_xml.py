@@ -223,7 +223,8 @@ def test_sheet_renamed(honest: Path, tmp_path: Path) -> None:
     parts = tx.load(honest)
     tx.rename_sheet(parts, APPEALS, "复议诉讼情况")
     report = check_parts(parts, tmp_path)
-    assert flat(report) == [("structure-changed", "'复议诉讼'"), ("structure-changed", "'复议诉讼情况'")]
+    # issue 7: the missing template sheet is an error, the sheet under its new name an extra-sheet warning
+    assert flat(report) == [("extra-sheet", "'复议诉讼情况'"), ("structure-changed", "'复议诉讼'")]
 
 
 def test_sheet_deleted(honest: Path, tmp_path: Path) -> None:
@@ -245,7 +246,9 @@ def test_sheet_added(honest: Path, tmp_path: Path) -> None:
     parts = tx.load(honest)
     tx.add_sheet(parts, "Sheet1")
     report = check_parts(parts, tmp_path)
-    assert flat(report) == [("structure-changed", "'Sheet1'")]
+    # issue 7: an extra sheet is a warning that names it (it was a structure-changed error)
+    assert flat(report) == [("extra-sheet", "'Sheet1'")]
+    assert report.valid
 
 
 def _insert_row_in_table_three(parts: dict[str, bytes], at: int) -> None:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch.paths import expand_paths
+from .batch.paths import Walk, expand_paths, walk
 from .build.prefill import check_given_formulas, prepare_inputs, read_data_file
 from .build.writer import write_tables, write_workbook
-from .check.extract import export_values, identify
+from .check.extract import export_values, identify, input_formulas
 from .errors import UsageError
-from .outfile import write_atomic
+from .outfile import OUTPUT_PROPERTY, OUTPUT_ROLLUP, write_atomic
 from .template import registry
 from .template.registry import Template
 
@@ -67,7 +68,8 @@ def open_workbook(path: str | Path):  # type: ignore[no-untyped-def]
 
 
 def export(path: str | Path, template: str | None = None) -> dict[str, Any]:
-    """Every data point's value and cell, read from the file (inputs and formula cells alike)."""
+    """Every data point's value and cell, read from the file (inputs and formula cells alike); an input
+    that holds a formula exports None and is listed in `input_formulas` with its formula."""
     wb = open_workbook(path)
     t: Template | None = registry.resolve(template) if template else None
     if t is None:
@@ -79,11 +81,12 @@ def export(path: str | Path, template: str | None = None) -> dict[str, Any]:
 
     moved = [f for f in check_integrity(t.layout, wb)[0] if f.code == "structure-changed"]
     if moved:
-        raise UnreadableWorkbook(f"{path}：工作簿结构被改动，数据不在模板规定的位置，无法可靠导出（{moved[0].message()}）")
+        raise UnreadableWorkbook(f"{path}：工作簿结构被改动，无法确定数据的位置，不能可靠导出（{moved[0].message()}）")
     return {
         "template": {"id": t.spec.id, "version": t.spec.version},
         "values": export_values(wb, t.layout),
         "cells": {dp: c.ref for dp, c in t.layout.by_id.items()},
+        "input_formulas": input_formulas(wb, t.layout),
     }
 
 
@@ -99,7 +102,9 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
 
     Files are checked in parallel on `jobs` processes (default: every core); one bad file never stops
     the run, and results come back in the order of the expanded paths. `prior` is last year's
-    workbook or folder (year-on-year rules); `roster` a CSV of the units expected to report;
+    workbook or folder (year-on-year rules); `roster` the units expected to report (.xlsx, or CSV/TSV in
+    UTF-8, UTF-16 or GBK; never checked as a return itself); in folders, our own outputs and files
+    that are no table are skipped and listed in `CheckRun.skipped`;
     `select`/`ignore` keep or drop finding codes (or code prefixes). `progress(done, total, result)` is
     called in this process as each file finishes. Raises `UsageError` for a path that matches nothing, an
     unknown code, a roster that cannot be read or an invalid template.
@@ -108,22 +113,28 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
     from .batch.roster import Roster, reconcile
     from .batch.run import run_batch
 
-    files = _expand(paths, "没有找到要检查的工作簿（.xlsx）")
+    found = _expand(paths, "没有找到要检查的工作簿（.xlsx）")
     select, ignore = known_codes(select, "--select"), known_codes(ignore, "--ignore")
     expected = Roster.read(roster) if roster is not None else None
+    files = list(found.files)
+    if roster is not None:  # a roster kept in the returns folder is the auditor's, not a return
+        files = [p for p in files if p.resolve() != Path(roster).resolve()] or files
     results = run_batch(files, template, prior, jobs, progress)
-    return CheckRun(tuple(results), reconcile(expected, results)).select(select, ignore)
+    skipped = tuple((str(p), why) for p, why in found.skipped)
+    return CheckRun(tuple(results), reconcile(expected, results), skipped).select(select, ignore)
 
 
-def _expand(paths: Sequence[str | Path] | str | Path, none_found: str) -> list[Path]:
+def _expand(paths: Sequence[str | Path] | str | Path, none_found: str) -> Walk:
+    """The files to work on and the skipped ones (`batch.paths.walk`: our own outputs and files
+    that are no table are never checked; a file named on its own always is)."""
     named = [paths] if isinstance(paths, (str, Path)) else list(paths)
     try:
-        files = expand_paths([str(p) for p in named])
+        found = walk([str(p) for p in named])
     except FileNotFoundError as exc:
         raise UsageError(f"找不到文件或文件夹：{exc}") from None
-    if not files:
-        raise UsageError(none_found)
-    return files
+    if not found.files:
+        raise UsageError(none_found + (f"（已跳过本工具生成的文件和其他文件 {len(found.skipped)} 个）" if found.skipped else ""))
+    return found
 
 
 def check_file(path: str | Path, template: str | None = None, prior: str | Path | None = None) -> FileResult:
@@ -146,13 +157,16 @@ def known_codes(codes: Sequence[str] | str, option: str = "codes") -> tuple[str,
     return wanted
 
 
-def save_report(run: CheckRun, output: str | Path, lang: str = "zh") -> Path:
+def save_report(run: CheckRun, output: str | Path, lang: str = "zh", office: str | None = None) -> Path:
     """Write the run's report; the kind follows the suffix: .xlsx (summary, findings and roster
-    sheets), .csv (the summary table), .html (the offline report), .json or .txt (as printed).
+    sheets), .csv (the summary table), .html (the offline report, its header dated today and naming
+    the issuing `office` when given), .json or .txt (as printed).
 
     Written atomically; never over one of the checked files. Raises `UsageError` for another suffix,
     a checked file as the output, or a file that cannot be written.
     """
+    import datetime
+
     from .render import html as render_html
     from .render import json as render_json
     from .render import summary as render_summary
@@ -169,7 +183,7 @@ def save_report(run: CheckRun, output: str | Path, lang: str = "zh") -> Path:
     elif suffix == ".csv":
         content = render_summary.to_csv(run, lang).encode("utf-8-sig")  # BOM: Excel reads UTF-8
     elif suffix == ".html":
-        content = render_html.render(run, lang).encode("utf-8")
+        content = render_html.render(run, lang, date=datetime.date.today(), office=office).encode("utf-8")
     elif suffix == ".json":
         content = render_json.render(run, lang).encode("utf-8")
     else:
@@ -197,11 +211,17 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
     """One workbook per unit of the roster, named after the unit, pre-filled with its name (and
     year), and with last year's carry-overs taken from that unit's checked workbook of last year.
 
-    Returns one record per unit: unit, path, and the prior workbook used (or None).
+    Without `year`, the year is the one after the latest prior workbook's, else the year being
+    reported on today (the previous calendar year; from November the current one).
+
+    Returns one record per unit: unit, path, the prior workbook used (or None), year (None when the
+    template declares no `identity.year`), and year_from (`given`, `prior`, `last-year` or `this-year`).
     """
+    import datetime as dt
+
     from .batch.roster import Roster
     from .batch.run import run_batch
-    from .build.personalise import prefill_for, safe_filename
+    from .build.personalise import default_year, prefill_for, safe_filename
 
     t = registry.resolve(template)
     if not t.spec.unit_field:
@@ -217,9 +237,9 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
             unit, known = report.unit.strip(), prior.get(report.unit.strip())
             if known is None or (report.year or 0) > (known.year or 0):  # the latest year wins
                 prior[unit] = report
-    if year is None:  # one year for every unit: the year after the latest prior workbook
-        years = [p.year for p in prior.values() if p.year]
-        year = max(years) + 1 if years else None
+    year_from = "given"
+    if year is None:  # one year for every unit, never a silently blank one
+        year, year_from = default_year((p.year for p in prior.values()), dt.date.today())
     out_dir = Path(output)
     records = []
     used: set[str] = set()
@@ -233,7 +253,8 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
             name = f"{safe_filename(unit)}_{n}"
         used.add(name.casefold())
         path = build_file(out_dir / f"{name}.xlsx", template, data, password)
-        records.append({"unit": unit, "path": str(path), "prior": found.path if found else None})
+        records.append({"unit": unit, "path": str(path), "prior": found.path if found else None,
+                        "year": year if t.spec.year_field else None, "year_from": year_from})
     return records
 
 
@@ -244,15 +265,16 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
 
     `paths` are files, folders or globs, as for `check`. Raises `AggregateError` (a `UsageError`) for
     mixed templates or years, and `UsageError` when nothing is found or `output` is one of the inputs.
-    Returns the `Rollup` (included and excluded files). The output records the included units in its
-    document properties.
+    Returns the `Rollup` (included and excluded files, and the written roll-up checked like a return:
+    `errors`, `check_note()`). The output records the included units in its document properties, and
+    when it fails its own check, the line “汇总结果未通过勾稽检查：…” (`aggregate_check`).
     """
     import json
 
-    from .batch.aggregate import AggregateError, fill_text_inputs, rollup
+    from .batch.aggregate import CHECK_PROPERTY, AggregateError, fill_text_inputs, rollup
     from .batch.run import run_batch
 
-    files = _expand(paths, "没有找到要汇总的工作簿（.xlsx）")
+    files = _expand(paths, "没有找到要汇总的工作簿（.xlsx）").files
     if Path(output).resolve() in {p.resolve() for p in files}:
         raise UsageError(f"输出文件 {output} 是要汇总的文件之一")
     checked = run_batch(files, template, None, jobs, progress)
@@ -267,7 +289,15 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
     fill_text_inputs(t.layout, values, given, units)
     inputs = prepare_inputs(t.layout, values)
     computed = t.recompute.compute(inputs)
-    extra = {"aggregate_units": json.dumps(units, ensure_ascii=False), "aggregate_count": str(len(units))}
-    content = write_workbook(t.layout, computed, None, extra_properties=extra)
-    write_atomic(Path(output), content)
+    extra = {"aggregate_units": json.dumps(units, ensure_ascii=False), "aggregate_count": str(len(units)),
+             OUTPUT_PROPERTY: OUTPUT_ROLLUP}  # ours: a roll-up in the returns folder is never checked as a return
+    write_atomic(Path(output), write_workbook(t.layout, computed, None, extra_properties=extra))
+    # the roll-up checked like a return: with --include-invalid one unit's imbalance is the sum's
+    from .check.workbook import check_workbook
+
+    result = replace(result, check=check_workbook(output, t))
+    note = result.check_note()
+    if note is not None:  # said in the workbook too; the property does not change what the checker reads
+        extra[CHECK_PROPERTY] = note
+        write_atomic(Path(output), write_workbook(t.layout, computed, None, extra_properties=extra))
     return result

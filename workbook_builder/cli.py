@@ -44,6 +44,10 @@ def main() -> None:
     """
 
 
+_YEAR_FROM = {"given": "", "prior": "（未指定 --year，取上年工作簿的年度加 1）",
+              "last-year": "（未指定 --year，取上一年度）", "this-year": "（未指定 --year，11—12 月取本年度）"}
+
+
 @main.command()
 @click.option("-t", "--template", default=None, metavar="TEMPLATE", help=TEMPLATE_HELP)
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
@@ -55,7 +59,7 @@ def main() -> None:
               help="单位名单（CSV）：为每个单位各生成一个工作簿，已填好单位名称。")
 @click.option("--prior-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="上年交回的工作簿所在文件夹：按单位名称匹配，预填“上年结转”等结转数据。")
-@click.option("--year", type=int, default=None, help="报告年度（与 --roster 一起用；默认为上年工作簿的年度加 1）。")
+@click.option("--year", type=int, default=None, help="报告年度（与 --roster 一起用；默认为上年工作簿的年度加 1，没有上年工作簿时为上一年，11—12 月为今年）。")
 @click.option("--jobs", type=int, default=None, help="读取上年工作簿时的并行进程数（默认为 CPU 核数）。")
 def build(template: str | None, output: Path, data: Path | None, password: str | None, roster: Path | None,
           prior_dir: Path | None, year: int | None, jobs: int | None) -> None:
@@ -69,6 +73,8 @@ def build(template: str | None, output: Path, data: Path | None, password: str |
     try:
         if roster:
             records = api.build_for_roster(roster, output, template, prior_dir, year, password, jobs)
+            if records and records[0]["year"] is not None:
+                click.echo(f"报告年度：{records[0]['year']}{_YEAR_FROM[records[0]['year_from']]}")
             for r in records:
                 note = f"（上年结转取自 {r['prior']}）" if r["prior"] else ("（未找到上年工作簿）" if prior_dir else "")
                 click.echo(f"已生成 {r['path']}{note}")
@@ -109,6 +115,7 @@ def export(file: Path, fmt: str, template: str | None) -> None:
               help="写出汇总表：.xlsx（汇总、问题清单、缺报与重复三张表）或 .csv。")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="写出可离线打开的 HTML 检查报告。")
+@click.option("--office", default=None, help="检查单位名称，写在 HTML 报告的页首（与检查日期一起）。")
 @click.option("--annotate", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="为每个有问题的文件在此文件夹写一份带批注和标红的副本（原文件不动）。")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
@@ -116,7 +123,7 @@ def export(file: Path, fmt: str, template: str | None) -> None:
 @click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端且输出为文本时显示）。")
 def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt: str, lang: str,
           select_codes: str, ignore_codes: str, jobs: int | None, summary: Path | None, html_out: Path | None,
-          annotate: Path | None, roster: Path | None, progress: bool | None) -> None:
+          office: str | None, annotate: Path | None, roster: Path | None, progress: bool | None) -> None:
     """检查交回的工作簿（文件、文件夹或通配符；文件夹递归查找）。 Check returned workbooks.
 
     退出码：0 没有错误；1 有错误；2 用法错误。
@@ -132,7 +139,7 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
                             ignore=ignore_codes, jobs=jobs, progress=update)
         for output, what in ((summary, "汇总表"), (html_out, " HTML 报告")):
             if output is not None:
-                api.save_report(run, output, lang)
+                api.save_report(run, output, lang, office=office)
                 click.echo(f"已写出{what} {output}", err=True)
         if annotate is not None:
             written = api.annotate(run, annotate, lang)
@@ -157,6 +164,8 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
     """把同一模板、同一年度的各单位工作簿汇总成一个工作簿（本级政府的汇总表）。 Roll up workbooks.
 
     有错误的工作簿默认不计入（退出码 1）；模板或年度不一致时拒绝汇总（退出码 2）。
+
+    汇总结果未通过勾稽检查时照常写出，并在输出和汇总工作簿的属性中说明（退出码 1）。
     """
     try:
         with _progress(progress if progress is not None else Progress.wanted()) as update:
@@ -171,7 +180,12 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
         click.echo(f"  计入  {r.unit or Path(r.path).name}（{r.path}）")
     for r, reason in result.excluded:
         click.echo(f"  未计入  {r.unit or Path(r.path).name}（{r.path}）：{reason}")
-    sys.exit(EXIT_FINDINGS if result.excluded else EXIT_OK)
+    note = result.check_note()
+    if note is not None:  # with --include-invalid, a unit's imbalance is the roll-up's
+        click.echo(f"{note}。汇总工作簿已写出，但其中的数据不平衡（多半来自用 --include-invalid 计入的有错误的工作簿）：")
+        for f in result.errors:
+            click.echo(f"  {f.message()}")
+    sys.exit(EXIT_FINDINGS if result.excluded or note is not None else EXIT_OK)
 
 
 @main.command("templates")

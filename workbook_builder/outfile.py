@@ -27,3 +27,13 @@ def write_atomic(out: str | os.PathLike[str], content: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return out
+
+
+# Every file we write that looks like a workbook (annotated copies, the --summary .xlsx, the roll-up)
+# carries this custom document property, its value saying which output it is. A folder walk skips
+# such files, so a report written inside the checked folder is never checked as a return next time.
+OUTPUT_PROPERTY = "workbook_builder_output"
+OUTPUT_ANNOTATED, OUTPUT_SUMMARY, OUTPUT_ROLLUP = "annotated", "summary", "rollup"
+# A CSV cannot carry a property: the `--summary` .csv is known by the start of its header row
+# (render/summary.py FILE_HEADER; a test keeps the two in step).
+SUMMARY_CSV_HEAD = "文件,单位,年度,状态,错误,警告,提示"

@@ -3,19 +3,27 @@
 How each input rolls up is declared in the template (`aggregate:` on an input type): numbers are
 summed, `same` values (the year) must agree, `latest` takes the latest (the date), and `none`
 inputs (names, contacts, prose) come from the caller. Only values the checker accepted are summed.
+
+With `--include-invalid` a unit whose figures do not balance unbalances the sum: the written roll-up
+is checked like a return (`Rollup.check`), and when it fails, the command says so and the roll-up
+carries the line “汇总结果未通过勾稽检查：…” in its document properties (`aggregate_check`).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..check.result import FileResult
 from ..errors import UsageError
-from ..findings import show
+from ..findings import CATALOGUE, Finding, show
 from ..template.layout import Layout
 from .roster import reconcile
+
+CHECK_FAILED = "汇总结果未通过勾稽检查"
+CHECK_PROPERTY = "aggregate_check"  # the roll-up's document property that carries check_note()
 
 
 class AggregateError(UsageError, ValueError):
@@ -27,6 +35,22 @@ class Rollup:
     values: dict[str, Any]  # input values of the roll-up workbook
     included: tuple[FileResult, ...]
     excluded: tuple[tuple[FileResult, str], ...]  # (report, reason in Chinese)
+    check: FileResult | None = None  # the written roll-up, checked like a return (api.aggregate)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        """The roll-up's own errors: with --include-invalid, a unit's unbalanced figures unbalance the sum."""
+        return tuple(f for f in self.check.findings if f.severity == "error") if self.check else ()
+
+    def check_note(self) -> str | None:
+        """“汇总结果未通过勾稽检查：T3-A（2 处）…” when the roll-up fails its own check, else None.
+        Short enough for a document property (Excel keeps 255 characters)."""
+        if not self.errors:
+            return None
+        counts = Counter(f.rule or CATALOGUE[f.code].zh for f in self.errors)
+        parts = [f"{what}（{n} 处）" for what, n in counts.most_common()]
+        note = f"{CHECK_FAILED}：{'、'.join(parts)}"
+        return note if len(note) <= 250 else note[:249] + "…"
 
 
 def rollup(layout: Layout, checked: Sequence[FileResult], include_invalid: bool = False) -> Rollup:

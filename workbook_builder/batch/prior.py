@@ -1,16 +1,78 @@
-"""Last year's workbooks: find the one that belongs to a unit, and check this year against it."""
+"""Last year's workbooks: find the one that belongs to a unit, and check this year against it.
+
+A prior-year folder may hold two workbooks of one unit and year (a draft and the final). Then one
+is chosen by a rule the auditor sees, and every file checked against it says which and why
+(`prior-year-ambiguous`): the one that checks without errors; else the latest 填报日期 (the
+template's date inputs); else the file modified last; else the first by name.
+
+A workbook given on its own with `--prior` was asked for: when it is not this unit's workbook of
+last year, the cross-year check did not run and the file gets a warning (`prior-year-not-matched`),
+not the information a folder without the unit's workbook gives (`prior-year-not-found`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..check.result import FileResult
 from ..check.workbook import check_workbook, with_prior
-from ..findings import Code, make
+from ..findings import Code, Finding, make
+from ..template import registry
 from ..template.registry import Template
 from .paths import expand_paths
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Which of several workbooks of one unit and year was used, and by which rule."""
+
+    chosen: FileResult
+    others: tuple[FileResult, ...]
+    rule: str  # "valid" · "date" · "modified" · "name": the catalogue's reasons of prior-year-ambiguous
+
+    def finding(self, year: int) -> Finding:
+        names = [Path(r.path).name for r in (self.chosen, *self.others)]
+        return make(Code.PRIOR_YEAR_AMBIGUOUS, self.rule, year=year, count=len(names),
+                    files="、".join(sorted(names)), chosen=names[0])
+
+
+def _latest_date(r: FileResult, template: Template | None) -> float:
+    """The latest of the template's date inputs (填报日期) as read, or −∞ when none is usable."""
+    if template is None:
+        return float("-inf")
+    dates = [r.values.get(c.datapoint) for c in template.layout.inputs
+             if c.input is not None and c.input.type == "date" and c.datapoint not in r.invalid_inputs]
+    numbers = [float(d) for d in dates if isinstance(d, (int, float)) and not isinstance(d, bool)]
+    return max(numbers, default=float("-inf"))
+
+
+def _mtime(r: FileResult) -> float:
+    try:
+        return os.stat(r.path).st_mtime
+    except OSError:
+        return float("-inf")
+
+
+def choose(results: list[FileResult], template: Template | None) -> Choice:
+    """The workbook to compare with, among several of one unit and year, and the rule that chose it."""
+    ordered = sorted(results, key=lambda r: r.path)
+
+    def choice(chosen: FileResult, rule: str) -> Choice:
+        return Choice(chosen, tuple(r for r in ordered if r is not chosen), rule)
+
+    valid = [r for r in ordered if r.valid]
+    if len(valid) == 1:
+        return choice(valid[0], "valid")
+    pool = valid or ordered  # several without errors: one of them; none: any
+    for rule, key in (("date", lambda r: _latest_date(r, template)), ("modified", _mtime)):
+        best = max(key(r) for r in pool)
+        pool = [r for r in pool if key(r) == best]
+        if len(pool) == 1:
+            return choice(pool[0], rule)
+    return choice(pool[0], "name")
 
 
 @dataclass
@@ -19,18 +81,28 @@ class PriorIndex:
 
     by_unit: dict[tuple[str, int], FileResult]
     single: FileResult | None = None
+    choices: dict[tuple[str, int], Choice] = field(default_factory=dict)  # where the folder held several
 
     @classmethod
     def from_path(cls, path: str | Path, template: Template | None = None) -> PriorIndex:
         path = Path(path)
         if path.is_file():
             return cls({}, check_workbook(path, template))
-        index: dict[tuple[str, int], FileResult] = {}
+        found: dict[tuple[str, int], list[FileResult]] = {}
         for p in expand_paths([str(path)]):
             result = check_workbook(p, template)
             if result.unit and result.year and result.template is not None:
-                index.setdefault((result.unit.strip(), result.year), result)
-        return cls(index)
+                found.setdefault((result.unit.strip(), result.year), []).append(result)
+        index: dict[tuple[str, int], FileResult] = {}
+        choices: dict[tuple[str, int], Choice] = {}
+        for key, results in found.items():
+            if len(results) == 1:
+                index[key] = results[0]
+                continue
+            t = template or registry.find_by_id(results[0].template.id if results[0].template else "")
+            choices[key] = choose(results, t)
+            index[key] = choices[key].chosen
+        return cls(index, choices=choices)
 
     def find(self, unit: str | None, year: int | None) -> FileResult | None:
         """Last year's workbook of this unit: same unit name, year − 1 (a single file must match too)."""
@@ -43,13 +115,24 @@ class PriorIndex:
         return self.by_unit.get((unit.strip(), year - 1))
 
     def recheck(self, r: FileResult, template: Template) -> FileResult:
-        """Add the year-on-year findings against last year's workbook, or `prior-year-not-found`."""
+        """Add the year-on-year findings against last year's workbook; `prior-year-ambiguous` when it
+        was chosen among several; `prior-year-not-matched` when the one given is not this unit's of
+        last year; `prior-year-not-found` when the folder has none."""
         prior = self.find(r.unit, r.year)
         if prior is None or prior.template is None:
-            s = self.single
-            given: dict[str, Any] = {} if s is None else {"given_unit": s.unit, "given_year": s.year}
-            reason = ("not-found" if r.year else "no-year") + ("-given" if s is not None else "")
-            year: dict[str, Any] = {"year": r.year - 1} if r.year else {}
-            info = make(Code.PRIOR_YEAR_NOT_FOUND, reason, unit=r.unit, **year, **given)
-            return r.with_findings(r.findings + (info,))
-        return with_prior(r, template, prior)
+            return r.with_findings(r.findings + (self._not_found(r),))
+        choice = self.choices.get((r.unit.strip(), r.year - 1)) if r.unit and r.year else None
+        result = with_prior(r, template, prior)
+        if choice is not None and r.year:
+            result = result.with_findings(result.findings + (choice.finding(r.year - 1),))
+        return result
+
+    def _not_found(self, r: FileResult) -> Finding:
+        s = self.single
+        year: dict[str, Any] = {"year": r.year - 1} if r.year else {}
+        if s is None:
+            return make(Code.PRIOR_YEAR_NOT_FOUND, "not-found" if r.year else "no-year", unit=r.unit, **year)
+        if s.template is None or not s.values:
+            return make(Code.PRIOR_YEAR_NOT_MATCHED, "given-unreadable", file=Path(s.path).name)
+        return make(Code.PRIOR_YEAR_NOT_MATCHED, "not-found-given" if r.year else "no-year-given",
+                    unit=r.unit, given_unit=s.unit, given_year=s.year, **year)

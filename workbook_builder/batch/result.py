@@ -56,6 +56,19 @@ class CheckRun:
 
     files: tuple[FileResult, ...]
     roster: RosterResult = field(default_factory=RosterResult.empty)
+    # files of the checked folders that were not checked: (path, "own-output" | "not-a-table"),
+    # see batch.paths (our annotated copies, summaries and roll-ups; documents and other files)
+    skipped: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def skipped_outputs(self) -> tuple[str, ...]:
+        """Files skipped because this tool wrote them (text: 已跳过本工具生成的文件 N 个)."""
+        return tuple(p for p, why in self.skipped if why == "own-output")
+
+    @property
+    def skipped_other(self) -> tuple[str, ...]:
+        """Files skipped because they are no table (a .docx, a PDF, a note)."""
+        return tuple(p for p, why in self.skipped if why != "own-output")
 
     @property
     def valid(self) -> bool:
@@ -95,7 +108,7 @@ class CheckRun:
         if not select_codes and not ignore:
             return self
         files = tuple(f.with_findings(select(f.findings, select_codes, ignore)) for f in self.files)
-        return CheckRun(files, self.roster)
+        return CheckRun(files, self.roster, self.skipped)
 
     def flatten(self, fields: Sequence[str] = ("path", "code", "cell")) -> list[list[Any]]:
         """One row per finding with the given fields (of the file: path, unit, year, saved_by; of the

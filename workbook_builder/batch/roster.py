@@ -1,21 +1,101 @@
-"""The roster: which units are expected to report, and who is missing or reported twice."""
+"""The roster: which units are expected to report, and who is missing or reported twice.
+
+A roster is what an office keeps: an .xlsx (its first sheet), or a CSV / tab-separated text in
+UTF-8 (with or without BOM), UTF-16 with a BOM or GBK/GB18030; with a header row naming the unit
+column (单位名称, 单位 …, brackets such as “（全称）” ignored) or without one; a 序号 column of
+numbers is never taken for the units.
+
+A unit on the roster that sent only files that cannot be read (an .xls, an .ods, a damaged file)
+is not 缺报: such a file is matched to the unit by its file name (the longest roster name the file
+name holds; else the one roster name that holds the file name), and the unit is listed with the
+file instead.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
+from ..check.preflight.ole import OLE_MAGIC
 from ..check.result import FileResult
+from ..check.workbook import load
 from ..errors import UsageError
 
-UNIT_HEADERS = ("unit", "unit_name", "单位", "单位名称", "名称")
+# header cells (normalised: no spaces or brackets, lower case) that name the unit column, by preference
+UNIT_HEADERS = ("unit", "unit_name", "单位", "单位名称", "名称", "单位全称", "应报单位", "填报单位", "机关名称",
+                "部门名称", "部门", "name")
+NUMBER_HEADERS = frozenset({"序号", "编号", "no", "no.", "#", "id"})
+_BRACKETS = re.compile(r"[（(【\[].*?[）)】\]]")
+_NUMBER = re.compile(r"\d+(?:\.0)?")
 
 
 class RosterError(UsageError, ValueError):
     """A roster file that cannot be used; the message says why, in Chinese."""
+
+
+def _header(cell: str) -> str:
+    return _BRACKETS.sub("", re.sub(r"\s+", "", cell)).lower()
+
+
+def _decode(raw: bytes, path: str | Path) -> str:
+    encodings = ("utf-16",) if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
+    for encoding in encodings:  # Excel in China saves CSV as GBK by default
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RosterError(f"名单 {path} 的编码无法识别（请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx）")
+
+
+def _text_rows(text: str, path: str | Path) -> list[list[str]]:
+    first = text.split("\n", 1)[0]
+    tabbed = Path(path).suffix.lower() in (".tsv", ".txt") or ("\t" in first and "," not in first)
+    return list(csv.reader(io.StringIO(text), delimiter="\t" if tabbed else ","))
+
+
+def _sheet_rows(path: str | Path) -> list[list[str]]:
+    """The first worksheet's cells as text rows, read by the checker's own preflight and reader."""
+    wb, problem = load(path)
+    if wb is None or problem is not None:
+        why = problem.detail("zh") if problem is not None else "文件无法读取"
+        raise RosterError(f"无法读取名单 {path}：{why}")
+    if not wb.sheets:
+        return []
+    cells = wb.sheets[0].cells
+    rows: dict[int, dict[int, str]] = {}
+    for (row, col), cell in cells.items():
+        value = cell.value
+        if value is None or isinstance(value, bool):
+            continue
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        rows.setdefault(row, {})[col] = text
+    width = max((max(r) for r in rows.values()), default=0)
+    return [[r.get(c, "") for c in range(1, width + 1)] for _, r in sorted(rows.items())]
+
+
+def _unit_column(rows: list[list[str]], path: str | Path) -> tuple[int, bool]:
+    """(the column of the unit names, whether the first row is a header)."""
+    header = [_header(c) for c in rows[0]]
+    for name in UNIT_HEADERS:
+        if name in header:
+            return header.index(name), True
+    has_header = any(h in NUMBER_HEADERS for h in header)
+    body = rows[1:] if has_header else rows
+    width = max(len(r) for r in rows)
+    # a column of numbers only (序号) is not the units; neither is an empty one
+    texts = [c for c in range(width)
+             if any(len(r) > c and r[c].strip() for r in body)
+             and not all(_NUMBER.fullmatch(r[c].strip()) for r in body if len(r) > c and r[c].strip())]
+    if len(texts) == 1:
+        return texts[0], has_header
+    if width == 1:
+        return 0, has_header
+    raise RosterError(f"名单 {path} 有多列，但找不到单位名称列：请把该列的表头写成 {'、'.join(UNIT_HEADERS[:5])} 之一")
 
 
 @dataclass(frozen=True)
@@ -24,28 +104,21 @@ class Roster:
 
     @classmethod
     def read(cls, path: str | Path) -> Roster:
-        """A CSV with a header row naming the unit column (unit / 单位名称 …), or one unit per line."""
+        """An .xlsx (first sheet) or a CSV/TSV (UTF-8, UTF-16 or GBK), with a header row naming the
+        unit column (单位名称 …) or without one (the one column that is not 序号)."""
         try:
             raw = Path(path).read_bytes()
         except OSError as exc:
             raise RosterError(f"无法读取名单 {path}：{exc}") from None
-        for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK by default
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
+        if raw.startswith((b"PK", OLE_MAGIC)):  # a workbook (an .xls or .ods gets its plain refusal)
+            rows = _sheet_rows(path)
         else:
-            raise RosterError(f"名单 {path} 的编码无法识别（请另存为 UTF-8 CSV）")
-        rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+            rows = _text_rows(_decode(raw, path), path)
+        rows = [r for r in rows if any(c.strip() for c in r)]
         if not rows:
             raise RosterError(f"名单 {path} 是空的")
-        header = [c.strip().lower() for c in rows[0]]
-        column = next((header.index(h) for h in UNIT_HEADERS if h in header), None)
-        if column is None and len(rows[0]) > 1:
-            raise RosterError(f"名单 {path} 有多列，但找不到单位名称列：请把该列的表头写成 {'、'.join(UNIT_HEADERS)} 之一")
-        body = rows[1:] if column is not None else rows
-        column = column or 0
+        column, has_header = _unit_column(rows, path)
+        body = rows[1:] if has_header else rows
         units = [r[column].strip() for r in body if len(r) > column and r[column].strip()]
         if not units:
             raise RosterError(f"名单 {path} 中没有单位名称")
@@ -55,13 +128,33 @@ class Roster:
 @dataclass(frozen=True)
 class RosterResult:
     expected: int
-    missing: tuple[str, ...]  # on the roster, no readable workbook names it
+    missing: tuple[str, ...]  # on the roster, no file of the unit (readable, or named after it)
     duplicates: tuple[tuple[str, int | None, tuple[str, ...]], ...]  # (unit, year, paths) with > 1 file
     unexpected: tuple[tuple[str, str], ...]  # (unit, path) of workbooks whose unit is not on the roster
+    # (unit, path): on the roster, sent only files that cannot be read, matched by file name
+    # (text: 交回的文件无法读取：X.xls); these units are not in `missing`
+    unreadable: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def empty(cls) -> RosterResult:
         return cls(0, (), (), ())
+
+
+def _fold(text: str) -> str:
+    """For matching a name inside a file name: full-width forms folded, spaces dropped, case folded."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def named_unit(path: str, units: Iterable[str]) -> str | None:
+    """The roster unit a file is named after: the longest unit name its file name holds."""
+    name = _fold(PurePath(path).stem)
+    units = [u for u in units if _fold(u)]
+    found = [u for u in units if _fold(u) in name]
+    if not found and len(name) >= 2:  # “甲局.xls” for 示例市甲局: only when one unit alone fits
+        found = [u for u in units if name in _fold(u)]
+        if len(found) > 1:
+            return None
+    return max(found, key=lambda u: len(_fold(u)), default=None)
 
 
 def reconcile(roster: Roster | None, reports: Iterable[FileResult]) -> RosterResult:
@@ -75,7 +168,16 @@ def reconcile(roster: Roster | None, reports: Iterable[FileResult]) -> RosterRes
     if roster is None:
         return RosterResult(0, (), duplicates, ())
     names = {u for u, _ in seen}
-    missing = tuple(u for u in roster.units if u not in names)
+    missing = [u for u in roster.units if u not in names]
+    # a file that could not be read as a workbook of the template names no unit: its file name may
+    unreadable: list[tuple[str, str]] = []
+    for r in reports:
+        if r.template is None and not r.unit:
+            unit = named_unit(r.path, missing)
+            if unit is not None:
+                unreadable.append((unit, r.path))
+    sent = {u for u, _ in unreadable}
     expected = set(roster.units)
     unexpected = tuple((u, p) for (u, _), ps in seen.items() if u not in expected for p in ps)
-    return RosterResult(len(roster.units), missing, duplicates, unexpected)
+    return RosterResult(len(roster.units), tuple(u for u in missing if u not in sent), duplicates, unexpected,
+                        tuple(unreadable))

@@ -7,8 +7,9 @@ a rule `X = prior.Y` (one cell each side) says this year's X starts as last year
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..spec import formula_text
@@ -47,6 +48,23 @@ def prefill_for(layout: Layout, unit_id: str, unit: str, year: int | None,
             if there not in prior_bad and isinstance(value, (int, float)) and not isinstance(value, bool):
                 data[here] = value
     return data
+
+
+# From November the year being closed is the current one (workbooks for year N go out in Nov–Jan
+# and are due by 31 January N+1); before that, a build is for the year just ended.
+CURRENT_YEAR_FROM_MONTH = 11
+
+
+def default_year(prior_years: Iterable[int | None], today: dt.date) -> tuple[int, str]:
+    """The report year of a roster build without `--year`, and where it came from: `prior` (the
+    year after the latest prior workbook), else the year being reported on at `today`: `last-year`
+    (January–October) or `this-year` (November–December)."""
+    years = [y for y in prior_years if y]
+    if years:
+        return max(years) + 1, "prior"
+    if today.month >= CURRENT_YEAR_FROM_MONTH:
+        return today.year, "this-year"
+    return today.year - 1, "last-year"
 
 
 def safe_filename(name: str) -> str:

@@ -17,10 +17,11 @@ import xlsxwriter
 
 from ..errors import WorkbookBuilderError
 from ..ooxml.refs import a1, a1_range
+from ..outfile import OUTPUT_PROPERTY, OUTPUT_SUMMARY
 from ..spec import formula_text
 from ..spec.model import InputSpec
 from ..template.inputs import describe
-from ..template.layout import ALL_BALANCED, BALANCED, UNBALANCED, Cell, Layout, SheetLayout, rectangles
+from ..template.layout import ALL_BALANCED, BALANCED, CHECK_INPUTS, UNBALANCED, Cell, Layout, SheetLayout, rectangles
 
 FIXED_DATE = dt.datetime(2021, 9, 26, 0, 0, 0)  # the format's date; keeps builds byte-identical
 INPUT_FILL, FORMULA_FILL, HEADER_FILL = "#FFF2CC", "#EDEDED", "#DDEBF7"
@@ -231,32 +232,86 @@ def _highlight(ws: Any, formats: _Formats, cell: Cell) -> None:
     good = ALL_BALANCED if cell.kind == "summary" else BALANCED
     _ok(ws.conditional_format(r, c, r2, c2, {"type": "cell", "criteria": "==", "value": f'"{good}"',
                                              "format": formats.good}), f"conditional format at {cell.ref}")
-    bad = {"type": "cell", "criteria": "!=", "value": f'"{good}"', "format": formats.bad}
-    if cell.kind == "check":
-        bad = {"type": "cell", "criteria": "==", "value": f'"{UNBALANCED}"', "format": formats.bad}
-    _ok(ws.conditional_format(r, c, r2, c2, bad), f"conditional format at {cell.ref}")
+    if cell.kind == "summary":
+        bad = {"type": "cell", "criteria": "!=", "value": f'"{good}"', "format": formats.bad}
+        _ok(ws.conditional_format(r, c, r2, c2, bad), f"conditional format at {cell.ref}")
+        return
+    # a check row is pink when the rule fails or an input it reads is not a number; 未填写 (the
+    # column has no data yet) stays uncoloured: green there would say "all is well" about nothing
+    for word in (UNBALANCED, CHECK_INPUTS):
+        bad = {"type": "cell", "criteria": "==", "value": f'"{word}"', "format": formats.bad}
+        _ok(ws.conditional_format(r, c, r2, c2, bad), f"conditional format at {cell.ref}")
 
 
-def write_tables(sheets: list[tuple[str, Any, list[list[str]]]]) -> bytes:
-    """Plain tables (the batch summary) as .xlsx; every cell is written as text, never a formula."""
+def write_tables(sheets: list[tuple[str, Any, list[list[Any]]]]) -> bytes:
+    """Plain tables (the batch summary) as .xlsx, ready to print: text cells are written as text,
+    never a formula; ints and floats as numbers (an auditor sums and sorts them). Each sheet prints
+    on A4 landscape, fitted to one page wide, with its header row repeated on every page and frozen
+    on screen; columns are as wide as their content up to a cap, longer text wraps."""
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {
         "in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
     })
     wb.set_properties({"title": "检查汇总", "author": "workbook_builder", "created": FIXED_DATE})
-    head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1, "font_name": FONT, "text_wrap": True})
-    body = wb.add_format({"font_name": FONT, "num_format": "@", "valign": "top"})
+    # marks it as ours: a summary written into the checked folder is skipped by the next run's walk
+    _ok(wb.set_custom_property(OUTPUT_PROPERTY, OUTPUT_SUMMARY), "custom property")
+    head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1, "font_name": FONT, "text_wrap": True,
+                          "valign": "vcenter"})
+    text = wb.add_format({"font_name": FONT, "num_format": "@", "valign": "top", "text_wrap": True, "border": 1})
+    whole = wb.add_format({"font_name": FONT, "num_format": "0", "valign": "top", "border": 1})
+    number = wb.add_format({"font_name": FONT, "num_format": "General", "valign": "top", "border": 1})
     for name, header, rows in sheets:
         ws = wb.add_worksheet(name)
+        widths = [_table_width(str(title), [r[c] for r in rows[:200] if c < len(r)]) for c, title in enumerate(header)]
         for c, title in enumerate(header):
             _ok(ws.write_string(0, c, str(title), head), f"{name} header")
-            widest = max([len(str(title))] + [len(r[c]) for r in rows[:200] if c < len(r)])
-            ws.set_column(c, c, min(60, max(8, widest * 1.6)))
+            ws.set_column(c, c, widths[c])
+        ws.set_row(0, _row_height([str(t) for t in header], widths))
         for r, row in enumerate(rows, start=1):
+            # LibreOffice does not fit the height of a row of wrapped text on opening an xlsx: give it
+            ws.set_row(r, _row_height(row, widths))
             for c, value in enumerate(row):
-                _ok(ws.write_string(r, c, value, body), f"{name} row {r}")
+                if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+                    fmt = whole if float(value).is_integer() else number
+                    _ok(ws.write_number(r, c, value, fmt), f"{name} row {r}")
+                else:
+                    _ok(ws.write_string(r, c, str(value), text), f"{name} row {r}")
         ws.freeze_panes(1, 0)
         if rows:
             ws.autofilter(0, 0, len(rows), len(header) - 1)
+        ws.set_paper(9)  # A4
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)  # one page wide, as many long as the rows need
+        ws.repeat_rows(0)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_footer("&C第 &P 页，共 &N 页")
     wb.close()
     return buffer.getvalue()
+
+
+TABLE_MIN_WIDTH, TABLE_MAX_WIDTH = 6, 48  # in characters of the default font; wider text wraps
+
+
+TABLE_LINE_HEIGHT = 15  # points per line of 11-point text
+TABLE_MAX_LINES = 20  # a longer cell is cut on paper, not given a page of its own
+
+
+def _text_width(text: str) -> int:
+    """Width in characters of the default font: a CJK character counts as two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _table_width(title: str, values: list[Any]) -> float:
+    """A column's width from its widest line (a CJK character counts as two), between the bounds."""
+    widest = max([_text_width(title)] + [_text_width(line) for v in values for line in str(v).split("\n")])
+    return min(TABLE_MAX_WIDTH, max(TABLE_MIN_WIDTH, widest + 2))
+
+
+def _row_height(row: list[Any], widths: list[float]) -> float:
+    """The height that shows every line of a row's wrapped text (within `TABLE_MAX_LINES`)."""
+    lines = 1
+    for value, width in zip(row, widths, strict=False):
+        usable = max(1.0, width - 2)
+        wrapped = sum(max(1, math.ceil(_text_width(line) / usable)) for line in str(value).split("\n"))
+        lines = max(lines, wrapped)
+    return TABLE_LINE_HEIGHT * min(lines, TABLE_MAX_LINES)

@@ -7,7 +7,7 @@ from typing import Any
 from ..findings import Code, Finding, issue, make
 from ..template.inputs import accepts, check_value, describe
 from ..template.layout import Layout
-from .extract import cell_at
+from .extract import cell_at, value_of
 from .reader import ExtractedWorkbook
 
 
@@ -21,7 +21,16 @@ def check_inputs(layout: Layout, wb: ExtractedWorkbook, skip_sheets: set[str]) -
             bad.add(cell.datapoint)
             continue
         data = cell_at(wb, cell.sheet, cell.row, cell.col)
-        value = None if data is None else data.value
+        value = value_of(wb, cell, data)
+        if data is not None and data.formula is not None:
+            # A formula in an input makes its value whatever the formula says (`=D28+D29-D6` balances
+            # T3-A by construction) and its cached result is only a claim: the value is not used at all.
+            bad.add(cell.datapoint)
+            values[cell.datapoint] = None
+            findings.append(make(Code.INPUT_FORMULA, "formula" if data.formula else "formula-unknown", cell=cell.ref,
+                                 datapoint=cell.datapoint, label=cell.label, expected=describe(cell.input),
+                                 actual="=" + data.formula if data.formula else None, shown=value))
+            continue
         if data is not None and data.is_error:
             problem = issue(Code.INVALID_INPUT, "error-value", value=value, accepts=accepts(cell.input))
         else:

@@ -1,11 +1,18 @@
 """Integrity against the template: sheets, rows, labels, formulas, protection, validation, locks.
 
+Sheets: every template sheet must be there, visible; a sheet named like a template sheet (a copy:
+"依申请公开 -1", "依申请公开 (2)", a case, space or full-width variant) is an error, because a reader
+of the file cannot tell which one is the report; any other extra sheet (a clerk's notes) is a warning
+that names it, and the template's sheets are still checked in full.
+
 A sheet whose rows or columns moved is reported once as `structure-changed`; its cells are then
 not compared one by one, because every position on it is off and the flood would hide the cause.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 from typing import Any
@@ -25,16 +32,7 @@ MAX_RECTANGLES = 10_000
 
 def check_integrity(layout: Layout, wb: ExtractedWorkbook) -> tuple[list[Finding], set[str], set[str]]:
     """Findings, the sheets whose structure changed, and the formula cells already reported."""
-    findings: list[Finding] = []
-    broken: set[str] = set()
-    expected = [s.name for s in layout.sheets]
-    for name in expected:
-        if wb.sheet(name) is None:
-            findings.append(make(Code.STRUCTURE_CHANGED, "sheet-missing", cell=quote_sheet(name), sheet=name))
-            broken.add(name)
-    for data in wb.sheets:
-        if data.name not in expected and data.name.casefold() not in {n.casefold() for n in expected}:
-            findings.append(make(Code.STRUCTURE_CHANGED, "sheet-extra", cell=quote_sheet(data.name), sheet=data.name))
+    findings, broken = check_sheets(layout, wb)
     touched: set[str] = set()
     present = [(sheet, wb.sheet(sheet.name)) for sheet in layout.sheets]
     for sheet, found in present:
@@ -59,6 +57,65 @@ def check_integrity(layout: Layout, wb: ExtractedWorkbook) -> tuple[list[Finding
             if problems:
                 findings.extend(problems)
     return findings, broken, touched
+
+
+def check_sheets(layout: Layout, wb: ExtractedWorkbook) -> tuple[list[Finding], set[str]]:
+    """Findings about which sheets the file holds, and the template sheets that are missing."""
+    findings: list[Finding] = []
+    missing: set[str] = set()
+    ours: set[int] = set()  # the file's sheets that are the template's (by identity: names may repeat)
+    for sheet in layout.sheets:
+        found = wb.sheet(sheet.name)
+        if found is None:
+            findings.append(make(Code.STRUCTURE_CHANGED, "sheet-missing", cell=quote_sheet(sheet.name), sheet=sheet.name))
+            missing.add(sheet.name)
+            continue
+        ours.add(id(found))
+        if found.state != "visible":
+            findings.append(make(Code.SHEET_HIDDEN, _state_reason(found.state), cell=quote_sheet(sheet.name),
+                                 sheet=found.name))
+    keys = {_sheet_key(s.name): s.name for s in layout.sheets}
+    for data in wb.sheets:
+        if id(data) in ours:
+            continue
+        original = _lookalike(data.name, keys)
+        where = quote_sheet(data.name)
+        if original is not None:
+            reason = "sheet-duplicate" if data.name.casefold() == original.casefold() else "sheet-lookalike"
+            findings.append(make(Code.STRUCTURE_CHANGED, reason, cell=where, sheet=data.name, original=original))
+        else:
+            findings.append(make(Code.EXTRA_SHEET, _state_reason(data.state), cell=where, sheet=data.name))
+    return findings, missing
+
+
+def _state_reason(state: str) -> str:
+    # anything but hidden/veryHidden is shown by every client (LibreOffice writes veryHidden as hidden)
+    return {"hidden": "hidden", "veryhidden": "very-hidden"}.get(state.strip().casefold(), "visible")
+
+
+# How clients name a copied sheet: LibreOffice "依申请公开 -1" / "依申请公开_2", Excel "依申请公开 (2)",
+# WPS "依申请公开(2)"; and what a person appends by hand ("副本", "copy").
+_COPY_SUFFIX = re.compile(r"(?:[-_.#~]*\d+|\(\d+\)|\[\d+\]|[-_.]*(?:的?副本|copy|复制))$")
+
+
+def _sheet_key(name: str) -> str:
+    """A sheet name as a person reads it: full-width folded (NFKC), case folded, without spaces or
+    invisible characters."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc"))
+
+
+def _lookalike(name: str, keys: dict[str, str]) -> str | None:
+    """The template sheet `name` reads as, itself or with a copy's suffix stripped; None if none."""
+    key = _sheet_key(name)
+    for _ in range(4):  # "依申请公开 (2) (2)": a copy of a copy
+        if key in keys:
+            return keys[key]
+        stripped = _COPY_SUFFIX.sub("", key)
+        if stripped == key or not stripped:
+            return None
+        key = stripped
+    return keys.get(key)
 
 
 def _where(cell: Cell) -> dict[str, Any]:

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..findings import Code, Finding, Text, make
-from ..spec.formula_text import is_prior, references
+from ..findings.catalogue import Side, Term
+from ..ooxml.refs import a1
+from ..spec.formula_text import is_prior, pieces, references, strip_prior
 from ..spec.ids import check_id
-from ..template.layout import Layout
+from ..template.layout import PATH_SEPARATOR, Cell, Layout
 from ..template.recompute import Recompute, RuleOutcome
 
 
@@ -56,7 +58,109 @@ def _finding(layout: Layout, outcome: RuleOutcome, scope: str) -> Finding:
         actual=outcome.left,
         cells=tuple(c.ref for c in cells),
         message=Text(rule.message.zh, rule.message.get("en")),
-        left=rule.left,
+        left=_side(layout, rule.left, outcome.left, rule.left + " " + rule.right, anchor),
         comparator=rule.comparator,
-        right=rule.right,
+        right=_side(layout, rule.right, outcome.right, rule.left + " " + rule.right, anchor),
     )
+
+
+# A run of at least this many cells added one by one is shown as a range (D8:D22), not D8+D9+…+D22.
+RUN_LENGTH = 3
+_Placed = tuple[Term, Cell, Cell]  # a term and its first and last cell
+
+
+def _side(layout: Layout, formula: str, value: Any, whole: str, anchor: Cell | None) -> Side:
+    """One side of a rule as staff read it: each reference as its cell (D5, or D8:D22) and short
+    label, sums over a range or over a run of adjacent cells as one term, constants as written."""
+    common = _common_labels(layout, whole)
+    sheet = anchor.sheet if anchor else ""
+    placed: list[_Placed | str] = []
+    for piece in pieces(formula):
+        if isinstance(piece, str):
+            placed.append(piece)
+            continue
+        first, last = piece
+        a = layout.by_id[strip_prior(first)]
+        b = layout.by_id[strip_prior(last)] if last else a
+        cell = layout.reference(a.datapoint, b.datapoint if last else None, sheet)
+        term = Term(cell, _short(a, common), _short(b, common) if last else "", is_prior(first))
+        placed.append((term, a, b))
+    return Side(formula, tuple(p if isinstance(p, str) else p[0] for p in _runs(_sums(placed), sheet)),
+                value)
+
+
+def _common_labels(layout: Layout, formula: str) -> set[str]:
+    """The label words every cell of the rule shares (its column, its table): said once by the
+    finding's own label, so each cell is named by what sets it apart."""
+    paths = [set(layout.by_id[strip_prior(d)].label_path)
+             for a, b in references(formula) for d in (a, b) if d]
+    return set.intersection(*paths) if paths else set()
+
+
+def _short(cell: Cell, common: set[str]) -> str:
+    own = [part for part in cell.label_path if part not in common] or list(cell.label_path[-1:])
+    text = ""
+    for part in own:  # 三、本年度办理结果（七）总计: a bracketed sub-item follows its item directly
+        text += part if not text or part.startswith("（") else PATH_SEPARATOR + part
+    return text
+
+
+def _sums(placed: list[_Placed | str]) -> list[_Placed | str]:
+    """`SUM(` range `)` as one summed term."""
+    out: list[_Placed | str] = []
+    i = 0
+    while i < len(placed):
+        p = placed[i]
+        before = out[-1] if out else None
+        after = placed[i + 1] if i + 1 < len(placed) else None
+        if (not isinstance(p, str) and p[0].last_label and isinstance(before, str) and before.rstrip().endswith("SUM(")
+                and isinstance(after, str) and after.lstrip().startswith(")")):
+            head = before.rstrip()[: -len("SUM(")]
+            out[-1:] = [head] if head.strip() else []
+            out.append(p)
+            tail = after.lstrip()[1:]
+            if tail.strip():
+                out.append(tail)
+            i += 2
+            continue
+        out.append(p)
+        i += 1
+    return out
+
+
+def _runs(placed: list[_Placed | str], sheet: str) -> list[_Placed | str]:
+    """Single cells added one after another along a row or a column, `RUN_LENGTH` or more of them,
+    as one summed range term (`D8:D22`) — only where that keeps the meaning: not after a minus
+    (a - b + c + d is not a minus the sum) and not beside a product or a power."""
+    out: list[_Placed | str] = []
+    i = 0
+    while i < len(placed):
+        j = i  # the run's last term, at an even offset from i
+        while (j + 2 < len(placed) and isinstance(placed[j + 1], str) and str(placed[j + 1]).strip() == "+"
+               and _next_to(placed[j], placed[j + 2])):
+            j += 2
+        count = (j - i) // 2 + 1
+        before = str(placed[i - 1]).strip() if i > 0 else ""
+        after = str(placed[j + 1]).strip() if j + 1 < len(placed) else ""
+        whole = (before in ("", "+") or before.endswith("(")) and (after == "" or after[0] in "+-)")
+        if count >= RUN_LENGTH and whole:
+            first, last = placed[i], placed[j]
+            assert not isinstance(first, str) and not isinstance(last, str)
+            cell = f"{_a1(first[1], sheet)}:{a1(last[1].row, last[1].col)}"
+            out.append((Term(cell, first[0].label, last[0].label, first[0].prior), first[1], last[1]))
+            i = j + 1
+        else:
+            out.append(placed[i])
+            i += 1
+    return out
+
+
+def _next_to(p: _Placed | str, q: _Placed | str) -> bool:
+    if isinstance(p, str) or isinstance(q, str) or p[0].last_label or q[0].last_label or p[0].prior != q[0].prior:
+        return False
+    a, b = p[1], q[1]
+    return a.sheet == b.sheet and ((a.col == b.col and b.row == a.row + 1) or (a.row == b.row and b.col == a.col + 1))
+
+
+def _a1(cell: Cell, sheet: str) -> str:
+    return a1(cell.row, cell.col) if cell.sheet == sheet else cell.ref

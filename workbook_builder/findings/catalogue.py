@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -30,6 +30,8 @@ class Code(StrEnum):
     UNKNOWN_TEMPLATE = "unknown-template"
     TEMPLATE_VERSION_MISMATCH = "template-version-mismatch"
     STRUCTURE_CHANGED = "structure-changed"
+    EXTRA_SHEET = "extra-sheet"
+    SHEET_HIDDEN = "sheet-hidden"
     LABEL_CHANGED = "label-changed"
     FORMULA_OVERWRITTEN = "formula-overwritten"
     FORMULA_CHANGED = "formula-changed"
@@ -38,12 +40,15 @@ class Code(StrEnum):
     LOCK_CHANGED = "lock-changed"
     MISSING_INPUT = "missing-input"
     INVALID_INPUT = "invalid-input"
+    INPUT_FORMULA = "input-formula"
     STALE_VALUE = "stale-value"
     NO_CACHED_VALUES = "no-cached-values"
     RULE_FAILED = "rule-failed"
     PRIOR_YEAR_MISMATCH = "prior-year-mismatch"
     CHECKER_ERROR = "checker-error"
     PRIOR_YEAR_NOT_FOUND = "prior-year-not-found"
+    PRIOR_YEAR_NOT_MATCHED = "prior-year-not-matched"
+    PRIOR_YEAR_AMBIGUOUS = "prior-year-ambiguous"
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,61 @@ def _year(value: Any, lang: str) -> str:
     return str(value) if value else ("未填" if lang == "zh" else "unknown")
 
 
+@dataclass(frozen=True)
+class Term:
+    """One cell (or a summed run of cells) on a side of a failed rule, as a person finds it."""
+
+    cell: str  # D5, or D8:D22 for the sum of a run of cells
+    label: str  # its short label (the words its cells do not all share)
+    last_label: str = ""  # a summed run: the last cell's label (`label` is the first's)
+    prior: bool = False  # a cell of last year's report
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a failed rule: its formula over data point IDs (kept for programs), the terms and
+    the operators or constants between them (for people), and its value."""
+
+    formula: str
+    parts: tuple[Term | str, ...]
+    value: Any = None
+
+
+_PRIOR = {"zh": ("上年报告的", "上年"), "en": ("last year's ", "last year's ")}
+_RUN = {"zh": "{first}至{last}之和", "en": "the sum of {first} to {last}"}
+
+
+def _side(value: Any, lang: str) -> str:
+    """`本年新收… + 上年结转…（D5+D6 = 12）`: the labels, then the cells and the side's value; a side
+    with no cells is its value alone."""
+    if not isinstance(value, Side):
+        return str(value)
+    if not any(isinstance(p, Term) for p in value.parts):
+        return show(value.value)
+    label_prior, cell_prior = _PRIOR[lang]
+    spaced = any(isinstance(p, Term) and p.prior for p in value.parts)  # 上年D4 + B4, not 上年D4+B4
+    words, cells = [], []
+    for part in value.parts:
+        if isinstance(part, Term):
+            label = _RUN[lang].format(first=part.label, last=part.last_label) if part.last_label else part.label
+            words.append((label_prior if part.prior else "") + label)
+            cells.append((cell_prior if part.prior else "") + part.cell)
+        else:
+            words.append(f" {part.strip()} ")
+            cells.append(f" {part.strip()} " if spaced else part.strip())
+    fmt = "{words}（{cells} = {value}）" if lang == "zh" else "{words} ({cells} = {value})"
+    return fmt.format(words="".join(words).strip(), cells="".join(cells), value=show(value.value))
+
+
+_COMPARE = {"zh": {"=": "应等于", "<=": "应不大于", ">=": "应不小于", "<": "应小于", ">": "应大于"},
+            "en": {"=": "must equal", "<=": "must be at most", ">=": "must be at least", "<": "must be less than",
+                   ">": "must be more than"}}
+
+
+def _compare(value: Any, lang: str) -> str:
+    return _COMPARE[lang].get(str(value), str(value))
+
+
 # How a field may be written into a sentence: `{field:show}`.
 FORMATS: dict[str, Callable[[Any, str], str]] = {
     "show": _show,    # a value as a person reads it: 3600, not 3600.0; 空白, not None
@@ -89,6 +149,8 @@ FORMATS: dict[str, Callable[[Any, str], str]] = {
     "name": _name,    # a name, or （无） / (none)
     "unit": _unit,    # a unit's name, or 未填单位 / unknown unit
     "year": _year,    # a year, or 未填 / unknown
+    "side": _side,    # a rule's side: its labels, cells and value (a `Side`)
+    "compare": _compare,  # a rule's comparator in words: 应等于, 应不大于 …
 }
 
 
@@ -132,10 +194,13 @@ def template_fields(template: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Reason:
-    """One sub-case of a code: its detail sentence in Chinese and English, with named fields."""
+    """One sub-case of a code: its detail sentence in Chinese and English, with named fields.
+    `says_fix`: the sentence already says what to do, so a finding's message does not add its
+    code's fix after it (the fix is said once)."""
 
     zh: str
     en: str
+    says_fix: bool = False
 
     @cached_property
     def fields(self) -> frozenset[str]:
@@ -171,6 +236,8 @@ class Entry:
 R = Reason
 _RESAVE_ZH = "请用 Excel 或 WPS 打开后另存为 .xlsx 再重新提交"
 _RESAVE_EN = "open it in Excel or WPS, save it as .xlsx and submit it again"
+_SAVE_AS_ZH = "请在表格软件中另存为 .xlsx 后交回"
+_SAVE_AS_EN = "save it as .xlsx in your spreadsheet program and return that"
 _BRACKETED = R("{detail}（{reason}）", "{detail} ({reason})")
 
 # The preflight's reasons (check/preflight), in the order they are checked. Each is also a sentence
@@ -184,15 +251,29 @@ PREFLIGHT_UNREADABLE: dict[str, Reason] = {
                    "The file is larger than the {limit} limit; remove unneeded content or split it and resubmit"),
     "encrypted": R("文件已加密（设置了打开密码），请取消密码、另存为未加密的 .xlsx 后重新提交",
                    "The file is encrypted (it has an open password); remove the password, save an unencrypted .xlsx and resubmit"),
-    "legacy-xls": R(f"这是旧版 Excel 97-2003（.xls）格式的文件，{_RESAVE_ZH}", f"This is an old Excel 97-2003 (.xls) file; {_RESAVE_EN}"),
+    "legacy-xls": R(f"这是 .xls 文件（Excel 97-2003 或 WPS 表格的旧格式），{_SAVE_AS_ZH}",
+                    f"This is an .xls file (the old Excel 97-2003 or WPS format); {_SAVE_AS_EN}"),
     "not-zip": R(f"文件不是 .xlsx 格式（不是 Office Open XML 压缩包），{_RESAVE_ZH}",
                  f"The file is not an .xlsx file (not an Office Open XML package); {_RESAVE_EN}"),
     "truncated": R("文件已损坏或不完整（可能是上传或复制时中断），请重新保存或导出后再提交",
                    "The file is damaged or incomplete (perhaps an interrupted upload or copy); save or export it again and resubmit"),
     "unsupported-compression": R(f"文件部件 {{part}} 使用了 .xlsx 不允许的压缩方式，{_RESAVE_ZH}",
                                  f"Part {{part}} uses a compression method that .xlsx does not allow; {_RESAVE_EN}"),
-    "not-xlsx": R("压缩包中没有 Excel 工作簿（缺少 xl/workbook.xml 或 [Content_Types].xml），请提交 .xlsx 格式的工作簿",
-                  "The package holds no Excel workbook (xl/workbook.xml or [Content_Types].xml is missing); submit an .xlsx workbook"),
+    "not-xlsx": R("文件是压缩包，但其中没有 Excel 工作簿，请交回填好的 .xlsx 工作簿",
+                  "The file is a zip package but holds no Excel workbook; return the filled .xlsx workbook"),
+    # Files that are some other kind of table or document, named by their content (preflight/sniff.py).
+    "ods": R(f"这是 .ods 文件，{_SAVE_AS_ZH}", f"This is an .ods file; {_SAVE_AS_EN}"),
+    "xlsb": R(f"这是 .xlsb 文件（Excel 二进制工作簿），{_SAVE_AS_ZH}", f"This is an .xlsb file (an Excel binary workbook); {_SAVE_AS_EN}"),
+    "numbers": R("这是 Numbers 表格文件，请在 Numbers 中导出为 Excel（.xlsx）后交回",
+                 "This is an Apple Numbers file; export it to Excel (.xlsx) in Numbers and return that"),
+    "xml-spreadsheet": R(f"这是 XML 表格文件（Excel 2003 XML 格式），{_SAVE_AS_ZH}",
+                         f"This is an XML spreadsheet (the Excel 2003 XML format); {_SAVE_AS_EN}"),
+    "html-table": R("这是网页（HTML）格式的表格，不是 Excel 工作簿，请在下发的 .xlsx 工作簿中填写后交回",
+                    "This is a table in web page (HTML) format, not an Excel workbook; fill in the .xlsx workbook that was issued and return it"),
+    "csv": R("这是 .csv 文本文件，没有工作簿的表格和公式，请在下发的 .xlsx 工作簿中填写后交回",
+             "This is a .csv text file, without the workbook's tables and formulas; fill in the .xlsx workbook that was issued and return it"),
+    "document": R("这是文字文档（如 Word、WPS 文字、PDF 或 .odt），不是填报的表格，请交回填好的 .xlsx 工作簿",
+                  "This is a text document (Word, WPS Writer, PDF or .odt), not the report's workbook; return the filled .xlsx workbook"),
     "bad-xml": R(f"文件内部的 XML 部件 {{part}} 格式错误，{_RESAVE_ZH}", f"The XML part {{part}} inside the file is malformed; {_RESAVE_EN}"),
 }
 PREFLIGHT_UNSAFE: dict[str, Reason] = {
@@ -217,17 +298,21 @@ PREFLIGHT_UNSAFE: dict[str, Reason] = {
     "data-connection": R("文件包含外部数据连接，请在“数据 → 查询和连接”中删除连接后重新提交",
                          "The file contains external data connections; delete them (Data > Queries & Connections) and resubmit"),
 }
+# A preflight reason is a sentence of its own that ends with what to do (the preflight's Problem and
+# the annotator show it alone): a finding's message says that fix and not its code's fix as well.
+PREFLIGHT_UNREADABLE = {k: replace(r, says_fix=True) for k, r in PREFLIGHT_UNREADABLE.items()}
+PREFLIGHT_UNSAFE = {k: replace(r, says_fix=True) for k, r in PREFLIGHT_UNSAFE.items()}
 # The reader's reasons (check/reader, ReadError): packages that pass the preflight but cannot be a workbook.
 READER_UNREADABLE: dict[str, Reason] = {
     "unsafe-xml": R("部件 {part} 含有被禁止的 XML 结构（实体声明或外部引用）：{error}",
                     "part {part} carries a forbidden XML construct (entity declaration or external reference): {error}"),
     "malformed-xml": R("部件 {part} 不是格式正确的 XML（{error}）", "part {part} is not well-formed XML ({error})"),
-    # found by the preflight (too many elements) or the reader (shared formulas too long or too many)
+    # found by the preflight (too many elements) or the reader (a formula too long, shared formulas too many)
     "too-complex": R("文件内容过多或过于复杂（{part} 中的单元格、行、格式、文字或公式远超填报所需），超出了可检查的范围，"
                      "请删除多余内容，或在下发的原始工作簿中重新填写",
                      "the file holds too much or too complex content ({part} has far more cells, rows, formats, text or "
                      "formulas than a return needs) to be checked; remove what is not needed, or fill in the original "
-                     "workbook again"),
+                     "workbook again", says_fix=True),  # re-saving, the code's fix, would not help
     "unknown-sheet-namespace": R("工作表 {sheet}（{part}）的根元素不属于 SpreadsheetML 命名空间：{namespace:name}",
                                  "sheet {sheet} ({part}) root element is not in a SpreadsheetML namespace: {namespace:name}"),
     "no-workbook": R("压缩包中没有工作簿部件（xl/workbook.xml）", "the package has no workbook part (xl/workbook.xml)"),
@@ -249,6 +334,9 @@ INPUT_REASONS: dict[str, Reason] = {
     "text-in-number": R("填写了文字“{text}”，此处应填写数字", "holds the text “{text}” where a number is required"),
     "placeholder-in-number": R("填写了文字“{text}”，此处应填写数字；没有发生的请填写0", "holds the text “{text}” where a number is required"),
     "number-as-text": R("数字“{text}”以文本形式存储，请重新输入为数字", "the number “{text}” is stored as text; re-enter it as a number"),
+    "formatted-number-as-text": R("“{text}”以文本形式存储（含全角数字或符号、千位分隔符或空格），请用半角数字重新输入为 {plain}",
+                                  "“{text}” is stored as text (full-width digits or signs, thousands separators or spaces); "
+                                  "re-enter it in half-width digits as {plain}"),
     "not-a-number": R("“{value}”不是数字", "“{value}” is not a number"),
     "below-min": R("{value}小于下限{min}", "{value} is below the minimum {min}"),
     "beyond-precision": R("{value}超出了表格能精确保存的范围（15位数字）", "{value} is beyond the 15 digits a spreadsheet keeps exactly"),
@@ -257,8 +345,10 @@ INPUT_REASONS: dict[str, Reason] = {
     "too-many-decimals": R("{value}超过{decimals}位小数", "{value} has more than {decimals} decimal places"),
     "error-value": R("单元格显示错误值 {value}", "the cell shows the error {value}"),  # from the checker, not check_value
 }
-_RULE = {"failed": R("规则 {rule}：{message}（{left} {comparator} {right}；左边为 {actual:show}，右边为 {expected:show}）",
-                     "rule {rule}: {message} ({left} {comparator} {right}; left {actual:show}, right {expected:show})")}
+# A failed rule names its cells, their labels and both sides' values; the data point IDs stay in the
+# `Side`s (for programs), never in the sentence.
+_RULE = {"failed": R("规则 {rule}：{message}；{left:side}{comparator:compare} {right:side}",
+                     "rule {rule}: {message}; {left:side} {comparator:compare} {right:side}")}
 
 
 def _entries() -> tuple[Entry, ...]:
@@ -283,13 +373,31 @@ def _entries() -> tuple[Entry, ...]:
         E(C.STRUCTURE_CHANGED, "error", "工作簿结构被改动", "the workbook's structure was changed",
           "请勿增删、重命名工作表或插入、删除行列；请在原始工作簿中重新填写", "do not add, remove or rename sheets or insert or delete rows or columns",
           {"sheet-missing": R("缺少工作表“{sheet}”（被删除或改名）", "sheet “{sheet}” is missing (deleted or renamed)"),
-           "sheet-extra": R("多出工作表“{sheet}”", "an extra sheet “{sheet}”"),
+           "sheet-duplicate": R("又有一张工作表名为“{sheet}”，与模板的工作表“{original}”同名（或只差大小写），无法确定哪一张是报表，"
+                                "请删除多余的一张",
+                                "another sheet is named “{sheet}”, the name of the template's sheet “{original}” (or only "
+                                "differs in case), so which one is the report is ambiguous; delete the extra one"),
+           "sheet-lookalike": R("工作表“{sheet}”的名称与模板的工作表“{original}”几乎相同（像是复制出的工作表），"
+                                "容易与报表混淆，请删除或改用明显不同的名称",
+                                "sheet “{sheet}” is named almost like the template's sheet “{original}” (a copy, it seems) "
+                                "and is easily taken for the report; delete it or give it a clearly different name"),
            "rows-inserted": R("第 {first} 行附近插入了 {count} 行", "{count} row(s) inserted near row {first}"),
            "rows-deleted": R("第 {first} 行附近删除了 {count} 行", "{count} row(s) deleted near row {first}"),
            "columns-inserted": R("第 {first} 列附近插入了 {count} 列", "{count} column(s) inserted near column {first}"),
            "columns-deleted": R("第 {first} 列附近删除了 {count} 列", "{count} column(s) deleted near column {first}"),
            "merged-changed": R("合并单元格被改动（缺少 {lost:cells}；多出 {extra:cells}）",
                                "merged cells changed (missing {lost:cells}; extra {extra:cells})")}),
+        E(C.EXTRA_SHEET, "warning", "工作簿中多出了模板以外的工作表", "the workbook holds a sheet the template does not have",
+          "多出的工作表不会被检查，也不会计入报表；如不需要请删除", "an extra sheet is neither checked nor counted; delete it if it is not needed",
+          {"visible": R("多出工作表“{sheet}”", "an extra sheet “{sheet}”"),
+           "hidden": R("多出隐藏的工作表“{sheet}”", "an extra hidden sheet “{sheet}”"),
+           "very-hidden": R("多出深度隐藏的工作表“{sheet}”（在表格软件中无法取消隐藏）",
+                            "an extra very hidden sheet “{sheet}” (it cannot be unhidden in the spreadsheet program)")}),
+        E(C.SHEET_HIDDEN, "warning", "模板的工作表被隐藏", "a sheet of the template is hidden",
+          "请取消隐藏该工作表（右键工作表标签 → 取消隐藏），或使用原始工作簿", "unhide the sheet, or use the original workbook",
+          {"hidden": R("工作表“{sheet}”被隐藏", "sheet “{sheet}” is hidden"),
+           "very-hidden": R("工作表“{sheet}”被深度隐藏（在表格软件中无法取消隐藏）",
+                            "sheet “{sheet}” is very hidden (it cannot be unhidden in the spreadsheet program)")}),
         E(C.LABEL_CHANGED, "error", "表格标签被改动", "a label was changed",
           "标签必须与国办公开办函〔2021〕30号的格式一致，请恢复原文", "labels must match the official format; restore the original text",
           {"changed": R("应为“{expected}”，现为“{actual:text}”", "should read “{expected}”")}),
@@ -314,11 +422,21 @@ def _entries() -> tuple[Entry, ...]:
            "formula-unlocked": R("公式单元格被解锁", "a formula cell was unlocked")}),
         E(C.MISSING_INPUT, "error", "必填数据未填写", "a required value is blank",
           "请在该单元格填写", "fill in the cell",
+          # the advice fits the cell's declared type (template/inputs.missing_reason)
           {"blank-number": R("应填写{accepts}；没有发生的请填写0", "expected {accepts}; write 0 where nothing happened"),
+           "blank-amount": R("应填写{accepts}；金额为零的请填写0", "expected {accepts}; write 0 where the amount is nil"),
+           "blank-range": R("应填写{accepts}", "expected {accepts}"),
+           "blank-date": R("应填写{accepts}；请按“年-月-日”输入，表格会识别为日期", "expected {accepts}; type it as year-month-day"),
            "blank": R("应填写{accepts}", "expected {accepts}")}),
         E(C.INVALID_INPUT, "error", "填写的数据不符合要求", "a value does not fit its cell",
           "请按单元格的填写提示重新填写", "re-enter it as the cell's prompt says",
           INPUT_REASONS, R("应填写{accepts}；{detail}", "expected {accepts}; {detail}")),
+        E(C.INPUT_FORMULA, "error", "填报单元格中填写了公式", "an input cell holds a formula",
+          "请删除公式，直接填写数值", "delete the formula and type the value itself",
+          {"formula": R("单元格中是公式 {actual}（显示为 {shown:show}），公式的结果不予采信",
+                        "the cell holds the formula {actual} (showing {shown:show}); a formula's result is not accepted"),
+           "formula-unknown": R("单元格中是公式（显示为 {shown:show}），公式的结果不予采信",
+                                "the cell holds a formula (showing {shown:show}); a formula's result is not accepted")}),
         E(C.STALE_VALUE, "error", "单元格显示的值与按模板公式重算的结果不一致", "the cell's stored value differs from the recomputed one",
           "请在 Excel/WPS 中按 F9 重新计算后保存，或检查是否被篡改", "recalculate (F9) and save, or check for tampering",
           {"differs": R("文件中为 {actual:show}，按模板公式 ={formula} 重算应为 {expected:show}",
@@ -327,9 +445,10 @@ def _entries() -> tuple[Entry, ...]:
           "已按模板公式重新计算并检查；如需显示结果，请在 Excel/WPS 中重新计算后保存", "values were recomputed from the template; recalculate and save to show them",
           {"saved-by": R("保存程序：{saved_by}", "saved by {saved_by}")}),
         E(C.RULE_FAILED, "rule", "勾稽关系不成立", "a consistency rule fails",
-          "请核对相关单元格的数据", "check the figures in the cells involved", _RULE),
+          "请核对上面列出的单元格，改正填错的数据", "check the cells listed above and correct the wrong figure", _RULE),
         E(C.PRIOR_YEAR_MISMATCH, "rule", "与上年报告不一致", "inconsistent with last year's report",
-          "请核对本年数据与上年报告", "compare this year's figures with last year's report", _RULE),
+          "请对照上年报告核对上面列出的单元格，改正填错的数据",
+          "compare the cells listed above with last year's report and correct the wrong figure", _RULE),
         E(C.CHECKER_ERROR, "error", "检查程序内部错误，此文件未能完成检查", "the checker failed on this file",
           "请把此文件和错误信息报告给工具维护者", "report this file and the message to the maintainers",
           {"exception": R("{error}", "{error}")}),
@@ -337,12 +456,31 @@ def _entries() -> tuple[Entry, ...]:
           "请确认 --prior 给出的上年工作簿中单位名称与本表一致、报告年度为上一年", "make sure the workbook given with --prior names the same unit and last year",
           {"not-found": R("没有找到“{unit:unit}”{year}年度的工作簿", "no workbook of “{unit:unit}” for {year}"),
            "no-year": R("没有找到“{unit:unit}”上一年度（本表未填报告年度）的工作簿",
-                        "no workbook of “{unit:unit}” for the previous year (this file has no year)"),
-           "not-found-given": R("没有找到“{unit:unit}”{year}年度的工作簿；给出的上年工作簿是“{given_unit:unit}”{given_year:year}年度的",
+                        "no workbook of “{unit:unit}” for the previous year (this file has no year)")}),
+        # --prior named one workbook and it is not this unit's of last year: the auditor asked for the
+        # cross-year check and it did not run, so this is a warning (a folder without it is an info)
+        E(C.PRIOR_YEAR_NOT_MATCHED, "warning", "给出的上年工作簿不是本单位上一年度的，未做跨年度核对",
+          "the prior-year workbook given is not this unit's of last year; year-on-year rules were not checked",
+          "请用 --prior 给出本单位上一年度的工作簿（单位名称须与本表一致），或给出上年工作簿所在的文件夹",
+          "give this unit's workbook of last year with --prior (the same unit name), or last year's folder",
+          {"not-found-given": R("没有找到“{unit:unit}”{year}年度的工作簿；给出的上年工作簿是“{given_unit:unit}”{given_year:year}年度的",
                                 "no workbook of “{unit:unit}” for {year}"),
            "no-year-given": R("没有找到“{unit:unit}”上一年度（本表未填报告年度）的工作簿；"
                               "给出的上年工作簿是“{given_unit:unit}”{given_year:year}年度的",
-                              "no workbook of “{unit:unit}” for the previous year (this file has no year)")}),
+                              "no workbook of “{unit:unit}” for the previous year (this file has no year)"),
+           "given-unreadable": R("给出的上年工作簿 {file} 无法读取，或不是本工具模板的工作簿",
+                                 "the prior-year workbook {file} cannot be read or is not made from one of our templates")}),
+        E(C.PRIOR_YEAR_AMBIGUOUS, "warning", "上年文件夹中本单位同一年度有多个工作簿",
+          "last year's folder holds several workbooks of this unit and year",
+          "请在上年文件夹中只保留正式交回的一份（删除草稿或旧稿）", "keep only the final one in last year's folder (remove drafts)",
+          {"valid": R("{year}年度有 {count} 个：{files}；跨年度核对使用了其中唯一没有错误的 {chosen}",
+                      "{count} for {year}: {files}; the year-on-year check used the only one without errors, {chosen}"),
+           "date": R("{year}年度有 {count} 个：{files}；跨年度核对使用了填报日期最晚的 {chosen}",
+                     "{count} for {year}: {files}; the year-on-year check used the one with the latest date, {chosen}"),
+           "modified": R("{year}年度有 {count} 个：{files}；跨年度核对使用了最后修改的 {chosen}",
+                         "{count} for {year}: {files}; the year-on-year check used the one modified last, {chosen}"),
+           "name": R("{year}年度有 {count} 个：{files}；无法区分，跨年度核对使用了按文件名排序的第一个 {chosen}",
+                     "{count} for {year}: {files}; they cannot be told apart, the check used the first by name, {chosen}")}),
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ooxml.refs import parse_a1
-from .catalogue import CATALOGUE, FINDING_FIELDS, FRAME_FIELDS, SEVERITY_ORDER, Code, Entry, reason_text
+from .catalogue import CATALOGUE, FINDING_FIELDS, FRAME_FIELDS, SEVERITY_ORDER, Code, Entry, Side, reason_text
 
 Params = tuple[tuple[str, Any], ...]  # sorted (field, value) pairs: hashable, picklable, comparable
 
@@ -87,18 +87,26 @@ class Finding:
         """Where, what, the detail and how to fix it, as one sentence."""
         entry = CATALOGUE[self.code]
         detail = self.detail(lang)
+        # a reason whose sentence already says what to do is not followed by the code's fix too
+        said = bool(self.reason) and entry.reasons[self.reason].says_fix
         if lang == "en":
             where = f"{self.cell} ({self.label}): " if self.cell and self.label else (f"{self.cell}: " if self.cell else "")
-            return f"{where}{entry.en}{f': {detail}' if detail else ''}. Fix: {entry.fix_en}."
+            return f"{where}{entry.en}{f': {detail}' if detail else ''}.{'' if said else f' Fix: {entry.fix_en}.'}"
         where = f"{self.cell}（{self.label}）：" if self.cell and self.label else (f"{self.cell}：" if self.cell else "")
-        return f"{where}{entry.zh}{f'：{detail}' if detail else ''}。处理：{entry.fix_zh}。"
+        return f"{where}{entry.zh}{f'：{detail}' if detail else ''}。{'' if said else f'处理：{entry.fix_zh}。'}"
 
     def as_dict(self, lang: str = "zh") -> dict[str, Any]:
-        return {
-            "code": self.code, "severity": self.severity, "cell": self.cell, "datapoint": self.datapoint,
-            "label": self.label, "rule": self.rule, "expected": self.expected, "actual": self.actual,
-            "message": self.message(lang), "cells": list(self.cells),
+        """The finding for programs: its fields, its message, and for a rule the formula over data
+        point IDs (messages name cells and labels for people; programs keep the IDs)."""
+        out = {
+            "code": self.code, "severity": self.severity, "reason": self.reason, "cell": self.cell,
+            "datapoint": self.datapoint, "label": self.label, "rule": self.rule, "expected": self.expected,
+            "actual": self.actual, "message": self.message(lang), "cells": list(self.cells),
         }
+        params = dict(self.params)
+        if isinstance(params.get("left"), Side) and isinstance(params.get("right"), Side):
+            out["formula"] = f"{params['left'].formula} {params.get('comparator', '=')} {params['right'].formula}"
+        return out
 
 
 def make(code: str, reason: str = "", *, severity: str | None = None, cell: str | None = None,

@@ -15,6 +15,7 @@ ordering has a total tie-break.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections import Counter
@@ -63,6 +64,26 @@ def _text(value: Any, limit: int | None = None) -> str:
         value = int(value)
     text = _CONTROL.sub("\ufffd", str(value))
     return text if limit is None else _cut(text, limit)
+
+
+# A run of printable ASCII other than "+", optionally after a quoted sheet name: a cell ('依申请公开'!D30),
+# a range (D8:D22), a formula (=SUM(D5:I5)), a number, a code (rule-failed) or a rule id (T3-A). Each is
+# kept on one line; a line may still break between them, at "+", "、", spaces and Chinese text.
+_TOKEN = re.compile(r"(?:'[^'\n]{1,31}'!)?[\x21-\x2a\x2c-\x7e]{2,40}")
+
+
+def _parts(text: str) -> list[dict[str, Any]]:
+    """Text cut into runs that may break (`nb` False) and tokens that must not (`nb` True)."""
+    out: list[dict[str, Any]] = []
+    last = 0
+    for m in _TOKEN.finditer(text):
+        if m.start() > last:
+            out.append({"t": text[last:m.start()], "nb": False})
+        out.append({"t": m.group(0), "nb": True})
+        last = m.end()
+    if last < len(text):
+        out.append({"t": text[last:], "nb": False})
+    return out
 
 
 def _cut(text: str, limit: int) -> str:
@@ -178,6 +199,7 @@ def _roster_view(reports: Sequence[FileResult], roster: RosterResult, counts: di
         "duplicates": [{"unit": _text(unit), "year": _text(year), "links": [_file_link(p, anchors) for p in paths]}
                        for unit, year, paths in roster.duplicates],
         "unexpected": [{"unit": _text(u), "link": _file_link(p, anchors)} for u, p in roster.unexpected],
+        "unreadable": [{"unit": _text(u), "link": _file_link(p, anchors)} for u, p in roster.unreadable],
     }
 
 
@@ -193,7 +215,7 @@ def _status_view(reports: Sequence[FileResult], roster: RosterResult | None, ov:
             "anchor": f"file-{i + 1}", "state": "pass" if r.valid else "fail",
             "tone": "error" if not r.valid else ("warning" if c["warning"] else "pass"),
             "path": _text(r.path), "name": _text(_name(r)), "year": _text(r.year), "counts": c,
-            "first_error": _text(first.message(lang), 200) if first else None,
+            "first_error": _parts(_text(first.message(lang), 200)) if first else None,
             "tags": [tag for tag, hit in (("dup_tag", r.path in dup_paths),
                                           ("unexpected_tag", r.path in unexpected_paths)) if hit],
         })
@@ -283,9 +305,9 @@ def _file_view(index: int, r: FileResult, counts: dict[str, int], lang: str) -> 
         extra = f.cells and tuple(f.cells) != ((f.cell,) if f.cell else ())
         findings.append({
             "sev": _sev(f.severity), "code": _text(f.code), "code_title": _text(_code_title(f.code, lang)),
-            "cell": _text(f.cell), "cells": _text(", ".join(_text(c) for c in f.cells), 300) if extra else None,
-            "label": _text(f.label, 200), "rule": _text(f.rule), "expected": _text(f.expected, 200),
-            "actual": _text(f.actual, 200), "message": _text(f.message(lang), 2000),
+            "cell": _text(f.cell), "cells": _parts(_text(", ".join(_text(c) for c in f.cells), 300)) if extra else None,
+            "label": _text(f.label, 200), "rule": _text(f.rule), "expected": _parts(_text(f.expected, 200)),
+            "actual": _parts(_text(f.actual, 200)), "message": _parts(_text(f.message(lang), 2000)),
         })
     return {"anchor": f"file-{index}", "state": "pass" if r.valid else "fail", "name": _text(_name(r)),
             "year": None if r.year is None else _text(r.year), "path": _text(r.path), "template": template,
@@ -301,11 +323,24 @@ def _roster_of(run: CheckRun) -> RosterResult | None:
     return r if (r.expected or r.missing or r.duplicates or r.unexpected) else None
 
 
-def render(run: CheckRun, lang: str = "zh", title: str | None = None) -> str:
+def _issued(t: dict[str, str], date: dt.date | None, office: str | None) -> list[str]:
+    """The header's lines: who issued the report (when given) and the day of the run (when given)."""
+    lines = []
+    if office and _text(office).strip():
+        lines.append(t["office"].format(office=_text(office).strip()))
+    if date is not None:
+        lines.append(t["run_date"].format(date=t["date_format"].format(y=date.year, m=date.month, d=date.day,
+                                                                        iso=date.isoformat())))
+    return lines
+
+
+def render(run: CheckRun, lang: str = "zh", title: str | None = None, *, date: dt.date | None = None,
+           office: str | None = None) -> str:
     """One self-contained HTML5 page for a check run (with the roster result, when there is one).
 
     Each file's findings are shown in the order the report gives them; the status table and the heatmap
-    put files with errors first.
+    put files with errors first. The header names the issuing `office` and the `date` of the run when
+    they are given (the caller's clock: the page itself reads none, so the same run gives the same page).
     """
     if lang not in LABELS:
         raise ValueError(f"unsupported language {lang!r} (zh or en)")
@@ -317,6 +352,7 @@ def render(run: CheckRun, lang: str = "zh", title: str | None = None) -> str:
     view = {
         "t": t,
         "title": _text(title),
+        "issued": _issued(t, date, office),
         "totals": _cards(ov.totals),
         "roster": _roster_view(reports, roster, ov.roster) if roster is not None and ov.roster is not None else None,
         "status": _status_view(reports, roster, ov, lang),

@@ -27,7 +27,8 @@ def file_dict(report: FileResult, lang: str = "zh") -> dict[str, Any]:
 
 def render(run: CheckRun, lang: str = "zh") -> str:
     doc: dict[str, Any] = {"schema": SCHEMA, "files": [file_dict(r, lang) for r in run.files],
-                           "roster": roster_dict(run.roster)}
+                           "roster": roster_dict(run.roster),
+                           "skipped": [{"path": p, "why": why} for p, why in run.skipped]}
     return json.dumps(doc, ensure_ascii=False, indent=2, default=str)
 
 
@@ -37,4 +38,5 @@ def roster_dict(result: RosterResult) -> dict[str, Any]:
         "missing": list(result.missing),
         "duplicates": [{"unit": u, "year": y, "paths": list(ps)} for u, y, ps in result.duplicates],
         "unexpected": [{"unit": u, "path": p} for u, p in result.unexpected],
+        "unreadable": [{"unit": u, "path": p} for u, p in result.unreadable],
     }

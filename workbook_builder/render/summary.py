@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 MAX_CELL_CHARS = 32767  # Excel's limit on one cell; a crafted file can carry more
+Value = str | int | float  # a summary cell: text, or a number the spreadsheet keeps as a number
 
 
 def safe_text(value: Any) -> str:
@@ -35,33 +37,47 @@ def safe_text(value: Any) -> str:
     return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
-def file_rows(reports: Sequence[FileResult], lang: str = "zh") -> list[list[str]]:
-    rows = []
+def _safe(value: Value) -> Value:
+    """Numbers as they are; everything else through `safe_text`."""
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else safe_text(value)
+
+
+def _number(value: Any) -> Value:
+    """A finding's expected/actual value: a finite number stays a number (3600, not 3600.0), the rest
+    is text as a person reads it."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
+    return _plain(value)
+
+
+def file_rows(reports: Sequence[FileResult], lang: str = "zh") -> list[list[Value]]:
+    rows: list[list[Value]] = []
     for r in reports:
         first = r.first_error()
         rows.append([
-            r.path, r.unit or "", str(r.year or ""), "通过" if r.valid else "未通过",
-            str(r.count("error")), str(r.count("warning")), str(r.count("info")),
+            r.path, r.unit or "", r.year or "", "通过" if r.valid else "未通过",
+            r.count("error"), r.count("warning"), r.count("info"),
             f"{r.template.id} {r.template.version}" if r.template else "", r.saved_by or "",
             first.message(lang) if first else "",
         ])
-    return [[safe_text(c) for c in row] for row in rows]
+    return [[_safe(c) for c in row] for row in rows]
 
 
-def finding_rows(reports: Sequence[FileResult], lang: str = "zh") -> list[list[str]]:
-    rows = []
+def finding_rows(reports: Sequence[FileResult], lang: str = "zh") -> list[list[Value]]:
+    rows: list[list[Value]] = []
     for r in reports:
         for f in r.findings:
             rows.append([r.path, r.unit or "", _SEVERITY[f.severity], f.code, f.cell or "", f.datapoint or "",
-                         f.label or "", f.rule or "", _plain(f.expected), _plain(f.actual), f.message(lang)])
-    return [[safe_text(c) for c in row] for row in rows]
+                         f.label or "", f.rule or "", _number(f.expected), _number(f.actual), f.message(lang)])
+    return [[_safe(c) for c in row] for row in rows]
 
 
-def roster_rows(result: RosterResult) -> list[list[str]]:
-    rows = [["缺报", u, "", ""] for u in result.missing]
-    rows += [["重复", u, str(y or ""), "；".join(ps)] for u, y, ps in result.duplicates]
+def roster_rows(result: RosterResult) -> list[list[Value]]:
+    rows: list[list[Value]] = [["缺报", u, "", ""] for u in result.missing]
+    rows += [["重复", u, y or "", "；".join(ps)] for u, y, ps in result.duplicates]
     rows += [["名单外", u, "", p] for u, p in result.unexpected]
-    return [[safe_text(c) for c in row] for row in rows]
+    rows += [["交回的文件无法读取", u, "", p] for u, p in result.unreadable]
+    return [[_safe(c) for c in row] for row in rows]
 
 
 def _plain(value: Any) -> str:
@@ -86,8 +102,9 @@ def to_csv(run: CheckRun, lang: str = "zh") -> str:
     return buffer.getvalue()
 
 
-def sheets(run: CheckRun, lang: str = "zh") -> list[tuple[str, Sequence[str], list[list[str]]]]:
-    out: list[tuple[str, Sequence[str], list[list[str]]]] = [
+def sheets(run: CheckRun, lang: str = "zh") -> list[tuple[str, Sequence[str], list[list[Value]]]]:
+    """The .xlsx form: 汇总 (one row per file), 问题清单 (one row per finding), 缺报与重复 (the roster)."""
+    out: list[tuple[str, Sequence[str], list[list[Value]]]] = [
         ("汇总", FILE_HEADER, file_rows(run.files, lang)), ("问题清单", FINDING_HEADER, finding_rows(run.files, lang))]
     out.append(("缺报与重复", ROSTER_HEADER, roster_rows(run.roster)))
     return out

@@ -4,6 +4,7 @@ summary and the roster. Counts and order come from the run (`batch.result.CheckR
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 
 from ..batch.result import CheckRun
 from ..batch.roster import RosterResult
@@ -57,6 +58,7 @@ def render_summary(run: CheckRun, lang: str = "zh", top: int = 5) -> str:
     if lang == "zh":
         lines = [f"共检查 {s.files} 个文件：通过 {s.valid} 个，有错误 {s.with_errors} 个，"
                  f"仅有警告 {s.warnings_only} 个，无法读取或不安全 {s.unreadable} 个。"]
+        lines += _skipped_lines(run, lang)
         if rules:
             lines.append("最常不成立的规则：" + "，".join(f"{k}（{v} 次）" for k, v in rules))
         if codes:
@@ -64,11 +66,27 @@ def render_summary(run: CheckRun, lang: str = "zh", top: int = 5) -> str:
     else:
         lines = [f"{_n(s.files, 'file')} checked: {s.valid} valid, {s.with_errors} with errors, "
                  f"{s.warnings_only} with warnings only, {s.unreadable} unreadable or unsafe."]
+        lines += _skipped_lines(run, lang)
         if rules:
             lines.append("Rules failing most often: " + ", ".join(f"{k} ({v})" for k, v in rules))
         if codes:
             lines.append("Most common findings: " + ", ".join(f"{k} ({v})" for k, v in codes))
     return "\n".join(lines)
+
+
+def _skipped_lines(run: CheckRun, lang: str) -> list[str]:
+    """Files of the checked folders that were not checked (batch.paths): our outputs, other files."""
+    ours, other = run.skipped_outputs, run.skipped_other
+
+    def names(paths: tuple[str, ...]) -> str:  # named, so a return cannot hide behind our marker unseen
+        return "、".join(_safe(PurePath(p).name) for p in paths[:5]) + ("等" if len(paths) > 5 else "")
+
+    if lang == "zh":
+        return ([f"已跳过本工具生成的文件 {len(ours)} 个（批注副本、汇总表或汇总工作簿）：{names(ours)}。"] if ours else []) + (
+            [f"已跳过不是表格的文件 {len(other)} 个：{names(other)}。"] if other else [])
+    return ([f"Skipped {_n(len(ours), 'file')} written by this tool (annotated copies, summaries, roll-ups): "
+             f"{names(ours)}."] if ours else []) + (
+        [f"Skipped {_n(len(other), 'file')} that are no table: {names(other)}."] if other else [])
 
 
 def render_roster(result: RosterResult, lang: str = "zh") -> str:
@@ -85,6 +103,8 @@ def _roster_lines(result: RosterResult, lang: str) -> str:
             lines.append(f"Roster: {result.expected} units expected, {len(result.missing)} missing.")
         if result.missing:
             lines.append(("缺报：" if lang == "zh" else "Missing: ") + "、".join(result.missing))
+    for unit, path in result.unreadable:
+        lines.append(f"交回的文件无法读取：{unit}（{path}）" if lang == "zh" else f"Sent a file that cannot be read: {unit} ({path})")
     for unit, year, paths in result.duplicates:
         head = f"重复：{unit}（{year or '年度未填'}）有 {len(paths)} 个文件：" if lang == "zh" else f"Duplicate: {unit} ({year}) in {len(paths)} files: "
         lines.append(head + "；".join(paths))

@@ -30,6 +30,23 @@ def referenced_ids(formula: str) -> list[str]:
     return out
 
 
+def pieces(formula: str) -> list[str | tuple[str, str | None]]:
+    """The formula cut at its references, in order: the text between them (operators, constants,
+    function names) as strings, each reference as `(id, range_end_or_None)`. Empty text is left out."""
+    out: list[str | tuple[str, str | None]] = []
+    last = 0
+    for m in _TOKEN_RE.finditer(formula):
+        if not m.group("ref"):
+            continue
+        if m.start() > last:
+            out.append(formula[last : m.start()])
+        out.append((m.group("a"), m.group("b")))
+        last = m.end()
+    if last < len(formula):
+        out.append(formula[last:])
+    return out
+
+
 def translate(formula: str, resolve: Callable[[str, str | None], str]) -> str:
     """Replace every ID reference by `resolve(id, range_end_or_None)`."""
 

@@ -18,6 +18,13 @@ from ..spec.model import InputSpec, TemplateSpec
 BALANCED, UNBALANCED = "平衡", "不平衡"
 ALL_BALANCED, NOT_BALANCED = "全部平衡", "存在不平衡，请核对各表的勾稽校验行"
 BLANKS_LEFT = "尚有未填写的黄色单元格，请填写完整"
+# A check row before its column has data: neutral, neither green nor pink.
+NOT_FILLED = "未填写"
+# A check row (or the cover) when an input it reads holds text, "/" or an error: Excel and
+# LibreOffice would show #VALUE! in the check and the cover would stay green.
+CHECK_INPUTS = "请检查"
+NOT_NUMBERS = "有黄色单元格填写的不是数字，请检查"
+NUMERIC_TYPES = ("whole", "decimal", "date")  # inputs a spreadsheet holds as numbers
 LABEL_KINDS = ("title", "note", "header", "label")
 PATH_SEPARATOR = " › "
 

@@ -13,6 +13,16 @@ from ..spec.ids import check_id, leaves, shown_rules, table_cells
 from ..spec.model import Block, Field, HeaderNode, Rule, Sheet, TemplateSpec
 from .layout import Cell, SheetLayout
 
+LINE_HEIGHT = 15.0  # points per wrapped line of 11 pt text
+# Excel refuses rows taller than 409 pt, and a row never breaks across printed pages: a long text
+# box spans several rows of at most this height, so it shows whole on screen and prints across
+# pages (two such rows fill an A4 page between the margins).
+MAX_TEXT_ROW = 330.0
+# A block-style text box is at least this wide (character units): about 46 Chinese characters a
+# line, the width of an A4 portrait page at 100 %, so a real 总体情况 of 1,300+ characters shows
+# in about 35 lines instead of being cut off after ~580.
+TEXT_BOX_WIDTH = 92.0
+
 
 def display_width(text: str) -> int:
     """Width in Excel character units: CJK and full-width characters take two."""
@@ -61,11 +71,13 @@ def _place_field(spec: TemplateSpec, sheet: str, f: Field, row: int, width: int,
     kind = _field_kind(f)
     source = f.formula
     if f.block_style:
+        lines = f.height or 6
+        rows = max(1, math.ceil(lines * LINE_HEIGHT / MAX_TEXT_ROW))
         cells.append(Cell(sheet, row, 1, "label", text=f.label, last_row=row, last_col=width))
         cells.append(Cell(sheet, row + 1, 1, kind, datapoint=f.id, input=f.input, source=source,
-                          label_path=(f.label,), last_row=row + 1, last_col=width, wrap=True,
-                          height_lines=f.height or 6))
-        return row + 2
+                          label_path=(f.label,), last_row=row + rows, last_col=width, wrap=True,
+                          height_lines=lines))
+        return row + 1 + rows
     cells.append(Cell(sheet, row, 1, "label", text=f.label))
     cells.append(Cell(sheet, row, 2, kind, datapoint=f.id, input=f.input, source=source, label_path=(f.label,),
                       last_row=row if width > 2 else 0, last_col=width if width > 2 else 0))
@@ -175,10 +187,18 @@ def finish_sheet(sheet: Sheet, cells: list[Cell]) -> SheetLayout:
                 extra = (40 - span) / (c.last_col - c.col + 1)
                 for i in range(c.col - 1, c.last_col):
                     widths[i] += extra
+        if c.height_lines and c.last_col:  # a text box: as wide as a portrait page
+            span = sum(widths[c.col - 1 : c.last_col])
+            if span < TEXT_BOX_WIDTH:
+                extra = (TEXT_BOX_WIDTH - span) / (c.last_col - c.col + 1)
+                for i in range(c.col - 1, c.last_col):
+                    widths[i] += extra
     heights: dict[int, float] = {}
     for c in cells:
-        if c.height_lines:
-            heights[c.row] = max(heights.get(c.row, 0), 15.0 * c.height_lines)
+        if c.height_lines:  # its lines shared out over its rows
+            rows = range(c.row, (c.last_row or c.row) + 1)
+            for r in rows:
+                heights[r] = max(heights.get(r, 0), LINE_HEIGHT * c.height_lines / len(rows))
         elif c.text and (not c.last_row or c.last_row == c.row):
             span = sum(widths[c.col - 1 : (c.last_col or c.col)])
             lines = max(1, math.ceil(display_width(c.text) * 1.1 / max(span - 1, 1)))

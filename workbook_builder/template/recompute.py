@@ -211,11 +211,12 @@ def _placeholder_index(name: str) -> int:
 
 def _to_engine_in_range(value: Value, empty: Any) -> Any:
     # Excel ignores text inside ranges given to SUM; `formulas` would add a number stored as text.
-    # Inputs holding text are reported by the input checks; here they count as blank.
+    # So such text goes in as text no parser reads as a number: SUM and COUNT skip it, COUNTA and
+    # COUNTBLANK still see a filled cell, as Excel does (inputs holding text are reported anyway).
     if value is None or value == "":
         return empty
     if isinstance(value, str) and _looks_numeric(value):
-        return empty
+        return "'" + value
     return value
 
 

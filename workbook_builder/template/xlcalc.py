@@ -3,7 +3,7 @@
 The `formulas` package is the reference engine (and the fallback for anything this module does
 not know); a differential test keeps the two, and LibreOffice, in agreement. Supported: numbers,
 strings, references to operands, + - * / ^ & (unary -, +, postfix %), comparisons, and SUM, IF,
-ABS, COUNTIF, COUNTBLANK, AND, OR, NOT, ROUND, MIN, MAX, ISNUMBER, ISBLANK, IFERROR. Semantics follow Excel:
+ABS, COUNT, COUNTA, COUNTIF, COUNTBLANK, AND, OR, NOT, ROUND, MIN, MAX, ISNUMBER, ISBLANK, IFERROR. Semantics follow Excel:
 blanks are 0 in arithmetic and "" in text comparisons; SUM over a range ignores text and logicals;
 numbers < text < logicals when compared; text compares case-insensitively; errors propagate.
 

@@ -1,5 +1,5 @@
 """The function library of `xlcalc`: SUM, MIN, MAX, IF, ABS, ROUND, AND, OR, NOT, ISNUMBER, ISBLANK,
-IFERROR, COUNTBLANK and COUNTIF, each compiled to a closure over its argument nodes.
+IFERROR, COUNT, COUNTA, COUNTBLANK and COUNTIF, each compiled to a closure over its argument nodes.
 
 An unknown function, or a known one with the wrong number of arguments, raises `Unsupported` so
 the caller falls back to the reference engine.
@@ -102,6 +102,18 @@ def function(name: str, args: list[Node]) -> Node:
     if name == "IFERROR":
         need(2, 2)
         return lambda a: (lambda v: scalar(args[1](a)) if isinstance(v, XlError) else v)(scalar(args[0](a)))
+    if name in ("COUNT", "COUNTA"):
+        # Over references (templates write even one cell as a range): COUNT counts numbers only,
+        # not text that looks like one, logicals or errors; COUNTA counts every non-blank cell.
+        counted = _is_number if name == "COUNT" else _is_filled
+
+        def f_count(a: Sequence[Any]) -> Any:
+            total = 0
+            for g in args:
+                v = g(a)
+                total += sum(1 for row in v for x in row if counted(x)) if is_range(v) else int(counted(v))
+            return float(total)
+        return f_count
     if name == "COUNTBLANK":
         need(1, 1)
 
@@ -121,3 +133,11 @@ def function(name: str, args: list[Node]) -> Node:
             return float(sum(1 for row in rng for v in row if not isinstance(v, XlError) and test(v)))
         return f_countif
     raise Unsupported(f"function {name}")
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _is_filled(x: Any) -> bool:
+    return x is not None and x != ""

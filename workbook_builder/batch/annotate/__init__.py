@@ -3,7 +3,8 @@
     annotate_copy("returned.xlsx", report.findings, "returned-批注.xlsx")
 
 Every cell a finding names gets a light-red fill on top of its own style and a comment (批注)
-listing that cell's findings, one line each, prefixed 错误/警告/提示. Findings without a cell, or
+listing that cell's findings, one line each, prefixed 错误/警告/提示; a failed rule marks its check
+cell and every cell it reads in orange, a colour the workbook never uses. Findings without a cell, or
 naming only a sheet, go into a comment on A1 of that sheet (or of the first sheet).
 
 The copy must check exactly like the original, so it is edited at the XML level, never loaded and
@@ -14,6 +15,8 @@ saved by a library (openpyxl drops cached values, custom properties and more on 
   (`s=` of highlighted cells, a `<legacyDrawing>`), the sheets' rels and `[Content_Types].xml`;
 - comments go in `xl/commentsN.xml` plus the legacy VML drawing Excel needs to show them; a sheet
   that already has comments (files from other tools) gets ours merged into its own parts;
+- `docProps/custom.xml` gets the property that marks the copy as our output (`marker`), so a
+  folder walk never checks it as a return;
 - the edits are splices into the original text, so namespace prefixes, attribute order,
   `mc:Ignorable` declarations and everything else stay byte for byte. (Re-serialising with
   ElementTree renames prefixes to ns0: and drops namespace declarations that no element uses,
@@ -41,7 +44,8 @@ from ...ooxml.xml import XmlError
 from ...outfile import write_atomic
 from .comments import comment, used_vml_blocks
 from .highlight import FILL_RGB, base_styles, edit_styles, highlight
-from .model import AnnotateError
+from .marker import mark_output
+from .model import AnnotateError, Style
 from .place import place, sheets_of
 
 __all__ = ["AnnotateError", "FILL_RGB", "annotate_bytes", "annotate_copy"]
@@ -81,7 +85,7 @@ def _annotate(pkg: EditablePackage, findings: Sequence[Finding], lang: str) -> b
     place(findings, sheets)
     docs = {s.part: Doc.parse(pkg.get(s.part) or b"", s.part) for s in sheets if s.marks or s.notes}
     # 1. which style each highlighted cell has now (a missing cell: its row's or column's style)
-    targets: dict[str, dict[tuple[int, int], int]] = {}
+    targets: dict[str, dict[tuple[int, int], Style]] = {}
     for s in sheets:
         if s.marks:
             targets[s.part] = base_styles(docs[s.part], s.marks)
@@ -99,6 +103,7 @@ def _annotate(pkg: EditablePackage, findings: Sequence[Finding], lang: str) -> b
             highlight(doc, {k: mapping[b] for k, b in targets[s.part].items()})
         comment(pkg, doc, s, lang, ctypes, vml_blocks)
         pkg.replace(s.part, doc.result())
+    mark_output(pkg, ctypes)  # ours: a copy written into the checked folder is not checked next time
     ctypes.save()
     buf = io.BytesIO()
     pkg.write(buf)

@@ -1,5 +1,10 @@
-"""The highlight: one light-red fill in the styles part, a clone of each highlighted cell's style
-with it, and the cells' `s=` pointing at the clones.
+"""The highlight: a fill in the styles part per colour used, a clone of each highlighted cell's style
+with its fill, and the cells' `s=` pointing at the clones.
+
+Two colours. A cell's own problem (a bad input, a changed formula) is light red. The cells of a failed
+rule (its check cell and every cell either side reads) are orange: the workbook shows its own 不平衡
+in that light red, so a rule marked in it would look like the workbook's own state, and its inputs
+(light yellow), formulas (grey) and headers (light blue) never use orange either.
 
 The clone keeps numFmtId, font, border, alignment and the `<protection>` lock flag, so a highlighted
 cell still checks exactly like the original.
@@ -8,17 +13,26 @@ cell still checks exactly like the original.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
+from ...findings import Finding
 from ...ooxml.package import EditablePackage, find_rel
 from ...ooxml.refs import address, column_letter
 from ...ooxml.splice import SHEET_ORDER, STYLE_ORDER, Doc, El, position, schema_key
-from .model import AnnotateError
+from .model import AnnotateError, Style
 
-__all__ = ["FILL_RGB", "base_styles", "cells_of", "edit_styles", "highlight"]
+__all__ = ["FILL_RGB", "RULE_FILL_RGB", "base_styles", "cells_of", "edit_styles", "fill_of", "highlight"]
 
-#: The highlight: Excel's own "light red fill" colour.
+#: A cell's own problem: Excel's own "light red fill" colour.
 FILL_RGB = "FFFFC7CE"
+#: The cells of a failed rule: Excel's "orange, accent 2, lighter 40%", a colour our workbook never uses.
+RULE_FILL_RGB = "FFF4B183"
+
+
+def fill_of(findings: Iterable[Finding]) -> str:
+    """A marked cell's colour: light red when a finding is about the cell itself, orange when it is
+    only a failed rule's (the rule's check cell, or a cell the rule reads)."""
+    return RULE_FILL_RGB if all(f.rule for f in findings) else FILL_RGB
 
 
 def cells_of(sheet_data: El) -> tuple[dict[int, El], dict[tuple[int, int], list[El]]]:
@@ -53,7 +67,12 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true")
 
 
-def base_styles(doc: Doc, marks: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
+def base_styles(doc: Doc, marks: Mapping[tuple[int, int], list[Finding]]) -> dict[tuple[int, int], Style]:
+    """The style each marked cell shows now, and the colour it is to be marked in."""
+    return {k: (style, fill_of(marks[k])) for k, style in _current_styles(doc, marks).items()}
+
+
+def _current_styles(doc: Doc, marks: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """The style each marked cell shows now."""
     sheet_data = doc.root.kid("sheetData")
     rows, cells = cells_of(sheet_data) if sheet_data is not None else ({}, {})
@@ -76,8 +95,9 @@ def base_styles(doc: Doc, marks: Iterable[tuple[int, int]]) -> dict[tuple[int, i
     return out
 
 
-def edit_styles(pkg: EditablePackage, bases: list[int]) -> dict[int, int]:
-    """Add the highlight fill and one xf per base style; returns base style → highlighted style."""
+def edit_styles(pkg: EditablePackage, bases: list[Style]) -> dict[Style, int]:
+    """Add a fill per colour used and one xf per (base style, colour); returns that pair → the
+    highlighted style."""
     wb_part = pkg.workbook_part() or "xl/workbook.xml"
     real = pkg.name_of(find_rel(pkg.rels(wb_part), "styles") or "xl/styles.xml")
     if real is None:
@@ -85,23 +105,26 @@ def edit_styles(pkg: EditablePackage, bases: list[int]) -> dict[int, int]:
     doc = Doc.parse(pkg.get(real) or b"", real)
     root, p = doc.root, doc.root.prefix
     key = schema_key(STYLE_ORDER)
-    fill = (f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="{FILL_RGB}"/>'
-            f'<{p}bgColor indexed="64"/></{p}patternFill></{p}fill>')
+    colours = sorted({rgb for _, rgb in bases}, key=lambda rgb: (rgb != FILL_RGB, rgb))
+    fill = "".join(f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="{rgb}"/>'
+                   f'<{p}bgColor indexed="64"/></{p}patternFill></{p}fill>' for rgb in colours)
     fills = root.kid("fills")
     if fills is None:  # absent: fills 0 and 1 are Excel's reserved none and gray125
-        fill_id = 2
-        new = (f'<{p}fills count="3"><{p}fill><{p}patternFill patternType="none"/></{p}fill>'
+        first = 2
+        new = (f'<{p}fills count="{2 + len(colours)}"><{p}fill><{p}patternFill patternType="none"/></{p}fill>'
                f'<{p}fill><{p}patternFill patternType="gray125"/></{p}fill>{fill}</{p}fills>')
         doc.insert(root, [(position(root, key, STYLE_ORDER["fills"]), new)])
     else:
-        fill_id = len(fills.kids("fill"))
-        count = {"count": str(fill_id + 1)} if "count" in fills.attrs else None
+        first = len(fills.kids("fill"))
+        count = {"count": str(first + len(colours))} if "count" in fills.attrs else None
         doc.insert(fills, [(fills.close, fill)], count)
+    fill_ids = {rgb: first + i for i, rgb in enumerate(colours)}
     xfs_el = root.kid("cellXfs")
     xfs = xfs_el.kids("xf") if xfs_el is not None else []
     clones, mapping = [], {}
-    for i, base in enumerate(bases):
-        mapping[base] = (len(xfs) if xfs_el is not None else 1) + i
+    for i, (base, rgb) in enumerate(bases):
+        fill_id = fill_ids[rgb]
+        mapping[(base, rgb)] = (len(xfs) if xfs_el is not None else 1) + i
         changes = {"fillId": str(fill_id), "applyFill": "1"}
         if 0 <= base < len(xfs):
             xf = xfs[base]

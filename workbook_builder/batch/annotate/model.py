@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from ...errors import UsageError
 from ...findings import Finding
 
-__all__ = ["AnnotateError", "Sheet"]
+__all__ = ["AnnotateError", "Sheet", "Style"]
+
+Style = tuple[int, str]  # a highlighted cell's look: the style (xf) it shows now, and the fill colour on top
 
 
 class AnnotateError(UsageError, ValueError):
@@ -20,7 +22,8 @@ class Sheet:
 
     name: str
     part: str
-    marks: dict[tuple[int, int], list[Finding]] = field(default_factory=dict)  # highlighted
+    marks: dict[tuple[int, int], list[Finding]] = field(default_factory=dict)  # highlighted (a failed rule:
+    # its check cell and every cell it reads)
     notes: dict[tuple[int, int], list[Finding]] = field(default_factory=dict)  # comment only (A1)
 
     def lines(self) -> dict[tuple[int, int], list[Finding]]:

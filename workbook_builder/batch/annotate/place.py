@@ -32,7 +32,8 @@ def sheets_of(pkg: Package) -> list[Sheet]:
 
 def place(findings: Sequence[Finding], sheets: list[Sheet]) -> None:
     """Put each finding on its sheet: on its cell (`marks`), else in a note on A1 (`notes`) of its
-    sheet, or of the first sheet when it names none or one that is not there."""
+    sheet, or of the first sheet when it names none or one that is not there. A failed rule is also
+    put on every cell it reads (both sides), so staff see where the figures to check are."""
     def lookup(name: str) -> Sheet | None:
         return next((s for s in sheets if s.name == name), None) or next(
             (s for s in sheets if s.name.casefold() == name.casefold()), None)
@@ -53,3 +54,12 @@ def place(findings: Sequence[Finding], sheets: list[Sheet]) -> None:
             target.notes.setdefault((1, 1), []).append(f)
         else:
             target.marks.setdefault(where, []).append(f)
+        if f.rule:
+            for ref in f.cells:
+                name, addr = split_cell_ref(ref)
+                involved = address(addr)
+                on = lookup(name) if name is not None else sheets[0]
+                if on is not None and involved is not None:
+                    found = on.marks.setdefault(involved, [])
+                    if f not in found:  # the rule's own cell may be one it reads (X-1: D6)
+                        found.append(f)

@@ -15,13 +15,15 @@ Reasons, by code and in the order they are checked:
 ``unreadable-file``
     ``io-error``, ``empty``, ``too-large`` (file over ``max_file_bytes``),
     ``encrypted`` (OLE-wrapped encrypted package, or password-protected zip
-    entries), ``legacy-xls``, ``not-zip``, ``truncated`` (the zip cannot be
+    entries), ``legacy-xls``, ``document`` (an OLE .doc/.wps, a PDF),
+    ``html-table``, ``xml-spreadsheet``, ``csv``, ``ods`` (also a flat .fods), ``not-zip``, ``truncated`` (the zip cannot be
     opened or a part fails to inflate: cut-off directories, CRC and zlib
     errors and size mismatches are all reported as ``truncated``; there is no
     separate ``bad-zip``), ``unsupported-compression`` (anything but stored or
     deflate, which is all OPC allows; other methods have no bounded-output
-    decompression in :mod:`zipfile`), ``not-xlsx`` (no ``xl/workbook.xml`` or
-    no ``[Content_Types].xml``), ``bad-xml`` (a part is not well-formed XML),
+    decompression in :mod:`zipfile`), ``ods``, ``xlsb``, ``numbers``, ``document``
+    (an .odt: a zip of another format, told by its parts, see ``sniff``), ``not-xlsx`` (any other zip
+    without ``xl/workbook.xml`` or ``[Content_Types].xml``), ``bad-xml`` (a part is not well-formed XML),
     ``too-complex`` (more elements over all XML parts than ``max_elements``:
     the reader's reason, worded once in READER_UNREADABLE).
 
@@ -34,7 +36,8 @@ Reasons, by code and in the order they are checked:
 
 The package imports only the standard library and the catalogue: ``container``
 (zip directory and inflate limits), ``ole`` (legacy and encrypted files),
-``scan`` (the byte-level XML scans), ``problems`` (Problem, Limits); this
+``scan`` (the byte-level XML scans), ``sniff`` (what another kind of file is), ``problems``
+(Problem, Limits); this
 module is the entry point.
 """
 
@@ -47,9 +50,10 @@ import zipfile
 from types import MappingProxyType
 
 from .container import XML_SUFFIXES, ZIP_ERRORS, check_directory, inflate
-from .ole import OLE_MAGIC, ole_is_encrypted
+from .ole import OLE_MAGIC, ole_reason
 from .problems import PASSIVE_REASONS, Limits, Preflight, Problem, Refused, problem, refuse, size
 from .scan import element_count, name_reason, scan_xml
+from .sniff import ODF_MIMETYPE, text_reason, zip_reason
 
 __all__ = ["PASSIVE_REASONS", "Limits", "Preflight", "Problem", "preflight_bytes", "preflight_path"]
 
@@ -65,9 +69,9 @@ def _check(data: bytes, limits: Limits) -> dict[str, bytes]:
     if len(data) > limits.max_file_bytes:
         raise refuse("too-large", limit=size(limits.max_file_bytes))
     if data.startswith(OLE_MAGIC):
-        raise refuse("encrypted" if ole_is_encrypted(data) else "legacy-xls")
+        raise refuse(ole_reason(data))
     if not data.startswith(b"PK"):
-        raise refuse("not-zip")
+        raise refuse(text_reason(data) or "not-zip")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except ZIP_ERRORS:
@@ -76,7 +80,9 @@ def _check(data: bytes, limits: Limits) -> dict[str, bytes]:
         infos = check_directory(zf, limits)
         names = {info.filename for info in infos}
         if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
-            raise refuse("not-xlsx")
+            odf = next((i for i in infos if i.filename == ODF_MIMETYPE and i.file_size < 1024), None)
+            mimetype = inflate(zf, odf, limits, 1024) if odf is not None else None
+            raise refuse(zip_reason(list(names), mimetype) or "not-xlsx")
         # Names first, so a problem points at the offending part itself rather
         # than at the content type or relationship that mentions it.
         findings: dict[str, str] = {}

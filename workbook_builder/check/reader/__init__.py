@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from ...ooxml.package import SPREADSHEETML, Package, Relationship, part_for
 from ...ooxml.xml import XmlError, local_name, namespace_of, parse_xml
 from .cells import MAIN_NAMESPACES, read_locks, read_shared_strings, read_sheet
+from .common import is_true
 from .model import CellData, ExtractedWorkbook, ReadError, SheetData, Validation
 from .properties import read_app, read_core, read_custom, saved_by
 
@@ -59,6 +60,7 @@ def _read(parts: Mapping[str, bytes]) -> ExtractedWorkbook:
     workbook_protection: dict[str, str] = {}
     calc_props: dict[str, str] = {}
     file_version: dict[str, str] = {}
+    date1904 = False
     for el in wb:
         tag = el.tag
         if tag == q + "sheets":
@@ -84,6 +86,9 @@ def _read(parts: Mapping[str, bytes]) -> ExtractedWorkbook:
             calc_props = dict(el.attrib)
         elif tag == q + "fileVersion":
             file_version = dict(el.attrib)
+        elif tag == q + "workbookPr":
+            # Excel for Mac (before 2011) and a workbook option anywhere: serials count from 1904-01-01
+            date1904 = is_true(el.get("date1904"))
 
     if not sheet_entries:
         raise ReadError("no-sheets", part=wb_name)
@@ -112,6 +117,7 @@ def _read(parts: Mapping[str, bytes]) -> ExtractedWorkbook:
         saved_by=saved_by(application, app_version, custom, calc_props, file_version),
         workbook_protection=workbook_protection,
         calc_props=calc_props,
+        date1904=date1904,
     )
 
 

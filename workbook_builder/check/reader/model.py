@@ -82,6 +82,8 @@ class ExtractedWorkbook:
     saved_by: str
     workbook_protection: Mapping[str, str]
     calc_props: Mapping[str, str]
+    #: <workbookPr date1904="1">: date serials count from 1904-01-01, not 1899-12-30
+    date1904: bool = False
 
     @cached_property
     def _by_name(self) -> dict[str, SheetData]:

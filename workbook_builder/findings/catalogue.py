@@ -307,7 +307,12 @@ READER_UNREADABLE: dict[str, Reason] = {
     "unsafe-xml": R("部件 {part} 含有被禁止的 XML 结构（实体声明或外部引用）：{error}",
                     "part {part} carries a forbidden XML construct (entity declaration or external reference): {error}"),
     "malformed-xml": R("部件 {part} 不是格式正确的 XML（{error}）", "part {part} is not well-formed XML ({error})"),
-    "too-complex": R("工作表中的共享公式过长或过多，超出了可检查的范围", "the sheet's shared formulas are too long or too many to check"),
+    # found by the preflight (too many elements) or the reader (a formula too long, shared formulas too many)
+    "too-complex": R("文件内容过多或过于复杂（{part} 中的单元格、行、格式、文字或公式远超填报所需），超出了可检查的范围，"
+                     "请删除多余内容，或在下发的原始工作簿中重新填写",
+                     "the file holds too much or too complex content ({part} has far more cells, rows, formats, text or "
+                     "formulas than a return needs) to be checked; remove what is not needed, or fill in the original "
+                     "workbook again", says_fix=True),  # re-saving, the code's fix, would not help
     "unknown-sheet-namespace": R("工作表 {sheet}（{part}）的根元素不属于 SpreadsheetML 命名空间：{namespace:name}",
                                  "sheet {sheet} ({part}) root element is not in a SpreadsheetML namespace: {namespace:name}"),
     "no-workbook": R("压缩包中没有工作簿部件（xl/workbook.xml）", "the package has no workbook part (xl/workbook.xml)"),

@@ -12,9 +12,10 @@ send every part through defusedxml.
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 import defusedxml.ElementTree as DET
@@ -27,6 +28,8 @@ __all__ = [
     "XmlError",
     "declared_encoding",
     "decode_xml",
+    "iter_part",
+    "iterparse_xml",
     "local_name",
     "namespace_of",
     "parse_xml",
@@ -175,6 +178,82 @@ def _parse_uncached(data: bytes, part: str) -> ET.Element:
         raise XmlError("unsafe-xml", part=part, error=str(exc)) from None
     except Exception as exc:  # ParseError (C or pure-Python flavour), ValueError ...
         raise XmlError("malformed-xml", part=part, error=str(exc)) from None
+
+
+def iterparse_xml(data: bytes, part: str) -> Iterator[tuple[str, ET.Element]]:
+    """Stream one package part as ``("start" | "end", element)`` pairs, with `parse_xml`'s safety and errors.
+
+    For parts too large to hold as a tree (sheets, shared strings, styles): the caller handles
+    each element at its "end" event and then removes it from its parent, so memory stays that of
+    one row however many the part holds. `XmlError` (``unsafe-xml``/``malformed-xml``) is raised
+    from the iteration, when the parser meets the problem.
+    """
+    source = io.BytesIO(data)
+    try:
+        if not ALWAYS_DEFUSEDXML and _is_plain_utf8_without_doctype(data):
+            stream = ET.iterparse(source, ("start", "end"))
+        else:
+            stream = DET.iterparse(source, ("start", "end"))
+        yield from stream
+    except DefusedXmlException as exc:
+        raise XmlError("unsafe-xml", part=part, error=str(exc)) from None
+    except Exception as exc:  # ParseError (C or pure-Python flavour), ValueError ... (as _parse_uncached)
+        raise XmlError("malformed-xml", part=part, error=str(exc)) from None
+
+
+#: Parts up to this size are parsed whole (faster, and cached where `parse_xml` caches); larger ones
+#: are streamed by `iter_part`, so their size never becomes a tree in memory.
+STREAM_ABOVE = 1 << 20
+
+Walk = Callable[[Collection[str]], Iterator[tuple[ET.Element, ET.Element]]]
+
+
+def iter_part(data: bytes, part: str) -> tuple[ET.Element, Walk]:
+    """The root element of a part, and a walk over its content in document order.
+
+    ``walk(split)`` yields ``(parent, element)`` pairs, each element complete: the root's children
+    (parent = the root), except that a child whose tag is in ``split`` (say ``sheetData``) gives
+    its own children one by one instead (parent = that child), and is not itself yielded. A part
+    over `STREAM_ABOVE` bytes is streamed, every yielded element dropped once the walk moves on,
+    so memory holds one row of a sheet rather than the sheet; a smaller one is parsed whole with
+    `parse_xml` (read elements only, never change them: the tree may be shared). Errors are
+    `parse_xml`'s, raised from the walk when streaming.
+    """
+    if len(data) <= STREAM_ABOVE:
+        root = parse_xml(data, part)
+
+        def walk_tree(split: Collection[str]) -> Iterator[tuple[ET.Element, ET.Element]]:
+            for child in root:
+                if child.tag in split:
+                    for grandchild in child:
+                        yield child, grandchild
+                else:
+                    yield root, child
+
+        return root, walk_tree
+
+    events = iterparse_xml(data, part)
+    _, top_root = next(events)
+
+    def walk_stream(split: Collection[str]) -> Iterator[tuple[ET.Element, ET.Element]]:
+        depth, top, splitting = 1, top_root, False
+        for event, el in events:
+            if event == "start":
+                depth += 1
+                if depth == 2:
+                    top, splitting = el, el.tag in split
+                continue
+            depth -= 1
+            if depth == 2 and splitting:  # a child of a split child of the root is complete
+                yield top, el
+                del top[:]
+            elif depth == 1:  # a child of the root is complete
+                if not splitting:
+                    yield top_root, el
+                del top_root[:]
+                splitting = False
+
+    return top_root, walk_stream
 
 
 def namespace_of(tag: str) -> str:

@@ -23,7 +23,9 @@ Reasons, by code and in the order they are checked:
     deflate, which is all OPC allows; other methods have no bounded-output
     decompression in :mod:`zipfile`), ``ods``, ``xlsb``, ``numbers``, ``document``
     (an .odt: a zip of another format, told by its parts, see ``sniff``), ``not-xlsx`` (any other zip
-    without ``xl/workbook.xml`` or ``[Content_Types].xml``), ``bad-xml`` (a part is not well-formed XML).
+    without ``xl/workbook.xml`` or ``[Content_Types].xml``), ``bad-xml`` (a part is not well-formed XML),
+    ``too-complex`` (more elements over all XML parts than ``max_elements``:
+    the reader's reason, worded once in READER_UNREADABLE).
 
 ``unsafe-content``
     ``too-many-entries``, ``duplicate-part``, ``unsafe-path``, ``zip-bomb``
@@ -50,7 +52,7 @@ from types import MappingProxyType
 from .container import XML_SUFFIXES, ZIP_ERRORS, check_directory, inflate
 from .ole import OLE_MAGIC, ole_reason
 from .problems import PASSIVE_REASONS, Limits, Preflight, Problem, Refused, problem, refuse, size
-from .scan import name_reason, scan_xml
+from .scan import element_count, name_reason, scan_xml
 from .sniff import ODF_MIMETYPE, text_reason, zip_reason
 
 __all__ = ["PASSIVE_REASONS", "Limits", "Preflight", "Problem", "preflight_bytes", "preflight_path"]
@@ -90,11 +92,15 @@ def _check(data: bytes, limits: Limits) -> dict[str, bytes]:
                 findings.setdefault(reason, info.filename)
         parts: dict[str, bytes] = {}
         budget = limits.max_total_bytes
+        elements = limits.max_elements
         for info in infos:
             if info.is_dir() or not info.filename.lower().endswith(XML_SUFFIXES):
                 continue
             part = inflate(zf, info, limits, budget)
             budget -= len(part)
+            elements -= element_count(part)
+            if elements < 0:  # refused before any parser sees it: bounded time and memory
+                raise refuse("too-complex", info.filename)
             parts[info.filename] = scan_xml(info.filename, part, findings)
     for reason in _CONTENT_REASONS:
         if reason in findings:

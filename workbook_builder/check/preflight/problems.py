@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ...errors import WorkbookBuilderError
 from ...findings import Code, Issue, sentence
-from ...findings.catalogue import PREFLIGHT_UNREADABLE, PREFLIGHT_UNSAFE
+from ...findings.catalogue import PREFLIGHT_UNREADABLE, PREFLIGHT_UNSAFE, READER_UNREADABLE
 
 MiB = 1 << 20
 
@@ -42,13 +42,21 @@ class Limits:
 
     max_file_bytes: int = 64 * MiB
     max_entries: int = 2000
-    max_part_bytes: int = 64 * MiB
-    max_total_bytes: int = 256 * MiB
+    # Every inflated XML part is held in memory while a file is checked, so these bound its memory
+    # (with the file itself, ~200 MB at worst); an honest return holds about 0.1 MiB of XML, the
+    # largest real file seen 4 MiB.
+    max_part_bytes: int = 32 * MiB
+    max_total_bytes: int = 64 * MiB
     # Deflate tops out near 1032:1, which is what an all-zeros bomb reaches; honest parts stay far
     # below that, though LibreOffice's rich-text runs for mixed Chinese/Latin prose reach 133:1.
     # The absolute caps above are the real bound; this stops the extreme case before inflating.
     max_ratio: float = 1000.0
     ratio_floor_bytes: int = 1 * MiB
+    # Elements (start tags) over all XML parts. Every amplifier a small file can carry (cells, rows,
+    # merged ranges, validations, cell formats, shared strings) is many elements, and each costs
+    # the reader time and memory (a whole-tree part ~0.5 KB each); honest returns hold about 2 000,
+    # the largest real file seen (WPS, 22 000 cell formats) 67 000.
+    max_elements: int = 200_000
 
 
 class Refused(WorkbookBuilderError):
@@ -62,8 +70,10 @@ class Refused(WorkbookBuilderError):
 
 def problem(reason: str, part: str | None = None, limit: str = "") -> Problem:
     """The Problem for a preflight reason; `part` and `limit` fill its template where it names them."""
-    code = Code.UNREADABLE_FILE if reason in PREFLIGHT_UNREADABLE else Code.UNSAFE_CONTENT
-    template = (PREFLIGHT_UNREADABLE if code == Code.UNREADABLE_FILE else PREFLIGHT_UNSAFE)[reason]
+    # too-complex is the reader's reason too (READER_UNREADABLE): one wording wherever it is found
+    unreadable = {**PREFLIGHT_UNREADABLE, "too-complex": READER_UNREADABLE["too-complex"]}
+    code = Code.UNREADABLE_FILE if reason in unreadable else Code.UNSAFE_CONTENT
+    template = (unreadable if code == Code.UNREADABLE_FILE else PREFLIGHT_UNSAFE)[reason]
     given = {"part": part if part is not None else "", "limit": limit}
     params = tuple((name, value) for name, value in sorted(given.items()) if name in template.fields)
     return Problem(code, reason, params, part)

@@ -1,7 +1,10 @@
 """Worksheets: cells (values, formulas, lock flags), protection, merges; shared strings and styles.
 
-Speed: the floor is "unzip + XML parse", so every part is parsed once into an ElementTree and walked
-with plain loops (`read_cells` is the hot loop of every check: keep it flat).
+Speed and memory: the floor is "unzip + XML parse". Sheets, shared strings and styles are read
+through `ooxml.xml.iter_part`: parsed whole when small (the fast path of every honest file), streamed
+when large, each row handled when it ends and then dropped, so a part's size never turns into a
+tree in memory (a 5 MiB file of blank cells once took 1.6 GB that way).
+`_Cells.cell` is the hot path of every check: keep it flat.
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ import xml.etree.ElementTree as ET
 
 from ...ooxml.package import SPREADSHEETML
 from ...ooxml.refs import POSITIONS, cell_position
-from ...ooxml.xml import namespace_of, parse_xml
+from ...ooxml.xml import iter_part, namespace_of
 from .common import FALSE, TRUE, is_true
-from .formulas import SharedFormulas
+from .formulas import MAX_FORMULA_CHARS, SharedFormulas
 from .model import CellData, ReadError, SheetData, Validation
 from .validations import read_validations, read_x14_validations
 
@@ -58,27 +61,30 @@ def _string_item_text(si: ET.Element, t_tag: str, r_tag: str) -> str:
 
 
 def read_shared_strings(data: bytes | None, part: str) -> list[str]:
+    """The shared-string table (streamed when large: one `<si>` in memory at a time)."""
     if data is None:
         return []
-    root = parse_xml(data, part)
+    root, walk = iter_part(data, part)
     ns = namespace_of(root.tag)
     si_tag, t_tag, r_tag = f"{{{ns}}}si", f"{{{ns}}}t", f"{{{ns}}}r"
-    return [_string_item_text(si, t_tag, r_tag) for si in root if si.tag == si_tag]
+    return [_string_item_text(si, t_tag, r_tag) for _, si in walk(()) if si.tag == si_tag]
 
 
 def read_locks(data: bytes | None, part: str) -> list[bool]:
-    """Lock flag per cellXfs index."""
+    """Lock flag per cellXfs index (streamed when large: one `<xf>` in memory at a time)."""
     if data is None:
         return []
-    root = parse_xml(data, part)
+    root, walk = iter_part(data, part)
     ns = namespace_of(root.tag)
-    cell_xfs = root.find(f"{{{ns}}}cellXfs")
-    if cell_xfs is None:
-        return []
-    xf_tag, prot_tag = f"{{{ns}}}xf", f"{{{ns}}}protection"
+    xfs_tag, xf_tag, prot_tag = f"{{{ns}}}cellXfs", f"{{{ns}}}xf", f"{{{ns}}}protection"
     locks: list[bool] = []
-    for xf in cell_xfs:
-        if xf.tag != xf_tag:
+    first: ET.Element | None = None  # only the first <cellXfs> counts
+    for parent, xf in walk((xfs_tag,)):
+        if parent.tag != xfs_tag:
+            continue
+        if first is None:
+            first = parent
+        if parent is not first or xf.tag != xf_tag:
             continue
         locked = True
         prot = xf.find(prot_tag)
@@ -98,13 +104,26 @@ def read_sheet(
     sst: list[str],
     locks: list[bool],
 ) -> SheetData:
-    root = parse_xml(data, part)
+    """One worksheet. A large one is streamed: each row is read when it ends and then dropped, so
+    memory holds what is kept (the cells) and one row of the tree, never the part's whole tree."""
+    try:
+        return _read_sheet(name, state, data, part, sst, locks)
+    except ReadError as exc:
+        if exc.reason == "too-complex" and not exc.params.get("part"):  # found in a row: say where
+            raise ReadError("too-complex", part=part) from None
+        raise
+
+
+def _read_sheet(name: str, state: str, data: bytes, part: str, sst: list[str], locks: list[bool]) -> SheetData:
+    root, walk = iter_part(data, part)
     ns = namespace_of(root.tag)
     if ns not in MAIN_NAMESPACES:
         raise ReadError("unknown-sheet-namespace", sheet=name, part=part, namespace=ns)
     q = f"{{{ns}}}"
-    sheet_data_tag = q + "sheetData"
+    sheet_data_tag, row_tag = q + "sheetData", q + "row"
+    merge_cells_tag, merge_tag, validations_tag = q + "mergeCells", q + "mergeCell", q + "dataValidations"
     cells: dict[tuple[int, int], CellData] = {}
+    rows = _Cells(q, sst, locks, cells)
     protection: dict[str, str] = {}
     protected = False
     validations: list[Validation] = []
@@ -112,22 +131,28 @@ def read_sheet(
     merged: list[str] = []
     dimension: str | None = None
 
-    for el in root:
+    for parent, el in walk((sheet_data_tag, merge_cells_tag, validations_tag)):
         tag = el.tag
-        if tag == sheet_data_tag:
-            _read_cells(el, q, sst, locks, cells)
-        elif tag == q + "dimension":
-            dimension = el.get("ref")
-        elif tag == q + "sheetProtection":
-            protection = dict(el.attrib)
-            protected = is_true(el.get("sheet"))
-        elif tag == q + "mergeCells":
-            merge_tag = q + "mergeCell"
-            merged.extend(ref for m in el if m.tag == merge_tag and (ref := m.get("ref")))
-        elif tag == q + "dataValidations":
-            validations.extend(read_validations(el, q))
-        elif tag == q + "extLst":
-            x14_validations.extend(read_x14_validations(el))
+        if parent is root:
+            if tag == q + "dimension":
+                dimension = el.get("ref")
+            elif tag == q + "sheetProtection":
+                protection = dict(el.attrib)
+                protected = is_true(el.get("sheet"))
+            elif tag == q + "extLst":
+                x14_validations.extend(read_x14_validations(el))
+        elif parent.tag == sheet_data_tag:
+            if tag == row_tag:
+                rows.start_row(el.get("r"))
+                rows.row(el)
+        elif parent.tag == merge_cells_tag:
+            if tag == merge_tag and (ref := el.get("ref")):
+                merged.append(ref)
+        else:  # one <dataValidation>, held by a new parent (a tree from parse_xml is never changed)
+            holder = ET.Element(validations_tag)
+            holder.append(el)
+            validations.extend(read_validations(holder, q))
+    rows.finish()
 
     return SheetData(
         name=name,
@@ -141,36 +166,38 @@ def read_sheet(
     )
 
 
-def _read_cells(
-    sheet_data: ET.Element,
-    q: str,
-    sst: list[str],
-    locks: list[bool],
-    cells: dict[tuple[int, int], CellData],
-) -> None:
-    """The hot loop: keep it flat.  CellData objects are made by filling the
-    instance dict directly (3x cheaper than the frozen dataclass __init__;
-    the result is an ordinary, equal CellData)."""
-    row_tag, c_tag = q + "row", q + "c"
-    f_tag, v_tag, is_tag = q + "f", q + "v", q + "is"
-    t_tag, r_tag = q + "t", q + "r"
-    n_sst = len(sst)
-    shared = SharedFormulas()
-    pending: list[tuple[int, int, str, CellData]] = []  # shared children before their anchor
-    blanks: dict[str | None, CellData] = {}  # one instance per style for blank styled cells
-    styles: dict[str | None, tuple[int, bool]] = {None: (0, locks[0] if locks else True)}
-    positions = POSITIONS
-    new = object.__new__
-    cell_cls = CellData
-    row_no = 0
+class _Cells:
+    """The cells of one sheet, read one `<c>` at a time as the stream completes it.
 
-    for row in sheet_data:
-        if row.tag != row_tag:
-            continue
-        r_attr = row.get("r")
-        row_no = (int(r_attr) if r_attr is not None and r_attr.isdigit() and r_attr.isascii() and len(r_attr) <= 7
-                  else row_no + 1)
-        col_no = 0
+    The hot path: keep `cell` flat. CellData objects are made by filling the instance dict
+    directly (3x cheaper than the frozen dataclass __init__; the result is an ordinary, equal
+    CellData)."""
+
+    def __init__(self, q: str, sst: list[str], locks: list[bool], cells: dict[tuple[int, int], CellData]) -> None:
+        self.q, self.sst, self.locks, self.cells = q, sst, locks, cells
+        self.shared = SharedFormulas()
+        self.pending: list[tuple[int, int, str, CellData]] = []  # shared children before their anchor
+        self.blanks: dict[str | None, CellData] = {}  # one instance per style for blank styled cells
+        self.styles: dict[str | None, tuple[int, bool]] = {None: (0, locks[0] if locks else True)}
+        self.row_no = 0
+        self.col_no = 0
+
+    def start_row(self, r_attr: str | None) -> None:
+        """A `<row>` begins: its @r, or the next row along when @r is absent/invalid."""
+        self.row_no = (int(r_attr) if r_attr is not None and r_attr.isdigit() and r_attr.isascii() and len(r_attr) <= 7
+                       else self.row_no + 1)
+        self.col_no = 0
+
+    def row(self, row: ET.Element) -> None:
+        """The cells of one complete `<row>` (opened by `start_row`)."""
+        q = self.q
+        c_tag, f_tag, v_tag, is_tag = q + "c", q + "f", q + "v", q + "is"
+        t_tag, r_tag = q + "t", q + "r"
+        sst, locks, cells, styles, shared = self.sst, self.locks, self.cells, self.styles, self.shared
+        positions = POSITIONS
+        new = object.__new__
+        cell_cls = CellData
+        n_sst = len(sst)
         for c in row:
             if c.tag != c_tag:
                 continue
@@ -178,8 +205,8 @@ def _read_cells(
             ref = c.get("r")
             key = positions.get(ref) if ref else None  # the common case: no call
             if key is None and (not ref or (key := cell_position(ref)) is None):
-                key = (row_no, col_no + 1)
-            col_no = key[1]
+                key = (self.row_no, self.col_no + 1)
+            self.col_no = key[1]
 
             # -- style
             s = c.get("s")
@@ -197,9 +224,9 @@ def _read_cells(
             n_children = len(c)
             if n_children == 0:
                 if style_id != 0:
-                    blank = blanks.get(s)
+                    blank = self.blanks.get(s)
                     if blank is None:
-                        blank = blanks[s] = CellData(None, None, locked, style_id)
+                        blank = self.blanks[s] = CellData(None, None, locked, style_id)
                     cells[key] = blank
                 continue
             if n_children == 1:
@@ -271,6 +298,10 @@ def _read_cells(
                 ca = f_el.get("ca")
                 volatile = ca is not None and ca.strip().lower() in TRUE
                 ftext = f_el.text
+                if ftext is not None and len(ftext) > MAX_FORMULA_CHARS:
+                    # Excel, WPS and LibreOffice write at most 8192 characters; longer text only
+                    # costs every later step (comparing, tokenizing, reporting) time
+                    raise ReadError("too-complex", part="")
                 if f_el.get("t") == "shared" and (si := f_el.get("si")) is not None:
                     if ftext:  # the anchor (or a writer that repeats the text)
                         formula = ftext
@@ -293,11 +324,13 @@ def _read_cells(
                 value=value, formula=formula, locked=locked, style_id=style_id, is_error=is_error, volatile=volatile
             )
             if si is not None:  # child of a shared formula whose anchor comes later (or never)
-                pending.append((key[0], key[1], si, cell))
+                self.pending.append((key[0], key[1], si, cell))
             cells[key] = cell
 
-    for rr, cc, si, cell in pending:
-        text = shared.expand(si, rr, cc)
-        cells[(rr, cc)] = CellData(
-            cell.value, text if text is not None else "", cell.locked, cell.style_id, cell.is_error, cell.volatile
-        )
+    def finish(self) -> None:
+        """Shared-formula children whose anchor came after them (or never)."""
+        for rr, cc, si, cell in self.pending:
+            text = self.shared.expand(si, rr, cc)
+            self.cells[(rr, cc)] = CellData(
+                cell.value, text if text is not None else "", cell.locked, cell.style_id, cell.is_error, cell.volatile
+            )

@@ -43,7 +43,7 @@ class SharedFormulas:
         # characters; past that, or past a per-sheet budget, the file is refused as too complex.
         self.budget -= len(text)
         if len(text) > MAX_FORMULA_CHARS or self.budget < 0:
-            raise ReadError("too-complex")
+            raise ReadError("too-complex", part="")  # the sheet reader names the part
         if si not in self._translators:
             from openpyxl.formula.translate import Translator
 

@@ -305,7 +305,7 @@ def test_template_version_changed(honest: Path, tmp_path: Path) -> None:
     report = check_edited(honest, tmp_path, tx.CUSTOM, lambda x: tx.set_custom_property(x, "template_version", "0.9.0"))
     assert [(f.code, f.cell) for f in report.findings] == [("template-version-mismatch", None)]
     f = only(report, "template-version-mismatch")
-    assert (f.expected, f.actual) == ("1.0.0", "0.9.0")
+    assert (f.expected, f.actual) == ("1.1.0", "0.9.0")
 
 
 def test_template_fingerprint_changed(honest: Path, tmp_path: Path) -> None:

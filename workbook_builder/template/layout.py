@@ -19,7 +19,7 @@ BALANCED, UNBALANCED = "平衡", "不平衡"
 ALL_BALANCED, NOT_BALANCED = "全部平衡", "存在不平衡，请核对各表的勾稽校验行"
 BLANKS_LEFT = "尚有未填写的黄色单元格，请填写完整"
 LABEL_KINDS = ("title", "note", "header", "label")
-PATH_SEPARATOR = " › "
+PATH_SEPARATOR = " > "  # plain ASCII: a GBK console (Chinese Windows) cannot print "›"
 
 
 @dataclass(frozen=True)

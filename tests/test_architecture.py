@@ -28,7 +28,7 @@ OWNERS = {
 # Top-level name (a folder or a module) → its layer. A module may import a lower layer, or its own
 # folder; never a higher layer, and never a sibling folder of the same layer (build ↛ check).
 LAYERS = {
-    "__init__": 0, "errors": 0, "outfile": 0, "progress": 0,
+    "__init__": 0, "errors": 0, "outfile": 0, "progress": 0, "textsafe": 0,
     "ooxml": 1,
     "findings": 2, "spec": 2,
     "template": 3,
@@ -39,8 +39,9 @@ LAYERS = {
     "cli": 8,
     "__main__": 9,
 }
-# what the command line may reach: the API, the renderers, the progress bar and the error base
-CLI_MAY_IMPORT = {"api", "render", "progress", "errors", "__init__"}
+# what the command line may reach: the API, the renderers, the progress bar, the error base, and the
+# helpers that put a path or an OS error into words
+CLI_MAY_IMPORT = {"api", "render", "progress", "errors", "__init__", "textsafe", "outfile"}
 
 
 def _modules() -> dict[str, Path]:

@@ -83,7 +83,7 @@ def _render(formula: str, value: float = 7.0) -> str:
 def test_long_sums_read_as_ranges() -> None:
     rows = ["granted", "partially_granted", "denied_state_secret", "denied_prohibited_by_law"]
     run = "+".join(f"requests.{r}.person" for r in rows)
-    assert _render(run) == "（一）予以公开至（三）不予公开 › 2.其他法律行政法规禁止公开之和（D7:D10 = 7）"
+    assert _render(run) == "（一）予以公开至（三）不予公开 > 2.其他法律行政法规禁止公开之和（D7:D10 = 7）"
     two = "requests.granted.person+requests.partially_granted.person"  # too short for a range
     assert "（D7+D8 = 7）" in _render(two)
     summed = _render("SUM(requests.granted.person:requests.other_other.person)+requests.carried_forward.person")

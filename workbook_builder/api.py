@@ -12,9 +12,10 @@ from .build.prefill import check_given_formulas, prepare_inputs, read_data_file
 from .build.writer import write_tables, write_workbook
 from .check.extract import export_values, identify, input_formulas
 from .errors import UsageError
-from .outfile import OUTPUT_PROPERTY, OUTPUT_ROLLUP, write_atomic
+from .outfile import OUTPUT_PROPERTY, OUTPUT_ROLLUP, describe_os_error, write_atomic
 from .template import registry
 from .template.registry import Template
+from .textsafe import display_path
 
 if TYPE_CHECKING:  # the batch machinery (a process pool) is imported only by the commands that run it
     from .batch.aggregate import Rollup
@@ -25,6 +26,15 @@ if TYPE_CHECKING:  # the batch machinery (a process pool) is imported only by th
 
 class UnreadableWorkbook(UsageError):
     """A workbook that cannot be exported (the checker reports such files as findings instead)."""
+
+
+class OutputError(UsageError):
+    """An output file that could not be written: `path` and `reason` (plain Chinese) apart, for a
+    caller that names the kind of output itself."""
+
+    def __init__(self, path: str | Path, reason: str):
+        self.path, self.reason = Path(path), reason
+        super().__init__(f"无法写出 {display_path(path)}：{reason}")
 
 
 def list_templates() -> list[dict[str, str]]:
@@ -162,8 +172,9 @@ def save_report(run: CheckRun, output: str | Path, lang: str = "zh", office: str
     sheets), .csv (the summary table), .html (the offline report, its header dated today and naming
     the issuing `office` when given), .json or .txt (as printed).
 
-    Written atomically; never over one of the checked files. Raises `UsageError` for another suffix,
-    a checked file as the output, or a file that cannot be written.
+    Written atomically; never over one of the checked files. Raises `UsageError` for another suffix
+    or a checked file as the output, and `OutputError` (a `UsageError`) for a file that cannot be
+    written.
     """
     import datetime
 
@@ -175,9 +186,9 @@ def save_report(run: CheckRun, output: str | Path, lang: str = "zh", office: str
     out = Path(output)
     suffix = out.suffix.lower()
     if suffix not in REPORT_SUFFIXES:
-        raise UsageError(f"结果文件 {out} 的扩展名应为 {'、'.join(REPORT_SUFFIXES)} 之一")
+        raise UsageError(f"结果文件 {display_path(out)} 的扩展名应为 {'、'.join(REPORT_SUFFIXES)} 之一")
     if out.resolve() in {Path(f.path).resolve() for f in run.files}:
-        raise UsageError(f"输出文件 {out} 是要检查的文件之一：检查从不改写交回的文件")
+        raise UsageError(f"输出文件 {display_path(out)} 是要检查的文件之一：检查从不改写交回的文件")
     if suffix == ".xlsx":
         content = write_tables(render_summary.sheets(run, lang))
     elif suffix == ".csv":
@@ -191,12 +202,15 @@ def save_report(run: CheckRun, output: str | Path, lang: str = "zh", office: str
     try:
         return write_atomic(out, content)
     except OSError as exc:
-        raise UsageError(f"无法写出结果文件：{exc}") from None
+        raise OutputError(out, describe_os_error(exc)) from None
 
 
 def annotate(run: CheckRun, out_dir: str | Path, lang: str = "zh") -> list[Path]:
     """For each readable file of the run with findings, a copy in `out_dir` with its cells marked and
-    commented (`<name>.批注.xlsx`); the checked files are never written."""
+    commented (`<name>.批注.xlsx`); the checked files are never written.
+
+    Raises `UsageError` when `out_dir` cannot be created, and `batch.annotated.AnnotateFailed` (a
+    `UsageError` listing the files, with the copies that were written) when some copies could not be."""
     from .batch.annotated import annotate_run
 
     return annotate_run(run, out_dir, lang)

@@ -1,27 +1,110 @@
-"""Command line: a thin skin over `api`. Exit codes: 0 no errors, 1 errors found, 2 usage error."""
+"""Command line: a thin skin over `api`.
+
+Exit codes (docs/cli.md): 0 no errors; 1 errors found (check) or files left out (aggregate); 2 usage
+error, or an output that could not be written; 3 an internal error (a bug of ours, also a file the
+checker failed on); 130 interrupted (Ctrl-C).
+"""
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import errno
 import json
+import os
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from . import __version__, api
 from .errors import UsageError
+from .outfile import describe_os_error
 from .progress import Progress
+from .textsafe import clean_text, display_path
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+DEBUG_ENV = "WORKBOOK_BUILDER_DEBUG"  # set (to anything but 0) to see the traceback of an internal error
 TEMPLATE_HELP = "模板：内置模板 ID 或 YAML 文件路径（默认 gov_info_disclosure_2021）。"
+# encodings that carry every character: anything else (GBK on a Chinese Windows console) gets ASCII JSON
+_UNICODE_ENCODINGS = {"utf-8", "utf-16", "utf-32", "gb18030", "utf-8-sig"}
 
 
 def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(EXIT_USAGE)
+
+
+def _safe_streams() -> None:
+    """stdout and stderr never fail on a character their encoding lacks (a GBK console, a file name's
+    undecodable byte): it is shown as an escape (`\\u203a`) instead of stopping the output midway."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(Exception):  # a replaced stream (a test runner's) may refuse
+                reconfigure(errors="backslashreplace")
+
+
+def _carries_unicode(stream: Any) -> bool:
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name in _UNICODE_ENCODINGS
+    except LookupError:
+        return False
+
+
+def _emit(text: str) -> str | None:
+    """Print the command's result on stdout; the reason when stdout cannot be written (a full disk).
+    A closed pipe (`| head`) is left to click, which ends quietly."""
+    try:
+        click.echo(text)
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            raise
+        return describe_os_error(exc)
+    return None
+
+
+def _interrupted() -> NoReturn:
+    click.echo("\n已中断。", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _internal_error(exc: BaseException) -> NoReturn:
+    """A bug of ours: one Chinese line (what and where) on stderr, the traceback only when asked for."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"（{Path(frames[-1].filename).name} 第 {frames[-1].lineno} 行）" if frames else ""
+    if os.environ.get(DEBUG_ENV, "0") not in ("", "0"):
+        traceback.print_exception(exc, file=sys.stderr)
+    else:
+        where += f"；设置环境变量 {DEBUG_ENV}=1 再运行可看到完整的出错位置"
+    click.echo(f"内部错误：{clean_text(type(exc).__name__)}: {clean_text(exc)}{where}。请把此信息报告给维护者。", err=True)
+    sys.exit(EXIT_INTERNAL)
+
+
+class _Main(click.Group):
+    """The command group with the package's own endings: Ctrl-C exits 130 with a Chinese message
+    (not click's "Aborted!" and 1), and an unexpected exception exits 3, never 1 ("errors found")."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _safe_streams()
+        return super().main(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _interrupted()
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # click ends quietly on a closed pipe
+            _internal_error(exc)
+        except Exception as exc:
+            _internal_error(exc)
 
 
 @contextlib.contextmanager
@@ -35,7 +118,7 @@ def _progress(show: bool) -> Iterator[Callable[..., None] | None]:
             bar.close()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="workbook-builder")
 def main() -> None:
     """政府信息公开工作年度报告：生成锁定的填报工作簿，并检查交回的工作簿。
@@ -84,7 +167,7 @@ def build(template: str | None, output: Path, data: Path | None, password: str |
     except UsageError as exc:
         _fail(str(exc))
     except OSError as exc:
-        _fail(f"无法写出工作簿：{exc}")
+        _fail(f"无法写出工作簿{f' {display_path(exc.filename)}' if exc.filename else ''}：{describe_os_error(exc)}")
     click.echo(f"已生成 {path}")
 
 
@@ -98,7 +181,9 @@ def export(file: Path, fmt: str, template: str | None) -> None:
         result = api.export(file, template)
     except UsageError as exc:
         _fail(str(exc))
-    click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    problem = _emit(json.dumps(result, ensure_ascii=not _carries_unicode(sys.stdout), indent=2))
+    if problem is not None:
+        _fail(f"无法输出导出结果（标准输出）：{problem}")
 
 
 @main.command()
@@ -126,7 +211,7 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
           office: str | None, annotate: Path | None, roster: Path | None, progress: bool | None) -> None:
     """检查交回的工作簿（文件、文件夹或通配符；文件夹递归查找）。 Check returned workbooks.
 
-    退出码：0 没有错误；1 有错误；2 用法错误。
+    退出码：0 没有错误；1 有错误；2 用法错误或有输出未能写出；3 内部错误（含检查程序出错的文件）；130 已中断。
     """
     from .render import json as render_json
     from .render import text as render_text
@@ -137,16 +222,52 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
         with _progress(progress if progress is not None else (fmt == "text" and Progress.wanted())) as update:
             run = api.check(list(paths), template=template, prior=prior, roster=roster, select=select_codes,
                             ignore=ignore_codes, jobs=jobs, progress=update)
-        for output, what in ((summary, "汇总表"), (html_out, " HTML 报告")):
-            if output is not None:
-                api.save_report(run, output, lang, office=office)
-                click.echo(f"已写出{what} {output}", err=True)
-        if annotate is not None:
-            written = api.annotate(run, annotate, lang)
-            click.echo(f"已在 {annotate} 写出 {len(written)} 份带批注的副本", err=True)
     except UsageError as exc:
         _fail(str(exc))
-    click.echo(render_json.render(run, lang) if fmt == "json" else render_text.render(run, lang))
+    # Every output is tried, whatever happened to the others: a summary that cannot be written must not
+    # cost the annotated copies or the report on stdout. Failures are listed at the end, after the report.
+    failed: list[str] = []  # outputs that could not be written (exit 2)
+    broken: list[str] = []  # outputs we failed on ourselves (exit 3)
+
+    def attempt(what: str, target: Path | None, write: Callable[[], str]) -> None:
+        shown = f" {display_path(target)}" if target is not None else ""
+        try:
+            click.echo(write(), err=True)
+        except api.OutputError as exc:
+            failed.append(f"无法写出{what}{shown}：{exc.reason}")
+        except UsageError as exc:
+            failed.append(f"无法写出{what}{shown}：{exc}")
+        except Exception as exc:  # a bug of ours in one renderer: the other outputs still go out
+            broken.append(f"无法写出{what}{shown}：内部错误 {clean_text(type(exc).__name__)}: {clean_text(exc)}")
+
+    def save(target: Path, what: str) -> Callable[[], str]:
+        return lambda: f"已写出{what} {display_path(api.save_report(run, target, lang, office=office))}"
+
+    for target, what in ((summary, "汇总表"), (html_out, " HTML 报告")):
+        if target is not None:
+            attempt(what, target, save(target, what))
+    if annotate is not None:
+        attempt("带批注的副本", annotate,
+                lambda: f"已在 {display_path(annotate)} 写出 {len(api.annotate(run, annotate, lang))} 份带批注的副本")
+    try:
+        report = (render_json.render(run, lang, ascii_only=not _carries_unicode(sys.stdout)) if fmt == "json"
+                  else render_text.render(run, lang))
+    except Exception as exc:
+        broken.append(f"无法输出检查结果：内部错误 {clean_text(type(exc).__name__)}: {clean_text(exc)}")
+    else:
+        problem = _emit(report)
+        if problem is not None:
+            failed.append(f"无法输出检查结果（标准输出）：{problem}")
+    for message in failed + broken:
+        click.echo(message, err=True)
+    if broken:
+        click.echo("以上是内部错误，请把此信息报告给维护者。", err=True)
+        sys.exit(EXIT_INTERNAL)
+    if failed:
+        sys.exit(EXIT_USAGE)
+    if any(f.code == "checker-error" for r in run.files for f in r.findings):
+        click.echo("检查程序在部分文件上出错（checker-error），这些文件未能完成检查。请把检查结果报告给维护者。", err=True)
+        sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_OK if run.valid else EXIT_FINDINGS)
 
 
@@ -174,17 +295,17 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
     except UsageError as exc:
         _fail(str(exc))
     except OSError as exc:
-        _fail(f"无法写出汇总工作簿：{exc}")
-    click.echo(f"已汇总 {len(result.included)} 个单位，写出 {output}：")
+        _fail(f"无法写出汇总工作簿 {display_path(output)}：{describe_os_error(exc)}")
+    click.echo(f"已汇总 {len(result.included)} 个单位，写出 {display_path(output)}：")
     for r in result.included:
-        click.echo(f"  计入  {r.unit or Path(r.path).name}（{r.path}）")
+        click.echo(clean_text(f"  计入  {r.unit or Path(r.path).name}（{display_path(r.path)}）"))
     for r, reason in result.excluded:
-        click.echo(f"  未计入  {r.unit or Path(r.path).name}（{r.path}）：{reason}")
+        click.echo(clean_text(f"  未计入  {r.unit or Path(r.path).name}（{display_path(r.path)}）：{reason}"))
     note = result.check_note()
     if note is not None:  # with --include-invalid, a unit's imbalance is the roll-up's
         click.echo(f"{note}。汇总工作簿已写出，但其中的数据不平衡（多半来自用 --include-invalid 计入的有错误的工作簿）：")
         for f in result.errors:
-            click.echo(f"  {f.message()}")
+            click.echo(clean_text(f"  {f.message()}"))
     sys.exit(EXIT_FINDINGS if result.excluded or note is not None else EXIT_OK)
 
 

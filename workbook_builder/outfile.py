@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -37,3 +38,27 @@ OUTPUT_ANNOTATED, OUTPUT_SUMMARY, OUTPUT_ROLLUP = "annotated", "summary", "rollu
 # A CSV cannot carry a property: the `--summary` .csv is known by the start of its header row
 # (render/summary.py FILE_HEADER; a test keeps the two in step).
 SUMMARY_CSV_HEAD = "文件,单位,年度,状态,错误,警告,提示"
+
+
+# The operating system's words for why a write failed, in plain Chinese (its own text follows in
+# brackets: on a Chinese Windows it is Chinese already, elsewhere it helps whoever supports the user).
+_REASONS = {
+    errno.ENOENT: "文件夹不存在",
+    errno.ENOTDIR: "路径中有一段是文件，不是文件夹",
+    errno.EEXIST: "路径中有一段是文件，不是文件夹",  # mkdir(exist_ok=True) meets a file of that name
+    errno.EISDIR: "已有同名的文件夹",
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.EROFS: "磁盘或文件夹是只读的",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EDQUOT: "超出磁盘配额",
+    errno.ENAMETOOLONG: "文件名或路径太长",
+    errno.EBUSY: "文件正被其他程序占用",
+    errno.EINVAL: "文件名不被文件系统接受",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """Why writing failed, in plain Chinese, for a message that already names the file."""
+    reason = _REASONS.get(exc.errno or -1, "操作系统报告了错误")
+    return f"{reason}（{exc.strerror}）" if exc.strerror else reason

@@ -31,7 +31,7 @@ class Progress:
         left = (self.total - self.done) / rate if rate else 0
         width = 30
         filled = int(width * self.done / max(self.total, 1))
-        bar = "█" * filled + "░" * (width - filled)
+        bar = "█" * filled + "─" * (width - filled)  # both in GBK: a Chinese Windows console shows them
         pct = 100 * self.done // max(self.total, 1)
         self.shown = True
         self.stream.write(f"\r{self.label} {self.done}/{self.total} {bar} {pct}%  {rate:.0f} 个/秒  剩余约 {left:.0f} 秒 ")

@@ -6,8 +6,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..errors import UsageError
+from ..outfile import describe_os_error
+from ..textsafe import display_path
 from .annotate import AnnotateError, annotate_copy
 from .result import CheckRun
+
+
+class AnnotateFailed(UsageError):
+    """Some copies could not be written. The others were: `written` lists them, `failed` holds
+    (checked file, Chinese reason) for each copy that is missing."""
+
+    def __init__(self, written: list[Path], failed: list[tuple[str, str]]):
+        self.written, self.failed = written, failed
+        lines = [f"{display_path(path)}：{reason}" for path, reason in failed]
+        super().__init__(f"已写出 {len(written)} 份，{len(failed)} 份未能写出：\n  " + "\n  ".join(lines))
 
 
 def annotate_run(run: CheckRun, out_dir: str | Path, lang: str = "zh",
@@ -15,11 +28,18 @@ def annotate_run(run: CheckRun, out_dir: str | Path, lang: str = "zh",
     """For each readable file with findings, a copy in `out_dir` with the cells marked and commented.
 
     Copies are named `<name>.批注.xlsx` (a number is added when two inputs share a name); no copy is
-    written over a checked file of the run or over a `protected` path.
+    written over a checked file of the run or over a `protected` path. Raises `UsageError` when
+    `out_dir` cannot be created, and `AnnotateFailed` (after trying every file) when some copies
+    could not be written: one file we cannot copy does not lose the others' copies.
     """
     out_dir = Path(out_dir)
+    try:  # a folder that cannot be made fails every copy alike: say so once, before trying any
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"无法创建这个文件夹：{describe_os_error(exc)}") from None
     keep = {Path(p).resolve() for p in protected} | {Path(f.path).resolve() for f in run.files}
     written: list[Path] = []
+    failed: list[tuple[str, str]] = []
     used: set[str] = set()
     for report in run.files:
         if not report.findings or report.template is None:
@@ -34,6 +54,10 @@ def annotate_run(run: CheckRun, out_dir: str | Path, lang: str = "zh",
         used.add(name)
         try:
             written.append(annotate_copy(report.path, report.findings, out_dir / name, lang))
-        except (AnnotateError, ValueError, OSError):
-            continue  # one file we cannot copy must not lose the others' copies or the report
+        except OSError as exc:
+            failed.append((report.path, describe_os_error(exc)))
+        except (AnnotateError, ValueError) as exc:
+            failed.append((report.path, str(exc)))
+    if failed:
+        raise AnnotateFailed(written, failed)
     return written

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -32,7 +33,14 @@ def _init(template: str | None, prior: str | Path | None) -> None:
     _STATE["prior"] = PriorIndex.from_path(prior, forced) if prior else None
 
 
+class _Stopped(Exception):
+    """Raised in a worker for each file still queued once the run is stopped (Ctrl-C)."""
+
+
 def _one(path: str) -> FileResult:
+    stop = _STATE.get("stop")
+    if stop is not None and stop.is_set():
+        raise _Stopped  # the rest of this chunk is dropped: the worker is free to exit at once
     forced = _STATE.get("template")
     index: PriorIndex | None = _STATE.get("prior")
     result = check_workbook(path, forced)
@@ -81,6 +89,36 @@ def run_batch(paths: Sequence[str | Path], template: str | None = None, prior: s
     return results
 
 
+def _worker(template: str | None, prior: str | Path | None, load: bool, stop: Any) -> None:
+    """A worker's start. Ctrl-C is the parent's to handle: a terminal sends SIGINT to every process of
+    the group, and a worker that took it would print a traceback and break the pool mid-chunk. The
+    parent sets `stop` instead, and the worker skips what is left of its chunk."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _unblock_sigint()
+    _STATE["stop"] = stop
+    if load:
+        _init(template, prior)
+
+
+def _block_sigint() -> None:
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _unblock_sigint() -> None:
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _stop(pool: ProcessPoolExecutor, stop: Any) -> None:
+    """End the pool soon (Ctrl-C, or the caller stopped reading): chunks not started are cancelled,
+    the workers skip the rest of their chunk, and each ends after the file it is on. Workers are not
+    killed: one killed while sending its results would leave the pool's reader thread waiting for the
+    rest of the message forever, and the interpreter's exit with it."""
+    stop.set()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _iterate(paths: list[str], template: str | None, prior: str | Path | None, jobs: int) -> Iterator[FileResult]:
     if jobs == 1 or len(paths) < 4:
         for p in paths:
@@ -90,9 +128,19 @@ def _iterate(paths: list[str], template: str | None, prior: str | Path | None, j
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     chunk = max(1, min(32, len(paths) // (jobs * 8) or 1))
-    if method == "fork":
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
-    else:
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init, initargs=(template, prior))
-    with pool:
-        yield from pool.map(_one, paths, chunksize=chunk)
+    stop = ctx.Event()
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker,
+                               initargs=(template, prior, method != "fork", stop))
+    # SIGINT is blocked while the workers start (they inherit the mask until `_worker` ignores it), so a
+    # Ctrl-C at that moment reaches only this process, when it is unblocked below.
+    _block_sigint()
+    try:
+        try:
+            results = pool.map(_one, paths, chunksize=chunk)  # submits every chunk, starts the workers
+        finally:
+            _unblock_sigint()
+        yield from results
+    except BaseException:  # KeyboardInterrupt, or GeneratorExit when the caller stops early
+        _stop(pool, stop)
+        raise
+    pool.shutdown()

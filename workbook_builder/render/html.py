@@ -5,7 +5,7 @@ run-level result can replace it), the `_*_view` functions turn reports into a vi
 lists, numbers and strings, and the Jinja2 template `templates/report.html.j2` writes the markup.
 
 Everything that comes from a returned workbook (unit names, labels, values, messages, paths) is untrusted.
-Python only cleans it (`_text`: control characters and lone surrogates out, long values cut); escaping is
+Python only cleans it (`_text`: control characters and undecodable bytes shown escaped by `textsafe`, long values cut); escaping is
 structural: the environment autoescapes every `{{ … }}`, in text and attributes alike, and nothing from a
 file is ever marked safe. The page loads nothing from anywhere: CSS and the filter script are inlined from
 the package's template files, the charts are inline SVG, and a Content-Security-Policy meta in the template
@@ -29,11 +29,11 @@ from ..batch.result import CheckRun, natural_key
 from ..batch.roster import RosterResult
 from ..check.result import FileResult
 from ..findings import CATALOGUE, SEVERITY_ORDER
+from ..textsafe import clean_text
 from .html_labels import LABELS
 
 TOP_CODES = 10
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # A card's tone: "good" always, "bad"/"warn" only when its number is not zero.
 _TONE = {"valid": "good", "reported": "good", "invalid": "bad", "unreadable": "bad", "missing": "bad",
          "warn_only": "warn", "duplicates": "warn", "unexpected": "warn"}
@@ -62,7 +62,7 @@ def _text(value: Any, limit: int | None = None) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = _CONTROL.sub("\ufffd", str(value))
+    text = clean_text(value)
     return text if limit is None else _cut(text, limit)
 
 

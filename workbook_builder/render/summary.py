@@ -17,6 +17,7 @@ from typing import Any
 from ..batch.result import CheckRun
 from ..batch.roster import RosterResult
 from ..check.result import FileResult
+from ..textsafe import clean_text
 
 FILE_HEADER = ("文件", "单位", "年度", "状态", "错误", "警告", "提示", "模板", "保存程序", "第一个错误")
 FINDING_HEADER = ("文件", "单位", "严重程度", "代码", "单元格", "数据点", "标签", "规则", "应为", "实际", "说明")
@@ -31,8 +32,8 @@ Value = str | int | float  # a summary cell: text, or a number the spreadsheet k
 
 def safe_text(value: Any) -> str:
     """Text that no spreadsheet will run as a formula (OWASP CSV injection guidance), cut to what
-    one cell can hold."""
-    text = "" if value is None else str(value)
+    one cell can hold. Control characters and undecodable bytes of a file name are shown escaped."""
+    text = clean_text(value)
     text = "'" + text if text.startswith(_DANGEROUS) else text
     return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 

@@ -3,23 +3,19 @@ summary and the roster. Counts and order come from the run (`batch.result.CheckR
 
 from __future__ import annotations
 
-import re
 from pathlib import PurePath
 
 from ..batch.result import CheckRun
 from ..batch.roster import RosterResult
 from ..check.result import FileResult
+from ..textsafe import clean_text, display_path
 
 _SEVERITY = {"zh": {"error": "错误", "warning": "警告", "info": "提示"}, "en": {"error": "error", "warning": "warning", "info": "info"}}
 
-
-# Text from a returned file may carry ESC and other control characters (the reader decodes
-# Excel's _x001B_): printed raw they would drive the terminal, so they are shown escaped.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _safe(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+# Every line is passed through `clean_text` after it is put together: a unit name, value or file
+# name may carry a line break, tab, ESC or bidi override (the reader decodes Excel's _x000A_), and
+# printed raw it would forge a line of the report ("甲\n通过，错误 0 个") or drive the terminal.
+# Our own words never hold control characters, so one pass over the whole line misses nothing.
 
 
 def render(run: CheckRun, lang: str = "zh") -> str:
@@ -35,16 +31,17 @@ def render(run: CheckRun, lang: str = "zh") -> str:
 def render_file(report: FileResult, lang: str = "zh") -> str:
     names = _SEVERITY[lang]
     who = " ".join(x for x in (report.unit, str(report.year) if report.year else None) if x)
+    path = display_path(report.path)
     if lang == "zh":
         status = "通过" if report.valid else "未通过"
-        head = f"{report.path}{f'（{who}）' if who else ''}：{status}，错误 {report.count('error')} 个，警告 {report.count('warning')} 个，提示 {report.count('info')} 个"
+        head = f"{path}{f'（{who}）' if who else ''}：{status}，错误 {report.count('error')} 个，警告 {report.count('warning')} 个，提示 {report.count('info')} 个"
     else:
         status = "valid" if report.valid else "invalid"
-        head = (f"{report.path}{f' ({who})' if who else ''}: {status}, {_n(report.count('error'), 'error')}, "
+        head = (f"{path}{f' ({who})' if who else ''}: {status}, {_n(report.count('error'), 'error')}, "
                 f"{_n(report.count('warning'), 'warning')}, {report.count('info')} info")
-    lines = [_safe(head)]
+    lines = [clean_text(head)]
     for f in report.findings:
-        lines.append(_safe(f"  [{names[f.severity]}] {f.code}: {f.message(lang)}"))
+        lines.append(clean_text(f"  [{names[f.severity]}] {f.code}: {f.message(lang)}"))
     return "\n".join(lines)
 
 
@@ -71,7 +68,7 @@ def render_summary(run: CheckRun, lang: str = "zh", top: int = 5) -> str:
             lines.append("Rules failing most often: " + ", ".join(f"{k} ({v})" for k, v in rules))
         if codes:
             lines.append("Most common findings: " + ", ".join(f"{k} ({v})" for k, v in codes))
-    return "\n".join(lines)
+    return "\n".join(clean_text(line) for line in lines)
 
 
 def _skipped_lines(run: CheckRun, lang: str) -> list[str]:
@@ -79,7 +76,7 @@ def _skipped_lines(run: CheckRun, lang: str) -> list[str]:
     ours, other = run.skipped_outputs, run.skipped_other
 
     def names(paths: tuple[str, ...]) -> str:  # named, so a return cannot hide behind our marker unseen
-        return "、".join(_safe(PurePath(p).name) for p in paths[:5]) + ("等" if len(paths) > 5 else "")
+        return "、".join(display_path(PurePath(p).name) for p in paths[:5]) + ("等" if len(paths) > 5 else "")
 
     if lang == "zh":
         return ([f"已跳过本工具生成的文件 {len(ours)} 个（批注副本、汇总表或汇总工作簿）：{names(ours)}。"] if ours else []) + (
@@ -90,12 +87,12 @@ def _skipped_lines(run: CheckRun, lang: str) -> list[str]:
 
 
 def render_roster(result: RosterResult, lang: str = "zh") -> str:
-    return _safe(_roster_lines(result, lang))
-
-
-def _roster_lines(result: RosterResult, lang: str) -> str:
     """Missing, duplicated and unexpected units; empty when there is nothing to say."""
-    lines = []
+    return "\n".join(clean_text(line) for line in _roster_lines(result, lang))
+
+
+def _roster_lines(result: RosterResult, lang: str) -> list[str]:
+    lines: list[str] = []
     if result.expected:
         if lang == "zh":
             lines.append(f"名单核对：应报 {result.expected} 个单位，缺报 {len(result.missing)} 个。")
@@ -104,10 +101,12 @@ def _roster_lines(result: RosterResult, lang: str) -> str:
         if result.missing:
             lines.append(("缺报：" if lang == "zh" else "Missing: ") + "、".join(result.missing))
     for unit, path in result.unreadable:
-        lines.append(f"交回的文件无法读取：{unit}（{path}）" if lang == "zh" else f"Sent a file that cannot be read: {unit} ({path})")
+        shown = display_path(path)
+        lines.append(f"交回的文件无法读取：{unit}（{shown}）" if lang == "zh" else f"Sent a file that cannot be read: {unit} ({shown})")
     for unit, year, paths in result.duplicates:
         head = f"重复：{unit}（{year or '年度未填'}）有 {len(paths)} 个文件：" if lang == "zh" else f"Duplicate: {unit} ({year}) in {len(paths)} files: "
-        lines.append(head + "；".join(paths))
+        lines.append(head + "；".join(display_path(p) for p in paths))
     for unit, path in result.unexpected:
-        lines.append(f"名单外：{unit}（{path}）" if lang == "zh" else f"Not on the roster: {unit} ({path})")
-    return "\n".join(lines)
+        shown = display_path(path)
+        lines.append(f"名单外：{unit}（{shown}）" if lang == "zh" else f"Not on the roster: {unit} ({shown})")
+    return lines

@@ -26,7 +26,7 @@ CHECK_INPUTS = "请检查"
 NOT_NUMBERS = "有黄色单元格填写的不是数字，请检查"
 NUMERIC_TYPES = ("whole", "decimal", "date")  # inputs a spreadsheet holds as numbers
 LABEL_KINDS = ("title", "note", "header", "label")
-PATH_SEPARATOR = " › "
+PATH_SEPARATOR = " > "  # plain ASCII: a GBK console (Chinese Windows) cannot print "›"
 
 
 @dataclass(frozen=True)

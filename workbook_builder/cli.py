@@ -139,7 +139,7 @@ _YEAR_FROM = {"given": "", "prior": "（未指定 --year，取上年工作簿的
               help="预填数据（.json/.yaml，键为数据点 ID，如 requests.carried_over.person）。")
 @click.option("--password", default=None, help="工作表保护密码（默认取模板中的 password，内置模板为 gkb2021）。")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="单位名单（CSV）：为每个单位各生成一个工作簿，已填好单位名称。")
+              help="单位名单（.xlsx 或 .csv）：为每个单位各生成一个工作簿，已填好单位名称。")
 @click.option("--prior-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="上年交回的工作簿所在文件夹：按单位名称匹配，预填“上年结转”等结转数据。")
 @click.option("--year", type=int, default=None, help="报告年度（与 --roster 一起用；默认为上年工作簿的年度加 1，没有上年工作簿时为上一年，11—12 月为今年）。")
@@ -204,7 +204,7 @@ def export(file: Path, fmt: str, template: str | None) -> None:
 @click.option("--annotate", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="为每个有问题的文件在此文件夹写一份带批注和标红的副本（原文件不动）。")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="应报单位名单（CSV）：列出缺报、重复和名单外的单位。")
+              help="应报单位名单（.xlsx 或 .csv）：列出缺报、重复和名单外的单位。")
 @click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端且输出为文本时显示）。")
 def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt: str, lang: str,
           select_codes: str, ignore_codes: str, jobs: int | None, summary: Path | None, html_out: Path | None,

@@ -99,24 +99,25 @@ def test_no_call_site_words_its_own_detail() -> None:
 def test_load_reasons_match_the_preflight_and_reader_text() -> None:
     p = problems.problem("not-zip")
     f = make(p.code, p.reason, actual=p.reason, **p.fields())
-    assert f.detail("zh") == f"{p.sentence('zh').rstrip('。')}（not-zip）"
-    assert f.detail("en") == f"{p.sentence('en').rstrip('.')} (not-zip)"
+    # issue 7: the reason's slug is no longer bracketed into the sentence (JSON carries it as `reason`)
+    assert f.detail("zh") == p.sentence('zh').rstrip('。')
+    assert f.detail("en") == p.sentence('en').rstrip('.')
     assert f.message("en") == (
         "the file cannot be read: The file is not an .xlsx file (not an Office Open XML package); open it in Excel "
-        "or WPS, save it as .xlsx and submit it again (not-zip).")  # issue 7: the fix is said once
+        "or WPS, save it as .xlsx and submit it again.")  # issue 7: the fix is said once
     f = make(Code.UNREADABLE_FILE, "malformed-xml", actual="malformed-xml", part="xl/worksheets/sheet3.xml",
              error="unclosed token: line 2, column 17253")
     assert f.message("en") == (
         "the file cannot be read: part xl/worksheets/sheet3.xml is not well-formed XML (unclosed token: line 2, "
-        "column 17253) (malformed-xml). Fix: open it in Excel, WPS or LibreOffice and save it as .xlsx.")
+        "column 17253). Fix: open it in Excel, WPS or LibreOffice and save it as .xlsx.")
     assert set(READER_UNREADABLE) == {
         "unsafe-xml", "malformed-xml", "too-complex", "unknown-sheet-namespace", "no-workbook", "not-a-workbook",
         "no-sheets", "bad-sheet-entry", "sheet-relationship-missing", "sheet-part-missing",
         "unsupported-encoding"}  # the last from ooxml.xml.decode_xml (the annotator)
     ns = make(Code.UNREADABLE_FILE, "unknown-sheet-namespace", sheet="表1", part="xl/worksheets/sheet1.xml", namespace="")
-    assert ns.detail("zh") == "工作表 表1（xl/worksheets/sheet1.xml）的根元素不属于 SpreadsheetML 命名空间：（无）（unknown-sheet-namespace）"
+    assert ns.detail("zh") == "工作表 表1（xl/worksheets/sheet1.xml）的根元素不属于 SpreadsheetML 命名空间：（无）"
     entry = make(Code.UNREADABLE_FILE, "bad-sheet-entry", part="xl/workbook.xml", sheet=None)
-    assert entry.detail("en") == "a sheet in xl/workbook.xml has no name or no relationship id (name=None) (bad-sheet-entry)"
+    assert entry.detail("en") == "a sheet in xl/workbook.xml has no name or no relationship id (name=None)"
 
 
 def test_template_and_prior_reasons_match_their_text() -> None:
@@ -130,7 +131,7 @@ def test_template_and_prior_reasons_match_their_text() -> None:
     # issue 7: a --prior workbook that does not match has its own code (a warning)
     nf = make(Code.PRIOR_YEAR_NOT_MATCHED, "not-found-given", unit=None, year=2023, given_unit="乙局", given_year=None)
     assert nf.detail("zh") == "没有找到“未填单位”2023年度的工作簿；给出的上年工作簿是“乙局”未填年度的"
-    assert nf.detail("en") == "no workbook of “unknown unit” for 2023"
+    assert nf.detail("en") == "no workbook of “unknown unit” for 2023; the prior-year workbook given is “乙局” for unknown"
     ny = make(Code.PRIOR_YEAR_NOT_FOUND, "no-year", unit="甲局")
     assert ny.detail("zh") == "没有找到“甲局”上一年度（本表未填报告年度）的工作簿"
     assert ny.detail("en") == "no workbook of “甲局” for the previous year (this file has no year)"

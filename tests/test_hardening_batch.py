@@ -205,8 +205,35 @@ def test_draft_and_final_of_last_year_choose_by_a_visible_rule(tmp_path: Path, d
     report = api.check([this_year], prior=prior, jobs=1).files[0]
     assert [(f.code, f.severity, f.reason) for f in report.findings] == [("prior-year-ambiguous", "warning", rule)]
     message = report.findings[0].message()
-    assert "宿迁市-草稿.xlsx、宿迁市.xlsx" in message and message.count("宿迁市.xlsx") == 2
+    assert f"{prior / '宿迁市-草稿.xlsx'}、{prior / '宿迁市.xlsx'}" in message and message.count("宿迁市.xlsx") == 2
     assert ("唯一没有错误" if rule == "valid" else "填报日期最晚") in message
+
+
+def test_a_draft_in_a_subfolder_is_named_by_its_path(tmp_path: Path) -> None:
+    """Review of issue 7: 上年/宿迁市.xlsx and 上年/补交/宿迁市.xlsx were both listed as "宿迁市.xlsx"."""
+    prior, this_year = _prior_folder(tmp_path, True)
+    (prior / "补交").mkdir()
+    (prior / "宿迁市-草稿.xlsx").rename(prior / "补交" / "宿迁市.xlsx")
+    message = api.check([this_year], prior=prior, jobs=1).files[0].findings[0].message()
+    assert str(prior / "补交" / "宿迁市.xlsx") in message and f"唯一没有错误的 {prior / '宿迁市.xlsx'}" in message
+
+
+@pytest.mark.parametrize("draft_has_error", [True, False])
+def test_build_and_check_take_the_same_workbook_of_last_year(tmp_path: Path, draft_has_error: bool) -> None:
+    """Review of issue 7: `build --prior-dir` kept the first of a unit's workbooks of the latest year,
+    `check --prior` chose by the visible rule; both now use batch.prior.choose and say which."""
+    prior, this_year = _prior_folder(tmp_path, draft_has_error)
+    checked = api.check([this_year], prior=prior, jobs=1).files[0]
+    used = checked.findings[0].params
+    roster = tmp_path / "名单.csv"
+    roster.write_text("单位名称\n宿迁市\n", encoding="utf-8")
+    [record] = api.build_for_roster(roster, tmp_path / "下发", prior_dir=prior, year=2024, jobs=1)
+    assert record["prior"] == dict(used)["chosen"]
+    assert record["prior_choice"] is not None and record["prior_choice"].params == used
+    done = run_cli("build", "--roster", roster, "--prior-dir", prior, "--year", "2024", "-o", tmp_path / "下发2")
+    rule = "唯一没有错误的" if draft_has_error else "填报日期最晚的"
+    assert done.returncode == 0 and "注意：上年文件夹中本单位同一年度有多个工作簿：2023年度有 2 个" in done.stdout
+    assert f"选用了{'其中' if draft_has_error else ''}{rule} {dict(used)['chosen']}" in done.stdout
 
 
 def test_draft_and_final_that_cannot_be_told_apart(tmp_path: Path) -> None:

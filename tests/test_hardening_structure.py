@@ -234,6 +234,9 @@ def test_second_sheet_with_a_template_sheets_name_is_an_error(honest: Path, tmp_
     " 依申请公开 ",      # spaces around
     "依申请公开 副本",
     "文字说明\u200b",    # an invisible character
+    "Copy of 依申请公开",  # Excel's English copy name (review of issue 7)
+    "副本 依申请公开",
+    "依申请公开_old",
 ])
 def test_copy_or_look_alike_of_a_template_sheet_is_an_error(honest: Path, tmp_path: Path, name: str) -> None:
     parts = tx.load(honest)

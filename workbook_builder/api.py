@@ -228,11 +228,14 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
     Without `year`, the year is the one after the latest prior workbook's, else the year being
     reported on today (the previous calendar year; from November the current one).
 
-    Returns one record per unit: unit, path, the prior workbook used (or None), year (None when the
+    Returns one record per unit: unit, path, the prior workbook used (or None), prior_choice (the
+    `prior-year-ambiguous` finding saying which and why, when last year's folder held several of the
+    unit's workbooks of that year, else None), year (None when the
     template declares no `identity.year`), and year_from (`given`, `prior`, `last-year` or `this-year`).
     """
     import datetime as dt
 
+    from .batch.prior import Choice, latest_by_unit
     from .batch.roster import Roster
     from .batch.run import run_batch
     from .build.personalise import default_year, prefill_for, safe_filename
@@ -242,15 +245,13 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
         raise UsageError(f"模板 {t.spec.id} 没有声明单位名称字段（identity.unit），不能按名单生成")
     units = Roster.read(roster)
     prior: dict[str, FileResult] = {}  # unit → its checked workbook of last year
+    choices: dict[str, Choice] = {}  # where last year's folder held several of a unit's year
     if prior_dir is not None:
-        for report in run_batch(expand_paths([str(prior_dir)]), template, None, jobs):
-            if not report.values or not report.unit or not report.template or report.template.id != t.spec.id:
-                continue
-            if year is not None and report.year != year - 1:
-                continue  # with --year, only last year's workbook carries over
-            unit, known = report.unit.strip(), prior.get(report.unit.strip())
-            if known is None or (report.year or 0) > (known.year or 0):  # the latest year wins
-                prior[unit] = report
+        reports = [r for r in run_batch(expand_paths([str(prior_dir)]), template, None, jobs)
+                   if r.template is not None and r.template.id == t.spec.id]
+        # with --year, only last year's workbook carries over; without, each unit's latest year; among
+        # several of that year, the rule `check --prior` uses (batch.prior.choose)
+        prior, choices = latest_by_unit(reports, t, year - 1 if year is not None else None)
     year_from = "given"
     if year is None:  # one year for every unit, never a silently blank one
         year, year_from = default_year((p.year for p in prior.values()), dt.date.today())
@@ -267,7 +268,9 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
             name = f"{safe_filename(unit)}_{n}"
         used.add(name.casefold())
         path = build_file(out_dir / f"{name}.xlsx", template, data, password)
+        choice = choices.get(unit)
         records.append({"unit": unit, "path": str(path), "prior": found.path if found else None,
+                        "prior_choice": choice.finding(found.year) if choice and found and found.year else None,
                         "year": year if t.spec.year_field else None, "year_from": year_from})
     return records
 

@@ -24,7 +24,7 @@ from . import __version__, api
 from .errors import UsageError
 from .outfile import describe_os_error
 from .progress import Progress
-from .textsafe import clean_text, display_path
+from .textsafe import clean_lines, clean_text, display_path
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DEBUG_ENV = "WORKBOOK_BUILDER_DEBUG"  # set (to anything but 0) to see the traceback of an internal error
@@ -34,7 +34,8 @@ _UNICODE_ENCODINGS = {"utf-8", "utf-16", "utf-32", "gb18030", "utf-8-sig"}
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(message, err=True)
+    # a usage or write error may name a path the user gave (undecodable bytes) or a unit's text
+    click.echo(clean_lines(message), err=True)
     sys.exit(EXIT_USAGE)
 
 
@@ -159,16 +160,18 @@ def build(template: str | None, output: Path, data: Path | None, password: str |
             if records and records[0]["year"] is not None:
                 click.echo(f"报告年度：{records[0]['year']}{_YEAR_FROM[records[0]['year_from']]}")
             for r in records:
-                note = f"（上年结转取自 {r['prior']}）" if r["prior"] else ("（未找到上年工作簿）" if prior_dir else "")
-                click.echo(f"已生成 {r['path']}{note}")
+                note = f"（上年结转取自 {display_path(r['prior'])}）" if r["prior"] else ("（未找到上年工作簿）" if prior_dir else "")
+                click.echo(f"已生成 {display_path(r['path'])}{note}")
+                if r["prior_choice"] is not None:  # a draft and a final of last year: say which carried over
+                    click.echo(clean_text(f"  注意：{r['prior_choice'].message('zh')}"))
             click.echo(f"共生成 {len(records)} 个工作簿。")
             return
         path = api.build_file(output, template, data, password)
     except UsageError as exc:
         _fail(str(exc))
     except OSError as exc:
-        _fail(f"无法写出工作簿{f' {display_path(exc.filename)}' if exc.filename else ''}：{describe_os_error(exc)}")
-    click.echo(f"已生成 {path}")
+        _fail(f"无法写出工作簿 {display_path(output)}：{describe_os_error(exc)}")
+    click.echo(f"已生成 {display_path(path)}")
 
 
 @main.command()

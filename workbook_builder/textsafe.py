@@ -16,10 +16,11 @@ from __future__ import annotations
 import os
 import re
 
-# C0 and DEL, C1, the Arabic letter mark, LRM/RLM, line/paragraph separators, bidi embeddings and
+# C0 and DEL, C1, the soft hyphen, the Arabic letter mark, zero-width spaces and joiners, LRM/RLM,
+# word joiner and invisible operators, line/paragraph separators, bidi embeddings and
 # overrides, bidi isolates, the BOM / zero-width no-break space, and every surrogate (lone ones only
 # exist in a str when they came from undecodable bytes or a broken escape).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\xad\u061c\u200b-\u200f\u2060-\u2064\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

@@ -34,9 +34,11 @@ class Choice:
     rule: str  # "valid" · "date" · "modified" · "name": the catalogue's reasons of prior-year-ambiguous
 
     def finding(self, year: int) -> Finding:
-        names = [Path(r.path).name for r in (self.chosen, *self.others)]
-        return make(Code.PRIOR_YEAR_AMBIGUOUS, self.rule, year=year, count=len(names),
-                    files="、".join(sorted(names)), chosen=names[0])
+        # the paths as found under the folder, not bare names: a draft and a final are often both
+        # "宿迁市.xlsx", one in a subfolder (补交/)
+        paths = [r.path for r in (self.chosen, *self.others)]
+        return make(Code.PRIOR_YEAR_AMBIGUOUS, self.rule, year=year, count=len(paths),
+                    files="、".join(sorted(paths)), chosen=paths[0])
 
 
 def _latest_date(r: FileResult, template: Template | None) -> float:
@@ -73,6 +75,31 @@ def choose(results: list[FileResult], template: Template | None) -> Choice:
         if len(pool) == 1:
             return choice(pool[0], rule)
     return choice(pool[0], "name")
+
+
+def latest_by_unit(results: list[FileResult], template: Template | None,
+                   year: int | None = None) -> tuple[dict[str, FileResult], dict[str, Choice]]:
+    """Each unit's workbook of its latest year (of `year` only, when given) among `results`, and the
+    `Choice` made where that year has several: the one rule `check --prior` and `build --prior-dir`
+    share."""
+    groups: dict[str, list[FileResult]] = {}
+    for r in results:
+        if not r.values or not r.unit or r.template is None or (year is not None and r.year != year):
+            continue
+        known = groups.get(r.unit.strip())
+        if known is None or (r.year or 0) > (known[0].year or 0):
+            groups[r.unit.strip()] = [r]
+        elif (r.year or 0) == (known[0].year or 0):
+            known.append(r)
+    chosen: dict[str, FileResult] = {}
+    choices: dict[str, Choice] = {}
+    for unit, group in groups.items():
+        if len(group) > 1:
+            choices[unit] = choose(group, template)
+            chosen[unit] = choices[unit].chosen
+        else:
+            chosen[unit] = group[0]
+    return chosen, choices
 
 
 @dataclass

@@ -94,8 +94,10 @@ def _state_reason(state: str) -> str:
 
 
 # How clients name a copied sheet: LibreOffice "依申请公开 -1" / "依申请公开_2", Excel "依申请公开 (2)",
-# WPS "依申请公开(2)"; and what a person appends by hand ("副本", "copy").
-_COPY_SUFFIX = re.compile(r"(?:[-_.#~]*\d+|\(\d+\)|\[\d+\]|[-_.]*(?:的?副本|copy|复制))$")
+# WPS "依申请公开(2)"; and what a person appends by hand ("副本", "copy", "_old") or puts in front
+# (Excel's English "Copy of …", "副本 …").
+_COPY_SUFFIX = re.compile(r"(?:[-_.#~]*\d+|\(\d+\)|\[\d+\]|[-_.]*(?:的?副本|copy|复制|备份|old|旧|new|新))$")
+_COPY_PREFIX = re.compile(r"^(?:copyof|副本|复制|备份)[-_.]*")
 
 
 def _sheet_key(name: str) -> str:
@@ -111,7 +113,7 @@ def _lookalike(name: str, keys: dict[str, str]) -> str | None:
     for _ in range(4):  # "依申请公开 (2) (2)": a copy of a copy
         if key in keys:
             return keys[key]
-        stripped = _COPY_SUFFIX.sub("", key)
+        stripped = _COPY_PREFIX.sub("", _COPY_SUFFIX.sub("", key))
         if stripped == key or not stripped:
             return None
         key = stripped

@@ -238,7 +238,6 @@ _RESAVE_ZH = "请用 Excel 或 WPS 打开后另存为 .xlsx 再重新提交"
 _RESAVE_EN = "open it in Excel or WPS, save it as .xlsx and submit it again"
 _SAVE_AS_ZH = "请在表格软件中另存为 .xlsx 后交回"
 _SAVE_AS_EN = "save it as .xlsx in your spreadsheet program and return that"
-_BRACKETED = R("{detail}（{reason}）", "{detail} ({reason})")
 
 # The preflight's reasons (check/preflight), in the order they are checked. Each is also a sentence
 # on its own: the preflight's Problem ends it with a full stop.
@@ -357,10 +356,10 @@ def _entries() -> tuple[Entry, ...]:
     return (
         E(C.UNREADABLE_FILE, "error", "文件无法读取", "the file cannot be read",
           "请用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx 再提交", "open it in Excel, WPS or LibreOffice and save it as .xlsx",
-          {**PREFLIGHT_UNREADABLE, **READER_UNREADABLE}, _BRACKETED),
+          {**PREFLIGHT_UNREADABLE, **READER_UNREADABLE}),
         E(C.UNSAFE_CONTENT, "error", "文件含有不安全或主动内容", "the file contains unsafe or active content",
           "请在本工具生成的原始工作簿中填写，不要加入宏、外部链接或嵌入对象", "fill in the original workbook without macros, links or embedded objects",
-          PREFLIGHT_UNSAFE, _BRACKETED),
+          PREFLIGHT_UNSAFE),
         E(C.UNKNOWN_TEMPLATE, "error", "不是由本工具的模板生成的工作簿", "not a workbook made from one of our templates",
           "请使用下发的填报工作簿，或用 --template 指定模板", "use the workbook that was issued, or name the template with --template",
           {"claims": R("文件属性中的模板 ID 为“{actual}”", "the file claims template “{actual}”"),
@@ -376,11 +375,11 @@ def _entries() -> tuple[Entry, ...]:
            "sheet-duplicate": R("又有一张工作表名为“{sheet}”，与模板的工作表“{original}”同名（或只差大小写），无法确定哪一张是报表，"
                                 "请删除多余的一张",
                                 "another sheet is named “{sheet}”, the name of the template's sheet “{original}” (or only "
-                                "differs in case), so which one is the report is ambiguous; delete the extra one"),
+                                "differs in case), so which one is the report is ambiguous; delete the extra one", says_fix=True),
            "sheet-lookalike": R("工作表“{sheet}”的名称与模板的工作表“{original}”几乎相同（像是复制出的工作表），"
                                 "容易与报表混淆，请删除或改用明显不同的名称",
                                 "sheet “{sheet}” is named almost like the template's sheet “{original}” (a copy, it seems) "
-                                "and is easily taken for the report; delete it or give it a clearly different name"),
+                                "and is easily taken for the report; delete it or give it a clearly different name", says_fix=True),
            "rows-inserted": R("第 {first} 行附近插入了 {count} 行", "{count} row(s) inserted near row {first}"),
            "rows-deleted": R("第 {first} 行附近删除了 {count} 行", "{count} row(s) deleted near row {first}"),
            "columns-inserted": R("第 {first} 列附近插入了 {count} 列", "{count} column(s) inserted near column {first}"),
@@ -432,7 +431,7 @@ def _entries() -> tuple[Entry, ...]:
           "请按单元格的填写提示重新填写", "re-enter it as the cell's prompt says",
           INPUT_REASONS, R("应填写{accepts}；{detail}", "expected {accepts}; {detail}")),
         E(C.INPUT_FORMULA, "error", "填报单元格中填写了公式", "an input cell holds a formula",
-          "请删除公式，直接填写数值", "delete the formula and type the value itself",
+          "请删除公式，直接填写数值或文字", "delete the formula and type the value itself",
           {"formula": R("单元格中是公式 {actual}（显示为 {shown:show}），公式的结果不予采信",
                         "the cell holds the formula {actual} (showing {shown:show}); a formula's result is not accepted"),
            "formula-unknown": R("单元格中是公式（显示为 {shown:show}），公式的结果不予采信",
@@ -464,23 +463,25 @@ def _entries() -> tuple[Entry, ...]:
           "请用 --prior 给出本单位上一年度的工作簿（单位名称须与本表一致），或给出上年工作簿所在的文件夹",
           "give this unit's workbook of last year with --prior (the same unit name), or last year's folder",
           {"not-found-given": R("没有找到“{unit:unit}”{year}年度的工作簿；给出的上年工作簿是“{given_unit:unit}”{given_year:year}年度的",
-                                "no workbook of “{unit:unit}” for {year}"),
+                                "no workbook of “{unit:unit}” for {year}; the prior-year workbook given is "
+                                "“{given_unit:unit}” for {given_year:year}"),
            "no-year-given": R("没有找到“{unit:unit}”上一年度（本表未填报告年度）的工作簿；"
                               "给出的上年工作簿是“{given_unit:unit}”{given_year:year}年度的",
-                              "no workbook of “{unit:unit}” for the previous year (this file has no year)"),
+                              "no workbook of “{unit:unit}” for the previous year (this file has no year); the "
+                              "prior-year workbook given is “{given_unit:unit}” for {given_year:year}"),
            "given-unreadable": R("给出的上年工作簿 {file} 无法读取，或不是本工具模板的工作簿",
                                  "the prior-year workbook {file} cannot be read or is not made from one of our templates")}),
         E(C.PRIOR_YEAR_AMBIGUOUS, "warning", "上年文件夹中本单位同一年度有多个工作簿",
           "last year's folder holds several workbooks of this unit and year",
           "请在上年文件夹中只保留正式交回的一份（删除草稿或旧稿）", "keep only the final one in last year's folder (remove drafts)",
-          {"valid": R("{year}年度有 {count} 个：{files}；跨年度核对使用了其中唯一没有错误的 {chosen}",
-                      "{count} for {year}: {files}; the year-on-year check used the only one without errors, {chosen}"),
-           "date": R("{year}年度有 {count} 个：{files}；跨年度核对使用了填报日期最晚的 {chosen}",
-                     "{count} for {year}: {files}; the year-on-year check used the one with the latest date, {chosen}"),
-           "modified": R("{year}年度有 {count} 个：{files}；跨年度核对使用了最后修改的 {chosen}",
-                         "{count} for {year}: {files}; the year-on-year check used the one modified last, {chosen}"),
-           "name": R("{year}年度有 {count} 个：{files}；无法区分，跨年度核对使用了按文件名排序的第一个 {chosen}",
-                     "{count} for {year}: {files}; they cannot be told apart, the check used the first by name, {chosen}")}),
+          {"valid": R("{year}年度有 {count} 个：{files}；选用了其中唯一没有错误的 {chosen}",
+                      "{count} for {year}: {files}; used the only one without errors, {chosen}"),
+           "date": R("{year}年度有 {count} 个：{files}；选用了填报日期最晚的 {chosen}",
+                     "{count} for {year}: {files}; used the one with the latest date, {chosen}"),
+           "modified": R("{year}年度有 {count} 个：{files}；选用了最后修改的 {chosen}",
+                         "{count} for {year}: {files}; used the one modified last, {chosen}"),
+           "name": R("{year}年度有 {count} 个：{files}；无法区分，选用了按文件名排序的第一个 {chosen}",
+                     "{count} for {year}: {files}; they cannot be told apart, used the first by name, {chosen}")}),
     )
 
 

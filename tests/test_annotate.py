@@ -30,6 +30,16 @@ REQUESTS = "依申请公开"
 CLIENT_FILES = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "client-files"
 
 
+class _Marker:
+    """The marker's value on an annotated copy: `annotated:` and the digest of its sheets as written."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and re.fullmatch(r"annotated:[0-9a-f]{16}", other) is not None
+
+
+OURS = _Marker()
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -218,7 +228,7 @@ def test_highlight_keeps_format_lock_and_values(books, tmp_path):
             s_out.protection, s_out.validations, s_out.merged, s_out.state)
     assert parts_in.defined_names == parts_out.defined_names
     # issue 7: the copy carries one more property, the one that marks it as our output
-    assert parts_out.custom_properties == {**parts_in.custom_properties, "workbook_builder_output": "annotated"}
+    assert parts_out.custom_properties == {**parts_in.custom_properties, "workbook_builder_output": OURS}
     assert parts_in.workbook_protection == parts_out.workbook_protection
 
 
@@ -363,7 +373,7 @@ def test_files_saved_by_excel_wps_and_libreoffice(name, tmp_path):
         assert (s_in.protection, s_in.validations, s_in.merged) == (s_out.protection, s_out.validations, s_out.merged)
     assert before.defined_names == after.defined_names
     # issue 7: one more property, the one that marks the copy as our output (a new part if there was none)
-    assert after.custom_properties == {**before.custom_properties, "workbook_builder_output": "annotated"}
+    assert after.custom_properties == {**before.custom_properties, "workbook_builder_output": OURS}
     ws = openpyxl.load_workbook(out)[before.sheets[0].name]
     assert ws["Z300"].comment is not None and ws["Z300"].fill.fgColor.rgb == FILL_RGB
     assert ws["A1"].comment is not None and ws["A1"].comment.text.count("\n") >= 1

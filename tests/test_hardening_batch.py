@@ -383,6 +383,25 @@ def test_include_invalid_rollup_says_it_fails_its_own_check(tmp_path: Path) -> N
     assert "aggregate_check" not in read_parts(preflight_path(tmp_path / "汇总3.xlsx").parts).custom_properties
 
 
+def test_an_annotated_copy_corrected_and_sent_back_is_a_return(libreoffice, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Review of issue 7: staff correct their annotated copy in LibreOffice and send it back; the
+    marker property survives the save, so the corrected return was skipped as our output."""
+    from tests import lo_fill as F
+
+    folder = tmp_path / "交回"
+    bad = unit_data(1, "示例市乙局", year=2024)
+    bad["requests.new.person"] += 1  # T3-A fails
+    build_to(folder, bad, "乙局.xlsx", strict=False)
+    [copy] = api.annotate(api.check(folder, jobs=1), tmp_path / "反馈")
+    assert walk([str(copy.parent)]).files == ()  # as we wrote it: ours
+    fixed = folder / "乙局（已改正）.xlsx"
+    F.fill_and_save(libreoffice, copy, {"requests.new.person": bad["requests.new.person"] - 1}, fixed)
+    (folder / "乙局.xlsx").unlink()
+    run = api.check(folder, jobs=1)
+    assert [Path(f.path).name for f in run.files] == ["乙局（已改正）.xlsx"] and run.valid
+    assert run.skipped_outputs == ()
+
+
 def test_csv_summary_html_report_and_roster_in_the_folder_are_not_returns(tmp_path: Path) -> None:
     from workbook_builder.outfile import SUMMARY_CSV_HEAD
     from workbook_builder.render.summary import FILE_HEADER

@@ -123,7 +123,7 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
     from .batch.roster import Roster, reconcile
     from .batch.run import run_batch
 
-    found = _expand(paths, "没有找到要检查的工作簿（.xlsx）")
+    found = _expand(paths, "没有找到要检查的工作簿或表格文件")
     select, ignore = known_codes(select, "--select"), known_codes(ignore, "--ignore")
     expected = Roster.read(roster) if roster is not None else None
     files = list(found.files)
@@ -291,7 +291,7 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
     from .batch.aggregate import CHECK_PROPERTY, AggregateError, fill_text_inputs, rollup
     from .batch.run import run_batch
 
-    files = _expand(paths, "没有找到要汇总的工作簿（.xlsx）").files
+    files = _expand(paths, "没有找到要汇总的工作簿").files
     if Path(output).resolve() in {p.resolve() for p in files}:
         raise UsageError(f"输出文件 {output} 是要汇总的文件之一")
     checked = run_batch(files, template, None, jobs, progress)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
+import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -35,9 +38,23 @@ def write_atomic(out: str | os.PathLike[str], content: bytes) -> Path:
 # such files, so a report written inside the checked folder is never checked as a return next time.
 OUTPUT_PROPERTY = "workbook_builder_output"
 OUTPUT_ANNOTATED, OUTPUT_SUMMARY, OUTPUT_ROLLUP = "annotated", "summary", "rollup"
+# An annotated copy's value also carries a digest of its sheets as we wrote them ("annotated:1a2b…"):
+# staff correct their copy and send it back, and LibreOffice, Excel and WPS keep custom properties
+# on saving. A copy whose sheets changed is then a return again, not our output (see `sheets_digest`).
+DIGEST_SEPARATOR = ":"
 # A CSV cannot carry a property: the `--summary` .csv is known by the start of its header row
 # (render/summary.py FILE_HEADER; a test keeps the two in step).
 SUMMARY_CSV_HEAD = "文件,单位,年度,状态,错误,警告,提示"
+
+
+_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+
+
+def sheets_digest(parts: Iterable[tuple[str, int]]) -> str:
+    """A short digest of a workbook's worksheet parts, from (part name, CRC-32 of its bytes) pairs:
+    the CRCs a zip directory lists, so a folder walk compares it without inflating anything."""
+    sheets = sorted((name.lower(), crc) for name, crc in parts if _SHEET_PART.fullmatch(name.lower()))
+    return hashlib.sha256(repr(sheets).encode()).hexdigest()[:16]
 
 
 # The operating system's words for why a write failed, in plain Chinese (its own text follows in

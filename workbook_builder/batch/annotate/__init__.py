@@ -103,7 +103,8 @@ def _annotate(pkg: EditablePackage, findings: Sequence[Finding], lang: str) -> b
             highlight(doc, {k: mapping[b] for k, b in targets[s.part].items()})
         comment(pkg, doc, s, lang, ctypes, vml_blocks)
         pkg.replace(s.part, doc.result())
-    mark_output(pkg, ctypes)  # ours: a copy written into the checked folder is not checked next time
+    # ours: a copy written into the checked folder is not checked next time, while its sheets are as written
+    mark_output(pkg, ctypes, [s.part for s in sheets])
     ctypes.save()
     buf = io.BytesIO()
     pkg.write(buf)

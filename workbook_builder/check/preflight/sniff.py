@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from ...outfile import OUTPUT_PROPERTY, OUTPUT_SUMMARY, SUMMARY_CSV_HEAD
+from ...outfile import DIGEST_SEPARATOR, OUTPUT_PROPERTY, OUTPUT_SUMMARY, SUMMARY_CSV_HEAD, sheets_digest
 from .container import ZIP_ERRORS, check_directory, inflate
 from .ole import OLE_MAGIC, ole_reason
 from .problems import Limits, Refused
@@ -119,6 +119,15 @@ def sniff_path(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Sniffe
         return Sniffed(False)
 
 
+def _ours(value: str, infos: list[zipfile.ZipInfo]) -> str | None:
+    """The kind of our output the marker names; None when it carries a digest of its sheets that no
+    longer matches (staff corrected their annotated copy and sent it back: a return again)."""
+    kind, _, digest = value.partition(DIGEST_SEPARATOR)
+    if digest and digest != sheets_digest((i.filename, i.CRC) for i in infos):
+        return None
+    return kind
+
+
 def _sniff_zip(fh: BinaryIO, limits: Limits) -> Sniffed:
     with zipfile.ZipFile(fh) as zf:
         infos = check_directory(zf, limits)
@@ -127,7 +136,7 @@ def _sniff_zip(fh: BinaryIO, limits: Limits) -> Sniffed:
             custom = by_name.get("docprops/custom.xml")
             data = inflate(zf, custom, limits, limits.max_total_bytes) if custom is not None else b""
             found = _OUTPUT_VALUE.search(data)
-            return Sniffed(True, found.group(1).decode("utf-8", "replace") if found else None)
+            return Sniffed(True, _ours(found.group(1).decode("utf-8", "replace"), infos) if found else None)
         odf = by_name.get(ODF_MIMETYPE)
         mimetype = inflate(zf, odf, limits, 1024) if odf is not None and odf.file_size < 1024 else None
         return Sniffed(zip_reason(list(by_name), mimetype) in TABLE_REASONS)

@@ -324,8 +324,9 @@ def test_roster_refusals_say_why(tmp_path: Path) -> None:
 
     ods = tmp_path / "名单.ods"
     ods.write_bytes(_ods_bytes())
-    with pytest.raises(RosterError, match="这是 .ods 文件"):
+    with pytest.raises(RosterError, match="把这个.ods文件另存为 .xlsx 或 CSV 后再用") as refused:
         Roster.read(ods)
+    assert "交回" not in str(refused.value)  # review of issue 7: the return's advice does not fit a roster
     two = tmp_path / "两列.csv"
     two.write_text("甲,乙\n丙,丁\n", encoding="utf-8")
     with pytest.raises(RosterError, match="找不到单位名称列"):

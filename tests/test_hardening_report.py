@@ -120,6 +120,9 @@ def test_summary_keeps_numbers_as_numbers(nine_units: CheckRun, tmp_path: Path) 
     assert sum(r[4] for r in files) == 6
     found = list(wb["问题清单"].iter_rows(min_row=2, values_only=True))
     assert all(isinstance(r[8], int) and isinstance(r[9], int) for r in found)  # 应为 · 实际
+    # review of issue 7: nothing to say is a blank cell, not an empty text
+    assert all(v is None or v != "" for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row)
+    assert any(v is None for r in files for v in r)  # the passing units have no 首个错误
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2"
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9

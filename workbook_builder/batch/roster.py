@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from ..check.preflight.ole import OLE_MAGIC
+from ..check.preflight.sniff import TABLE_REASONS
 from ..check.result import FileResult
 from ..check.workbook import load
 from ..errors import UsageError
@@ -61,6 +62,10 @@ def _text_rows(text: str, path: str | Path) -> list[list[str]]:
 def _sheet_rows(path: str | Path) -> list[list[str]]:
     """The first worksheet's cells as text rows, read by the checker's own preflight and reader."""
     wb, problem = load(path)
+    if problem is not None and problem.reason in TABLE_REASONS:
+        # a spreadsheet of another format: the return's advice ("…后交回") does not fit the auditor's own list
+        raise RosterError(f"无法读取名单 {path}：名单应为 .xlsx 工作簿或 .csv/.tsv 文本，"
+                          f"请在表格软件中把这个{Path(path).suffix or ''}文件另存为 .xlsx 或 CSV 后再用")
     if wb is None or problem is not None:
         why = problem.detail("zh") if problem is not None else "文件无法读取"
         raise RosterError(f"无法读取名单 {path}：{why}")

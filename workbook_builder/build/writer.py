@@ -274,6 +274,8 @@ def write_tables(sheets: list[tuple[str, Any, list[list[Any]]]]) -> bytes:
                 if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
                     fmt = whole if float(value).is_integer() else number
                     _ok(ws.write_number(r, c, value, fmt), f"{name} row {r}")
+                elif value == "":  # nothing to say: a blank cell with its border, not an empty text
+                    _ok(ws.write_blank(r, c, None, text), f"{name} row {r}")
                 else:
                     _ok(ws.write_string(r, c, str(value), text), f"{name} row {r}")
         ws.freeze_panes(1, 0)

@@ -73,6 +73,11 @@ def _interrupted() -> NoReturn:
     sys.exit(EXIT_INTERRUPTED)
 
 
+def _bug(exc: BaseException) -> str:
+    """An exception of ours in one line: its type and message, made safe to print."""
+    return f"{clean_text(type(exc).__name__)}: {clean_text(exc)}"
+
+
 def _internal_error(exc: BaseException) -> NoReturn:
     """A bug of ours: one Chinese line (what and where) on stderr, the traceback only when asked for."""
     frames = traceback.extract_tb(exc.__traceback__)
@@ -81,7 +86,7 @@ def _internal_error(exc: BaseException) -> NoReturn:
         traceback.print_exception(exc, file=sys.stderr)
     else:
         where += f"；设置环境变量 {DEBUG_ENV}=1 再运行可看到完整的出错位置"
-    click.echo(f"内部错误：{clean_text(type(exc).__name__)}: {clean_text(exc)}{where}。请把此信息报告给维护者。", err=True)
+    click.echo(f"内部错误：{_bug(exc)}{where}。请把此信息报告给维护者。", err=True)
     sys.exit(EXIT_INTERNAL)
 
 
@@ -241,7 +246,7 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
         except UsageError as exc:
             failed.append(f"无法写出{what}{shown}：{exc}")
         except Exception as exc:  # a bug of ours in one renderer: the other outputs still go out
-            broken.append(f"无法写出{what}{shown}：内部错误 {clean_text(type(exc).__name__)}: {clean_text(exc)}")
+            broken.append(f"无法写出{what}{shown}：内部错误 {_bug(exc)}")
 
     def save(target: Path, what: str) -> Callable[[], str]:
         return lambda: f"已写出{what} {display_path(api.save_report(run, target, lang, office=office))}"
@@ -256,7 +261,7 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
         report = (render_json.render(run, lang, ascii_only=not _carries_unicode(sys.stdout)) if fmt == "json"
                   else render_text.render(run, lang))
     except Exception as exc:
-        broken.append(f"无法输出检查结果：内部错误 {clean_text(type(exc).__name__)}: {clean_text(exc)}")
+        broken.append(f"无法输出检查结果：内部错误 {_bug(exc)}")
     else:
         problem = _emit(report)
         if problem is not None:

@@ -77,29 +77,39 @@ def choose(results: list[FileResult], template: Template | None) -> Choice:
     return choice(pool[0], "name")
 
 
+def pick(groups: dict[Any, list[FileResult]],
+         template: Template | None) -> tuple[dict[Any, FileResult], dict[Any, Choice]]:
+    """One workbook per key of `groups`, by `choose` where a key has several, and those choices.
+    Without `template`, each group's own template (by the id its workbooks were checked against)."""
+    chosen: dict[Any, FileResult] = {}
+    choices: dict[Any, Choice] = {}
+    for key, group in groups.items():
+        if len(group) == 1:
+            chosen[key] = group[0]
+            continue
+        t = template or registry.find_by_id(group[0].template.id if group[0].template else "")
+        choices[key] = choose(group, t)
+        chosen[key] = choices[key].chosen
+    return chosen, choices
+
+
 def latest_by_unit(results: list[FileResult], template: Template | None,
                    year: int | None = None) -> tuple[dict[str, FileResult], dict[str, Choice]]:
     """Each unit's workbook of its latest year (of `year` only, when given) among `results`, and the
     `Choice` made where that year has several: the one rule `check --prior` and `build --prior-dir`
     share."""
+    usable = [r for r in results
+              if r.values and r.unit and r.template is not None and (year is None or r.year == year)]
+    latest: dict[str, int] = {}
+    for r in usable:
+        unit = (r.unit or "").strip()
+        latest[unit] = max(latest.get(unit, r.year or 0), r.year or 0)
     groups: dict[str, list[FileResult]] = {}
-    for r in results:
-        if not r.values or not r.unit or r.template is None or (year is not None and r.year != year):
-            continue
-        known = groups.get(r.unit.strip())
-        if known is None or (r.year or 0) > (known[0].year or 0):
-            groups[r.unit.strip()] = [r]
-        elif (r.year or 0) == (known[0].year or 0):
-            known.append(r)
-    chosen: dict[str, FileResult] = {}
-    choices: dict[str, Choice] = {}
-    for unit, group in groups.items():
-        if len(group) > 1:
-            choices[unit] = choose(group, template)
-            chosen[unit] = choices[unit].chosen
-        else:
-            chosen[unit] = group[0]
-    return chosen, choices
+    for r in usable:
+        unit = (r.unit or "").strip()
+        if (r.year or 0) == latest[unit]:
+            groups.setdefault(unit, []).append(r)
+    return pick(groups, template)
 
 
 @dataclass
@@ -120,15 +130,7 @@ class PriorIndex:
             result = check_workbook(p, template)
             if result.unit and result.year and result.template is not None:
                 found.setdefault((result.unit.strip(), result.year), []).append(result)
-        index: dict[tuple[str, int], FileResult] = {}
-        choices: dict[tuple[str, int], Choice] = {}
-        for key, results in found.items():
-            if len(results) == 1:
-                index[key] = results[0]
-                continue
-            t = template or registry.find_by_id(results[0].template.id if results[0].template else "")
-            choices[key] = choose(results, t)
-            index[key] = choices[key].chosen
+        index, choices = pick(found, template)
         return cls(index, choices=choices)
 
     def find(self, unit: str | None, year: int | None) -> FileResult | None:

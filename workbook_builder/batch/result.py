@@ -14,6 +14,7 @@ from typing import Any
 
 from ..check.result import FileResult
 from ..findings import Finding, select
+from .paths import SKIPPED_OUTPUT
 from .roster import RosterResult
 
 # codes that mean the file could not be used at all
@@ -56,19 +57,19 @@ class CheckRun:
 
     files: tuple[FileResult, ...]
     roster: RosterResult = field(default_factory=RosterResult.empty)
-    # files of the checked folders that were not checked: (path, "own-output" | "not-a-table"),
+    # files of the checked folders that were not checked: (path, SKIPPED_OUTPUT | SKIPPED_OTHER),
     # see batch.paths (our annotated copies, summaries and roll-ups; documents and other files)
     skipped: tuple[tuple[str, str], ...] = ()
 
     @property
     def skipped_outputs(self) -> tuple[str, ...]:
         """Files skipped because this tool wrote them (text: 已跳过本工具生成的文件 N 个)."""
-        return tuple(p for p, why in self.skipped if why == "own-output")
+        return tuple(p for p, why in self.skipped if why == SKIPPED_OUTPUT)
 
     @property
     def skipped_other(self) -> tuple[str, ...]:
         """Files skipped because they are no table (a .docx, a PDF, a note)."""
-        return tuple(p for p, why in self.skipped if why != "own-output")
+        return tuple(p for p, why in self.skipped if why != SKIPPED_OUTPUT)
 
     @property
     def valid(self) -> bool:

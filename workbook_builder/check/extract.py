@@ -59,11 +59,11 @@ def export_values(wb: ExtractedWorkbook, layout: Layout) -> dict[str, Any]:
     """Data point values in JSON-friendly form: whole numbers as int, dates as ISO text; None for
     an input that holds a formula (see `input_formulas`)."""
     out: dict[str, Any] = {}
+    formulas = input_formulas(wb, layout)
     for datapoint, value in raw_values(wb, layout).items():
         cell = layout.by_id[datapoint]
         itype = cell.input.type if cell.input else ""
-        data = cell_at(wb, cell.sheet, cell.row, cell.col)
-        if cell.input and data is not None and data.formula is not None:
+        if datapoint in formulas:
             value = None  # an input holding a formula: its cached result is whatever the formula says, never a value
         if isinstance(value, float) and itype == "date" and 0 <= value < 2958466:  # up to 9999-12-31
             value = serial_to_date(value).isoformat()

@@ -7,7 +7,6 @@ from typing import Any
 
 from ..findings import Code, Finding, Text, make
 from ..findings.catalogue import Side, Term
-from ..ooxml.refs import a1
 from ..spec.formula_text import is_prior, pieces, references, strip_prior
 from ..spec.ids import check_id
 from ..template.layout import PATH_SEPARATOR, Cell, Layout
@@ -85,7 +84,7 @@ def _side(layout: Layout, formula: str, value: Any, whole: str, anchor: Cell | N
         cell = layout.reference(a.datapoint, b.datapoint if last else None, sheet)
         term = Term(cell, _short(a, common), _short(b, common) if last else "", is_prior(first))
         placed.append((term, a, b))
-    return Side(formula, tuple(p if isinstance(p, str) else p[0] for p in _runs(_sums(placed), sheet)),
+    return Side(formula, tuple(p if isinstance(p, str) else p[0] for p in _runs(layout, _sums(placed), sheet)),
                 value)
 
 
@@ -128,7 +127,7 @@ def _sums(placed: list[_Placed | str]) -> list[_Placed | str]:
     return out
 
 
-def _runs(placed: list[_Placed | str], sheet: str) -> list[_Placed | str]:
+def _runs(layout: Layout, placed: list[_Placed | str], sheet: str) -> list[_Placed | str]:
     """Single cells added one after another along a row or a column, `RUN_LENGTH` or more of them,
     as one summed range term (`D8:D22`) — only where that keeps the meaning: not after a minus
     (a - b + c + d is not a minus the sum) and not beside a product or a power."""
@@ -146,7 +145,7 @@ def _runs(placed: list[_Placed | str], sheet: str) -> list[_Placed | str]:
         if count >= RUN_LENGTH and whole:
             first, last = placed[i], placed[j]
             assert not isinstance(first, str) and not isinstance(last, str)
-            cell = f"{_a1(first[1], sheet)}:{a1(last[1].row, last[1].col)}"
+            cell = layout.reference(first[1].datapoint, last[1].datapoint, sheet)
             out.append((Term(cell, first[0].label, last[0].label, first[0].prior), first[1], last[1]))
             i = j + 1
         else:
@@ -160,7 +159,3 @@ def _next_to(p: _Placed | str, q: _Placed | str) -> bool:
         return False
     a, b = p[1], q[1]
     return a.sheet == b.sheet and ((a.col == b.col and b.row == a.row + 1) or (a.row == b.row and b.col == a.col + 1))
-
-
-def _a1(cell: Cell, sheet: str) -> str:
-    return a1(cell.row, cell.col) if cell.sheet == sheet else cell.ref

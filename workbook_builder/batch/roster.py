@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from ..check.preflight.ole import OLE_MAGIC
-from ..check.preflight.sniff import TABLE_REASONS
+from ..check.preflight.sniff import TABLE_REASONS, decode_text
 from ..check.result import FileResult
 from ..check.workbook import load
 from ..errors import UsageError
@@ -44,13 +44,10 @@ def _header(cell: str) -> str:
 
 
 def _decode(raw: bytes, path: str | Path) -> str:
-    encodings = ("utf-16",) if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "gb18030")
-    for encoding in encodings:  # Excel in China saves CSV as GBK by default
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RosterError(f"名单 {path} 的编码无法识别（请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx）")
+    text = decode_text(raw)  # Excel in China saves CSV as GBK by default
+    if text is None:
+        raise RosterError(f"名单 {path} 的编码无法识别（请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx）")
+    return text
 
 
 def _text_rows(text: str, path: str | Path) -> list[list[str]]:

@@ -54,7 +54,7 @@ def text_reason(data: bytes) -> str | None:
     tab-separated text; None when the bytes are none of these."""
     if data.startswith(b"%PDF"):
         return "document"
-    text = _decode(data[:_TEXT_HEAD], complete=len(data) <= _TEXT_HEAD)
+    text = decode_text(data[:_TEXT_HEAD], complete=len(data) <= _TEXT_HEAD)
     if text is None or _BINARY.search(text):
         return None
     low = text.lstrip().lower()
@@ -70,9 +70,10 @@ def text_reason(data: bytes) -> str | None:
     return "csv" if any(sep in first for sep in ",\t;") else None
 
 
-def _decode(head: bytes, complete: bool) -> str | None:
+def decode_text(head: bytes, complete: bool = True) -> str | None:
     """The text in UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's "Unicode text"), or
-    GB18030 (what Excel and WPS save on Chinese Windows); a character cut at the end is dropped."""
+    GB18030 (what Excel and WPS save on Chinese Windows); None when it is none of these. With
+    `complete` False (the head of a longer file), a character cut at the end is dropped."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         encodings: tuple[str, ...] = ("utf-16",)
     else:
@@ -112,7 +113,7 @@ def sniff_path(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Sniffe
             if not head.startswith(b"PK"):
                 # text is never a table by its content alone (a web page, a note, our HTML report):
                 # an .xls that is HTML or a .csv is checked for its suffix; only our CSV summary is known
-                text = _decode(fh.read(len(SUMMARY_CSV_HEAD.encode("utf-8-sig")) + 8), complete=False) or ""
+                text = decode_text(fh.read(len(SUMMARY_CSV_HEAD.encode("utf-8-sig")) + 8), complete=False) or ""
                 return Sniffed(False, OUTPUT_SUMMARY if text.startswith(SUMMARY_CSV_HEAD) else None)
             return _sniff_zip(fh, limits)
     except (Refused, *ZIP_ERRORS):

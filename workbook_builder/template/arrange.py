@@ -138,21 +138,18 @@ def _inputs_read(expression: str, sources: Mapping[str, str], prelim: Layout) ->
 def _id_ranges(by_id: Mapping[str, Cell], datapoints: list[str]) -> list[str]:
     """Cells as few `first:last` ID ranges (always a range, even of one cell: COUNT and COUNTA
     over references, never over values, keep Excel's counting of text and logicals)."""
-    at = {(by_id[dp].sheet, by_id[dp].row, by_id[dp].col): dp for dp in datapoints}
-    out = []
-    for sheet in dict.fromkeys(s for s, _, _ in at):
-        boxes = [(r, c, r, c) for s, r, c in at if s == sheet]
-        for r1, c1, r2, c2 in rectangles(boxes):
-            out.append(f"{at[(sheet, r1, c1)]}:{at[(sheet, r2, c2)]}")
-    return out
+    return [f"{a}:{b}" for a, b in _blocks(by_id, datapoints)]
 
 
 def _input_blocks(by_id: Mapping[str, Cell], sources: Mapping[str, str]) -> list[tuple[str, str]]:
     """Required inputs as (first ID, last ID) rectangles of their top-left cells, for COUNTBLANK."""
-    at: dict[tuple[str, int, int], str] = {}
-    for dp, c in by_id.items():
-        if c.kind == "input" and dp not in sources and c.input is not None and c.input.required:
-            at[(c.sheet, c.row, c.col)] = dp
+    return _blocks(by_id, [dp for dp, c in by_id.items()
+                           if c.kind == "input" and dp not in sources and c.input is not None and c.input.required])
+
+
+def _blocks(by_id: Mapping[str, Cell], datapoints: list[str]) -> list[tuple[str, str]]:
+    """Cells as few rectangles, each as its (top-left ID, bottom-right ID), sheet by sheet."""
+    at = {(by_id[dp].sheet, by_id[dp].row, by_id[dp].col): dp for dp in datapoints}
     out = []
     for sheet in dict.fromkeys(s for s, _, _ in at):
         boxes = [(r, c, r, c) for s, r, c in at if s == sheet]

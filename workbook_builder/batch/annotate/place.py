@@ -38,15 +38,19 @@ def place(findings: Sequence[Finding], sheets: list[Sheet]) -> None:
         return next((s for s in sheets if s.name == name), None) or next(
             (s for s in sheets if s.name.casefold() == name.casefold()), None)
 
+    def locate(ref: str) -> tuple[Sheet | None, tuple[int, int] | None]:
+        """A reference's sheet (None when the file has no such sheet) and cell (None for a sheet)."""
+        name, addr = split_cell_ref(ref)
+        where = address(addr)
+        if name is None and where is None:  # a bare sheet name
+            name = addr
+        return (lookup(name) if name is not None else sheets[0]), where
+
     for f in findings:
         sheet: Sheet | None = None
         where: tuple[int, int] | None = None
         if f.cell:
-            name, addr = split_cell_ref(f.cell)
-            where = address(addr)
-            if name is None and where is None:  # a bare sheet name
-                name = addr
-            sheet = lookup(name) if name is not None else sheets[0]
+            sheet, where = locate(f.cell)
             if sheet is None:
                 where = None
         target = sheet or sheets[0]
@@ -56,9 +60,7 @@ def place(findings: Sequence[Finding], sheets: list[Sheet]) -> None:
             target.marks.setdefault(where, []).append(f)
         if f.rule:
             for ref in f.cells:
-                name, addr = split_cell_ref(ref)
-                involved = address(addr)
-                on = lookup(name) if name is not None else sheets[0]
+                on, involved = locate(ref)
                 if on is not None and involved is not None:
                     found = on.marks.setdefault(involved, [])
                     if f not in found:  # the rule's own cell may be one it reads (X-1: D6)

@@ -12,6 +12,7 @@ send every part through defusedxml.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -168,16 +169,23 @@ _PARSED_LIMIT = 4 * 1024 * 1024  # bytes of cached part content, so memory stays
 _PARSED_SIZE = [0]
 
 
-def _parse_uncached(data: bytes, part: str) -> ET.Element:
+@contextlib.contextmanager
+def _parse_errors(part: str) -> Iterator[None]:
+    """What parsing a part raises, as the `XmlError` the caller reports (whole or streamed alike)."""
     try:
-        if not ALWAYS_DEFUSEDXML and _is_plain_utf8_without_doctype(data):
-            return ET.fromstring(data)
-        root: ET.Element = DET.fromstring(data)
-        return root
+        yield
     except DefusedXmlException as exc:  # entity declaration, external DTD/entity
         raise XmlError("unsafe-xml", part=part, error=str(exc)) from None
     except Exception as exc:  # ParseError (C or pure-Python flavour), ValueError ...
         raise XmlError("malformed-xml", part=part, error=str(exc)) from None
+
+
+def _parse_uncached(data: bytes, part: str) -> ET.Element:
+    with _parse_errors(part):
+        if not ALWAYS_DEFUSEDXML and _is_plain_utf8_without_doctype(data):
+            return ET.fromstring(data)
+        root: ET.Element = DET.fromstring(data)
+        return root
 
 
 def iterparse_xml(data: bytes, part: str) -> Iterator[tuple[str, ET.Element]]:
@@ -189,16 +197,12 @@ def iterparse_xml(data: bytes, part: str) -> Iterator[tuple[str, ET.Element]]:
     from the iteration, when the parser meets the problem.
     """
     source = io.BytesIO(data)
-    try:
+    with _parse_errors(part):
         if not ALWAYS_DEFUSEDXML and _is_plain_utf8_without_doctype(data):
             stream = ET.iterparse(source, ("start", "end"))
         else:
             stream = DET.iterparse(source, ("start", "end"))
         yield from stream
-    except DefusedXmlException as exc:
-        raise XmlError("unsafe-xml", part=part, error=str(exc)) from None
-    except Exception as exc:  # ParseError (C or pure-Python flavour), ValueError ... (as _parse_uncached)
-        raise XmlError("malformed-xml", part=part, error=str(exc)) from None
 
 
 #: Parts up to this size are parsed whole (faster, and cached where `parse_xml` caches); larger ones

@@ -22,6 +22,7 @@ from ..spec import formula_text
 from ..spec.model import InputSpec
 from ..template.inputs import describe
 from ..template.layout import ALL_BALANCED, BALANCED, CHECK_INPUTS, UNBALANCED, Cell, Layout, SheetLayout, rectangles
+from ..template.place import display_width
 
 FIXED_DATE = dt.datetime(2021, 9, 26, 0, 0, 0)  # the format's date; keeps builds byte-identical
 INPUT_FILL, FORMULA_FILL, HEADER_FILL = "#FFF2CC", "#EDEDED", "#DDEBF7"
@@ -298,14 +299,9 @@ TABLE_LINE_HEIGHT = 15  # points per line of 11-point text
 TABLE_MAX_LINES = 20  # a longer cell is cut on paper, not given a page of its own
 
 
-def _text_width(text: str) -> int:
-    """Width in characters of the default font: a CJK character counts as two."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
 def _table_width(title: str, values: list[Any]) -> float:
     """A column's width from its widest line (a CJK character counts as two), between the bounds."""
-    widest = max([_text_width(title)] + [_text_width(line) for v in values for line in str(v).split("\n")])
+    widest = max([display_width(title)] + [display_width(line) for v in values for line in str(v).split("\n")])
     return min(TABLE_MAX_WIDTH, max(TABLE_MIN_WIDTH, widest + 2))
 
 
@@ -314,6 +310,6 @@ def _row_height(row: list[Any], widths: list[float]) -> float:
     lines = 1
     for value, width in zip(row, widths, strict=False):
         usable = max(1.0, width - 2)
-        wrapped = sum(max(1, math.ceil(_text_width(line) / usable)) for line in str(value).split("\n"))
+        wrapped = sum(max(1, math.ceil(display_width(line) / usable)) for line in str(value).split("\n"))
         lines = max(lines, wrapped)
     return TABLE_LINE_HEIGHT * min(lines, TABLE_MAX_LINES)

@@ -23,6 +23,8 @@ OWNERS = {
     "yaml": {"spec/yaml.py"},
     "jinja2": {"render/html.py"},
     "click": {"cli.py"},
+    "docx": {"publish/docx.py"},
+    "lxml": set(),  # python-docx's own dependency; our readers use defusedxml (ooxml/xml.py)
 }
 
 # Top-level name (a folder or a module) → its layer. A module may import a lower layer, or its own
@@ -34,7 +36,7 @@ LAYERS = {
     "template": 3,
     "build": 4, "check": 4,
     "batch": 5,
-    "render": 6,
+    "render": 6, "publish": 6,
     "api": 7,
     "cli": 8,
     "__main__": 9,

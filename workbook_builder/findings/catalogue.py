@@ -49,6 +49,10 @@ class Code(StrEnum):
     PRIOR_YEAR_NOT_FOUND = "prior-year-not-found"
     PRIOR_YEAR_NOT_MATCHED = "prior-year-not-matched"
     PRIOR_YEAR_AMBIGUOUS = "prior-year-ambiguous"
+    # publish: the annual report document made from a checked workbook
+    PUBLISH_ROUNDTRIP_MISMATCH = "publish-roundtrip-mismatch"
+    PUBLISH_EMPTY_SECTION = "publish-empty-section"
+    PUBLISH_TEXT_CLEANED = "publish-text-cleaned"
 
 
 @dataclass(frozen=True)
@@ -482,6 +486,25 @@ def _entries() -> tuple[Entry, ...]:
                          "{count} for {year}: {files}; used the one modified last, {chosen}"),
            "name": R("{year}年度有 {count} 个：{files}；无法区分，选用了按文件名排序的第一个 {chosen}",
                      "{count} for {year}: {files}; they cannot be told apart, used the first by name, {chosen}")}),
+        E(C.PUBLISH_ROUNDTRIP_MISMATCH, "error", "生成的文档读回后与检查过的数据不一致，文档未写出",
+          "the generated document, read back, differs from the checked data; it was not written",
+          "这是本工具的缺陷：请不要手工发布该数据，并把此信息报告给维护者",
+          "this is a bug of ours: do not publish by hand, and report it to the maintainers",
+          {"value": R("{format} 文档中读回的是“{actual:text}”，应为“{expected:text}”",
+                      "the {format} document reads “{actual:text}”, expected “{expected:text}”"),
+           "missing": R("{format} 文档中找不到这一项（应为“{expected:text}”）",
+                        "the {format} document lacks it (expected “{expected:text}”)"),
+           "label": R("{format} 文档中的标签是“{actual:text}”，模板的标签是“{expected:text}”",
+                      "the {format} document's label reads “{actual:text}”, the template's “{expected:text}”")}),
+        E(C.PUBLISH_EMPTY_SECTION, "warning", "文档中这一节没有内容", "a section of the document is empty",
+          "请在工作簿“文字说明”表中填写这一节后重新生成；确实没有的可以不填",
+          "fill the section in the workbook's text sheet and publish again; leave it if there is nothing to say",
+          {"empty": R("“{section}”为空，文档中印为“{printed}”", "“{section}” is empty; the document prints “{printed}”")}),
+        E(C.PUBLISH_TEXT_CLEANED, "warning", "文字中有不能印出的字符，已在文档中删去",
+          "the text holds characters that cannot be printed; the document leaves them out",
+          "请检查工作簿中这段文字（常见于从网页或其他软件复制粘贴），删去或改正这些字符",
+          "check this text in the workbook (often pasted from a web page) and remove or correct them",
+          {"cleaned": R("删去了 {count} 个字符：{chars}", "{count} characters left out: {chars}")}),
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from .document import lint_document
 from .errors import Problem
 from .formula_text import is_prior, references, strip_prior, translate
 from .ids import ID_RE, check_id, declared_datapoints, leaves, shown_rules, table_cells
@@ -67,6 +68,7 @@ def lint(spec: TemplateSpec) -> list[Problem]:
         if datapoint and datapoint not in ids:
             bad(f"$.identity.{key}", f"引用了不存在的数据点“{datapoint}”")
     _lint_cycles(spec, cells, bad)
+    lint_document(spec, bad)
     return problems
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, TemplateError
+from .document import read_document
 from .expand import read_computed, read_rule
 from .lint import lint
 from .model import AGGREGATES, INPUT_TYPES, Block, Field, HeaderNode, InputSpec, Sheet, TemplateSpec
@@ -63,7 +64,13 @@ def _lint_partial(spec: TemplateSpec, found: list[Problem]) -> list[Problem]:
 
 
 def fingerprint(raw: Any) -> str:
-    """A stable hash of the template's content (not its formatting or comments)."""
+    """A stable hash of the template's content (not its formatting or comments).
+
+    The `document:` section is left out: it shapes only the published report, so changing it does not
+    make the workbooks already handed out look like another template's.
+    """
+    if isinstance(raw, dict):
+        raw = {k: v for k, v in raw.items() if k != "document"}
     canonical = json.dumps(_string_keys(raw), ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
 
@@ -79,7 +86,7 @@ def _string_keys(node: Any) -> Any:
 
 def _template(ctx: RawReader, raw: Any) -> TemplateSpec:
     top = ctx.mapping(
-        raw, "$", ("id", "version", "sheets"), ("title", "password", "input_types", "computed", "rules", "identity")
+        raw, "$", ("id", "version", "sheets"), ("title", "password", "input_types", "computed", "rules", "identity", "document")
     )
     identity = ctx.mapping(top.get("identity", {}), "$.identity", (), ("unit", "year"))
     template_id = ctx.string(top, "id", "$")
@@ -109,6 +116,7 @@ def _template(ctx: RawReader, raw: Any) -> TemplateSpec:
         rules=rules,
         unit_field=ctx.string(identity, "unit", "$.identity"),
         year_field=ctx.string(identity, "year", "$.identity"),
+        document=read_document(ctx, top.get("document")),
     )
 
 

@@ -131,6 +131,28 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class DocSection:
+    """One section of the published document: prose from a text field, or the tables of a sheet."""
+
+    heading: str = ""  # '' → the text field's label, or the sheet's first title
+    text: str = ""  # data point ID of a prose field (one of `text` / `sheet`)
+    sheet: str = ""  # a sheet whose tables make the section's table
+    join: bool = False  # the sheet's tables as one document table (bands), not one table each
+    empty: str = "无"  # printed when the prose is empty
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    """The published report: its title and its sections in order (`publish`)."""
+
+    title: str  # may hold {unit} and {year}: the identity inputs
+    sections: tuple[DocSection, ...]
+    preamble: str = ""  # optional data point ID of a prose field printed before the first section
+    path: str = ""
+
+
+@dataclass(frozen=True)
 class TemplateSpec:
     id: str
     version: str
@@ -144,6 +166,7 @@ class TemplateSpec:
     year_field: str = ""  # the input holding the report year
     fingerprint: str = ""
     source: str = field(default="", compare=False)
+    document: DocumentSpec | None = None  # what `publish` makes; None: this report is not published
 
     def input_type(self, name: str) -> InputSpec | None:
         return dict(self.input_types).get(name)

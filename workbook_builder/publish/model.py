@@ -1,0 +1,280 @@
+"""The published report as data: what every document format (docx, HTML, PDF) prints, and nothing else.
+
+`document(layout, values)` is a pure function of the template and the checker's trusted values
+(`FileResult.values`). The tables are the workbook's own tables, cut from the same `Layout` the
+builder and the checker use, so their labels, merges and order are the template's, character for
+character. No renderer types a label or decides a number's text: they lay out this model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ..findings import Finding, make
+from ..spec.document import heading
+from ..spec.ids import table_cells
+from ..spec.model import DocSection, DocumentSpec
+from ..template.layout import Cell, Layout
+
+VALUE_KINDS = ("input", "formula")
+TABLE_KINDS = ("header", "label", *VALUE_KINDS)
+
+# （一）精心组织有效实施。… → the run up to the first 。 is a sub-head (楷体); a short line with no 。 is one whole
+_SUBHEAD = re.compile(r"（[一二三四五六七八九十]{1,3}）[^。\n]{0,40}?。")
+_SUBHEAD_LINE = re.compile(r"（[一二三四五六七八九十]{1,3}）[^。]{0,40}")
+# characters a document cannot carry: C0/C1 controls (tab and line breaks are handled before),
+# lone surrogates, non-characters, and anything else GB18030 cannot encode
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class DocCell:
+    """One cell of a document table, at its top-left position; `row_span`/`col_span` cover the merge."""
+
+    row: int  # 0-based within the table
+    col: int
+    text: str
+    kind: str  # header · label · value
+    row_span: int = 1
+    col_span: int = 1
+    datapoint: str = ""  # value cells: the data point printed here
+    label: str = ""  # value cells: the official label path (` > `), for read-back findings
+
+
+@dataclass(frozen=True)
+class DocTable:
+    """A table as published: its cells (top-left of each merge), size, widths and repeated header rows."""
+
+    caption: str  # the section heading: HTML's <caption>, a screen reader's name for the table
+    cells: tuple[DocCell, ...]
+    n_rows: int
+    n_cols: int
+    widths: tuple[float, ...]  # fractions of the text width, summing to 1
+    header_rows: int  # rows repeated at the top of every page (0: bands with their own headers)
+
+    def rows(self) -> list[list[DocCell]]:
+        """Cells grouped by the row they start in, left to right (what HTML and docx rows hold)."""
+        out: list[list[DocCell]] = [[] for _ in range(self.n_rows)]
+        for cell in sorted(self.cells, key=lambda c: (c.row, c.col)):
+            out[cell.row].append(cell)
+        return out
+
+    @property
+    def value_cells(self) -> tuple[DocCell, ...]:
+        return tuple(c for c in self.cells if c.kind == "value")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A prose paragraph; `subhead` is its leading （一）…。 run (楷体), `text` the rest."""
+
+    text: str
+    subhead: str = ""
+
+    @property
+    def full(self) -> str:
+        return self.subhead + self.text
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str  # 一、总体情况
+    paragraphs: tuple[Paragraph, ...] = ()
+    tables: tuple[DocTable, ...] = ()
+    datapoint: str = ""  # prose sections: the text field printed
+    empty: bool = False  # prose that was empty: `paragraphs` holds the template's stand-in (无)
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    preamble: tuple[Paragraph, ...]
+    sections: tuple[Section, ...]
+    properties: Mapping[str, str]  # template id/version/fingerprint, data hash, draft
+    findings: tuple[Finding, ...]  # empty sections, cleaned text
+    draft: bool = False
+
+    @property
+    def tables(self) -> tuple[DocTable, ...]:
+        return tuple(t for s in self.sections for t in s.tables)
+
+    @property
+    def values(self) -> dict[str, str]:
+        """Every data point the document prints, as printed: what a read-back must find."""
+        return {c.datapoint: c.text for t in self.tables for c in t.value_cells}
+
+
+DRAFT_MARK = "草稿（未通过检查）"
+
+
+def document(layout: Layout, values: Mapping[str, Any], draft: bool = False) -> Document:
+    """The report document of a template (which must declare `document:`) filled with `values`."""
+    spec = layout.spec
+    doc = spec.document
+    if doc is None:
+        raise ValueError(f"template {spec.id} declares no document")
+    findings: list[Finding] = []
+    texts = {dp: _clean(layout, dp, values.get(dp), findings) for dp in _prose_ids(doc)}
+    sections = tuple(_section(layout, s, values, texts, findings) for s in doc.sections)
+    preamble = _paragraphs(texts.get(doc.preamble, "")) if doc.preamble else ()
+    properties = {
+        **layout.properties,
+        "data_hash": data_hash(layout, values),
+        "draft": "true" if draft else "false",
+    }
+    return Document(title(doc, spec.unit_field, spec.year_field, values), preamble, sections, properties,
+                    tuple(findings), draft)
+
+
+def title(doc: DocumentSpec, unit_field: str, year_field: str, values: Mapping[str, Any]) -> str:
+    names = {"unit": format_value(values.get(unit_field)) if unit_field else "",
+             "year": format_value(values.get(year_field)) if year_field else ""}
+    return re.sub(r"\{(unit|year)\}", lambda m: names[m.group(1)], doc.title)
+
+
+def data_hash(layout: Layout, values: Mapping[str, Any]) -> str:
+    """A hash of every data point's value (inputs and formulas): the same data, the same hash."""
+    used = {dp: format_value(values.get(dp)) for dp in sorted(layout.by_id) if layout.by_id[dp].kind in VALUE_KINDS}
+    canonical = json.dumps(used, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+def format_value(value: Any) -> str:
+    """A number as it is printed: 0 as "0", whole numbers without ".0", amounts as entered, never
+    in exponent form; text as it is; nothing (an invalid input, in a draft) as ""."""
+    if value is None or isinstance(value, bool):
+        return "" if value is None else str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)), "f")
+    return str(value)
+
+
+def _prose_ids(doc: DocumentSpec) -> list[str]:
+    return [dp for dp in [doc.preamble, *(s.text for s in doc.sections)] if dp]
+
+
+def _clean(layout: Layout, datapoint: str, value: Any, findings: list[Finding]) -> str:
+    """The prose as printable text; characters a document cannot carry are left out, with a finding."""
+    text = "" if value is None else str(value)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    bad = [ch for ch in text if _UNPRINTABLE.match(ch) or not _gb18030(ch)]
+    if bad:
+        text = "".join(ch for ch in text if ch not in set(bad))
+        cell = layout.by_id.get(datapoint)
+        shown = "、".join(dict.fromkeys(f"U+{ord(ch):04X}" for ch in bad))
+        findings.append(make("publish-text-cleaned", "cleaned", cell=cell.ref if cell else None, datapoint=datapoint,
+                             label=cell.label if cell else None, count=len(bad), chars=shown))
+    return text
+
+
+def _gb18030(ch: str) -> bool:
+    try:
+        ch.encode("gb18030")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _paragraphs(text: str) -> tuple[Paragraph, ...]:
+    out = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        m = _SUBHEAD.match(line)
+        if m:
+            out.append(Paragraph(line[m.end():], m.group(0)))
+        elif "。" not in line and _SUBHEAD_LINE.fullmatch(line):
+            out.append(Paragraph("", line))
+        else:
+            out.append(Paragraph(line))
+    return tuple(out)
+
+
+def _section(layout: Layout, section: DocSection, values: Mapping[str, Any], texts: Mapping[str, str],
+             findings: list[Finding]) -> Section:
+    name = heading(layout.spec, section)
+    if section.sheet:
+        return Section(name, tables=tuple(fill(t, values) for t in _tables(layout, section, name)))
+    paragraphs = _paragraphs(texts.get(section.text, ""))
+    if paragraphs:
+        return Section(name, paragraphs, datapoint=section.text)
+    cell = layout.by_id.get(section.text)
+    findings.append(make("publish-empty-section", "empty", cell=cell.ref if cell else None, datapoint=section.text,
+                         label=cell.label if cell else None, section=name, printed=section.empty))
+    return Section(name, (Paragraph(section.empty),), datapoint=section.text, empty=True)
+
+
+_SHAPES: dict[tuple[str, str, str], tuple[DocTable, ...]] = {}
+
+
+def _tables(layout: Layout, section: DocSection, caption: str) -> tuple[DocTable, ...]:
+    """The section's empty tables; their shape depends on the template only, so it is cut once."""
+    key = (layout.spec.fingerprint, layout.spec.source, section.path)
+    if key not in _SHAPES:
+        _SHAPES[key] = _cut(layout, section, caption)
+    return _SHAPES[key]
+
+
+def _cut(layout: Layout, section: DocSection, caption: str) -> tuple[DocTable, ...]:
+    sheet = layout.sheet(section.sheet)
+    blocks = [b for s in layout.spec.sheets if s.name == section.sheet for b in s.blocks if b.kind == "table"]
+    by_pos = {(c.row, c.col): c for c in sheet.cells if c.kind in TABLE_KINDS}
+    regions = [_region(layout, by_pos, [t.id for t in table_cells(b)]) for b in blocks]
+    if section.join:
+        regions = [[row for region in regions for row in region]]
+    return tuple(_table(by_pos, rows, sheet.widths, caption, header_rows=0 if section.join else None)
+                 for rows in regions)
+
+
+def _region(layout: Layout, by_pos: Mapping[tuple[int, int], Cell], ids: list[str]) -> list[int]:
+    """The sheet rows of one table: the header rows straight above its data, then its data rows."""
+    data_rows = sorted({layout.by_id[dp].row for dp in ids})
+    top = data_rows[0]
+    while any(r == top - 1 and c.kind == "header" for (r, _), c in by_pos.items()):
+        top -= 1
+    return list(range(top, data_rows[-1] + 1))
+
+
+def _table(by_pos: Mapping[tuple[int, int], Cell], rows: list[int], widths: tuple[float, ...], caption: str,
+           header_rows: int | None) -> DocTable:
+    index = {r: i for i, r in enumerate(rows)}
+    picked = [c for (r, _), c in by_pos.items() if r in index]
+    n_cols = max(max(c.col, c.last_col) for c in picked)
+    cells = []
+    for c in sorted(picked, key=lambda c: (c.row, c.col)):
+        kind = "value" if c.kind in VALUE_KINDS else c.kind
+        cells.append(DocCell(
+            row=index[c.row], col=c.col - 1, kind=kind,
+            text=c.text if kind != "value" else "",
+            row_span=(c.last_row - c.row + 1) if c.last_row else 1,
+            col_span=(c.last_col - c.col + 1) if c.last_col else 1,
+            datapoint=c.datapoint if kind == "value" else "",
+            label=c.label if kind == "value" else "",
+        ))
+    if header_rows is None:
+        first_data = min((c.row for c in cells if c.kind != "header"), default=0)
+        header_rows = first_data
+    used = widths[:n_cols]
+    total = sum(used) or 1.0
+    return DocTable(caption, tuple(cells), len(rows), n_cols, tuple(w / total for w in used), header_rows)
+
+
+def fill(table: DocTable, values: Mapping[str, Any]) -> DocTable:
+    """The table with each value cell's printed text."""
+    cells = tuple(
+        DocCell(c.row, c.col, format_value(values.get(c.datapoint)), c.kind, c.row_span, c.col_span, c.datapoint,
+                c.label) if c.kind == "value" else c
+        for c in table.cells
+    )
+    return DocTable(table.caption, cells, table.n_rows, table.n_cols, table.widths, table.header_rows)

@@ -1,0 +1,93 @@
+"""The template's `document:` section: what `publish` prints, read and linted like the rest.
+
+The section names data points and sheets; the words (headings, labels) stay where the workbook
+already has them (a text field's label, a sheet's title, the tables' headers), so the published
+document and the workbook cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .model import DocSection, DocumentSpec, TemplateSpec
+from .raw import RawReader
+
+PLACEHOLDERS = ("unit", "year")  # the identity inputs a title may name
+
+
+def read_document(ctx: RawReader, node: Any) -> DocumentSpec | None:
+    """The `document:` mapping as a `DocumentSpec` (None when the template has none)."""
+    if node is None:
+        return None
+    top = ctx.mapping(node, "$.document", ("title", "sections"), ("preamble",))
+    sections = tuple(
+        _section(ctx, item, f"$.document.sections[{i}]") for i, item in enumerate(ctx.seq(top, "sections", "$.document"))
+    )
+    return DocumentSpec(
+        title=ctx.string(top, "title", "$.document"),
+        sections=sections,
+        preamble=ctx.string(top, "preamble", "$.document"),
+        path="$.document",
+    )
+
+
+def _section(ctx: RawReader, node: Any, path: str) -> DocSection:
+    item = ctx.mapping(node, path, (), ("heading", "text", "sheet", "join", "empty"))
+    return DocSection(
+        heading=ctx.string(item, "heading", path),
+        text=ctx.string(item, "text", path),
+        sheet=ctx.string(item, "sheet", path),
+        join=ctx.boolean(item, "join", path),
+        empty=ctx.string(item, "empty", path, "无"),
+        path=path,
+    )
+
+
+def heading(spec: TemplateSpec, section: DocSection) -> str:
+    """A section's heading: as declared, else the prose field's label or the sheet's first title."""
+    if section.heading:
+        return section.heading
+    for sheet in spec.sheets:
+        for block in sheet.blocks:
+            if section.text and any(f.id == section.text for f in block.fields):
+                return next(f.label for f in block.fields if f.id == section.text)
+            if section.sheet and sheet.name == section.sheet and block.kind == "title":
+                return block.text
+    return ""
+
+
+def prose_fields(spec: TemplateSpec) -> set[str]:
+    """The data points a document may print as prose: text inputs."""
+    return {
+        f.id for s in spec.sheets for b in s.blocks for f in b.fields if f.input is not None and f.input.type == "text"
+    }
+
+
+def lint_document(spec: TemplateSpec, bad) -> None:  # type: ignore[no-untyped-def]
+    """Every section names exactly one existing prose field or table sheet, and has a heading."""
+    doc = spec.document
+    if doc is None:
+        return
+    for name in re.findall(r"\{([^{}]*)\}", doc.title):
+        if name not in PLACEHOLDERS:
+            bad(f"{doc.path}.title", f"标题中的占位符 {{{name}}} 不认识；只能用 {{unit}}、{{year}}")
+        elif not (spec.unit_field if name == "unit" else spec.year_field):
+            bad(f"{doc.path}.title", f"标题用了 {{{name}}}，但模板的 identity 没有规定 {name}")
+    prose = prose_fields(spec)
+    if doc.preamble and doc.preamble not in prose:
+        bad(f"{doc.path}.preamble", f"“{doc.preamble}”不是文本输入字段")
+    if not doc.sections:
+        bad(f"{doc.path}.sections", "文档至少需要一节")
+    with_tables = {s.name for s in spec.sheets if any(b.kind == "table" for b in s.blocks)}
+    for section in doc.sections:
+        if bool(section.text) == bool(section.sheet):
+            bad(section.path, "每一节必须且只能有 text、sheet 二者之一")
+        elif section.text and section.text not in prose:
+            bad(f"{section.path}.text", f"“{section.text}”不是文本输入字段")
+        elif section.sheet and section.sheet not in with_tables:
+            bad(f"{section.path}.sheet", f"找不到含表格的工作表“{section.sheet}”")
+        elif not heading(spec, section):
+            bad(f"{section.path}.heading", "这一节没有标题：请写 heading，或给工作表加一个 title 块")
+        if section.join and not section.sheet:
+            bad(f"{section.path}.join", "join 只用于 sheet 节")

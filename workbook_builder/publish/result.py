@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +90,7 @@ class PublishRun:
         for p in self.files:
             shown = display_path(p.path)
             if p.written:
-                names = "、".join(display_path(v) for v in p.outputs.values())
+                names = _names(list(p.outputs.values()))
                 mark = "（草稿）" if p.draft and lang == "zh" else (" (draft)" if p.draft else "")
                 lines.append(f"已生成{mark} {names}" if lang == "zh" else f"written{mark}: {names}")
             else:
@@ -110,6 +110,24 @@ _WHY = {
               "the check found errors (above); fix them, or use --draft"),
     MISMATCH: ("生成的文档读回后与工作簿不一致（见上），未写出", "the document read back differs from the workbook (above)"),
 }
+
+
+def _names(paths: list[str]) -> str:
+    """One document's files: `甲.docx`, or `甲（.docx、.html、.pdf）` when they share a name."""
+    if len(paths) == 1:
+        return display_path(paths[0])
+    stems = {_split(p)[0] for p in paths}
+    if len(stems) > 1:
+        return "、".join(display_path(p) for p in paths)
+    return f"{display_path(stems.pop())}（{'、'.join(_split(p)[1] for p in paths)}）"
+
+
+def _split(path: str) -> tuple[str, str]:
+    """`a/甲.fragment.html` → (`a/甲`, `.fragment.html`): the suffixes we write, longest first."""
+    for suffix in sorted(SUFFIXES.values(), key=len, reverse=True):
+        if path.lower().endswith(suffix):
+            return path[: -len(suffix)], path[-len(suffix):]
+    return path, ""
 
 
 def _why(p: Published, lang: str) -> str:

@@ -52,6 +52,9 @@ SIZE_TITLE = 44  # half-points: 2号 22 pt
 SIZE_BODY = 32  # 3号 16 pt
 SIZE_TABLE = 21  # 五号 10.5 pt
 SIZE_PAGE_NUMBER = 28  # 4号 14 pt
+# 0.7 mm each side: table 三's 9 mm label columns then hold two 五号 characters a line, not one
+CELL_MARGIN = 40  # twips
+ROW_HEIGHT = 300  # twips: a table row at least 15 pt high, room for 五号 text
 
 # fixed package metadata: a document's bytes depend on its content only
 FIXED_TIME = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
@@ -147,11 +150,16 @@ def _table(table: DocTable) -> str:
             else:
                 cells.append(_tc(width, span, "<w:vMerge/>", "", _CELL_STYLE.get(cell.kind, STYLE_CELL)))
             k += span
-        rows.append(f"<w:tr><w:trPr><w:cantSplit/>{header}</w:trPr>{''.join(cells)}</w:tr>")
+        row = "".join(cells)
+        if r < table.n_rows - 1:  # keep the table on one page when it fits: each row keeps with the next
+            row = row.replace("</w:pPr>", "<w:keepNext/></w:pPr>")
+        rows.append(f'<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="{ROW_HEIGHT}" w:hRule="atLeast"/>{header}'
+                    f"</w:trPr>{row}</w:tr>")
     cols = "".join(f'<w:gridCol w:w="{w}"/>' for w in grid)
     props = (f'<w:tblPr><w:tblW w:w="{sum(grid)}" w:type="dxa"/><w:jc w:val="center"/>'
              f"<w:tblBorders>{_BORDERS}</w:tblBorders><w:tblLayout w:type=\"fixed\"/>"
-             '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
+             f'<w:tblCellMar><w:left w:w="{CELL_MARGIN}" w:type="dxa"/>'
+             f'<w:right w:w="{CELL_MARGIN}" w:type="dxa"/></w:tblCellMar>'
              f'<w:tblLook w:val="0000"/><w:tblCaption w:val={quoteattr(table.caption)}/></w:tblPr>')
     return f"<w:tbl>{props}<w:tblGrid>{cols}</w:tblGrid>{''.join(rows)}</w:tbl>"
 

@@ -77,7 +77,8 @@ def test_a_folder_names_numbers_and_goes_on(broken: Path, tmp_path: Path) -> Non
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "甲局2024年政府信息公开工作年度报告.docx", "甲局2024年政府信息公开工作年度报告（2）.docx"]
     assert done.stdout.splitlines()[-1] == "生成 2 份，未生成 2 份。"
-    assert f"未生成 {returns / 'd.xlsx'}：检查发现错误（见上）" in done.stdout
+    assert f"未生成 {returns / 'c.xlsx'}：检查发现错误（见上），不生成报告；改正后重新生成，或用 --draft 生成草稿" in done.stdout
+    assert f"未生成 {returns / 'd.xlsx'}：文件无法读取，或不是本工具模板生成的工作簿（见上），不能生成报告" in done.stdout
 
 
 def test_a_file_output_for_a_folder_is_exit_2(honest: Path, tmp_path: Path) -> None:

@@ -29,7 +29,9 @@ def prepare(result: FileResult, formats: Sequence[str], draft: bool, template: s
 
 
 def _prepare(result: FileResult, formats: Sequence[str], draft: bool, template: str | None) -> Prepared:
-    if result.template is None or not result.values or (not result.valid and not draft):
+    if result.template is None or not result.values:  # unreadable, unsafe, or not one of our workbooks
+        return Prepared(REFUSED, reason="文件无法读取，或不是本工具模板生成的工作簿（见上），不能生成报告")
+    if not result.valid and not draft:
         return Prepared(REFUSED)
     t = _template(result, template)
     if t is None or t.spec.document is None:

@@ -42,7 +42,7 @@ class Published:
     year: int | None
     status: str  # PUBLISHED · REFUSED · NO_DOCUMENT · MISMATCH · FAILED · INTERNAL
     outputs: Mapping[str, str] = field(default_factory=dict)  # format → path written
-    reason: str = ""  # plain Chinese, for NO_DOCUMENT, FAILED and INTERNAL (the others: the findings)
+    reason: str = ""  # plain Chinese (REFUSED and MISMATCH: told by the findings, unless the file is unreadable)
     title: str = ""
     draft: bool = False
 
@@ -131,7 +131,7 @@ def _split(path: str) -> tuple[str, str]:
 
 
 def _why(p: Published, lang: str) -> str:
-    if p.status in _WHY:
+    if p.status in _WHY and not p.reason:
         zh, en = _WHY[p.status]
         return zh if lang == "zh" else en
     return p.reason

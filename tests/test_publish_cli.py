@@ -153,3 +153,29 @@ def test_options_are_documented_in_chinese() -> None:
     for option in ("-o, --output", "-f, --format, --formats", "--draft", "--report-format", "--jobs", "--template"):
         assert option in shown
     assert "退出码" in shown
+
+
+def test_ctrl_c_during_a_folder_is_130(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    returns = tmp_path / "returns"
+    data = build_to(tmp_path, honest_data(), "x.xlsx").read_bytes()
+    returns.mkdir()
+    for i in range(60):
+        (returns / f"u{i:02d}.xlsx").write_bytes(data)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "workbook_builder", "publish", str(returns), "-o", str(tmp_path / "out"),
+                             "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "out").exists() and time.monotonic() < deadline:  # the first documents are written
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err.decode("utf-8").strip().endswith("已中断。")
+    assert b"Traceback" not in err
+    time.sleep(0.5)
+    left = subprocess.run(["ps", "-o", "pid=", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert left == []
+    assert len(list((tmp_path / "out").iterdir())) < 60  # stopped, not run to the end

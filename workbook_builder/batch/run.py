@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from functools import partial
@@ -97,7 +97,7 @@ def run_batch(paths: Sequence[str | Path], template: str | None = None, prior: s
 
 
 def iterate_then(paths: Sequence[str | Path], then: Callable[[FileResult], T], template: str | None = None,
-                 jobs: int | None = None) -> Iterator[tuple[FileResult, T]]:
+                 jobs: int | None = None) -> Generator[tuple[FileResult, T], None, None]:
     """Check every path and run `then` on each result in the same worker (a later step that is as
     costly as the check itself, such as laying out a document, runs on every core too); yields
     (result, what `then` returned) in input order, as they arrive, so the caller can write each

@@ -6,6 +6,7 @@ many documents: starting it costs about two seconds)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -30,18 +31,19 @@ def publish_files(files: Sequence[Path], target: Target, draft: bool = False, te
     results: list[FileResult] = []
     entries: list[Published] = []
     pdfs: list[tuple[int, bytes, Path]] = []  # (entry, its docx, where its PDF goes): converted in batches
-    for result, prepared in iterate_then(files, then, template, jobs):
-        if prepared.findings:  # printed with the check's own findings, exactly as `check` prints them
-            result = result.with_findings(result.findings + prepared.findings)
-        results.append(result)
-        entry = _write(result, prepared, target, namer, inputs)
-        if entry.written and "pdf" in target.formats:
-            pdfs.append((len(entries), prepared.contents["docx"], target.path(namer.last, "pdf")))
-        entries.append(entry)
-        if len(pdfs) >= CHUNK:
-            _convert(pdfs, entries, inputs)
-        if progress:
-            progress(len(results), len(files), result)
+    with closing(iterate_then(files, then, template, jobs)) as checked:  # Ctrl-C here stops the workers too
+        for result, prepared in checked:
+            if prepared.findings:  # printed with the check's own findings, exactly as `check` prints them
+                result = result.with_findings(result.findings + prepared.findings)
+            results.append(result)
+            entry = _write(result, prepared, target, namer, inputs)
+            if entry.written and "pdf" in target.formats:
+                pdfs.append((len(entries), prepared.contents["docx"], target.path(namer.last, "pdf")))
+            entries.append(entry)
+            if len(pdfs) >= CHUNK:
+                _convert(pdfs, entries, inputs)
+            if progress:
+                progress(len(results), len(files), result)
     _convert(pdfs, entries, inputs)
     return PublishRun(CheckRun(tuple(results), skipped=skipped), tuple(entries), target.formats)
 

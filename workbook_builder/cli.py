@@ -333,7 +333,7 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
 @click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端且输出为文本时显示）。")
 def publish_command(paths: tuple[str, ...], output: Path, formats: str | None, draft: bool, template: str | None,
                     jobs: int | None, report_format: str, lang: str, progress: bool | None) -> None:
-    """由检查通过的工作簿生成政府信息公开工作年度报告（Word、网页、PDF）。 Publish the report document.
+    """由工作簿生成年度报告文档（Word、网页、PDF）。 Publish the report document.
 
     先按 check 的方式检查每个工作簿；有错误的不生成（除非 --draft），检查结果照常列出。
     生成的文档写出前先读回核对，与工作簿不一致的不写出。

@@ -7,12 +7,12 @@ written here; `publish.run` names and writes the documents in the parent process
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from ..check.result import FileResult
 from ..findings import Finding
 from ..template import registry
 from ..template.registry import Template
+from . import model
 from .result import INTERNAL, MISMATCH, NO_DOCUMENT, PUBLISHED, REFUSED, Prepared
 
 # what a read-back finding calls each format ("{format} 文档中读回的是…")
@@ -36,8 +36,6 @@ def _prepare(result: FileResult, formats: Sequence[str], draft: bool, template: 
     t = _template(result, template)
     if t is None or t.spec.document is None:
         return Prepared(NO_DOCUMENT, reason=f"模板 {result.template.id} 没有规定报告文档（document:），无法生成报告")
-    from . import model
-
     # an input that failed its check is never printed, even in a draft: its cell stays empty
     values = {k: v for k, v in result.values.items() if k not in result.invalid_inputs}
     doc = model.document(t.layout, values, draft=draft)
@@ -54,7 +52,7 @@ def _template(result: FileResult, forced: str | None) -> Template | None:
     return registry.find_by_id(result.template.id) if result.template else None
 
 
-def _lay_out(doc: Any, formats: Sequence[str]) -> tuple[dict[str, bytes], list[Finding]]:
+def _lay_out(doc: model.Document, formats: Sequence[str]) -> tuple[dict[str, bytes], list[Finding]]:
     """Each format's bytes, and the read-back findings of every one (the PDF is the docx's: its docx is read)."""
     from . import readback
 

@@ -25,6 +25,8 @@ def publish_files(files: Sequence[Path], target: Target, draft: bool = False, te
                   skipped: tuple[tuple[str, str], ...] = ()) -> PublishRun:
     """Check and publish each file into `target`; one `Published` per file, in input order. The
     batch goes on past every bad file (refused, unreadable, a write that failed)."""
+    from . import docx, html, readback  # noqa: F401  (imported before the workers fork, so they inherit them)
+
     then = partial(prepare, formats=target.formats, draft=draft, template=template)
     namer = Namer()
     inputs = {Path(p).resolve() for p in files}

@@ -1,0 +1,175 @@
+"""The Word document as LibreOffice Writer lays it out: converted to PDF, its pages measured and read.
+
+A real report (build → check → document → docx) is converted with `soffice --headless --convert-to
+pdf` (a private profile, a timeout); `pdfinfo` gives the page sizes, `pdftotext` the text in reading
+order and the words' boxes, `pdftoppm` a picture of table 三's page. LibreOffice has no 仿宋_GB2312
+here and substitutes (fonts-noto-cjk): the layout is checked, not the glyphs.
+
+The picture in the docs is refreshed with::
+
+    UPDATE_GOLDEN=1 python -m pytest tests/test_publish_render.py
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.make_filled import build_to, honest_data
+from workbook_builder import api
+from workbook_builder.publish.docx import write_docx
+from workbook_builder.publish.model import Document, document
+from workbook_builder.template import registry
+
+pytestmark = pytest.mark.libreoffice
+
+ROOT = Path(__file__).resolve().parents[1]
+IMAGES = ROOT / "docs" / "images"
+TOOLS = ("soffice", "pdfinfo", "pdftotext", "pdftoppm")
+TIMEOUT = 180  # seconds for one conversion on a loaded 2-core machine
+PT_PER_MM = 72 / 25.4
+
+
+def require_tools() -> None:
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if not missing:
+        return
+    message = f"need {', '.join(missing)} (Debian: libreoffice-writer-nogui poppler-utils)"
+    if "CI" in os.environ:
+        pytest.fail(message + " -- real-client tests must not be skipped in CI", pytrace=False)
+    pytest.skip(message)
+
+
+def run(args: list[str], timeout: float = 60) -> str:
+    """Run a tool in its own process group, killing the whole group on a timeout (soffice forks)."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise AssertionError(f"{args[0]} took more than {timeout} s") from None
+    assert proc.returncode == 0, f"{args[0]} failed ({proc.returncode}): {err.decode(errors='replace')[-2000:]}"
+    return out.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    doc: Document
+    pdf: Path
+    pages: list[str]  # pdftotext -layout, one string a page
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rendered]:
+    require_tools()
+    tmp = tmp_path_factory.mktemp("render")
+    book = build_to(tmp, honest_data("huaian-city-2024"), "huaian.xlsx")
+    doc = document(registry.resolve().layout, api.check_file(book).values)
+    source = tmp / "report.docx"
+    source.write_bytes(write_docx(doc))
+    run(["soffice", f"-env:UserInstallation={(tmp / 'profile').as_uri()}", "--headless", "--norestore",
+         "--convert-to", "pdf", "--outdir", str(tmp), str(source)], timeout=TIMEOUT)
+    pdf = tmp / "report.pdf"
+    assert pdf.exists() and pdf.stat().st_size > 1000, "LibreOffice wrote no PDF"
+    text = run(["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"])
+    yield Rendered(doc, pdf, text.split("\f")[:-1] if text.endswith("\f") else text.split("\f"))
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_pages_are_a4(rendered: Rendered) -> None:
+    info = run(["pdfinfo", "-f", "1", "-l", "99", str(rendered.pdf)])
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)
+    assert len(sizes) == len(rendered.pages) >= 2
+    assert all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in sizes), sizes
+
+
+def test_page_numbers_in_the_footer(rendered: Rendered) -> None:
+    for n, page in enumerate(rendered.pages, start=1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        assert squeeze(lines[-1]) == f"—{n}—", lines[-1]
+
+
+def test_title_headings_and_row_labels_in_order(rendered: Rendered) -> None:
+    doc = rendered.doc
+    text = squeeze("".join(rendered.pages))
+    expected = [doc.title]
+    for section in doc.sections:
+        expected.append(section.heading)
+        for table in section.tables:
+            # labels in the wide columns read whole on their first line (the narrow ones stack a character or two)
+            for cell in sorted(table.cells, key=lambda c: (c.row, c.col)):
+                if cell.kind == "label" and (cell.col_span > 1 or table.widths[cell.col] > 0.2):
+                    expected.append(cell.text[:6])
+                if cell.kind == "header" and cell.col_span >= 5:
+                    expected.append(cell.text)
+    at = 0
+    for piece in expected:
+        found = text.find(squeeze(piece), at)
+        assert found >= 0, f"{piece!r} is not on the pages after position {at}"
+        at = found + 1
+    assert len(expected) > 40
+
+
+def test_values_of_the_new_requests_row(rendered: Rendered) -> None:
+    (table,) = [t for t in rendered.doc.tables if any(c.text.startswith("一、本年新收") for c in t.cells)]
+    row = next(c.row for c in table.cells if c.text.startswith("一、本年新收"))
+    values = [c.text for c in sorted(table.value_cells, key=lambda c: c.col) if c.row == row]
+    assert values == ["3001", "53", "0", "0", "61", "4", "3119"]
+    (line,) = [line for page in rendered.pages for line in page.splitlines() if "一、本年新收" in line]
+    assert re.findall(r"\d+", line.split("数量", 1)[-1]) == values
+
+
+def words(pdf: Path) -> list[tuple[int, float, float, str]]:
+    """(page, xMin, xMax, word) of every word, from `pdftotext -bbox`."""
+    html = run(["pdftotext", "-bbox", "-enc", "UTF-8", str(pdf), "-"])
+    out = []
+    for n, page in enumerate(html.split("<page ")[1:], start=1):
+        for x0, x1, word in re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)',
+                                       page):
+            out.append((n, float(x0), float(x1), word))
+    return out
+
+
+def test_everything_inside_the_text_area(rendered: Rendered) -> None:
+    """No table runs into the margins: every word lies between the left (28 mm) and right (26 mm) margins."""
+    left, right = 28 * PT_PER_MM - 1, (210 - 26) * PT_PER_MM + 1
+    placed = words(rendered.pdf)
+    assert placed
+    outside = [(n, round(x0), round(x1), word) for n, x0, x1, word in placed if x0 < left or x1 > right]
+    assert outside == []
+
+
+def test_table_three_with_its_heading_on_one_page(rendered: Rendered) -> None:
+    three = [n for n, page in enumerate(rendered.pages) if "申请人情况" in page]
+    assert len(three) == 1, "table 三 is kept on one page when it fits"
+    page = squeeze(rendered.pages[three[0]])
+    assert "三、收到和处理政府信息公开申请情况" in page and "四、结转下年度继续办理" in page
+
+
+def test_picture_of_table_three(rendered: Rendered, tmp_path: Path) -> None:
+    (n,) = [n for n, page in enumerate(rendered.pages, start=1) if "申请人情况" in page]
+    run(["pdftoppm", "-r", "80", "-png", "-f", str(n), "-l", str(n), "-singlefile", str(rendered.pdf),
+         str(tmp_path / "table3")])
+    png = tmp_path / "table3.png"
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (abs(width - 661) <= 2, abs(height - 935) <= 2) == (True, True)  # A4 at 80 dpi
+    assert len(data) > 20_000  # a page with a table on it, not a blank one
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, IMAGES / "publish-table3.png")
+        run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(rendered.pdf),
+             str(IMAGES / "publish-page1")])

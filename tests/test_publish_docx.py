@@ -241,6 +241,13 @@ def test_footer_is_a_centred_page_field_between_dashes(part: Any) -> None:
     assert sect.findall(w("headerReference")) == []  # no header unless a draft
 
 
+def test_font_table_names_a_stand_in_for_the_gb2312_fonts(part: Any) -> None:
+    """Windows has 仿宋 and 楷体 but not 仿宋_GB2312/楷体_GB2312: the font table tells Word which to use."""
+    fonts = {wval(f, "name"): wval(f.find(w("altName"))) for f in part("word/fontTable.xml").findall(w("font"))}
+    assert fonts["仿宋_GB2312"] == "仿宋" and fonts["楷体_GB2312"] == "楷体" and fonts["方正小标宋简体"] == "宋体"
+    assert "黑体" in fonts and "Times New Roman" in fonts
+
+
 # ---------------------------------------------------------------- content
 
 

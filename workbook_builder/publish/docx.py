@@ -13,8 +13,10 @@ timestamps and member order.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import zipfile
+from collections.abc import Mapping
 from xml.sax.saxutils import escape, quoteattr
 
 import docx
@@ -70,21 +72,64 @@ STYLE_PAGE_NUMBER, STYLE_DRAFT = "ReportPageNumber", "ReportDraftMark"
 
 def write_docx(doc: Document) -> bytes:
     """The document as .docx bytes; the same `doc` always gives the same bytes."""
+    parts = dict(_base(doc.draft))
+    main = parts["word/document.xml"].decode("utf-8")
+    at = main.index("<w:sectPr")  # the body holds only the section's page setup: the content goes before it
+    parts["word/document.xml"] = (main[:at] + _body_xml(doc) + main[at:]).encode("utf-8")
+    parts["docProps/core.xml"] = _core_xml(doc.title)
+    parts["docProps/custom.xml"] = _custom_xml(doc.properties)
+    return _zip(parts)
+
+
+@functools.cache
+def _base(draft: bool) -> dict[str, bytes]:
+    """The package every report shares, by part name: python-docx's blank document trimmed, our styles,
+    the page, footer (and draft header); its body empty. Built once per process: parsing python-docx's
+    template costs more than laying out a report."""
     word = docx.Document()
     _trim_package(word)
     _set_styles(word)
-    _set_page(word, doc.draft)
+    _set_page(word, draft)
     body = word.element.body
-    sect_pr = body.sectPr
     for child in list(body):
-        if child is not sect_pr:
+        if child is not body.sectPr:
             body.remove(child)
-    for element in parse_xml(f"<w:body {_NS}>{_body_xml(doc)}</w:body>"):
-        sect_pr.addprevious(element)
-    _set_properties(word, doc)
+    core = word.core_properties
+    core.author = core.last_modified_by = AUTHOR
+    core.title = core.comments = core.subject = core.keywords = core.category = ""
+    core.created = core.modified = FIXED_TIME
+    core.revision = 1
+    package = word.part.package  # docProps/custom.xml: its content type and relationship, filled per report
+    custom = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, _custom_xml({}), package)
+    package.relate_to(custom, RT.CUSTOM_PROPERTIES)
     out = io.BytesIO()
     word.save(out)
-    return _stable_zip(out.getvalue())
+    with zipfile.ZipFile(out) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    fonts = parts["word/fontTable.xml"].decode("utf-8")
+    parts["word/fontTable.xml"] = fonts.replace("</w:fonts>", _FONT_TABLE + "</w:fonts>").encode("utf-8")
+    parts["docProps/app.xml"] = _APP
+    return parts
+
+
+# Our fonts in Word's font table, with the name Word should try where a computer lacks the GB/T name
+# (Windows has 仿宋 and 楷体, not 仿宋_GB2312 and 楷体_GB2312); charset 86 is GB2312.
+_FONT_TABLE = "".join(
+    f'<w:font w:name="{name}">{f"""<w:altName w:val="{alt}"/>""" if alt else ""}<w:charset w:val="86"/>'
+    f'<w:family w:val="{family}"/><w:pitch w:val="{pitch}"/></w:font>'
+    for name, alt, family, pitch in (
+        (BODY_FONT, ALT_FONTS[BODY_FONT], "modern", "fixed"),
+        (SUBHEAD_FONT, ALT_FONTS[SUBHEAD_FONT], "modern", "fixed"),
+        (TITLE_FONT, ALT_FONTS[TITLE_FONT], "auto", "variable"),
+        (HEADING_FONT, "SimHei", "modern", "fixed"),
+        (PAGE_NUMBER_FONT, "SimSun", "auto", "variable"),
+    )
+)
+# python-docx's template says it was saved by "Microsoft Macintosh Word"; this one says what made it
+_APP = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        f"<Application>{AUTHOR}</Application><DocSecurity>0</DocSecurity></Properties>").encode()
 
 
 # ---------------------------------------------------------------- content
@@ -299,35 +344,44 @@ def _trim_package(word: docx.document.Document) -> None:
 # ---------------------------------------------------------------- properties and package
 
 
-def _set_properties(word: docx.document.Document, doc: Document) -> None:
-    core = word.core_properties
-    core.title = doc.title
-    core.author = core.last_modified_by = AUTHOR
-    core.comments = core.subject = core.keywords = core.category = ""
-    core.created = core.modified = FIXED_TIME
-    core.revision = 1
+_CORE = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+         'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+         'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+         "<dc:title>{title}</dc:title><dc:creator>{author}</dc:creator><cp:lastModifiedBy>{author}</cp:lastModifiedBy>"
+         "<cp:revision>1</cp:revision>"
+         '<dcterms:created xsi:type="dcterms:W3CDTF">{time}</dcterms:created>'
+         '<dcterms:modified xsi:type="dcterms:W3CDTF">{time}</dcterms:modified></cp:coreProperties>')
+
+
+def _core_xml(title: str) -> bytes:
+    """docProps/core.xml: the title, and a fixed author and time (no clock: same input, same bytes)."""
+    time = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _CORE.format(title=escape(title), author=AUTHOR, time=time).encode("utf-8")
+
+
+def _custom_xml(properties: Mapping[str, str]) -> bytes:
+    """docProps/custom.xml: every document property as text (Word: 文件 › 属性 › 自定义)."""
     props = "".join(
         f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" name={quoteattr(name)}>'
         f"<vt:lpwstr>{escape(value)}</vt:lpwstr></property>"
-        for pid, (name, value) in enumerate(doc.properties.items(), start=2)
+        for pid, (name, value) in enumerate(properties.items(), start=2)
     )
-    blob = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    return ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
             '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
-            f'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">{props}</Properties>')
-    package = word.part.package
-    part = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, blob.encode("utf-8"), package)
-    package.relate_to(part, RT.CUSTOM_PROPERTIES)
+            'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+            f"{props}</Properties>").encode()
 
 
-def _stable_zip(data: bytes) -> bytes:
-    """The package again with fixed member times and order: identical input, identical bytes."""
+def _zip(parts: Mapping[str, bytes]) -> bytes:
+    """The package with fixed member times and order: identical input, identical bytes."""
     first = {"[Content_Types].xml": 0, "_rels/.rels": 1}
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in sorted(src.namelist(), key=lambda n: (first.get(n, 2), n)):
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in sorted(parts, key=lambda n: (first.get(n, 2), n)):
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0
             info.external_attr = 0
-            dst.writestr(info, src.read(name))
+            dst.writestr(info, parts[name])
     return out.getvalue()

@@ -299,6 +299,17 @@ def test_empty_prose_prints_the_templates_stand_in() -> None:
 # ---------------------------------------------------------------- tables
 
 
+def test_tables_that_follow_each_other_stay_apart_and_the_body_ends_in_a_paragraph() -> None:
+    doc = make()
+    two, three, four = doc.tables
+    sections = (replace(doc.sections[2], tables=(three, four)), replace(doc.sections[3], tables=(two,)))
+    data = write_docx(replace(doc, sections=(doc.sections[0], *sections)))
+    kinds = [el.tag.split("}")[1] for el in body(data)]
+    assert kinds == ["p", "p", "p", "p", "tbl", "p", "tbl", "p", "tbl", "p", "sectPr"]
+    assert grid(tables(data)[1]) == grid(tables(write_docx(doc))[2])
+
+
+
 def test_tables_have_the_models_merge_structure_labels_and_values(
         checked: tuple[Document, Mapping[str, Any], bytes]) -> None:
     doc, _, data = checked

@@ -141,7 +141,12 @@ def _body_xml(doc: Document) -> str:
     for section in doc.sections:
         parts.append(_para(STYLE_HEADING, section.heading))
         parts += [_prose(p) for p in section.paragraphs]
-        parts += [_table(t) for t in section.tables]
+        for i, table in enumerate(section.tables):
+            if i:  # Word joins two tables that touch into one: a small empty paragraph keeps them apart
+                parts.append(_para(STYLE_CELL, ""))
+            parts.append(_table(table))
+    if parts[-1].startswith("<w:tbl>"):  # Word wants the body to end in a paragraph, not a table
+        parts.append(_para(STYLE_CELL, ""))
     return "".join(parts)
 
 

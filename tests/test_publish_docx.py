@@ -309,7 +309,6 @@ def test_tables_that_follow_each_other_stay_apart_and_the_body_ends_in_a_paragra
     assert grid(tables(data)[1]) == grid(tables(write_docx(doc))[2])
 
 
-
 def test_tables_have_the_models_merge_structure_labels_and_values(
         checked: tuple[Document, Mapping[str, Any], bytes]) -> None:
     doc, _, data = checked

@@ -131,24 +131,34 @@ def test_values_of_the_new_requests_row(rendered: Rendered) -> None:
     assert re.findall(r"\d+", line.split("数量", 1)[-1]) == values
 
 
-def words(pdf: Path) -> list[tuple[int, float, float, str]]:
-    """(page, xMin, xMax, word) of every word, from `pdftotext -bbox`."""
+def words(pdf: Path) -> list[tuple[int, float, float, float, float, str]]:
+    """(page, xMin, yMin, xMax, yMax, word) of every word, from `pdftotext -bbox` (points, y downwards)."""
     html = run(["pdftotext", "-bbox", "-enc", "UTF-8", str(pdf), "-"])
+    box = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)'
     out = []
     for n, page in enumerate(html.split("<page ")[1:], start=1):
-        for x0, x1, word in re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)',
-                                       page):
-            out.append((n, float(x0), float(x1), word))
+        for x0, y0, x1, y1, word in re.findall(box, page):
+            out.append((n, float(x0), float(y0), float(x1), float(y1), word))
     return out
 
 
 def test_everything_inside_the_text_area(rendered: Rendered) -> None:
-    """No table runs into the margins: every word lies between the left (28 mm) and right (26 mm) margins."""
+    """No table runs into the margins: every word lies between the left (28 mm) and right (26 mm) margins and
+    below the top one (37 mm); the page number's dashes about 7 mm below the text area (bottom margin 35 mm)."""
     left, right = 28 * PT_PER_MM - 1, (210 - 26) * PT_PER_MM + 1
+    top, bottom = 37 * PT_PER_MM - 1, (297 - 35) * PT_PER_MM
     placed = words(rendered.pdf)
     assert placed
-    outside = [(n, round(x0), round(x1), word) for n, x0, x1, word in placed if x0 < left or x1 > right]
+    outside = [(n, round(x0), round(x1), word) for n, x0, _, x1, _, word in placed if x0 < left or x1 > right]
     assert outside == []
+    numbers = [(y0 + y1) / 2 for _, _, y0, _, y1, word in placed if word == "—"]
+    body = [y1 for _, _, y0, _, y1, word in placed if word != "—" and y0 < bottom]
+    assert len(numbers) == 2 * len(rendered.pages)
+    assert all(4 * PT_PER_MM <= y - bottom <= 10 * PT_PER_MM for y in numbers), [round(y - bottom) for y in numbers]
+    assert min(y0 for _, _, y0, _, _, _ in placed) >= top
+    assert max(body) <= bottom + 1
+    below = [word for _, _, y0, _, _, word in placed if y0 > bottom and word != "—"]
+    assert below == [str(n) for n in range(1, len(rendered.pages) + 1)]  # only the page numbers
 
 
 def test_table_three_with_its_heading_on_one_page(rendered: Rendered) -> None:

@@ -18,7 +18,7 @@ import shutil
 import signal
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ import pytest
 from tests.make_filled import build_to, honest_data
 from workbook_builder import api
 from workbook_builder.publish.docx import write_docx
-from workbook_builder.publish.model import Document, document
+from workbook_builder.publish.model import DRAFT_MARK, Document, document
 from workbook_builder.template import registry
 
 pytestmark = pytest.mark.libreoffice
@@ -66,6 +66,7 @@ class Rendered:
     doc: Document
     pdf: Path
     pages: list[str]  # pdftotext -layout, one string a page
+    draft_pages: list[str]  # the same document as a draft
 
 
 @pytest.fixture(scope="module")
@@ -74,14 +75,20 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rendered]:
     tmp = tmp_path_factory.mktemp("render")
     book = build_to(tmp, honest_data("huaian-city-2024"), "huaian.xlsx")
     doc = document(registry.resolve().layout, api.check_file(book).values)
-    source = tmp / "report.docx"
-    source.write_bytes(write_docx(doc))
+    (tmp / "report.docx").write_bytes(write_docx(doc))
+    (tmp / "draft.docx").write_bytes(write_docx(replace(doc, draft=True)))
     run(["soffice", f"-env:UserInstallation={(tmp / 'profile').as_uri()}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(tmp), str(source)], timeout=TIMEOUT)
-    pdf = tmp / "report.pdf"
-    assert pdf.exists() and pdf.stat().st_size > 1000, "LibreOffice wrote no PDF"
+         "--convert-to", "pdf", "--outdir", str(tmp), str(tmp / "report.docx"), str(tmp / "draft.docx")],
+        timeout=TIMEOUT)
+    for name in ("report.pdf", "draft.pdf"):
+        assert (tmp / name).exists() and (tmp / name).stat().st_size > 1000, f"LibreOffice wrote no {name}"
+    yield Rendered(doc, tmp / "report.pdf", pages(tmp / "report.pdf"), pages(tmp / "draft.pdf"))
+
+
+def pages(pdf: Path) -> list[str]:
+    """pdftotext -layout, one string a page."""
     text = run(["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"])
-    yield Rendered(doc, pdf, text.split("\f")[:-1] if text.endswith("\f") else text.split("\f"))
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
 
 
 def squeeze(text: str) -> str:
@@ -93,6 +100,14 @@ def test_pages_are_a4(rendered: Rendered) -> None:
     sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)
     assert len(sizes) == len(rendered.pages) >= 2
     assert all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in sizes), sizes
+
+
+def test_draft_mark_on_every_page_of_a_draft_only(rendered: Rendered) -> None:
+    assert len(rendered.draft_pages) == len(rendered.pages)
+    for page in rendered.draft_pages:
+        first = next(line.strip() for line in page.splitlines() if line.strip())
+        assert first == DRAFT_MARK
+    assert not any(DRAFT_MARK in page for page in rendered.pages)
 
 
 def test_page_numbers_in_the_footer(rendered: Rendered) -> None:

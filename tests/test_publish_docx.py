@@ -433,6 +433,26 @@ def test_table_text_small_headers_heiti_and_all_borders(checked: tuple[Document,
                 col += int(wval(tc.find(f"{w('tcPr')}/{w('gridSpan')}")) or 1)
 
 
+def test_a_number_too_long_for_its_column_is_set_smaller_not_broken() -> None:
+    doc = make(**{"requests.new.business": 45678, "requests.new.person": 1234567})
+    (three,) = [t for t in doc.tables if t.header_rows == 3 and t.n_cols == 10]
+    at = {(c.row, c.col): c.datapoint for c in three.value_cells}
+    sizes = {}
+    for r, tr in enumerate(tables(write_docx(doc))[1].findall(w("tr"))):
+        col = 0
+        for tc in tr.findall(w("tc")):
+            run = tc.find(f"{w('p')}/{w('r')}")
+            size = run.find(f"{w('rPr')}/{w('sz')}") if run is not None else None
+            if (r, col) in at:
+                sizes[at[(r, col)]] = int(wval(size)) if size is not None else 21
+            col += int(wval(tc.find(f"{w('tcPr')}/{w('gridSpan')}")) or 1)
+    smaller = {dp for dp, n in sizes.items() if n != 21}
+    assert {"requests.new.business", "requests.new.person"} <= smaller <= {
+        "requests.new.business", "requests.new.person", "requests.new.total"}
+    assert 11 <= sizes["requests.new.person"] < sizes["requests.new.business"] < 21  # 七号 at the smallest
+    assert sizes["requests.new.research"] == 21 and len(sizes) - len(smaller) > 150
+
+
 def test_tables_are_not_built_with_table_cell() -> None:
     """`Table.cell()` is quadratic in a merged table: the tables are written as XML, row by row."""
     tree = ast.parse(Path(publish_docx.__file__).read_text(encoding="utf-8"))

@@ -53,6 +53,8 @@ ALT_FONTS = {BODY_FONT: "仿宋", SUBHEAD_FONT: "楷体", TITLE_FONT: "宋体"}
 SIZE_TITLE = 44  # half-points: 2号 22 pt
 SIZE_BODY = 32  # 3号 16 pt
 SIZE_TABLE = 21  # 五号 10.5 pt
+MIN_SIZE_TABLE = 11  # 七号 5.5 pt: the smallest a long number is set to fit its cell
+DIGIT_EM = 0.64  # a digit's width in em: Times New Roman 0.5, DejaVu Serif (LibreOffice's stand-in on Linux) 0.64
 SIZE_PAGE_NUMBER = 28  # 4号 14 pt
 # 0.7 mm each side: table 三's 9 mm label columns then hold two 五号 characters a line, not one
 CELL_MARGIN = 40  # twips
@@ -227,8 +229,24 @@ def _grid_widths(table: DocTable) -> list[int]:
 
 def _tc(width: int, span: int, merge: str, text: str, style: str) -> str:
     grid_span = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+    size = _fitted_size(text, width) if style == STYLE_CELL else SIZE_TABLE
+    if size == SIZE_TABLE:
+        content = _para(style, text)
+    else:  # a number too long for its column at 五号: smaller, rather than broken over two lines
+        content = (f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:rPr><w:sz w:val="{size}"/>'
+                   f'<w:szCs w:val="{size}"/></w:rPr><w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>')
     return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{grid_span}{merge}<w:vAlign w:val="center"/></w:tcPr>'
-            f"{_para(style, text)}</w:tc>")
+            f"{content}</w:tc>")
+
+
+def _fitted_size(text: str, width: int) -> int:
+    """The size (half-points) at which a number fits its cell on one line: 五号 when it does, smaller down to
+    七号 when it does not (a digit is about half a character wide, a little more in a stand-in font)."""
+    room = width - 2 * CELL_MARGIN
+    need = len(text) * DIGIT_EM * SIZE_TABLE * 10  # twips at 五号 (half-points × 10 = twips)
+    if need <= room or not text:
+        return SIZE_TABLE
+    return max(MIN_SIZE_TABLE, int(room / (len(text) * DIGIT_EM * 10)))
 
 
 # ---------------------------------------------------------------- styles and page

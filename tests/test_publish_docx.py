@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import ast
 import difflib
+import hashlib
 import io
 import os
 import re
+import subprocess
+import sys
 import time
 import zipfile
 from collections.abc import Mapping
@@ -475,6 +478,18 @@ def test_same_input_same_bytes_different_values_different_bytes() -> None:
     assert [i.filename for i in infos][:2] == ["[Content_Types].xml", "_rels/.rels"]
     assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
     assert [i.filename for i in infos][2:] == sorted(i.filename for i in infos[2:])
+
+
+def test_same_bytes_in_another_process() -> None:
+    """Nothing in the bytes depends on the process: not the clock, not the hash seed, not the cache."""
+    script = ("import hashlib, sys; from tests.test_publish_docx import make; "
+              "from workbook_builder.publish.docx import write_docx; "
+              "sys.stdout.write(hashlib.sha256(write_docx(make())).hexdigest())")
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert out == hashlib.sha256(write_docx(make())).hexdigest()
 
 
 def custom_properties(data: bytes) -> dict[str, str]:

@@ -1,13 +1,13 @@
 """The report as a Word document: GB/T 9704 page and type, the template's tables as published.
 
-The only module that imports python-docx. python-docx gives the package (parts, relationships,
-core properties, header and footer parts); the page content itself is written as WordprocessingML
-text and parsed once, because python-docx's API cannot set an East Asian font (`w:eastAsia`), and its
-`Table.cell()` is quadratic in a merged table. Type lives in named styles (Normal and ours), not in
-runs, so a clerk who edits the document edits a style.
+The only module that imports python-docx. python-docx gives the package every report shares (its
+parts, content types and relationships, the header and footer parts), built once per process; a report
+then only adds its body, title and properties. The content is written as WordprocessingML text, because
+python-docx's API cannot set an East Asian font (`w:eastAsia`) and its `Table.cell()` is quadratic in a
+merged table. Type lives in named styles (Normal and ours), not in runs, so a clerk who edits the
+document edits a style.
 
-Same document in, same bytes out: fixed core dates and author, and the zip rewritten with fixed
-timestamps and member order.
+Same document in, same bytes out: fixed core dates and author, and a zip with fixed member times and order.
 """
 
 from __future__ import annotations
@@ -47,8 +47,6 @@ HEADING_FONT = "黑体"  # 一、 headings
 SUBHEAD_FONT = "楷体_GB2312"  # （一） sub-heads
 TITLE_FONT = "方正小标宋简体"  # 2号 title
 PAGE_NUMBER_FONT = "宋体"  # 4号 page number
-# fonts a computer may lack under their GB/T names: what Word should use instead (fontTable altName)
-ALT_FONTS = {BODY_FONT: "仿宋", SUBHEAD_FONT: "楷体", TITLE_FONT: "宋体"}
 
 SIZE_TITLE = 44  # half-points: 2号 22 pt
 SIZE_BODY = 32  # 3号 16 pt
@@ -96,11 +94,6 @@ def _base(draft: bool) -> dict[str, bytes]:
     for child in list(body):
         if child is not body.sectPr:
             body.remove(child)
-    core = word.core_properties
-    core.author = core.last_modified_by = AUTHOR
-    core.title = core.comments = core.subject = core.keywords = core.category = ""
-    core.created = core.modified = FIXED_TIME
-    core.revision = 1
     package = word.part.package  # docProps/custom.xml: its content type and relationship, filled per report
     custom = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, _custom_xml({}), package)
     package.relate_to(custom, RT.CUSTOM_PROPERTIES)
@@ -117,12 +110,12 @@ def _base(draft: bool) -> dict[str, bytes]:
 # Our fonts in Word's font table, with the name Word should try where a computer lacks the GB/T name
 # (Windows has 仿宋 and 楷体, not 仿宋_GB2312 and 楷体_GB2312); charset 86 is GB2312.
 _FONT_TABLE = "".join(
-    f'<w:font w:name="{name}">{f"""<w:altName w:val="{alt}"/>""" if alt else ""}<w:charset w:val="86"/>'
+    f'<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:charset w:val="86"/>'
     f'<w:family w:val="{family}"/><w:pitch w:val="{pitch}"/></w:font>'
     for name, alt, family, pitch in (
-        (BODY_FONT, ALT_FONTS[BODY_FONT], "modern", "fixed"),
-        (SUBHEAD_FONT, ALT_FONTS[SUBHEAD_FONT], "modern", "fixed"),
-        (TITLE_FONT, ALT_FONTS[TITLE_FONT], "auto", "variable"),
+        (BODY_FONT, "仿宋", "modern", "fixed"),
+        (SUBHEAD_FONT, "楷体", "modern", "fixed"),
+        (TITLE_FONT, "宋体", "auto", "variable"),
         (HEADING_FONT, "SimHei", "modern", "fixed"),
         (PAGE_NUMBER_FONT, "SimSun", "auto", "variable"),
     )

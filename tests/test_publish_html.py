@@ -344,6 +344,26 @@ def test_hostile_prose_is_escaped(tmp_path: Path) -> None:
     assert page.iter("title")[0].text == doc.title and not page.iter("script") and not page.iter("b")
 
 
+def test_subheads_in_kaiti_and_empty_section(source: tuple[dict[str, Any], Document]) -> None:
+    """A leading （一）…。 run is set in 楷体 inside its paragraph; line breaks make paragraphs; an empty
+    section prints the template's stand-in."""
+    values = dict(source[0])
+    values["text.overview"] = "（一）精心组织有效实施。为了推进工作，安排专人发布。\r\n（二）强化机制\n\n2023年度没有行政复议。"
+    values["text.other"] = ""
+    doc = document(registry.resolve().layout, values)
+    root = parse(publish_html.fragment(doc)).elements[0]
+    paras = root.iter("p")[1:]
+    assert [p.text for p in paras] == ["（一）精心组织有效实施。为了推进工作，安排专人发布。", "（二）强化机制",
+                                       "2023年度没有行政复议。", "政府信息公开工作仍存在公开内容不够全面等问题，下一步将加强培训、完善制度。",
+                                       "无其他需要报告的事项"]
+    spans = [(p.elements[0].text, p.elements[0].attrs["style"]) for p in paras if p.elements]
+    assert [text for text, _ in spans] == ["（一）精心组织有效实施。", "（二）强化机制"]
+    assert all(f"font-family:{publish_html.KAITI};" in (style or "") for _, style in spans)
+    assert all(f"font-family:{publish_html.FANGSONG};" in (p.attrs["style"] or "") for p in paras)
+    assert all("text-indent:2em" in (p.attrs["style"] or "") for p in paras)
+    assert [h.attrs["style"] for h in root.iter("h2")][0].count(publish_html.HEITI) == 1
+
+
 def test_deterministic(source: tuple[dict[str, Any], Document]) -> None:
     values, doc = source
     again = document(registry.resolve().layout, dict(values))
@@ -509,12 +529,11 @@ def test_chromium_lays_out_the_page(chromium: str, page_file: Path, doc: Documen
     assert [c.text for c in root.iter("caption")] == [t.caption for t in doc.tables]
 
 
-def _screenshot_args(width: int = 1000, height: int = 2420) -> tuple[int, int]:
-    return width, height
+SHOT = (1000, 2420)  # the window of the docs picture: the whole A4 sheet of huaian-city-2024
 
 
 def test_chromium_screenshot(chromium: str, page_file: Path) -> None:
-    width, height = _screenshot_args()
+    width, height = SHOT
     out = screenshot(chromium, page_file, page_file.with_name("page.png"), width, height)
     data = out.read_bytes()
     png_width, png_height, distinct = png_info(data)
@@ -568,7 +587,7 @@ def main(argv: list[str]) -> int:
         page = Path(tmp) / "page.html"
         page.write_text(publish_html.page(doc), encoding="utf-8")
         browser = shutil.which("chromium") or "chromium"
-        width, height = _screenshot_args()
+        width, height = SHOT
         screenshot(browser, page, out, width, height)
     print(out)
     return 0

@@ -16,7 +16,7 @@ reads differently from the template's, or a merge covers other cells than the te
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -147,22 +147,27 @@ def _path(grid: Grid, kind: Callable[[GridCell], str], cell: GridCell) -> list[G
     return titles + labels + [h for h in heads if not any(h is t for t in titles)]
 
 
-def label_paths(table: DocTable, grid: Grid | None = None, html: bool = False) -> dict[str, str]:
-    """Each located data point → the label path composed for it from `grid`'s texts (the template's
-    own table when no grid is given). Tests use it to see that every label path is the template's."""
-    shape = _shape(table)
-    norm = _html_norm if html else _exact
-    grid = grid or _model_grid(table)
-    lookup = {tuple(norm(p) for p in k): dp for k, dp in shape.by_path.items()}
+def _locate(shape: _Shape, grid: Grid, norm: Norm) -> Iterator[tuple[GridCell, str, tuple[str, ...]]]:
+    """(read cell, data point, label path) for every read value cell whose label path is one of
+    the template's; a value cell under labels the template does not have is passed over."""
+    lookup = shape.by_path if norm is _exact else {tuple(norm(p) for p in k): dp for k, dp in shape.by_path.items()}
     kind = _kinds(shape.anchors)
-    out = {}
     for cell in grid.cells:
         model = shape.anchors.get((cell.row, cell.col))
         if model is None or model.kind != "value":
             continue
         path = tuple(norm(p.text) for p in _path(grid, kind, cell) if (p.row, p.col) not in shape.silent)
-        if path in lookup:
-            out.setdefault(lookup[path], SEPARATOR.join(path))
+        datapoint = lookup.get(path)
+        if datapoint is not None:
+            yield cell, datapoint, path
+
+
+def label_paths(table: DocTable, grid: Grid | None = None, html: bool = False) -> dict[str, str]:
+    """Each located data point → the label path composed for it from `grid`'s texts (the template's
+    own table when no grid is given). Tests use it to see that every label path is the template's."""
+    out: dict[str, str] = {}
+    for _, datapoint, path in _locate(_shape(table), grid or _model_grid(table), _html_norm if html else _exact):
+        out.setdefault(datapoint, SEPARATOR.join(path))
     return out
 
 
@@ -176,6 +181,29 @@ def _spans(text: str, cell: DocCell | GridCell) -> str:
     return f"{text} ({cell.row_span}×{cell.col_span})"
 
 
+def _structure(shape: _Shape, grid: Grid, format_name: str, norm: Norm) -> list[Finding]:
+    """The template's headers and labels where the template puts them, with its merges; and no
+    text where the template has no cell."""
+    out: list[Finding] = []
+    for pos, model in shape.anchors.items():
+        read = grid.anchor(*pos)
+        datapoint, label = (model.datapoint, model.label) if model.kind == "value" else ("", model.text)
+        if read is None:
+            if model.kind != "value":  # a value cell not found is reported as missing
+                covering = grid.at(*pos)
+                out.append(_finding("label", format_name, datapoint, label, model.text,
+                                    covering.text if covering else ""))
+        elif model.kind != "value" and norm(read.text) != norm(model.text):
+            out.append(_finding("label", format_name, datapoint, label, model.text, read.text))
+        elif (read.row_span, read.col_span) != (model.row_span, model.col_span):
+            shown = model.text if model.kind != "value" else model.label
+            out.append(_finding("label", format_name, datapoint, label, _spans(shown, model), _spans(read.text, read)))
+    for read in grid.cells:
+        if (read.row, read.col) not in shape.anchors and norm(read.text):
+            out.append(_finding("label", format_name, None, None, "", read.text))
+    return out
+
+
 def _compare_table(table: DocTable, grid: Grid | None, format_name: str, norm: Norm) -> list[Finding]:
     if grid is None:
         return [_finding("missing", format_name, c.datapoint, c.label, c.text, None) for c in table.value_cells]
@@ -183,40 +211,14 @@ def _compare_table(table: DocTable, grid: Grid | None, format_name: str, norm: N
     out: list[Finding] = []
     if grid.caption and norm(grid.caption) != norm(table.caption):
         out.append(_finding("label", format_name, None, table.caption, table.caption, grid.caption))
-    # the template's headers and labels where the template puts them, with its merges
-    for pos, model in shape.anchors.items():
-        read = grid.anchor(*pos)
-        dp, label = (model.datapoint, model.label) if model.kind == "value" else ("", model.text)
-        if read is None:
-            if model.kind != "value":  # a value cell not found is reported as missing below
-                covering = grid.at(*pos)
-                out.append(_finding("label", format_name, dp, label, model.text, covering.text if covering else ""))
-        elif model.kind != "value" and norm(read.text) != norm(model.text):
-            out.append(_finding("label", format_name, dp, label, model.text, read.text))
-        elif (read.row_span, read.col_span) != (model.row_span, model.col_span):
-            shown = model.text if model.kind != "value" else model.label
-            out.append(_finding("label", format_name, dp, label, _spans(shown, model), _spans(read.text, read)))
-    for read in grid.cells:
-        if (read.row, read.col) not in shape.anchors and norm(read.text):
-            out.append(_finding("label", format_name, None, None, "", read.text))
-    # every number by the labels around it
-    lookup = {tuple(norm(p) for p in k): dp for k, dp in shape.by_path.items()} if norm is not _exact \
-        else shape.by_path
+    out += _structure(shape, grid, format_name, norm)
     values = {c.datapoint: c for c in table.value_cells}
-    kind = _kinds(shape.anchors)
     found: set[str] = set()
-    for read in grid.cells:
-        model = shape.anchors.get((read.row, read.col))
-        if model is None or model.kind != "value":
-            continue
-        path = tuple(norm(p.text) for p in _path(grid, kind, read) if (p.row, p.col) not in shape.silent)
-        dp = lookup.get(path)
-        if dp is None:
-            continue
-        want = values[dp]
+    for read, datapoint, _ in _locate(shape, grid, norm):
+        want = values[datapoint]
         if norm(read.text) != norm(want.text):
-            out.append(_finding("value", format_name, dp, want.label, want.text, read.text))
-        found.add(dp)
+            out.append(_finding("value", format_name, datapoint, want.label, want.text, read.text))
+        found.add(datapoint)
     out += [_finding("missing", format_name, c.datapoint, c.label, c.text, None)
             for c in table.value_cells if c.datapoint not in found]
     return out
@@ -257,6 +259,23 @@ def compare_text(doc: Document, paragraphs: Sequence[str], format_name: str, htm
     return out
 
 
+def _pair(tables: Sequence[DocTable], grids: Sequence[Grid], norm: Norm) -> list[Grid | None]:
+    """The grid read back for each table: the one with its caption, else the one in its place
+    (unless that one is captioned as another table); a table that is gone has None."""
+    captions = {norm(t.caption) for t in tables}
+    used: set[int] = set()
+    out: list[Grid | None] = []
+    for i, table in enumerate(tables):
+        pick = next((j for j, g in enumerate(grids) if j not in used and g.caption
+                     and norm(g.caption) == norm(table.caption)), None)
+        if pick is None and i < len(grids) and i not in used and norm(grids[i].caption) not in captions:
+            pick = i
+        if pick is not None:
+            used.add(pick)
+        out.append(grids[pick] if pick is not None else None)
+    return out
+
+
 def compare(doc: Document, grids: list[Grid], format_name: str,
             paragraphs: Sequence[str] | None = None) -> list[Finding]:
     """`publish-roundtrip-mismatch` findings: each table of `doc` (in order) against the grid read
@@ -265,8 +284,8 @@ def compare(doc: Document, grids: list[Grid], format_name: str,
     html = format_name.lower() in HTML_FORMATS or any(g.source == "html" for g in grids)
     norm = _html_norm if html else _exact
     out: list[Finding] = []
-    for i, table in enumerate(doc.tables):
-        out += _compare_table(table, grids[i] if i < len(grids) else None, format_name, norm)
+    for table, grid in zip(doc.tables, _pair(doc.tables, grids, norm), strict=True):
+        out += _compare_table(table, grid, format_name, norm)
     if paragraphs is not None:
         out += compare_text(doc, paragraphs, format_name, html)
     return out

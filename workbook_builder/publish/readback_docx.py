@@ -10,8 +10,8 @@ tables and no paragraphs; the comparison then reports every data point as missin
 from __future__ import annotations
 
 import io
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Iterator
 
 from ..check.preflight.container import ZIP_ERRORS, check_directory, inflate

@@ -17,8 +17,9 @@ reads differently from the template's, or a merge covers other cells than the te
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from ..findings import Finding, make
 from .model import DocCell, DocTable, Document
@@ -42,6 +43,7 @@ def _exact(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=8192)
 def _html_norm(text: str) -> str:
     """A text as a browser shows it (whitespace runs one space), line by line."""
     lines = [collapse(line) for line in text.split("\n")]
@@ -56,6 +58,13 @@ class _Shape:
     silent: frozenset[tuple[int, int]]  # header cells the template leaves out of label paths (申请人情况)
     by_path: dict[tuple[str, ...], str]  # label path → data point
     unexplained: tuple[str, ...]  # data points whose label path the grid cannot compose (a reader bug)
+    _normed: dict[Norm, dict[tuple[str, ...], str]] = field(default_factory=dict, compare=False)
+
+    def lookup(self, norm: Norm) -> dict[tuple[str, ...], str]:
+        """`by_path` with its texts normalised as a format shows them."""
+        if norm not in self._normed:
+            self._normed[norm] = {tuple(norm(p) for p in k): dp for k, dp in self.by_path.items()}
+        return self._normed[norm]
 
 
 _SHAPES: dict[tuple[object, ...], _Shape] = {}
@@ -85,8 +94,8 @@ def _shape(table: DocTable) -> _Shape:
 def _cut(table: DocTable) -> _Shape:
     anchors = {(c.row, c.col): c for c in table.cells}
     grid = _model_grid(table)
-    kind = _kinds(anchors)
-    paths = {c.datapoint: _path(grid, kind, grid.anchor(c.row, c.col) or GridCell(c.row, c.col, ""))
+    namer = _Namer(grid, _kinds(anchors))
+    paths = {c.datapoint: namer.path(grid.anchor(c.row, c.col) or GridCell(c.row, c.col, ""))
              for c in table.value_cells}
     silent: set[tuple[int, int]] = set()
     for cell in table.value_cells:
@@ -118,45 +127,79 @@ def _kinds(anchors: dict[tuple[int, int], DocCell]) -> Callable[[GridCell], str]
     return kind
 
 
-def _path(grid: Grid, kind: Callable[[GridCell], str], cell: GridCell) -> list[GridCell]:
-    """The cells naming `cell`: band titles (headers across the whole table), the row labels to its
-    left, then the nearest run of header cells above it, top to bottom."""
-    heads: list[GridCell] = []
-    r = cell.row - 1
-    while r >= 0:
-        above = grid.at(r, cell.col)
-        if above is not None and kind(above) == "header":
-            heads.append(above)
-            r = above.row - 1
-            continue
-        if heads:  # the band's header rows are over: above them is the previous band
-            break
-        r = (above.row - 1) if above is not None else r - 1
-    heads.reverse()
-    titles = [h for h in heads if h.col == 0 and h.col_span >= grid.n_cols]
-    labels: list[GridCell] = []
-    c = 0
-    while c < cell.col:
-        left = grid.at(cell.row, c)
-        if left is None:
-            c += 1
-            continue
-        if kind(left) == "label" and not (labels and labels[-1] is left):
-            labels.append(left)
-        c = left.col + left.col_span
-    return titles + labels + [h for h in heads if not any(h is t for t in titles)]
+class _Namer:
+    """The cells naming each cell of one grid: band titles (headers across the whole table), the row
+    labels to its left, then the nearest run of header cells above it, top to bottom. Cells of one
+    band share their header run, so it is found once per column and band."""
+
+    def __init__(self, grid: Grid, kind: Callable[[GridCell], str]) -> None:
+        self.grid, self.kind = grid, kind
+        self._heads: dict[tuple[int, int], list[GridCell]] = {}
+        self._labels: dict[int, list[GridCell]] = {}
+
+    def path(self, cell: GridCell) -> list[GridCell]:
+        heads = self.heads(cell.row, cell.col)
+        titles = [h for h in heads if h.col == 0 and h.col_span >= self.grid.n_cols]
+        labels = [c for c in self.labels(cell.row) if c.col < cell.col]
+        return titles + labels + [h for h in heads if not any(h is t for t in titles)]
+
+    def heads(self, row: int, col: int) -> list[GridCell]:
+        """The header run nearest above slot (row, col); above a value or label cell it is that cell's."""
+        grid, kind, memo = self.grid, self.kind, self._heads
+        trail = []
+        r, here = row - 1, row
+        while True:
+            if (here, col) in memo:
+                found = memo[(here, col)]
+                break
+            trail.append(here)
+            above = grid.at(r, col) if r >= 0 else None
+            if above is None:
+                if r < 0:
+                    found = []
+                    break
+                here, r = r, r - 1  # a hole: look further up
+                continue
+            if kind(above) == "header":
+                run = [above]
+                r = above.row - 1
+                while r >= 0 and (up := grid.at(r, col)) is not None and kind(up) == "header":
+                    run.append(up)
+                    r = up.row - 1
+                found = run[::-1]
+                break
+            here, r = above.row, above.row - 1
+        for t in trail:
+            memo[(t, col)] = found
+        return found
+
+    def labels(self, row: int) -> list[GridCell]:
+        """The label cells covering a row, left to right."""
+        if row not in self._labels:
+            out: list[GridCell] = []
+            c = 0
+            while c < self.grid.n_cols:
+                left = self.grid.at(row, c)
+                if left is None:
+                    c += 1
+                    continue
+                if self.kind(left) == "label" and not (out and out[-1] is left):
+                    out.append(left)
+                c = left.col + left.col_span
+            self._labels[row] = out
+        return self._labels[row]
 
 
 def _locate(shape: _Shape, grid: Grid, norm: Norm) -> Iterator[tuple[GridCell, str, tuple[str, ...]]]:
     """(read cell, data point, label path) for every read value cell whose label path is one of
     the template's; a value cell under labels the template does not have is passed over."""
-    lookup = shape.by_path if norm is _exact else {tuple(norm(p) for p in k): dp for k, dp in shape.by_path.items()}
-    kind = _kinds(shape.anchors)
+    lookup = shape.by_path if norm is _exact else shape.lookup(norm)
+    namer = _Namer(grid, _kinds(shape.anchors))
     for cell in grid.cells:
         model = shape.anchors.get((cell.row, cell.col))
         if model is None or model.kind != "value":
             continue
-        path = tuple(norm(p.text) for p in _path(grid, kind, cell) if (p.row, p.col) not in shape.silent)
+        path = tuple(norm(p.text) for p in namer.path(cell) if (p.row, p.col) not in shape.silent)
         datapoint = lookup.get(path)
         if datapoint is not None:
             yield cell, datapoint, path

@@ -320,7 +320,7 @@ def test_every_label_path_is_composed_from_the_template_grid() -> None:
     for table in doc.tables:
         paths = rb.label_paths(table)
         assert paths == {c.datapoint: c.label for c in table.value_cells}
-        assert rb._shape(table).unexplained == ()
+        assert rb.shape_of(table).unexplained == ()
     assert rb.label_paths(doc.tables[0])["disclosure.fees.amount"] == \
         "第二十条第（八）项 > 行政事业性收费 > 本年收费金额（单位：万元）"
 

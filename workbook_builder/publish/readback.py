@@ -16,15 +16,15 @@ reads differently from the template's, or a merge covers other cells than the te
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from ..findings import Finding, make
 from .model import DocCell, DocTable, Document
 from .readback_docx import read_docx, read_docx_tables, read_docx_text
 from .readback_grid import Grid, GridCell
-from .readback_html import collapse, read_html, read_html_tables, read_html_text
+from .readback_html import read_html, read_html_tables, read_html_text
+from .readback_labels import Norm, Shape, exact, html_norm, label_paths, locate, shape_of
 
 __all__ = [
     "Grid", "GridCell", "compare", "compare_text", "label_paths", "read_docx", "read_docx_tables", "read_docx_text",
@@ -33,137 +33,6 @@ __all__ = [
 
 CODE = "publish-roundtrip-mismatch"
 HTML_FORMATS = frozenset({"html", "fragment", "page"})
-SEPARATOR = " > "
-
-Norm = Callable[[str], str]
-
-
-def _exact(text: str) -> str:
-    return text
-
-
-def _html_norm(text: str) -> str:
-    """A text as a browser shows it (whitespace runs one space), line by line."""
-    lines = [collapse(line) for line in text.split("\n")]
-    return "\n".join(line for line in lines if line)
-
-
-@dataclass(frozen=True)
-class _Shape:
-    """What a template table says about itself, computed once per table shape."""
-
-    anchors: dict[tuple[int, int], DocCell]  # every cell by its top-left slot
-    silent: frozenset[tuple[int, int]]  # header cells the template leaves out of label paths (申请人情况)
-    by_path: dict[tuple[str, ...], str]  # label path → data point
-    unexplained: tuple[str, ...]  # data points whose label path the grid cannot compose (a reader bug)
-
-
-_SHAPES: dict[tuple[object, ...], _Shape] = {}
-
-
-def _key(table: DocTable) -> tuple[object, ...]:
-    return (table.n_rows, table.n_cols, *((c.row, c.col, c.kind, c.row_span, c.col_span,
-                                           c.label if c.kind == "value" else c.text, c.datapoint)
-                                          for c in table.cells))
-
-
-def _model_grid(table: DocTable) -> Grid:
-    return Grid(tuple(GridCell(c.row, c.col, c.text, c.row_span, c.col_span) for c in table.cells),
-                table.n_rows, table.n_cols, table.caption)
-
-
-def _shape(table: DocTable) -> _Shape:
-    key = _key(table)
-    shape = _SHAPES.get(key)
-    if shape is None:
-        if len(_SHAPES) > 64:
-            _SHAPES.clear()
-        shape = _SHAPES[key] = _cut(table)
-    return shape
-
-
-def _cut(table: DocTable) -> _Shape:
-    anchors = {(c.row, c.col): c for c in table.cells}
-    grid = _model_grid(table)
-    kind = _kinds(anchors)
-    paths = {c.datapoint: _path(grid, kind, grid.anchor(c.row, c.col) or GridCell(c.row, c.col, ""))
-             for c in table.value_cells}
-    silent: set[tuple[int, int]] = set()
-    for cell in table.value_cells:
-        official = cell.label.split(SEPARATOR)
-        j = 0
-        for part in paths[cell.datapoint]:
-            if j < len(official) and part.text == official[j]:
-                j += 1
-            else:
-                silent.add((part.row, part.col))
-    by_path: dict[tuple[str, ...], str] = {}
-    unexplained = []
-    for cell in table.value_cells:
-        by_path[tuple(cell.label.split(SEPARATOR))] = cell.datapoint
-        composed = tuple(p.text for p in paths[cell.datapoint] if (p.row, p.col) not in silent)
-        if composed != tuple(cell.label.split(SEPARATOR)):
-            # the template's path is not what the grid's geometry gives: still find the cell by the
-            # labels around it (the model's own), and let the test that pins this fail loudly
-            unexplained.append(cell.datapoint)
-            by_path.setdefault(composed, cell.datapoint)
-    return _Shape(anchors, frozenset(silent), by_path, tuple(unexplained))
-
-
-def _kinds(anchors: dict[tuple[int, int], DocCell]) -> Callable[[GridCell], str]:
-    """A read cell's kind: the template's kind for a cell starting where a template cell starts."""
-    def kind(cell: GridCell) -> str:
-        found = anchors.get((cell.row, cell.col))
-        return found.kind if found is not None else ""
-    return kind
-
-
-def _path(grid: Grid, kind: Callable[[GridCell], str], cell: GridCell) -> list[GridCell]:
-    """The cells naming `cell`: band titles (headers across the whole table), the row labels to its
-    left, then the nearest run of header cells above it, top to bottom."""
-    heads: list[GridCell] = []
-    r = cell.row - 1
-    while r >= 0:
-        above = grid.at(r, cell.col)
-        if above is not None and kind(above) == "header":
-            heads.append(above)
-            r = above.row - 1
-            continue
-        if heads:  # the band's header rows are over: above them is the previous band
-            break
-        r = (above.row - 1) if above is not None else r - 1
-    heads.reverse()
-    titles = [h for h in heads if h.col == 0 and h.col_span >= grid.n_cols]
-    labels: list[GridCell] = []
-    c = 0
-    while c < cell.col:
-        left = grid.at(cell.row, c)
-        if left is None:
-            c += 1
-            continue
-        if kind(left) == "label" and not (labels and labels[-1] is left):
-            labels.append(left)
-        c = left.col + left.col_span
-    return titles + labels + [h for h in heads if not any(h is t for t in titles)]
-
-
-def label_paths(table: DocTable, grid: Grid | None = None, html: bool = False) -> dict[str, str]:
-    """Each located data point → the label path composed for it from `grid`'s texts (the template's
-    own table when no grid is given). Tests use it to see that every label path is the template's."""
-    shape = _shape(table)
-    norm = _html_norm if html else _exact
-    grid = grid or _model_grid(table)
-    lookup = {tuple(norm(p) for p in k): dp for k, dp in shape.by_path.items()}
-    kind = _kinds(shape.anchors)
-    out = {}
-    for cell in grid.cells:
-        model = shape.anchors.get((cell.row, cell.col))
-        if model is None or model.kind != "value":
-            continue
-        path = tuple(norm(p.text) for p in _path(grid, kind, cell) if (p.row, p.col) not in shape.silent)
-        if path in lookup:
-            out.setdefault(lookup[path], SEPARATOR.join(path))
-    return out
 
 
 def _finding(reason: str, format_name: str, datapoint: str | None, label: str | None, expected: str,
@@ -176,47 +45,44 @@ def _spans(text: str, cell: DocCell | GridCell) -> str:
     return f"{text} ({cell.row_span}×{cell.col_span})"
 
 
-def _compare_table(table: DocTable, grid: Grid | None, format_name: str, norm: Norm) -> list[Finding]:
-    if grid is None:
-        return [_finding("missing", format_name, c.datapoint, c.label, c.text, None) for c in table.value_cells]
-    shape = _shape(table)
+def _structure(shape: Shape, grid: Grid, format_name: str, norm: Norm) -> list[Finding]:
+    """The template's headers and labels where the template puts them, with its merges; and no
+    text where the template has no cell."""
     out: list[Finding] = []
-    if grid.caption and norm(grid.caption) != norm(table.caption):
-        out.append(_finding("label", format_name, None, table.caption, table.caption, grid.caption))
-    # the template's headers and labels where the template puts them, with its merges
     for pos, model in shape.anchors.items():
         read = grid.anchor(*pos)
-        dp, label = (model.datapoint, model.label) if model.kind == "value" else ("", model.text)
+        datapoint, label = (model.datapoint, model.label) if model.kind == "value" else ("", model.text)
         if read is None:
-            if model.kind != "value":  # a value cell not found is reported as missing below
+            if model.kind != "value":  # a value cell not found is reported as missing
                 covering = grid.at(*pos)
-                out.append(_finding("label", format_name, dp, label, model.text, covering.text if covering else ""))
+                out.append(_finding("label", format_name, datapoint, label, model.text,
+                                    covering.text if covering else ""))
         elif model.kind != "value" and norm(read.text) != norm(model.text):
-            out.append(_finding("label", format_name, dp, label, model.text, read.text))
+            out.append(_finding("label", format_name, datapoint, label, model.text, read.text))
         elif (read.row_span, read.col_span) != (model.row_span, model.col_span):
             shown = model.text if model.kind != "value" else model.label
-            out.append(_finding("label", format_name, dp, label, _spans(shown, model), _spans(read.text, read)))
+            out.append(_finding("label", format_name, datapoint, label, _spans(shown, model), _spans(read.text, read)))
     for read in grid.cells:
         if (read.row, read.col) not in shape.anchors and norm(read.text):
             out.append(_finding("label", format_name, None, None, "", read.text))
-    # every number by the labels around it
-    lookup = {tuple(norm(p) for p in k): dp for k, dp in shape.by_path.items()} if norm is not _exact \
-        else shape.by_path
+    return out
+
+
+def _compare_table(table: DocTable, grid: Grid | None, format_name: str, norm: Norm) -> list[Finding]:
+    if grid is None:
+        return [_finding("missing", format_name, c.datapoint, c.label, c.text, None) for c in table.value_cells]
+    shape = shape_of(table)
+    out: list[Finding] = []
+    if grid.caption and norm(grid.caption) != norm(table.caption):
+        out.append(_finding("label", format_name, None, table.caption, table.caption, grid.caption))
+    out += _structure(shape, grid, format_name, norm)
     values = {c.datapoint: c for c in table.value_cells}
-    kind = _kinds(shape.anchors)
     found: set[str] = set()
-    for read in grid.cells:
-        model = shape.anchors.get((read.row, read.col))
-        if model is None or model.kind != "value":
-            continue
-        path = tuple(norm(p.text) for p in _path(grid, kind, read) if (p.row, p.col) not in shape.silent)
-        dp = lookup.get(path)
-        if dp is None:
-            continue
-        want = values[dp]
+    for read, datapoint, _ in locate(shape, grid, norm):
+        want = values[datapoint]
         if norm(read.text) != norm(want.text):
-            out.append(_finding("value", format_name, dp, want.label, want.text, read.text))
-        found.add(dp)
+            out.append(_finding("value", format_name, datapoint, want.label, want.text, read.text))
+        found.add(datapoint)
     out += [_finding("missing", format_name, c.datapoint, c.label, c.text, None)
             for c in table.value_cells if c.datapoint not in found]
     return out
@@ -240,7 +106,7 @@ def compare_text(doc: Document, paragraphs: Sequence[str], format_name: str, htm
     passed over. A heading or title that reads differently is a `label` finding, a prose paragraph
     a `value` finding on its section's data point; one not found at all is `missing`.
     """
-    norm = _html_norm if (format_name.lower() in HTML_FORMATS if html is None else html) else _exact
+    norm = html_norm if (format_name.lower() in HTML_FORMATS if html is None else html) else exact
     expected = _expected_paragraphs(doc)
     a = [norm(text) for text, _, _ in expected]
     b = [norm(text) for text in paragraphs]
@@ -257,16 +123,33 @@ def compare_text(doc: Document, paragraphs: Sequence[str], format_name: str, htm
     return out
 
 
+def _pair(tables: Sequence[DocTable], grids: Sequence[Grid], norm: Norm) -> list[Grid | None]:
+    """The grid read back for each table: the one with its caption, else the one in its place
+    (unless that one is captioned as another table); a table that is gone has None."""
+    captions = {norm(t.caption) for t in tables}
+    used: set[int] = set()
+    out: list[Grid | None] = []
+    for i, table in enumerate(tables):
+        pick = next((j for j, g in enumerate(grids) if j not in used and g.caption
+                     and norm(g.caption) == norm(table.caption)), None)
+        if pick is None and i < len(grids) and i not in used and norm(grids[i].caption) not in captions:
+            pick = i
+        if pick is not None:
+            used.add(pick)
+        out.append(grids[pick] if pick is not None else None)
+    return out
+
+
 def compare(doc: Document, grids: list[Grid], format_name: str,
             paragraphs: Sequence[str] | None = None) -> list[Finding]:
     """`publish-roundtrip-mismatch` findings: each table of `doc` (in order) against the grid read
     back in its place, every data point located by its label path; with `paragraphs`, the title,
     headings and prose too. Empty when everything printed is what the model says."""
     html = format_name.lower() in HTML_FORMATS or any(g.source == "html" for g in grids)
-    norm = _html_norm if html else _exact
+    norm = html_norm if html else exact
     out: list[Finding] = []
-    for i, table in enumerate(doc.tables):
-        out += _compare_table(table, grids[i] if i < len(grids) else None, format_name, norm)
+    for table, grid in zip(doc.tables, _pair(doc.tables, grids, norm), strict=True):
+        out += _compare_table(table, grid, format_name, norm)
     if paragraphs is not None:
         out += compare_text(doc, paragraphs, format_name, html)
     return out

@@ -10,8 +10,8 @@ tables and no paragraphs; the comparison then reports every data point as missin
 from __future__ import annotations
 
 import io
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Iterator
 
 from ..check.preflight.container import ZIP_ERRORS, check_directory, inflate
@@ -32,20 +32,19 @@ LIMITS = Limits()
 READ_ERRORS = (Refused, XmlError, *ZIP_ERRORS)
 
 
-def _split(tag: object) -> tuple[str, str]:
-    """'{ns}local' → (ns, local); ('', '') for comments and processing instructions."""
-    if not isinstance(tag, str):
-        return "", ""
-    if tag[:1] == "{":
-        ns, _, local = tag[1:].partition("}")
-        return ns, local
-    return "", tag
+_NAMES = ("body", "p", "tbl", "tr", "tc", "t", "tab", "br", "cr", "noBreakHyphen", "sdt", "sdtContent", "customXml",
+          "tcPr", "trPr", "tblPr", "gridSpan", "vMerge", "hMerge", "tblHeader", "gridBefore", "tblCaption")
+# full tag → local name, for the WordprocessingML elements the reader looks at (a dict lookup per
+# element: the reader walks every element of the body)
+_LOCAL = {f"{{{ns}}}{name}": name for ns in W_NAMESPACES for name in _NAMES}
+_SKIP_TAGS = frozenset(
+    [f"{{{ns}}}{name}" for ns in W_NAMESPACES for name in _SKIP]
+    + ["{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"])
 
 
 def _w(el: ET.Element) -> str:
-    """The element's local name when it is a WordprocessingML element, else ''."""
-    ns, local = _split(el.tag)
-    return local if ns in _W else ""
+    """The element's local name when it is one of the WordprocessingML elements read, else ''."""
+    return _LOCAL.get(el.tag, "")  # type: ignore[call-overload]
 
 
 def _attr(el: ET.Element, name: str) -> str | None:
@@ -153,7 +152,7 @@ def paragraph_text(p: ET.Element) -> str:
 
 def _collect(el: ET.Element, out: list[str]) -> None:
     for child in el:
-        kind = _w(child)
+        kind = _LOCAL.get(child.tag, "")  # type: ignore[call-overload]
         if kind == "t":
             out.append(child.text or "")
         elif kind == "tab":
@@ -162,7 +161,7 @@ def _collect(el: ET.Element, out: list[str]) -> None:
             out.append("\n")
         elif kind == "noBreakHyphen":
             out.append("\u2011")
-        elif kind not in _SKIP and _split(child.tag)[1] not in _SKIP:
+        elif child.tag not in _SKIP_TAGS and len(child):
             _collect(child, out)
 
 

@@ -221,3 +221,20 @@ def test_prepare_turns_a_bug_into_an_internal_status(honest: Path, monkeypatch: 
     monkeypatch.setattr(prepare, "_lay_out", boom)
     run = api.publish(honest, tmp_path / "out", jobs=1)
     assert run.files[0].status == "internal" and "layout bug" in run.files[0].reason and run.exit_code == 3
+
+
+def test_a_pdf_that_fails_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "soffice"
+    fake.write_text("#!/bin/sh\necho 'Error: source file could not be loaded' >&2\nexit 1\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("WORKBOOK_BUILDER_SOFFICE", str(fake))
+    returns = tmp_path / "returns"
+    for k, unit in enumerate(("甲局", "乙局")):
+        build_to(returns, unit_data(k, unit, year=2024), f"{unit}.xlsx")
+    run = api.publish(returns, tmp_path / "out", formats="docx,pdf", jobs=1, lang="en")
+    assert [p.status for p in run.files] == [FAILED, FAILED] and run.exit_code == 2
+    for p in run.files:  # the docx went out; the PDF's failure is said for each file
+        assert list(p.outputs) == ["docx"] and Path(p.outputs["docx"]).is_file()
+        assert "无法生成 PDF：LibreOffice 转换失败（退出码 1）：Error: source file could not be loaded" in p.reason
+    assert run.summary()[-1] == "0 written, 2 not written."
+    assert run.summary("zh")[0].startswith(f"未全部生成 {returns / '乙局.xlsx'}：已写出 {tmp_path / 'out'}")

@@ -336,8 +336,8 @@ def publish(paths: Sequence[str | Path] | str | Path, output: str | Path, format
     per workbook, named after its title “{单位}{年度}年政府信息公开工作年度报告”, a repeated title
     numbered （2）, （3）…) or, for one workbook, a .docx/.html/.pdf file. `formats` (docx, html,
     fragment, pdf; a sequence or comma-separated) default to the file's suffix, or docx for a
-    folder. `progress(done, total, result)` is called as each file is done. `lang` is the language of
-    `PublishRun.summary`'s default.
+    folder. `progress(done, total, result)` is called as each file is done. `lang` (zh, en) is the
+    language of `PublishRun.summary()`.
 
     Returns a `PublishRun`: `check` (the `CheckRun`, each file's publish findings among its findings)
     and one `Published` per file. Raises `UsageError` for paths that match nothing, an `output` that
@@ -357,4 +357,4 @@ def publish(paths: Sequence[str | Path] | str | Path, output: str | Path, format
     if "pdf" in target.formats:
         find_soffice()  # before any work: without LibreOffice the run could not finish
     skipped = tuple((str(p), why) for p, why in found.skipped)
-    return publish_files(found.files, target, draft, template, jobs, progress, skipped)
+    return publish_files(found.files, target, draft, template, jobs, progress, skipped, lang)

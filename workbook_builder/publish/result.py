@@ -64,6 +64,7 @@ class PublishRun:
     check: CheckRun
     files: tuple[Published, ...]
     formats: tuple[str, ...]
+    lang: str = "zh"  # of `summary()` unless it is given another
 
     @property
     def written(self) -> tuple[Published, ...]:
@@ -84,8 +85,9 @@ class PublishRun:
             return 2
         return 0 if statuses == {PUBLISHED} and self.check.valid else 1
 
-    def summary(self, lang: str = "zh") -> list[str]:
+    def summary(self, lang: str | None = None) -> list[str]:
         """One line per file (where its documents went, or why none), then the counts."""
+        lang = lang or self.lang
         lines = []
         for p in self.files:
             shown = display_path(p.path)
@@ -93,6 +95,10 @@ class PublishRun:
                 names = _names(list(p.outputs.values()))
                 mark = "（草稿）" if p.draft and lang == "zh" else (" (draft)" if p.draft else "")
                 lines.append(f"已生成{mark} {names}" if lang == "zh" else f"written{mark}: {names}")
+            elif p.outputs:  # a PDF or one format failed, the others went out
+                names, why = _names(list(p.outputs.values())), _why(p, lang)
+                lines.append(f"未全部生成 {shown}：已写出 {names}；{why}" if lang == "zh"
+                             else f"partly written: {shown}: {names}; {why}")
             else:
                 why = _why(p, lang)
                 lines.append(f"未生成 {shown}：{why}" if lang == "zh" else f"not written: {shown}: {why}")

@@ -22,7 +22,7 @@ from .result import FAILED, PUBLISHED, Prepared, Published, PublishRun
 
 def publish_files(files: Sequence[Path], target: Target, draft: bool = False, template: str | None = None,
                   jobs: int | None = None, progress: ProgressCallback | None = None,
-                  skipped: tuple[tuple[str, str], ...] = ()) -> PublishRun:
+                  skipped: tuple[tuple[str, str], ...] = (), lang: str = "zh") -> PublishRun:
     """Check and publish each file into `target`; one `Published` per file, in input order. The
     batch goes on past every bad file (refused, unreadable, a write that failed)."""
     from . import docx, html, readback  # noqa: F401  (imported before the workers fork, so they inherit them)
@@ -47,7 +47,7 @@ def publish_files(files: Sequence[Path], target: Target, draft: bool = False, te
             if progress:
                 progress(len(results), len(files), result)
     _convert(pdfs, entries, inputs)
-    return PublishRun(CheckRun(tuple(results), skipped=skipped), tuple(entries), target.formats)
+    return PublishRun(CheckRun(tuple(results), skipped=skipped), tuple(entries), target.formats, lang)
 
 
 def _write(result: FileResult, prepared: Prepared, target: Target, namer: Namer, inputs: set[Path]) -> Published:

@@ -159,3 +159,24 @@ def _timed(run: Any) -> float:
 
 def test_the_fixture_folder_is_what_the_round_trip_covers() -> None:
     assert len(FIXTURE_NAMES) >= 4 and (Path(__file__).parent / "fixtures" / "real").is_dir()
+
+
+@pytest.mark.parametrize("fmt", ["docx", "fragment", "page"])
+def test_another_reports_document_reads_as_exactly_its_differences(checked: dict[str, Document], fmt: str) -> None:
+    """The read-back is not vacuous on the writers' own output: one report's document compared with
+    another's model gives a `value` finding for exactly the data points whose printed texts differ
+    (and the title and prose that differ), each naming the data point and both texts."""
+    a, b = checked["suqian-city-2023"], checked["suqian-city-2024"]
+    if fmt == "docx":
+        found = rb.verify_docx(b, write_docx(a))
+    else:
+        found = rb.verify_html(b, (fragment if fmt == "fragment" else page)(a), fmt)
+    differing = {dp for dp in b.values if a.values[dp] != b.values[dp]}
+    assert len(differing) > 20
+    values = [f for f in found if f.datapoint in b.values]
+    assert {f.datapoint for f in values} == differing
+    assert all(f.reason == "value" and (f.expected, f.actual) == (b.values[f.datapoint], a.values[f.datapoint])
+               for f in values)
+    others = [f for f in found if f.datapoint not in b.values]
+    assert [(f.reason, f.expected, f.actual) for f in others] == (
+        [("label", b.title, a.title)] if a.title != b.title else [])

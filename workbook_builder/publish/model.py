@@ -142,7 +142,7 @@ def data_hash(layout: Layout, values: Mapping[str, Any]) -> str:
     """A hash of every data point's value (inputs and formulas): the same data, the same hash."""
     used = {dp: format_value(values.get(dp)) for dp in sorted(layout.by_id) if layout.by_id[dp].kind in VALUE_KINDS}
     canonical = json.dumps(used, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def format_value(value: Any) -> str:

@@ -183,3 +183,9 @@ def test_properties_identify_the_template_and_the_data() -> None:
     assert doc.properties["data_hash"] == again.properties["data_hash"] != other.properties["data_hash"]
     assert (doc.properties["draft"], draft.properties["draft"], draft.draft) == ("false", "true", True)
     assert DRAFT_MARK == "草稿（未通过检查）"
+
+
+def test_the_unit_name_in_the_title_is_cleaned_too() -> None:
+    doc = document(registry.resolve().layout, _values(**{"meta.unit_name": "示例镇\x1b人民政府\n"}))
+    assert doc.title == "示例镇人民政府2024年政府信息公开工作年度报告"
+    assert [(f.code, f.datapoint) for f in doc.findings] == [("publish-text-cleaned", "meta.unit_name")]

@@ -128,13 +128,14 @@ def document(layout: Layout, values: Mapping[str, Any], draft: bool = False) -> 
         "data_hash": data_hash(layout, values),
         "draft": "true" if draft else "false",
     }
-    return Document(title(doc, spec.unit_field, spec.year_field, values), preamble, sections, properties,
-                    tuple(findings), draft)
+    unit = _clean(layout, spec.unit_field, values.get(spec.unit_field), findings) if spec.unit_field else ""
+    return Document(title(doc, unit, values.get(spec.year_field) if spec.year_field else None), preamble, sections,
+                    properties, tuple(findings), draft)
 
 
-def title(doc: DocumentSpec, unit_field: str, year_field: str, values: Mapping[str, Any]) -> str:
-    names = {"unit": format_value(values.get(unit_field)) if unit_field else "",
-             "year": format_value(values.get(year_field)) if year_field else ""}
+def title(doc: DocumentSpec, unit: str, year: Any) -> str:
+    """The document title: `{unit}` and `{year}` filled in (the unit already cleaned)."""
+    names = {"unit": unit.replace("\n", "").strip(), "year": format_value(year)}
     return re.sub(r"\{(unit|year)\}", lambda m: names[m.group(1)], doc.title)
 
 

@@ -60,6 +60,8 @@ def test_document_mistakes_are_reported_with_their_paths() -> None:
             {"text": "text.overview", "sheet": "主动公开"},
             {"text": "text.other", "join": True},
             {"text": "text.problems", "colour": "red"},
+            {"sheet": "依申请公开", "widths": [1, 2, 3]},
+            {"sheet": "复议诉讼", "widths": [1, 0, "wide"] + [1] * 12},
         ],
     }
     problems = _problems(raw)
@@ -71,6 +73,9 @@ def test_document_mistakes_are_reported_with_their_paths() -> None:
     assert ("$.document.sections[3]", "每一节必须且只能有 text、sheet 二者之一") in problems
     assert ("$.document.sections[4].join", "join 只用于 sheet 节") in problems
     assert any(p == "$.document.sections[5].colour" for p, _ in problems)
+    assert ("$.document.sections[6].widths", "给了 3 个列宽，表格有 10 列") in problems
+    assert ("$.document.sections[7].widths[1]", "列宽应为正数") in problems
+    assert ("$.document.sections[7].widths[2]", "列宽应为正数") in problems
 
 
 def test_a_title_placeholder_needs_its_identity_field() -> None:
@@ -132,7 +137,9 @@ def test_the_official_merge_structure() -> None:
     assert (three.n_rows, three.n_cols, three.header_rows) == (28, 10, 3)
     assert (four.n_rows, four.n_cols, four.header_rows) == (4, 15, 3)
     assert (two.n_rows, two.n_cols, two.header_rows) == (14, 4, 0)  # bands: each has its own header rows
-    assert abs(sum(three.widths) - 1) < 1e-9 and sum(three.widths[:3]) > 0.35
+    assert abs(sum(three.widths) - 1) < 1e-9
+    assert round(sum(three.widths[:3]), 2) == 0.45  # the template's document widths: labels take 45%
+    assert three.widths[0] == three.widths[3]  # a group label column is as wide as a number column
 
 
 def test_numbers_print_as_checked() -> None:

@@ -234,8 +234,8 @@ def _cut(layout: Layout, section: DocSection, caption: str) -> tuple[DocTable, .
     regions = [_region(layout, by_pos, [t.id for t in table_cells(b)]) for b in blocks]
     if section.join:
         regions = [[row for region in regions for row in region]]
-    return tuple(_table(by_pos, rows, sheet.widths, caption, header_rows=0 if section.join else None)
-                 for rows in regions)
+    widths = section.widths or sheet.widths
+    return tuple(_table(by_pos, rows, widths, caption, header_rows=0 if section.join else None) for rows in regions)
 
 
 def _region(layout: Layout, by_pos: Mapping[tuple[int, int], Cell], ids: list[str]) -> list[int]:

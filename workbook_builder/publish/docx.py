@@ -1,20 +1,22 @@
 """The report as a Word document: GB/T 9704 page and type, the template's tables as published.
 
-The only module that imports python-docx. python-docx gives the package (parts, relationships,
-core properties, header and footer parts); the page content itself is written as WordprocessingML
-text and parsed once, because python-docx's API cannot set an East Asian font (`w:eastAsia`), and its
-`Table.cell()` is quadratic in a merged table. Type lives in named styles (Normal and ours), not in
-runs, so a clerk who edits the document edits a style.
+The only module that imports python-docx. python-docx gives the package every report shares (its
+parts, content types and relationships, the header and footer parts), built once per process; a report
+then only adds its body, title and properties. The content is written as WordprocessingML text, because
+python-docx's API cannot set an East Asian font (`w:eastAsia`) and its `Table.cell()` is quadratic in a
+merged table. Type lives in named styles (Normal and ours), not in runs, so a clerk who edits the
+document edits a style.
 
-Same document in, same bytes out: fixed core dates and author, and the zip rewritten with fixed
-timestamps and member order.
+Same document in, same bytes out: fixed core dates and author, and a zip with fixed member times and order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import zipfile
+from collections.abc import Mapping
 from xml.sax.saxutils import escape, quoteattr
 
 import docx
@@ -45,12 +47,12 @@ HEADING_FONT = "黑体"  # 一、 headings
 SUBHEAD_FONT = "楷体_GB2312"  # （一） sub-heads
 TITLE_FONT = "方正小标宋简体"  # 2号 title
 PAGE_NUMBER_FONT = "宋体"  # 4号 page number
-# fonts a computer may lack under their GB/T names: what Word should use instead (fontTable altName)
-ALT_FONTS = {BODY_FONT: "仿宋", SUBHEAD_FONT: "楷体", TITLE_FONT: "宋体"}
 
 SIZE_TITLE = 44  # half-points: 2号 22 pt
 SIZE_BODY = 32  # 3号 16 pt
 SIZE_TABLE = 21  # 五号 10.5 pt
+MIN_SIZE_TABLE = 11  # 七号 5.5 pt: the smallest a long number is set to fit its cell
+DIGIT_EM = 0.64  # a digit's width in em: Times New Roman 0.5, DejaVu Serif (LibreOffice's stand-in on Linux) 0.64
 SIZE_PAGE_NUMBER = 28  # 4号 14 pt
 # 0.7 mm each side: table 三's 9 mm label columns then hold two 五号 characters a line, not one
 CELL_MARGIN = 40  # twips
@@ -70,21 +72,59 @@ STYLE_PAGE_NUMBER, STYLE_DRAFT = "ReportPageNumber", "ReportDraftMark"
 
 def write_docx(doc: Document) -> bytes:
     """The document as .docx bytes; the same `doc` always gives the same bytes."""
+    parts = dict(_base(doc.draft))
+    main = parts["word/document.xml"].decode("utf-8")
+    at = main.index("<w:sectPr")  # the body holds only the section's page setup: the content goes before it
+    parts["word/document.xml"] = (main[:at] + _body_xml(doc) + main[at:]).encode("utf-8")
+    parts["docProps/core.xml"] = _core_xml(doc.title)
+    parts["docProps/custom.xml"] = _custom_xml(doc.properties)
+    return _zip(parts)
+
+
+@functools.cache
+def _base(draft: bool) -> dict[str, bytes]:
+    """The package every report shares, by part name: python-docx's blank document trimmed, our styles,
+    the page, footer (and draft header); its body empty. Built once per process: parsing python-docx's
+    template costs more than laying out a report."""
     word = docx.Document()
     _trim_package(word)
     _set_styles(word)
-    _set_page(word, doc.draft)
+    _set_page(word, draft)
     body = word.element.body
-    sect_pr = body.sectPr
     for child in list(body):
-        if child is not sect_pr:
+        if child is not body.sectPr:
             body.remove(child)
-    for element in parse_xml(f"<w:body {_NS}>{_body_xml(doc)}</w:body>"):
-        sect_pr.addprevious(element)
-    _set_properties(word, doc)
+    package = word.part.package  # docProps/custom.xml: its content type and relationship, filled per report
+    custom = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, _custom_xml({}), package)
+    package.relate_to(custom, RT.CUSTOM_PROPERTIES)
     out = io.BytesIO()
     word.save(out)
-    return _stable_zip(out.getvalue())
+    with zipfile.ZipFile(out) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    fonts = parts["word/fontTable.xml"].decode("utf-8")
+    parts["word/fontTable.xml"] = fonts.replace("</w:fonts>", _FONT_TABLE + "</w:fonts>").encode("utf-8")
+    parts["docProps/app.xml"] = _APP
+    return parts
+
+
+# Our fonts in Word's font table, with the name Word should try where a computer lacks the GB/T name
+# (Windows has 仿宋 and 楷体, not 仿宋_GB2312 and 楷体_GB2312); charset 86 is GB2312.
+_FONT_TABLE = "".join(
+    f'<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:charset w:val="86"/>'
+    f'<w:family w:val="{family}"/><w:pitch w:val="{pitch}"/></w:font>'
+    for name, alt, family, pitch in (
+        (BODY_FONT, "仿宋", "modern", "fixed"),
+        (SUBHEAD_FONT, "楷体", "modern", "fixed"),
+        (TITLE_FONT, "宋体", "auto", "variable"),
+        (HEADING_FONT, "SimHei", "modern", "fixed"),
+        (PAGE_NUMBER_FONT, "SimSun", "auto", "variable"),
+    )
+)
+# python-docx's template says it was saved by "Microsoft Macintosh Word"; this one says what made it
+_APP = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        f"<Application>{AUTHOR}</Application><DocSecurity>0</DocSecurity></Properties>").encode()
 
 
 # ---------------------------------------------------------------- content
@@ -96,7 +136,12 @@ def _body_xml(doc: Document) -> str:
     for section in doc.sections:
         parts.append(_para(STYLE_HEADING, section.heading))
         parts += [_prose(p) for p in section.paragraphs]
-        parts += [_table(t) for t in section.tables]
+        for i, table in enumerate(section.tables):
+            if i:  # Word joins two tables that touch into one: a small empty paragraph keeps them apart
+                parts.append(_para(STYLE_CELL, ""))
+            parts.append(_table(table))
+    if parts[-1].startswith("<w:tbl>"):  # Word wants the body to end in a paragraph, not a table
+        parts.append(_para(STYLE_CELL, ""))
     return "".join(parts)
 
 
@@ -177,8 +222,24 @@ def _grid_widths(table: DocTable) -> list[int]:
 
 def _tc(width: int, span: int, merge: str, text: str, style: str) -> str:
     grid_span = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+    size = _fitted_size(text, width) if style == STYLE_CELL else SIZE_TABLE
+    if size == SIZE_TABLE:
+        content = _para(style, text)
+    else:  # a number too long for its column at 五号: smaller, rather than broken over two lines
+        content = (f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:rPr><w:sz w:val="{size}"/>'
+                   f'<w:szCs w:val="{size}"/></w:rPr><w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>')
     return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{grid_span}{merge}<w:vAlign w:val="center"/></w:tcPr>'
-            f"{_para(style, text)}</w:tc>")
+            f"{content}</w:tc>")
+
+
+def _fitted_size(text: str, width: int) -> int:
+    """The size (half-points) at which a number fits its cell on one line: 五号 when it does, smaller down to
+    七号 when it does not (a digit is about half a character wide, a little more in a stand-in font)."""
+    room = width - 2 * CELL_MARGIN
+    need = len(text) * DIGIT_EM * SIZE_TABLE * 10  # twips at 五号 (half-points × 10 = twips)
+    if need <= room or not text:
+        return SIZE_TABLE
+    return max(MIN_SIZE_TABLE, int(room / (len(text) * DIGIT_EM * 10)))
 
 
 # ---------------------------------------------------------------- styles and page
@@ -258,7 +319,9 @@ def _set_page(word: docx.document.Document, draft: bool) -> None:
     section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
     section.top_margin, section.bottom_margin = Mm(MARGINS_MM["top"]), Mm(MARGINS_MM["bottom"])
     section.left_margin, section.right_margin = Mm(MARGINS_MM["left"]), Mm(MARGINS_MM["right"])
-    section.header_distance, section.footer_distance = Mm(15), Mm(20)
+    # the page number's line sits about 7 mm below the text area (GB/T 9704 7.5): its 4号 line is ~6 mm
+    # high and stands 25 mm above the page's foot, the text area ends 35 mm above it
+    section.header_distance, section.footer_distance = Mm(15), Mm(25)
     section.gutter = Mm(0)
     # the page number "— n —": a PAGE field between the dashes (GB/T 9704 7.5)
     footer = section.footer
@@ -299,35 +362,44 @@ def _trim_package(word: docx.document.Document) -> None:
 # ---------------------------------------------------------------- properties and package
 
 
-def _set_properties(word: docx.document.Document, doc: Document) -> None:
-    core = word.core_properties
-    core.title = doc.title
-    core.author = core.last_modified_by = AUTHOR
-    core.comments = core.subject = core.keywords = core.category = ""
-    core.created = core.modified = FIXED_TIME
-    core.revision = 1
+_CORE = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+         'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+         'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+         "<dc:title>{title}</dc:title><dc:creator>{author}</dc:creator><cp:lastModifiedBy>{author}</cp:lastModifiedBy>"
+         "<cp:revision>1</cp:revision>"
+         '<dcterms:created xsi:type="dcterms:W3CDTF">{time}</dcterms:created>'
+         '<dcterms:modified xsi:type="dcterms:W3CDTF">{time}</dcterms:modified></cp:coreProperties>')
+
+
+def _core_xml(title: str) -> bytes:
+    """docProps/core.xml: the title, and a fixed author and time (no clock: same input, same bytes)."""
+    time = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _CORE.format(title=escape(title), author=AUTHOR, time=time).encode("utf-8")
+
+
+def _custom_xml(properties: Mapping[str, str]) -> bytes:
+    """docProps/custom.xml: every document property as text (Word: 文件 › 属性 › 自定义)."""
     props = "".join(
         f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" name={quoteattr(name)}>'
         f"<vt:lpwstr>{escape(value)}</vt:lpwstr></property>"
-        for pid, (name, value) in enumerate(doc.properties.items(), start=2)
+        for pid, (name, value) in enumerate(properties.items(), start=2)
     )
-    blob = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    return ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
             '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
-            f'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">{props}</Properties>')
-    package = word.part.package
-    part = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, blob.encode("utf-8"), package)
-    package.relate_to(part, RT.CUSTOM_PROPERTIES)
+            'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+            f"{props}</Properties>").encode()
 
 
-def _stable_zip(data: bytes) -> bytes:
-    """The package again with fixed member times and order: identical input, identical bytes."""
+def _zip(parts: Mapping[str, bytes]) -> bytes:
+    """The package with fixed member times and order: identical input, identical bytes."""
     first = {"[Content_Types].xml": 0, "_rels/.rels": 1}
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in sorted(src.namelist(), key=lambda n: (first.get(n, 2), n)):
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in sorted(parts, key=lambda n: (first.get(n, 2), n)):
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0
             info.external_attr = 0
-            dst.writestr(info, src.read(name))
+            dst.writestr(info, parts[name])
     return out.getvalue()

@@ -36,14 +36,14 @@ _TEXT = f"{_RESET}font-family:{FANGSONG};font-size:16pt;font-weight:normal;line-
 STYLE = {
     "root": f"{_RESET}font-family:{FANGSONG};font-size:16pt;line-height:28.9pt;max-width:100%;",
     "title": f"{_RESET}font-family:{XIAOBIAOSONG};font-size:22pt;font-weight:normal;line-height:36pt;"
-             "text-align:center;margin-bottom:28.9pt;",
+             "text-align:center;text-wrap:balance;margin-bottom:28.9pt;",
     "draft": f"{_RESET}font-family:{HEITI};font-size:16pt;line-height:28.9pt;text-align:center;"
              "color:#c00000;border:2px solid #c00000;margin-bottom:14pt;",
     "heading": f"{_RESET}font-family:{HEITI};font-size:16pt;font-weight:normal;line-height:28.9pt;"
                "text-indent:2em;text-align:left;",
     "para": f"{_TEXT}text-indent:2em;text-align:justify;",
     "subhead": f"font-family:{KAITI};font-weight:normal;",
-    "table": f"{_RESET}border-collapse:collapse;border-spacing:0;width:100%;table-layout:fixed;"
+    "table": "padding:0;border:0;background:none;border-collapse:collapse;border-spacing:0;width:100%;table-layout:fixed;"
              "margin:7pt 0 14pt 0;page-break-inside:auto;",
     # the caption names the table for screen readers; the section heading above already shows it
     "caption": "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;"
@@ -108,6 +108,10 @@ td, th:not([rowspan]) { page-break-inside: avoid; break-inside: avoid; }
 h1, h2 { page-break-after: avoid; break-after: avoid; }
 @page { size: A4; margin: 37mm 26mm 35mm 28mm;
   @bottom-center { content: "— " counter(page) " —"; font-family: 'Times New Roman', serif; font-size: 14pt; } }
+@media screen and (max-width: 210mm) {
+  body { padding: 0; }
+  main.paper { padding: 16px; box-shadow: none; }
+}
 @media print {
   html, body { background: none; margin: 0; padding: 0; }
   main.paper { width: auto; margin: 0; padding: 0; box-shadow: none; }
@@ -182,7 +186,8 @@ def _is_header(row: list[DocCell]) -> bool:
 
 
 def _row(row: list[DocCell]) -> str:
-    return "<tr>" + "".join(_cell(c) for c in row) + "</tr>\n"
+    # a cell a line: a golden file's diff then shows the one value that changed
+    return "<tr>\n" + "".join(_cell(c) + "\n" for c in row) + "</tr>\n"
 
 
 def _cell(cell: DocCell) -> str:

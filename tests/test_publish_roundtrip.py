@@ -10,7 +10,6 @@ and the title, headings and prose read back as the model prints them. The reader
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -140,21 +139,6 @@ def test_a_draft_round_trips_too(trusted: dict[str, dict[str, Any]]) -> None:
     draft = document(LAYOUT, trusted[FIXTURE_NAMES[0]], draft=True)
     assert draft.draft
     assert round_trip(draft) == {"docx": [], "fragment": [], "page": []}
-
-
-def test_read_back_is_fast(checked: dict[str, Document]) -> None:
-    """docx + HTML read back and compared in well under 40 ms a report (the issue's budget for the
-    whole publish is 150 ms); measured on the largest real report, best of five."""
-    doc = checked[FIXTURE_NAMES[0]]
-    data, html = write_docx(doc), page(doc)
-    best = min(_timed(lambda: (rb.verify_docx(doc, data), rb.verify_html(doc, html, "page"))) for _ in range(5))
-    assert best < 0.040, f"{best * 1000:.1f} ms"
-
-
-def _timed(run: Any) -> float:
-    start = time.perf_counter()
-    run()
-    return time.perf_counter() - start
 
 
 def test_the_fixture_folder_is_what_the_round_trip_covers() -> None:

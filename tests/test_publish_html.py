@@ -467,16 +467,6 @@ def test_golden(fixture: str, tmp_path: Path) -> None:
             pytest.fail(f"{path.name} differs (if intended: UPDATE_GOLDEN=1)\n{diff[:20000]}", pytrace=False)
 
 
-def test_speed(doc: Document) -> None:
-    import time
-
-    start = time.perf_counter()
-    for _ in range(20):
-        publish_html.fragment(doc)
-        publish_html.page(doc)
-    assert (time.perf_counter() - start) / 20 < 0.020
-
-
 # ----------------------------------------------------------------------------------------------- Chromium
 
 # Measures the page as laid out and leaves the figures in the DOM for --dump-dom to carry out.

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from functools import cache
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.make_filled import honest_data
 from workbook_builder.findings import Code
@@ -87,13 +89,17 @@ def _zip_docx(body: str) -> bytes:
     return out.getvalue()
 
 
-def docx_of(doc: Document) -> bytes:
+def _body(doc: Document) -> str:
     body = [_p(doc.title)]
     for s in doc.sections:
         body.append(_p(s.heading))
         body += [_p(p.full) for p in s.paragraphs]
         body += [_docx_table(t) for t in s.tables]
-    return _zip_docx("".join(body))
+    return "".join(body)
+
+
+def docx_of(doc: Document) -> bytes:
+    return _zip_docx(_body(doc))
 
 
 def html_of(doc: Document) -> str:
@@ -559,3 +565,59 @@ def test_html_whitespace_is_read_as_a_browser_shows_it() -> None:
     doc = good()
     pretty = html_of(doc).replace("<td", "\n    <td").replace("</td>", "\n  </td>").replace("<p>", "<p>\n  ")
     assert rb.verify_html(doc, pretty) == []
+
+
+# ----------------------------------------------------------------------------- never an exception
+
+_SNIPPETS = ["<table>", "</table>", "<tr>", "</tr>", "<td rowspan=99>", "<th colspan=0>", "</td>", "<caption>",
+             "<br>", "<p>", "</div>", "<script>", "&amp;", "<td colspan=5000 rowspan=70000>", "<!--", "<![CDATA["]
+_TC_PROPS = ['<w:gridSpan w:val="-3"/>', '<w:gridSpan w:val="9999"/>', '<w:gridSpan w:val="x"/>', "<w:vMerge/>",
+             '<w:vMerge w:val="restart"/>', "<w:hMerge/>", '<w:hMerge w:val="restart"/>']
+
+
+def _mangle(text: str, cuts: list[tuple[float, float, str]]) -> str:
+    for at, length, insert in cuts:
+        i = int(at * len(text))
+        text = text[:i] + insert + text[i + int(length * 40):]
+    return text
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1), st.sampled_from(_SNIPPETS)), min_size=1, max_size=6))
+def test_mangled_html_gives_findings_never_exceptions(cuts: list[tuple[float, float, str]]) -> None:
+    found = rb.verify_html(good(), _mangle(html_of(good()), cuts))
+    assert all(f.code == Code.PUBLISH_ROUNDTRIP_MISMATCH for f in found)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(["drop", "copy", "prop", "before"]),
+                          st.sampled_from(_TC_PROPS)), min_size=1, max_size=8),
+       st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=2))
+def test_mangled_docx_gives_findings_never_exceptions(edits: list[tuple[int, str, str]],
+                                                      flips: list[tuple[int, int]]) -> None:
+    """Cells dropped or doubled, rows doubled, absurd spans and merges, then a few bytes of the zip
+    flipped: findings, never an exception."""
+    def change(root: ET.Element) -> None:
+        rows = [(tbl, tr) for tbl in tables_of(root) for tr in tbl.findall(q("tr"))]
+        for at, how, prop in edits:
+            tbl, tr = rows[at % len(rows)]
+            tcs = tr.findall(q("tc"))
+            if not tcs:
+                continue
+            tc = tcs[at % len(tcs)]
+            if how == "drop":
+                tr.remove(tc)
+            elif how == "copy":
+                tbl.insert(list(tbl).index(tr), ET.fromstring(ET.tostring(tr)))
+            elif how == "prop":
+                pr = tc.find(q("tcPr"))
+                assert pr is not None
+                pr.append(ET.fromstring(f'<w:x xmlns:w="{W}">{prop}</w:x>')[0])
+            else:
+                tr.insert(0, ET.fromstring(f'<w:trPr xmlns:w="{W}"><w:gridBefore w:val="{at % 5000 - 2}"/></w:trPr>'))
+
+    data = bytearray(edit_docx(docx_of(good()), change))
+    for at, byte in flips:
+        data[at % len(data)] = byte
+    found = rb.verify_docx(good(), bytes(data))
+    assert all(f.code == Code.PUBLISH_ROUNDTRIP_MISMATCH for f in found)

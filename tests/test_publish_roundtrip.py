@@ -10,7 +10,6 @@ and the title, headings and prose read back as the model prints them. The reader
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -142,20 +141,26 @@ def test_a_draft_round_trips_too(trusted: dict[str, dict[str, Any]]) -> None:
     assert round_trip(draft) == {"docx": [], "fragment": [], "page": []}
 
 
-def test_read_back_is_fast(checked: dict[str, Document]) -> None:
-    """docx + HTML read back and compared in well under 40 ms a report (the issue's budget for the
-    whole publish is 150 ms); measured on the largest real report, best of five."""
-    doc = checked[FIXTURE_NAMES[0]]
-    data, html = write_docx(doc), page(doc)
-    best = min(_timed(lambda: (rb.verify_docx(doc, data), rb.verify_html(doc, html, "page"))) for _ in range(5))
-    assert best < 0.040, f"{best * 1000:.1f} ms"
-
-
-def _timed(run: Any) -> float:
-    start = time.perf_counter()
-    run()
-    return time.perf_counter() - start
-
-
 def test_the_fixture_folder_is_what_the_round_trip_covers() -> None:
     assert len(FIXTURE_NAMES) >= 4 and (Path(__file__).parent / "fixtures" / "real").is_dir()
+
+
+@pytest.mark.parametrize("fmt", ["docx", "fragment", "page"])
+def test_another_reports_document_reads_as_exactly_its_differences(checked: dict[str, Document], fmt: str) -> None:
+    """The read-back is not vacuous on the writers' own output: one report's document compared with
+    another's model gives a `value` finding for exactly the data points whose printed texts differ
+    (and the title and prose that differ), each naming the data point and both texts."""
+    a, b = checked["suqian-city-2023"], checked["suqian-city-2024"]
+    if fmt == "docx":
+        found = rb.verify_docx(b, write_docx(a))
+    else:
+        found = rb.verify_html(b, (fragment if fmt == "fragment" else page)(a), fmt)
+    differing = {dp for dp in b.values if a.values[dp] != b.values[dp]}
+    assert len(differing) > 20
+    values = [f for f in found if f.datapoint in b.values]
+    assert {f.datapoint for f in values} == differing
+    assert all(f.reason == "value" and (f.expected, f.actual) == (b.values[f.datapoint], a.values[f.datapoint])
+               for f in values)
+    others = [f for f in found if f.datapoint not in b.values]
+    assert [(f.reason, f.expected, f.actual) for f in others] == (
+        [("label", b.title, a.title)] if a.title != b.title else [])

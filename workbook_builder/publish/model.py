@@ -128,13 +128,14 @@ def document(layout: Layout, values: Mapping[str, Any], draft: bool = False) -> 
         "data_hash": data_hash(layout, values),
         "draft": "true" if draft else "false",
     }
-    return Document(title(doc, spec.unit_field, spec.year_field, values), preamble, sections, properties,
-                    tuple(findings), draft)
+    unit = _clean(layout, spec.unit_field, values.get(spec.unit_field), findings) if spec.unit_field else ""
+    return Document(title(doc, unit, values.get(spec.year_field) if spec.year_field else None), preamble, sections,
+                    properties, tuple(findings), draft)
 
 
-def title(doc: DocumentSpec, unit_field: str, year_field: str, values: Mapping[str, Any]) -> str:
-    names = {"unit": format_value(values.get(unit_field)) if unit_field else "",
-             "year": format_value(values.get(year_field)) if year_field else ""}
+def title(doc: DocumentSpec, unit: str, year: Any) -> str:
+    """The document title: `{unit}` and `{year}` filled in (the unit already cleaned)."""
+    names = {"unit": unit.replace("\n", "").strip(), "year": format_value(year)}
     return re.sub(r"\{(unit|year)\}", lambda m: names[m.group(1)], doc.title)
 
 
@@ -142,7 +143,7 @@ def data_hash(layout: Layout, values: Mapping[str, Any]) -> str:
     """A hash of every data point's value (inputs and formulas): the same data, the same hash."""
     used = {dp: format_value(values.get(dp)) for dp in sorted(layout.by_id) if layout.by_id[dp].kind in VALUE_KINDS}
     canonical = json.dumps(used, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def format_value(value: Any) -> str:
@@ -233,8 +234,8 @@ def _cut(layout: Layout, section: DocSection, caption: str) -> tuple[DocTable, .
     regions = [_region(layout, by_pos, [t.id for t in table_cells(b)]) for b in blocks]
     if section.join:
         regions = [[row for region in regions for row in region]]
-    return tuple(_table(by_pos, rows, sheet.widths, caption, header_rows=0 if section.join else None)
-                 for rows in regions)
+    widths = section.widths or sheet.widths
+    return tuple(_table(by_pos, rows, widths, caption, header_rows=0 if section.join else None) for rows in regions)
 
 
 def _region(layout: Layout, by_pos: Mapping[tuple[int, int], Cell], ids: list[str]) -> list[int]:

@@ -182,8 +182,12 @@ class _Reader(HTMLParser):
             sink.append(data)
 
     def finish(self) -> None:
+        """Close what the markup left open (an unclosed <script> hides nothing after the end)."""
+        self.hidden = 0
         while self.stack:
-            self.handle_endtag("table")
+            order, table = self.stack.pop()
+            self._close_cell(table)
+            self.tables.append((order, _grid(table)))
         self._flush_paragraph()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .ids import table_width
 from .model import DocSection, DocumentSpec, TemplateSpec
 from .raw import RawReader
 
@@ -33,13 +34,20 @@ def read_document(ctx: RawReader, node: Any) -> DocumentSpec | None:
 
 
 def _section(ctx: RawReader, node: Any, path: str) -> DocSection:
-    item = ctx.mapping(node, path, (), ("heading", "text", "sheet", "join", "empty"))
+    item = ctx.mapping(node, path, (), ("heading", "text", "sheet", "join", "empty", "widths"))
+    widths = []
+    for i, width in enumerate(ctx.seq(item, "widths", path)):
+        if isinstance(width, bool) or not isinstance(width, (int, float)) or width <= 0:
+            ctx.bad(f"{path}.widths[{i}]", "列宽应为正数")
+        else:
+            widths.append(float(width))
     return DocSection(
         heading=ctx.string(item, "heading", path),
         text=ctx.string(item, "text", path),
         sheet=ctx.string(item, "sheet", path),
         join=ctx.boolean(item, "join", path),
         empty=ctx.string(item, "empty", path, "无"),
+        widths=tuple(widths),
         path=path,
     )
 
@@ -91,3 +99,11 @@ def lint_document(spec: TemplateSpec, bad) -> None:  # type: ignore[no-untyped-d
             bad(f"{section.path}.heading", "这一节没有标题：请写 heading，或给工作表加一个 title 块")
         if section.join and not section.sheet:
             bad(f"{section.path}.join", "join 只用于 sheet 节")
+        if section.widths:
+            tables = [b for s in spec.sheets if s.name == section.sheet for b in s.blocks if b.kind == "table"]
+            counts = sorted({table_width(b) for b in tables})
+            if not section.sheet:
+                bad(f"{section.path}.widths", "widths 只用于 sheet 节")
+            elif counts != [len(section.widths)]:
+                shown = "、".join(str(n) for n in counts)
+                bad(f"{section.path}.widths", f"给了 {len(section.widths)} 个列宽，表格有 {shown} 列")

@@ -40,6 +40,20 @@ def leaves(nodes: tuple[HeaderNode, ...]) -> list[tuple[str, HeaderNode, tuple[H
     return out
 
 
+def label_columns(block: Block) -> int:
+    """How many columns a table's row labels take: the depth of its row tree (0 without rows)."""
+
+    def depth(nodes: tuple[HeaderNode, ...]) -> int:
+        return max((1 + depth(n.children) for n in nodes), default=0)
+
+    return depth(block.rows)
+
+
+def table_width(block: Block) -> int:
+    """How many sheet columns a table takes: its label columns and its leaf columns' spans."""
+    return label_columns(block) + sum(n.span for _, n, _ in leaves(block.columns))
+
+
 def table_cells(block: Block) -> list[TableCell]:
     """Every data cell of a table block, row by row."""
     rows: list[tuple[str, HeaderNode | None, tuple[HeaderNode, ...]]] = [*leaves(block.rows)] or [("", None, ())]

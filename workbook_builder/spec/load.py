@@ -13,8 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, TemplateError
 from .document import read_document
+from .errors import Problem, TemplateError
 from .expand import read_computed, read_rule
 from .lint import lint
 from .model import AGGREGATES, INPUT_TYPES, Block, Field, HeaderNode, InputSpec, Sheet, TemplateSpec

@@ -139,6 +139,7 @@ class DocSection:
     sheet: str = ""  # a sheet whose tables make the section's table
     join: bool = False  # the sheet's tables as one document table (bands), not one table each
     empty: str = "无"  # printed when the prose is empty
+    widths: tuple[float, ...] = ()  # sheet sections: relative column widths in the document (default: the sheet's)
     path: str = ""
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from ..spec.ids import check_id, leaves, shown_rules, table_cells
+from ..spec.ids import check_id, label_columns, leaves, shown_rules, table_cells, table_width
 from ..spec.model import Block, Field, HeaderNode, Rule, Sheet, TemplateSpec
 from .layout import Cell, SheetLayout
 
@@ -33,15 +33,8 @@ def _sheet_width(sheet: Sheet) -> int:
     widths = [sheet.width, 2]
     for block in sheet.blocks:
         if block.kind == "table":
-            widths.append(_label_cols(block) + sum(n.span for _, n, _ in leaves(block.columns)))
+            widths.append(table_width(block))
     return max(widths)
-
-
-def _label_cols(block: Block) -> int:
-    def depth(nodes: tuple[HeaderNode, ...]) -> int:
-        return max((1 + depth(n.children) for n in nodes), default=0)
-
-    return depth(block.rows)
 
 
 def place_sheet(spec: TemplateSpec, sheet: Sheet) -> list[Cell]:
@@ -112,7 +105,7 @@ def _header_cells(sheet: str, nodes: tuple[HeaderNode, ...], top: int, left: int
 
 
 def _place_table(spec: TemplateSpec, sheet: str, block: Block, row: int, cells: list[Cell]) -> int:
-    label_cols = _label_cols(block)
+    label_cols = label_columns(block)
     col_leaves = leaves(block.columns)
     data_cols = sum(n.span for _, n, _ in col_leaves)
     width = label_cols + data_cols
@@ -210,7 +203,7 @@ def finish_sheet(sheet: Sheet, cells: list[Cell]) -> SheetLayout:
         data = [c for c in cells if c.kind in ("input", "formula") and c.datapoint]
         top = min(c.row for c in data)
         first_header = min(c.row for c in cells if c.kind == "header")
-        freeze = (top, _label_cols(tables[0]) + 1)
+        freeze = (top, label_columns(tables[0]) + 1)
         repeat = (first_header, top - 1)
     return SheetLayout(sheet.name, tuple(cells), tuple(widths), heights, freeze, repeat, sheet.landscape,
                        last_row, last_col)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from ..check.preflight.container import ZIP_ERRORS, check_directory, inflate
 from ..check.preflight.problems import Limits, Refused
 from ..ooxml.package import Package, find_rel
-from ..ooxml.xml import XmlError, iterparse_xml
+from ..ooxml.xml import XmlError, parse_xml
 from .readback_grid import MAX_COL_SPAN, MAX_COLS, Grid, RawCell, clamp, make_grid
 
 # transitional and strict WordprocessingML: the same elements under two names
@@ -92,20 +92,11 @@ def document_root(data: bytes) -> ET.Element | None:
             name = package.name_of(main)
             if name is None or name not in infos:
                 return None
-            return _parse(inflate(zf, infos[name], LIMITS, budget), name)
+            # each report's document is its own: kept in parse_xml's cache (for parts many files
+            # share), a batch's trees would hold tens of MB
+            return parse_xml(inflate(zf, infos[name], LIMITS, budget), name, cache=False)
     except READ_ERRORS:
         return None
-
-
-def _parse(data: bytes, part: str) -> ET.Element | None:
-    """The part's tree, parsed as safely as `parse_xml` but never kept in its cache: that cache is
-    for parts many workbooks share, and each report's document is its own (kept, a batch's trees
-    would hold ~80 MB)."""
-    root = None
-    for _, el in iterparse_xml(data, part):
-        if root is None:
-            root = el
-    return root
 
 
 def read_docx(data: bytes) -> tuple[list[Grid], list[str]]:

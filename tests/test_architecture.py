@@ -181,9 +181,10 @@ COMMAND_API = {
     "export": ("export",),
     "check": ("check", "save_report", "annotate"),
     "aggregate": ("aggregate",),
+    "publish": ("publish",),
     "templates": ("list_templates",),
 }
-PRESENTATION = {"format", "summary", "html", "annotate"}
+PRESENTATION = {"format", "summary", "html", "annotate", "report_format"}
 
 
 def test_option_names_are_the_api_keyword_names() -> None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the batch machinery (a process pool) is imported only by th
     from .batch.result import CheckRun
     from .batch.run import ProgressCallback
     from .check.result import FileResult
+    from .publish.result import PublishRun
 
 
 class UnreadableWorkbook(UsageError):
@@ -318,3 +319,42 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
         extra[CHECK_PROPERTY] = note
         write_atomic(Path(output), write_workbook(t.layout, computed, None, extra_properties=extra))
     return result
+
+
+# ---------------------------------------------------------------- publishing the report document
+
+
+def publish(paths: Sequence[str | Path] | str | Path, output: str | Path, formats: Sequence[str] | str | None = None,
+            draft: bool = False, template: str | None = None, jobs: int | None = None,
+            progress: ProgressCallback | None = None, lang: str = "zh") -> PublishRun:
+    """Publish the annual report document of each returned workbook (or roll-up): files, folders and globs.
+
+    Each file is checked exactly as `check` does, and its document is built from the checker's
+    trusted values; a file with errors gets no document unless `draft` (then every page header says
+    “草稿（未通过检查）”). Every document is read back before it is written: any difference is a
+    `publish-roundtrip-mismatch` finding and no document. `output` is a folder (one document set
+    per workbook, named after its title “{单位}{年度}年政府信息公开工作年度报告”, a repeated title
+    numbered （2）, （3）…) or, for one workbook, a .docx/.html/.pdf file. `formats` (docx, html,
+    fragment, pdf; a sequence or comma-separated) default to the file's suffix, or docx for a
+    folder. `progress(done, total, result)` is called as each file is done. `lang` (zh, en) is the
+    language of `PublishRun.summary()`.
+
+    Returns a `PublishRun`: `check` (the `CheckRun`, each file's publish findings among its findings)
+    and one `Published` per file. Raises `UsageError` for paths that match nothing, an `output` that
+    does not fit (a file for several workbooks), an unknown format, and `PdfUnavailable` (a
+    `UsageError`) when pdf is asked for and LibreOffice is not installed.
+    """
+    from .publish.outputs import plan
+    from .publish.pdf import find_soffice
+    from .publish.run import publish_files
+
+    if lang not in ("zh", "en"):
+        raise UsageError(f"lang：应为 zh 或 en，而不是 {lang}")
+    named = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    found = _expand(named, "没有找到要生成报告的工作簿")
+    many = len(found.files) > 1 or any(Path(p).is_dir() or any(ch in str(p) for ch in "*?[") for p in named)
+    target = plan(output, formats, many)
+    if "pdf" in target.formats:
+        find_soffice()  # before any work: without LibreOffice the run could not finish
+    skipped = tuple((str(p), why) for p, why in found.skipped)
+    return publish_files(found.files, target, draft, template, jobs, progress, skipped, lang)

@@ -114,9 +114,9 @@ class _Main(click.Group):
 
 
 @contextlib.contextmanager
-def _progress(show: bool) -> Iterator[Callable[..., None] | None]:
+def _progress(show: bool, label: str = "检查") -> Iterator[Callable[..., None] | None]:
     """The `progress` callback for the API: a bar on stderr when `show`, cleared when the work ends."""
-    bar = Progress() if show else None
+    bar = Progress(label=label) if show else None
     try:
         yield bar.update if bar else None
     finally:
@@ -315,6 +315,56 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
         for f in result.errors:
             click.echo(clean_text(f"  {f.message()}"))
     sys.exit(EXIT_FINDINGS if result.excluded or note is not None else EXIT_OK)
+
+
+@main.command("publish")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="输出：一个 .docx、.html 或 .pdf 文件（只有一个工作簿时），或一个文件夹（每个工作簿一份，以报告标题命名）。")
+@click.option("-f", "--format", "--formats", "formats", default=None, metavar="FORMATS",
+              help="要生成的格式，逗号分隔：docx,html,fragment,pdf（默认：按 -o 的扩展名；文件夹为 docx）。"
+                   "fragment 是供网站后台粘贴的 HTML 片段（<名称>.fragment.html）；pdf 需要 LibreOffice。")
+@click.option("--draft", is_flag=True, help="有错误的工作簿也生成，每页页眉印“草稿（未通过检查）”。")
+@click.option("-t", "--template", default=None, help="强制使用的模板（内置 ID 或 YAML 路径）；默认从文件属性识别。")
+@click.option("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）。")
+@click.option("--report-format", "report_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="检查结果和生成情况的输出格式。")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="消息语言。")
+@click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端且输出为文本时显示）。")
+def publish_command(paths: tuple[str, ...], output: Path, formats: str | None, draft: bool, template: str | None,
+                    jobs: int | None, report_format: str, lang: str, progress: bool | None) -> None:
+    """由工作簿生成年度报告文档（Word、网页、PDF）。 Publish the report document.
+
+    先按 check 的方式检查每个工作簿；有错误的不生成（除非 --draft），检查结果照常列出。
+    生成的文档写出前先读回核对，与工作簿不一致的不写出。
+
+    退出码：0 全部生成；1 有工作簿因检查发现错误（或读回不一致）未生成，或以草稿生成；
+    2 用法错误、文档未能写出或未安装 LibreOffice（pdf）；3 内部错误；130 已中断。
+    """
+    from .render import json as render_json
+    from .render import text as render_text
+
+    show = progress if progress is not None else (report_format == "text" and Progress.wanted())
+    try:
+        with _progress(show, "生成") as update:
+            run = api.publish(list(paths), output, formats=formats, draft=draft, template=template, jobs=jobs,
+                              progress=update, lang=lang)
+    except UsageError as exc:
+        _fail(str(exc))
+    ascii_only = not _carries_unicode(sys.stdout)
+    if report_format == "json":
+        doc = {"schema": "workbook-builder/publish/1",
+               "check": json.loads(render_json.render(run.check, lang, ascii_only=ascii_only)), **run.as_dict()}
+        report = json.dumps(doc, ensure_ascii=ascii_only, indent=2)
+    else:
+        report = "\n".join([render_text.render(run.check, lang), *run.summary(lang)])
+    problem = _emit(report)
+    if problem is not None:
+        click.echo(f"无法输出结果（标准输出）：{problem}", err=True)
+        sys.exit(max(EXIT_USAGE, run.exit_code))
+    if run.exit_code == EXIT_INTERNAL:
+        click.echo("生成过程中出现内部错误，请把以上信息报告给维护者。", err=True)
+    sys.exit(run.exit_code)
 
 
 @main.command("templates")

@@ -10,11 +10,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..check.result import FileResult
 from ..check.workbook import check_workbook
@@ -23,6 +24,7 @@ from .prior import PriorIndex
 
 _STATE: dict[str, Any] = {}
 ProgressCallback = Callable[[int, int, FileResult], None]  # (files done, files in all, the file just done)
+T = TypeVar("T")
 
 
 def _init(template: str | None, prior: str | Path | None) -> None:
@@ -35,6 +37,11 @@ def _init(template: str | None, prior: str | Path | None) -> None:
 
 class _Stopped(Exception):
     """Raised in a worker for each file still queued once the run is stopped (Ctrl-C)."""
+
+
+def _one_then(then: Callable[[FileResult], T], path: str) -> tuple[FileResult, T]:
+    result = _one(path)
+    return result, then(result)
 
 
 def _one(path: str) -> FileResult:
@@ -81,12 +88,24 @@ def run_batch(paths: Sequence[str | Path], template: str | None = None, prior: s
     jobs = max(1, jobs or default_jobs())
     _init(template, prior)
     results: list[FileResult] = []
-    for result in _iterate([str(p) for p in paths], template, prior, jobs):
+    for result in _iterate([str(p) for p in paths], template, prior, jobs, _one):
         result = _keep(result)
         results.append(result)
         if progress:
             progress(len(results), len(paths), result)
     return results
+
+
+def iterate_then(paths: Sequence[str | Path], then: Callable[[FileResult], T], template: str | None = None,
+                 jobs: int | None = None) -> Generator[tuple[FileResult, T], None, None]:
+    """Check every path and run `then` on each result in the same worker (a later step that is as
+    costly as the check itself, such as laying out a document, runs on every core too); yields
+    (result, what `then` returned) in input order, as they arrive, so the caller can write each
+    out and let it go. `then` must be a module-level function (it is sent to the workers)."""
+    jobs = max(1, jobs or default_jobs())
+    _init(template, None)
+    for result, extra in _iterate([str(p) for p in paths], template, None, jobs, partial(_one_then, then)):
+        yield _keep(result), extra
 
 
 def _worker(template: str | None, prior: str | Path | None, load: bool, stop: Any) -> None:
@@ -119,10 +138,12 @@ def _stop(pool: ProcessPoolExecutor, stop: Any) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _iterate(paths: list[str], template: str | None, prior: str | Path | None, jobs: int) -> Iterator[FileResult]:
+def _iterate(paths: list[str], template: str | None, prior: str | Path | None, jobs: int,
+             one: Callable[[str], Any] | None = None) -> Iterator[Any]:
+    one = one or _one  # looked up now: a test may replace `_one`
     if jobs == 1 or len(paths) < 4:
         for p in paths:
-            yield _one(p)
+            yield one(p)
         return
     # fork inherits the compiled template and prior index; elsewhere each worker initialises itself
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -136,7 +157,7 @@ def _iterate(paths: list[str], template: str | None, prior: str | Path | None, j
     _block_sigint()
     try:
         try:
-            results = pool.map(_one, paths, chunksize=chunk)  # submits every chunk, starts the workers
+            results = pool.map(one, paths, chunksize=chunk)  # submits every chunk, starts the workers
         finally:
             _unblock_sigint()
         yield from results

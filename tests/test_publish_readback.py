@@ -563,8 +563,18 @@ def test_html_swapped_rows_and_a_dropped_cell() -> None:
 def test_html_whitespace_is_read_as_a_browser_shows_it() -> None:
     """A writer may indent its HTML; texts compare as shown, so that is no finding."""
     doc = good()
-    pretty = html_of(doc).replace("<td", "\n    <td").replace("</td>", "\n  </td>").replace("<p>", "<p>\n  ")
+    def prettify(text: str) -> str:
+        return text.replace("<td", "\n    <td").replace("</td>", "\n  </td>").replace("<p>", "<p>\n  ")
+
+    pretty = prettify(html_of(doc))
     assert rb.verify_html(doc, pretty) == []
+    # the format's name is only what findings call it (the publish run names formats in Chinese)
+    assert rb.verify_html(doc, pretty, "HTML 网页") == []
+    tables, paragraphs = rb.read_html(pretty)
+    assert rb.compare(doc, tables, "HTML 片段", paragraphs) == []
+    found = rb.verify_html(doc, prettify(html_of(doc).replace(">3001<", ">3,001<")), "HTML 网页")
+    assert [(f.datapoint, f.actual, dict(f.params)["format"]) for f in found] == [
+        ("requests.new.person", "3,001", "HTML 网页")]
 
 
 # ----------------------------------------------------------------------------- never an exception

@@ -84,7 +84,9 @@ def fills(draw: st.DrawFn) -> dict[str, Any]:
         values[dp] = draw(AMOUNT)
     for dp in PROSE:
         values[dp] = draw(PROSE_TEXT)
-    values["meta.unit_name"] = draw(st.sampled_from(["淮安市人民政府", "某某镇人民政府", "市<甲>&乙局"]))
+    # a unit name typed with Alt+Enter, pasted with a control character, or holding markup characters
+    values["meta.unit_name"] = draw(st.sampled_from(["淮安市人民政府", "淮安市\n人民政府", "某某镇\x08人民政府",
+                                                     "市<甲>&乙局", "某  局"]))
     return values
 
 

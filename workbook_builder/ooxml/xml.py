@@ -142,13 +142,15 @@ def _is_plain_utf8_without_doctype(data: bytes) -> bool:
 # ---------------------------------------------------------------------------
 
 
-def parse_xml(data: bytes, part: str) -> ET.Element:
+def parse_xml(data: bytes, part: str, cache: bool = True) -> ET.Element:
     """Parse one package part safely; `XmlError` (``unsafe-xml`` or ``malformed-xml``) if unusable.
 
     The tree may be shared with other callers (see the cache below): read it, never change it.
+    `cache=False` for a part that is one file's own content (a report's word/document.xml).
     """
     lower = part.lower()
-    if len(data) > _PARSED_LIMIT // 16 or lower.startswith("xl/worksheets/") or lower.endswith("sharedstrings.xml"):
+    if (not cache or len(data) > _PARSED_LIMIT // 16 or lower.startswith("xl/worksheets/")
+            or lower.endswith("sharedstrings.xml")):
         return _parse_uncached(data, part)
     root = _PARSED.get(data)
     if root is None:

@@ -141,11 +141,17 @@ def _pair(tables: Sequence[DocTable], grids: Sequence[Grid], norm: Norm) -> list
 
 
 def compare(doc: Document, grids: list[Grid], format_name: str,
-            paragraphs: Sequence[str] | None = None) -> list[Finding]:
+            paragraphs: Sequence[str] | None = None, *, html: bool | None = None) -> list[Finding]:
     """`publish-roundtrip-mismatch` findings: each table of `doc` (in order) against the grid read
     back in its place, every data point located by its label path; with `paragraphs`, the title,
-    headings and prose too. Empty when everything printed is what the model says."""
-    html = format_name.lower() in HTML_FORMATS or any(g.source == "html" for g in grids)
+    headings and prose too. Empty when everything printed is what the model says.
+
+    `format_name` only names the format in the findings. Texts compare as the format shows them:
+    HTML's whitespace runs as one space (`html`; by default, when the grids were read from HTML or
+    the name is html/fragment/page), Word's exactly.
+    """
+    if html is None:
+        html = format_name.lower() in HTML_FORMATS or any(g.source == "html" for g in grids)
     norm = html_norm if html else exact
     out: list[Finding] = []
     for table, grid in zip(doc.tables, _pair(doc.tables, grids, norm), strict=True):
@@ -158,10 +164,10 @@ def compare(doc: Document, grids: list[Grid], format_name: str,
 def verify_docx(doc: Document, data: bytes, format_name: str = "docx") -> list[Finding]:
     """Read a written .docx back and compare its tables and paragraphs with `doc`."""
     tables, paragraphs = read_docx(data)
-    return compare(doc, tables, format_name, paragraphs)
+    return compare(doc, tables, format_name, paragraphs, html=False)
 
 
 def verify_html(doc: Document, text: str, format_name: str = "html") -> list[Finding]:
     """Read written HTML (a fragment or a page) back and compare its tables and paragraphs with `doc`."""
     tables, paragraphs = read_html(text)
-    return compare(doc, tables, format_name, paragraphs)
+    return compare(doc, tables, format_name, paragraphs, html=True)

@@ -92,7 +92,9 @@ def document_root(data: bytes) -> ET.Element | None:
             name = package.name_of(main)
             if name is None or name not in infos:
                 return None
-            return parse_xml(inflate(zf, infos[name], LIMITS, budget), name)
+            # each report's document is its own: kept in parse_xml's cache (for parts many files
+            # share), a batch's trees would hold tens of MB
+            return parse_xml(inflate(zf, infos[name], LIMITS, budget), name, cache=False)
     except READ_ERRORS:
         return None
 

@@ -159,7 +159,7 @@ def test_a_document_that_cannot_be_written(honest: Path, tmp_path: Path) -> None
 
 
 def test_a_read_back_difference_writes_nothing(honest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def differs(doc, grids, format_name):  # type: ignore[no-untyped-def]
+    def differs(doc, grids, format_name, paragraphs=None, *, html=None):  # type: ignore[no-untyped-def]
         return [make("publish-roundtrip-mismatch", "value", datapoint="requests.new.person", format=format_name,
                      expected="1", actual="7")]
 
@@ -170,6 +170,33 @@ def test_a_read_back_difference_writes_nothing(honest: Path, tmp_path: Path, mon
     codes = [f.code for f in run.check.files[0].findings]
     assert codes == ["publish-roundtrip-mismatch"] * 2
     assert "Word（docx） 文档中读回的是“7”，应为“1”" in render_text.render(run.check)
+
+
+def test_prose_that_reads_back_differently_writes_nothing(honest: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The read-back covers the title, headings and prose, not only the tables."""
+    import io
+
+    from workbook_builder.publish import docx as publish_docx
+
+    real = publish_docx.write_docx
+
+    def reworded(doc):  # type: ignore[no-untyped-def]
+        source = zipfile.ZipFile(io.BytesIO(real(doc)))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for info in source.infolist():
+                data = source.read(info)
+                if info.filename == "word/document.xml":
+                    data = data.replace("本年度未收取信息处理费".encode(), "本年度收取信息处理费".encode())
+                target.writestr(info, data)
+        return out.getvalue()
+
+    monkeypatch.setattr(publish_docx, "write_docx", reworded)
+    run = api.publish(honest, tmp_path / "out", formats="docx", jobs=1)
+    assert [p.status for p in run.files] == [MISMATCH] and not (tmp_path / "out").exists()
+    (finding,) = run.check.files[0].findings
+    assert (finding.code, finding.datapoint) == ("publish-roundtrip-mismatch", "text.other")
 
 
 def test_publish_findings_are_the_files_findings(tmp_path: Path) -> None:

@@ -53,7 +53,8 @@ def _template(result: FileResult, forced: str | None) -> Template | None:
 
 
 def _lay_out(doc: model.Document, formats: Sequence[str]) -> tuple[dict[str, bytes], list[Finding]]:
-    """Each format's bytes, and the read-back findings of every one (the PDF is the docx's: its docx is read)."""
+    """Each format's bytes, and the read-back findings of every one: tables, title, headings and prose (the
+    PDF is the docx's: its docx is read)."""
     from . import readback
 
     contents: dict[str, bytes] = {}
@@ -62,7 +63,7 @@ def _lay_out(doc: model.Document, formats: Sequence[str]) -> tuple[dict[str, byt
         from .docx import write_docx
 
         data = write_docx(doc)
-        mismatches += readback.compare(doc, readback.read_docx_tables(data), FORMAT_NAMES["docx"])
+        mismatches += readback.verify_docx(doc, data, FORMAT_NAMES["docx"])
         contents["docx"] = data
     if "html" in formats or "fragment" in formats:
         from . import html
@@ -70,6 +71,6 @@ def _lay_out(doc: model.Document, formats: Sequence[str]) -> tuple[dict[str, byt
         for name, lay in (("html", html.page), ("fragment", html.fragment)):
             if name in formats:
                 text = lay(doc)
-                mismatches += readback.compare(doc, readback.read_html_tables(text), FORMAT_NAMES[name])
+                mismatches += readback.verify_html(doc, text, FORMAT_NAMES[name])
                 contents[name] = text.encode("utf-8")
     return contents, mismatches

@@ -152,13 +152,15 @@ def test_numbers_print_as_checked() -> None:
 
 
 def test_prose_paragraphs_and_subheads() -> None:
-    text = "总的情况。\n（一）精心组织有效实施。为了推进工作……\r\n\n（二）主动公开情况\n  （三）很长的一句话没有句号" + "字" * 50
+    text = ("总的情况。\n（一）精心组织有效实施。为了推进工作……\r\n\n（二）主动公开情况\n  （三）很长的一句话没有句号" + "字" * 50
+            + "\n(四)依申请公开。半角括号也算。")
     doc = document(registry.resolve().layout, _values(**{"text.overview": text}))
     assert doc.sections[0].paragraphs == (
         Paragraph("总的情况。"),
         Paragraph("为了推进工作……", "（一）精心组织有效实施。"),
         Paragraph("", "（二）主动公开情况"),
         Paragraph("（三）很长的一句话没有句号" + "字" * 50),
+        Paragraph("半角括号也算。", "(四)依申请公开。"),
     )
 
 
@@ -172,11 +174,11 @@ def test_empty_prose_prints_the_templates_stand_in_with_a_warning() -> None:
 
 
 def test_unprintable_characters_are_cleaned_with_a_finding() -> None:
-    doc = document(registry.resolve().layout, _values(**{"text.overview": "总体\x07情况\ud800良好\ufffe。\t完"}))
-    assert doc.sections[0].paragraphs == (Paragraph("总体情况良好。 完"),)
+    doc = document(registry.resolve().layout, _values(**{"text.overview": "总体\x07情况\ud800良好\ufffe。\t完\u202e反向"}))
+    assert doc.sections[0].paragraphs == (Paragraph("总体情况良好。 完反向"),)
     (finding,) = doc.findings
     assert finding.code == "publish-text-cleaned" and finding.datapoint == "text.overview"
-    assert "删去了 3 个字符：U+0007、U+D800、U+FFFE" in finding.message("zh")
+    assert "删去了 4 个字符：U+0007、U+D800、U+FFFE、U+202E" in finding.message("zh")
 
 
 def test_properties_identify_the_template_and_the_data() -> None:

@@ -26,11 +26,13 @@ VALUE_KINDS = ("input", "formula")
 TABLE_KINDS = ("header", "label", *VALUE_KINDS)
 
 # （一）精心组织有效实施。… → the run up to the first 。 is a sub-head (楷体); a short line with no 。 is one whole
-_SUBHEAD = re.compile(r"（[一二三四五六七八九十]{1,3}）[^。\n]{0,40}?。")
-_SUBHEAD_LINE = re.compile(r"（[一二三四五六七八九十]{1,3}）[^。]{0,40}")
+# (half-width brackets too: (二)依申请公开。 is typed as often as （二）)
+_SUBHEAD = re.compile(r"[（(][一二三四五六七八九十]{1,3}[）)][^。\n]{0,40}?。")
+_SUBHEAD_LINE = re.compile(r"[（(][一二三四五六七八九十]{1,3}[）)][^。]{0,40}")
 # characters a document cannot carry: C0/C1 controls (tab and line breaks are handled before),
-# lone surrogates, non-characters, and anything else GB18030 cannot encode
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# bidirectional overrides and isolates (U+202E shows the rest of a line reversed), lone surrogates,
+# non-characters, and anything else GB18030 cannot encode
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)

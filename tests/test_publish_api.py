@@ -235,6 +235,14 @@ def test_the_roll_up_can_be_published(tmp_path: Path) -> None:
         build_to(returns, unit_data(k, unit, year=2024), f"{unit}.xlsx")
     rollup = api.aggregate(returns, tmp_path / "汇总.xlsx", data={"meta.unit_name": "某县人民政府"}, jobs=1)
     assert rollup.check_note() is None
+    # the roll-up's prose is its placeholder 汇总（2个单位） until somebody writes it: no document
+    run = api.publish(tmp_path / "汇总.xlsx", tmp_path / "out", jobs=1)
+    assert run.files[0].status == REFUSED and run.exit_code == 1 and not (tmp_path / "out").exists()
+    assert [(f.code, f.datapoint) for f in run.check.files[0].findings] == [
+        ("publish-placeholder-text", dp) for dp in ("text.overview", "text.problems", "text.other")]
+    assert "仍是“汇总（2个单位）”" in render_text.render(run.check)
+    prose = {dp: f"本县{dp}的文字。" for dp in ("text.overview", "text.problems", "text.other")}
+    api.aggregate(returns, tmp_path / "汇总.xlsx", data={"meta.unit_name": "某县人民政府", **prose}, jobs=1)
     run = api.publish(tmp_path / "汇总.xlsx", tmp_path / "out", jobs=1)
     assert run.exit_code == 0, render_text.render(run.check)
     assert [Path(p).name for p in run.files[0].outputs.values()] == ["某县人民政府2024年政府信息公开工作年度报告.docx"]

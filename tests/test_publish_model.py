@@ -12,6 +12,7 @@ from tests.make_filled import honest_data
 from workbook_builder.publish.model import DRAFT_MARK, Paragraph, document, format_value
 from workbook_builder.spec import TemplateError, load_template_text
 from workbook_builder.template import registry
+from workbook_builder.template.arrange import build_layout
 
 FLAGSHIP = Path(__file__).resolve().parents[1] / "templates" / "gov_info_disclosure_2021.yaml"
 
@@ -198,3 +199,38 @@ def test_the_unit_name_in_the_title_is_cleaned_too() -> None:
     doc = document(registry.resolve().layout, _values(**{"meta.unit_name": "示例镇\x1b人民政府\n"}))
     assert doc.title == "示例镇人民政府2024年政府信息公开工作年度报告"
     assert [(f.code, f.datapoint) for f in doc.findings] == [("publish-text-cleaned", "meta.unit_name")]
+
+
+def test_the_title_breaks_only_after_the_unit_name() -> None:
+    doc = document(registry.resolve().layout, _values())
+    assert doc.title_parts == ("淮安市人民政府", "2024年政府信息公开工作年度报告")
+    assert "".join(doc.title_parts) == doc.title
+
+
+def test_a_roll_ups_placeholder_text_is_an_error() -> None:
+    doc = document(registry.resolve().layout,
+                   _values(**{"meta.unit_name": "汇总（2个单位）", "text.problems": "汇总（2个单位）"}))
+    assert not doc.valid
+    assert [(f.code, f.datapoint, f.severity) for f in doc.findings] == [
+        ("publish-placeholder-text", "meta.unit_name", "error"), ("publish-placeholder-text", "text.problems", "error")]
+    assert "“五、存在的主要问题及改进情况”仍是“汇总（2个单位）”" in doc.findings[1].message("zh")
+    assert document(registry.resolve().layout, _values(**{"text.problems": "本级汇总（2个单位）的问题。"})).valid
+
+
+def test_two_templates_differing_only_in_their_document_get_their_own_tables() -> None:
+    """The table shapes are cached; the document section is outside the fingerprint, so the cache key
+    must hold the section itself (two templates loaded from text also share a source)."""
+    raw = _flagship()
+    first = build_layout(load_template_text(yaml.safe_dump(raw, allow_unicode=True)))
+    sections = raw["document"]["sections"]
+    sections[1], sections[3] = sections[3], sections[1]
+    sections[2]["widths"] = [1] * 10
+    second = build_layout(load_template_text(yaml.safe_dump(raw, allow_unicode=True)))
+    values = _values()
+    a, b = document(first, values), document(second, values)
+    assert [t.caption for t in a.tables] == ["二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                                            "四、政府信息公开行政复议、行政诉讼情况"]
+    assert [t.caption for t in b.tables] == ["四、政府信息公开行政复议、行政诉讼情况", "三、收到和处理政府信息公开申请情况",
+                                            "二、主动公开政府信息情况"]
+    assert [(t.n_rows, t.n_cols) for t in b.tables] == [(4, 15), (28, 10), (14, 4)]
+    assert b.tables[1].widths == (0.1,) * 10 and a.tables[1].widths != b.tables[1].widths

@@ -11,6 +11,7 @@ carries the line “汇总结果未通过勾稽检查：…” in its document p
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -104,6 +105,11 @@ def rollup(layout: Layout, checked: Sequence[FileResult], include_invalid: bool 
     return Rollup(values, tuple(included), tuple(excluded))
 
 
+# what a roll-up's required text says when nobody gave it (`aggregate --data`): never to be published
+ROLLUP_NOTE = "汇总（{count}个单位）"
+ROLLUP_NOTE_RE = re.compile(r"汇总（\d+个单位）")
+
+
 def fill_text_inputs(layout: Layout, values: dict[str, Any], given: Mapping[str, Any], units: Sequence[str]) -> None:
     """`none` inputs: the caller's values, else a note saying this is a roll-up of N units."""
     for cell in layout.inputs:
@@ -113,5 +119,5 @@ def fill_text_inputs(layout: Layout, values: dict[str, Any], given: Mapping[str,
         if cell.datapoint in given:
             values[cell.datapoint] = given[cell.datapoint]
         elif cell.input.type == "text" and cell.input.required:
-            note = f"汇总（{len(units)}个单位）"
+            note = ROLLUP_NOTE.format(count=len(units))
             values[cell.datapoint] = note[: cell.input.max_length or len(note)]

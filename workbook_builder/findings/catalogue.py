@@ -52,6 +52,7 @@ class Code(StrEnum):
     # publish: the annual report document made from a checked workbook
     PUBLISH_ROUNDTRIP_MISMATCH = "publish-roundtrip-mismatch"
     PUBLISH_EMPTY_SECTION = "publish-empty-section"
+    PUBLISH_PLACEHOLDER_TEXT = "publish-placeholder-text"
     PUBLISH_TEXT_CLEANED = "publish-text-cleaned"
 
 
@@ -497,9 +498,14 @@ def _entries() -> tuple[Entry, ...]:
            "label": R("{format} 文档中的标签是“{actual:text}”，模板的标签是“{expected:text}”",
                       "the {format} document's label reads “{actual:text}”, the template's “{expected:text}”")}),
         E(C.PUBLISH_EMPTY_SECTION, "warning", "文档中这一节没有内容", "a section of the document is empty",
-          "请在工作簿“文字说明”表中填写这一节后重新生成；确实没有的可以不填",
-          "fill the section in the workbook's text sheet and publish again; leave it if there is nothing to say",
+          "请在工作簿“文字说明”表中填写这一节后重新生成",
+          "fill the section in the workbook's text sheet and publish again",
           {"empty": R("“{section}”为空，文档中印为“{printed}”", "“{section}” is empty; the document prints “{printed}”")}),
+        E(C.PUBLISH_PLACEHOLDER_TEXT, "error", "这段文字是汇总时自动填入的占位文字，不能发布",
+          "this text is the placeholder the roll-up put in; it cannot be published",
+          "请在汇总工作簿中填写这段文字（或汇总时用 aggregate --data 提供），再重新生成；只想看效果可加 --draft",
+          "fill this text in the roll-up (or give it with aggregate --data) and publish again; --draft shows a draft",
+          {"rollup": R("“{label}”仍是“{actual:text}”", "“{label}” still reads “{actual:text}”")}),
         E(C.PUBLISH_TEXT_CLEANED, "warning", "文字中有不能印出的字符，已在文档中删去",
           "the text holds characters that cannot be printed; the document leaves them out",
           "请检查工作簿中这段文字（常见于从网页或其他软件复制粘贴），删去或改正这些字符",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ..batch.aggregate import ROLLUP_NOTE_RE
 from ..findings import Finding, make
 from ..spec.document import heading
 from ..spec.ids import table_cells
@@ -99,8 +100,14 @@ class Document:
     preamble: tuple[Paragraph, ...]
     sections: tuple[Section, ...]
     properties: Mapping[str, str]  # template id/version/fingerprint, data hash, draft
-    findings: tuple[Finding, ...]  # empty sections, cleaned text
+    findings: tuple[Finding, ...]  # empty sections, cleaned text, a roll-up's placeholder text
     draft: bool = False
+    title_parts: tuple[str, ...] = ()  # the title cut where a line may break (after the unit's name)
+
+    @property
+    def valid(self) -> bool:
+        """No error of the document's own (a roll-up's placeholder text): it may be published."""
+        return not any(f.severity == "error" for f in self.findings)
 
     @property
     def tables(self) -> tuple[DocTable, ...]:
@@ -131,14 +138,27 @@ def document(layout: Layout, values: Mapping[str, Any], draft: bool = False) -> 
         "draft": "true" if draft else "false",
     }
     unit = _clean(layout, spec.unit_field, values.get(spec.unit_field), findings) if spec.unit_field else ""
-    return Document(title(doc, unit, values.get(spec.year_field) if spec.year_field else None), preamble, sections,
-                    properties, tuple(findings), draft)
+    for dp in dict.fromkeys([spec.unit_field, *_prose_ids(doc)]):
+        _placeholder(layout, dp, texts.get(dp, unit if dp == spec.unit_field else ""), findings)
+    parts = title(doc, unit, values.get(spec.year_field) if spec.year_field else None)
+    return Document("".join(parts), preamble, sections, properties, tuple(findings), draft, parts)
 
 
-def title(doc: DocumentSpec, unit: str, year: Any) -> str:
-    """The document title: `{unit}` and `{year}` filled in (the unit already cleaned)."""
+def title(doc: DocumentSpec, unit: str, year: Any) -> tuple[str, ...]:
+    """The document title with `{unit}` and `{year}` filled in (the unit already cleaned), cut after the
+    unit's name: a long title breaks there (淮安市人民政府 / 2024年政府信息公开工作年度报告), never mid-word."""
     names = {"unit": unit.replace("\n", "").strip(), "year": format_value(year)}
-    return re.sub(r"\{(unit|year)\}", lambda m: names[m.group(1)], doc.title)
+    filled = re.sub(r"\{(unit|year)\}", lambda m: names[m.group(1)] + ("\0" if m.group(1) == "unit" else ""),
+                    doc.title)
+    return tuple(part for part in filled.split("\0") if part)
+
+
+def _placeholder(layout: Layout, datapoint: str, text: str, findings: list[Finding]) -> None:
+    """A roll-up's stand-in for a text nobody gave (汇总（2个单位）) is an error: it must not be published."""
+    if datapoint and ROLLUP_NOTE_RE.fullmatch(text.strip()):
+        cell = layout.by_id.get(datapoint)
+        findings.append(make("publish-placeholder-text", "rollup", cell=cell.ref if cell else None,
+                             datapoint=datapoint, label=cell.label if cell else datapoint, actual=text.strip()))
 
 
 def data_hash(layout: Layout, values: Mapping[str, Any]) -> str:
@@ -218,12 +238,14 @@ def _section(layout: Layout, section: DocSection, values: Mapping[str, Any], tex
     return Section(name, (Paragraph(section.empty),), datapoint=section.text, empty=True)
 
 
-_SHAPES: dict[tuple[str, str, str], tuple[DocTable, ...]] = {}
+_SHAPES: dict[tuple[str, str, DocSection, str], tuple[DocTable, ...]] = {}
 
 
 def _tables(layout: Layout, section: DocSection, caption: str) -> tuple[DocTable, ...]:
     """The section's empty tables; their shape depends on the template only, so it is cut once."""
-    key = (layout.spec.fingerprint, layout.spec.source, section.path)
+    # the section itself is in the key: the document section is outside the fingerprint, and two
+    # templates loaded from text share a source
+    key = (layout.spec.fingerprint, layout.spec.source, section, caption)
     if key not in _SHAPES:
         _SHAPES[key] = _cut(layout, section, caption)
     return _SHAPES[key]

@@ -39,6 +39,8 @@ def _prepare(result: FileResult, formats: Sequence[str], draft: bool, template: 
     # an input that failed its check is never printed, even in a draft: its cell stays empty
     values = {k: v for k, v in result.values.items() if k not in result.invalid_inputs}
     doc = model.document(t.layout, values, draft=draft)
+    if not doc.valid and not draft:  # a roll-up's placeholder text: the findings say what to fill in
+        return Prepared(REFUSED, doc.findings, doc.title)
     contents, mismatches = _lay_out(doc, formats)
     findings = doc.findings + tuple(mismatches)
     if mismatches:

@@ -338,7 +338,7 @@ def test_hostile_prose_is_escaped(tmp_path: Path) -> None:
     paras = [p.text for p in root.iter("p")]
     assert paras[0] == '<b>某局</b>&"乙"2024年政府信息公开工作年度报告'
     assert "（一）<i>组织</i>。正文 <script>alert(1)</script> & \"双引号\" '单引号' &amp;" in paras
-    assert root.iter("span")[0].text == "（一）<i>组织</i>。"
+    assert [s.text for s in root.iter("span") if s.text.startswith("（一）")] == ["（一）<i>组织</i>。"]
     assert '<img src=x onerror=alert(2)>' in paras and '</div><div class="x">' in paras
     assert "&amp;amp;" in text and "<script" not in text
     page = parse(publish_html.page(doc))
@@ -401,11 +401,18 @@ def test_page_print_css(doc: Document) -> None:
     assert "@media print" in squeezed
 
 
+def test_the_title_breaks_only_after_the_unit_name(doc: Document) -> None:
+    """Each title part is one unbreakable run: a browser breaks a long title after the unit's name."""
+    (title,) = [p for p in parse(publish_html.fragment(doc)).iter("p") if p.text == doc.title]
+    assert [s.text for s in title.iter("span")] == list(doc.title_parts) == ["淮安市人民政府", "2024年政府信息公开工作年度报告"]
+    assert all("display:inline-block" in s.attrs["style"] for s in title.iter("span"))
+
+
 def test_page_carries_the_fragment(doc: Document) -> None:
     """One builder: the page's content is the fragment's, line for line, but for the title's tag."""
     frag_lines = publish_html.fragment(doc).splitlines()
     page_lines = publish_html.page(doc).splitlines()
-    title = [i for i, line in enumerate(frag_lines) if doc.title in line]
+    title = [i for i, line in enumerate(frag_lines) if doc.title_parts[-1] in line and "<span" in line]
     assert len(title) == 1 and frag_lines[title[0]].startswith("<p ")
     start = page_lines.index(frag_lines[0])
     expected = frag_lines[:title[0]] + [re.sub(r"^<p |</p>$", lambda m: "<h1 " if m.group() == "<p " else "</h1>",

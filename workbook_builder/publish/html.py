@@ -132,12 +132,21 @@ div.draft { position: sticky; top: 0; z-index: 1; width: 210mm; max-width: 100%;
 """
 
 
+def _title(doc: Document) -> str:
+    """The title's parts (the unit's name, then the rest) as unbreakable runs: a long title breaks only
+    after the unit's name, as published reports do, never inside a word."""
+    parts = doc.title_parts or (doc.title,)
+    if len(parts) == 1:
+        return escape(parts[0])
+    return "".join(f'<span style="display:inline-block;">{escape(part)}</span>' for part in parts)
+
+
 def _body(doc: Document, title_tag: str, draft_note: bool) -> str:
     """The content both formats share: the root `<div>` with the title, sections, prose and tables."""
     out = [f'<div style="{STYLE["root"]}">\n']
     if draft_note:
         out.append(f'<p style="{STYLE["draft"]}">{escape(DRAFT_MARK)}</p>\n')
-    out.append(f'<{title_tag} style="{STYLE["title"]}">{escape(doc.title)}</{title_tag}>\n')
+    out.append(f'<{title_tag} style="{STYLE["title"]}">{_title(doc)}</{title_tag}>\n')
     out.extend(_paragraph(p) for p in doc.preamble)
     for section in doc.sections:
         out.append(f'<h2 style="{STYLE["heading"]}">{escape(section.heading)}</h2>\n')

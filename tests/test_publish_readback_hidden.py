@@ -45,8 +45,8 @@ def q(name: str) -> str:
     return f"{{{W}}}{name}"
 
 
-def edit(data: bytes, part: str, change: Callable[[ET.Element], None]) -> bytes:
-    """A copy of a docx with one XML part changed by `change(root)`."""
+def edit(data: bytes, part: str, change: Callable[[ET.Element], None], encoding: str = "utf-8") -> bytes:
+    """A copy of a docx with one XML part changed by `change(root)` (and written in `encoding`)."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
@@ -55,7 +55,7 @@ def edit(data: bytes, part: str, change: Callable[[ET.Element], None]) -> bytes:
             if info.filename == part:
                 root = ET.fromstring(raw)
                 change(root)
-                raw = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+                raw = ET.tostring(root, encoding=encoding, xml_declaration=True)
             z.writestr(info.filename, raw)
     return out.getvalue()
 
@@ -108,6 +108,12 @@ def test_a_hidden_table_cell_style_hides_every_number() -> None:
     found = in_styles(lambda root: hide(style(root, "ReportCell")))
     assert summary(found) == {("missing", dp) for dp in doc().values}
     assert all(f.actual is None for f in found)
+
+
+def test_a_style_sheet_in_utf16_is_read_too() -> None:
+    """The quick look for "vanish" in the style sheet's bytes must not miss it in another encoding."""
+    data = edit(written(), "word/styles.xml", lambda root: hide(style(root, "ReportCell")), encoding="utf-16")
+    assert summary(rb.verify_docx(doc(), data)) == {("missing", dp) for dp in doc().values}
 
 
 def test_hidden_text_is_inherited_through_based_on() -> None:

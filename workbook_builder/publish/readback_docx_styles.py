@@ -78,7 +78,6 @@ class Hiding:
     """The style sheet's say on hidden text; built from word/styles.xml (None: no style sheet)."""
 
     def __init__(self, styles: ET.Element | None) -> None:
-        self.source = styles
         self._own: dict[str, bool | None] = {}  # style id → what its own rPr says
         self._based: dict[str, str] = {}
         self._defaults: dict[str, str] = {}  # style type → its default style's id

@@ -53,7 +53,9 @@ def assert_complete(doc: Document, data: bytes, html: str) -> None:
         for table, grid in zip(doc.tables, grids, strict=True):
             assert rb.label_paths(table, grid, html=as_html) == {c.datapoint: c.label for c in table.value_cells}
     expected = [doc.title, *(x for s in doc.sections for x in (s.heading, *(p.full for p in s.paragraphs)))]
-    assert rb.read_docx_text(data) == expected
+    read = rb.read_docx_text(data)
+    assert read and rb.is_title(doc, read[0], html=False)  # a long title may be set on two lines
+    assert read[1:] == expected[1:]
 
 
 # ----------------------------------------------------------------------------- Hypothesis fills

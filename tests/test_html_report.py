@@ -5,13 +5,12 @@ no network references, deterministic output, and the page as headless Chromium s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from tests.chromium_headless import dump_dom, png_info, require_chromium, screenshot
+from tests.html_tree import Node, parse_tree
 from workbook_builder.batch.result import CheckRun
 from workbook_builder.batch.roster import RosterResult
 from workbook_builder.check.result import FileResult, TemplateRef
@@ -83,72 +82,8 @@ def sample_roster(reports: list[FileResult]) -> RosterResult:
 # ----------------------------------------------------------------------------------------------- a tiny DOM
 
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str | None]
-    children: list[Node | str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return "".join(c if isinstance(c, str) else c.text for c in self.children)
-
-    def iter(self, tag: str | None = None):
-        if tag is None or self.tag == tag:
-            yield self
-        for c in self.children:
-            if isinstance(c, Node):
-                yield from c.iter(tag)
-
-    def find(self, tag: str | None = None, **attrs: str) -> Node | None:
-        return next(self.find_all(tag, **attrs), None)
-
-    def find_all(self, tag: str | None = None, **attrs: str):
-        for n in self.iter(tag):
-            if all(n.attrs.get(k.rstrip("_").replace("_", "-")) == v for k, v in attrs.items()):
-                yield n
-
-    def has_class(self, name: str) -> bool:
-        return name in (self.attrs.get("class") or "").split()
-
-
-class TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#document", {})
-        self.stack = [self.root]
-        self.doctype = ""
-
-    def handle_decl(self, decl: str) -> None:
-        self.doctype = decl
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, dict(attrs))
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(Node(tag, dict(attrs)))
-
-    def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
-
-
 def parse(page: str) -> tuple[Node, str]:
-    builder = TreeBuilder()
-    builder.feed(page)
-    builder.close()
-    return builder.root, builder.doctype
+    return parse_tree(page)
 
 
 def card(doc: Node, ident: str, key: str) -> int:

@@ -21,9 +21,8 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import unescape
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.chromium_headless import _run, png_info, require_chromium, screenshot  # noqa: E402
+from tests.html_tree import Node, parse_tree  # noqa: E402
 from tests.make_filled import FIXTURE_NAMES, build_to, honest_data  # noqa: E402
 from workbook_builder import api  # noqa: E402
 from workbook_builder.publish import html as publish_html  # noqa: E402
@@ -41,69 +41,16 @@ from workbook_builder.publish.model import DRAFT_MARK, Document, document  # noq
 from workbook_builder.template import registry  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "golden" / "publish"
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
 # ----------------------------------------------------------------------------------------------- a tree
 
 
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str | None] = field(default_factory=dict)
-    children: list[Node | str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return "".join(c if isinstance(c, str) else c.text for c in self.children)
-
-    @property
-    def elements(self) -> list[Node]:
-        return [c for c in self.children if isinstance(c, Node)]
-
-    def iter(self, tag: str | None = None) -> list[Node]:
-        out = [self] if tag is None or self.tag == tag else []
-        for child in self.elements:
-            out.extend(child.iter(tag))
-        return out
-
-
-class _Builder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#root")
-        self.stack = [self.root]
-        self.decl: list[str] = []
-
-    def handle_decl(self, decl: str) -> None:
-        self.decl.append(decl)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, dict(attrs))
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(Node(tag, dict(attrs)))
-
-    def handle_endtag(self, tag: str) -> None:
-        assert tag not in VOID, f"</{tag}>"
-        assert self.stack[-1].tag == tag, f"</{tag}> closes <{self.stack[-1].tag}>"
-        self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
-
-
 def parse(text: str) -> Node:
     """The document as a tree; fails on an end tag that closes the wrong element or one left open."""
-    builder = _Builder()
-    builder.feed(text)
-    builder.close()
-    assert builder.stack == [builder.root], [n.tag for n in builder.stack]
-    builder.root.attrs["decl"] = " ".join(builder.decl)
-    return builder.root
+    root, decl = parse_tree(text, strict=True)
+    root.attrs["decl"] = decl
+    return root
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,13 @@ not change what is printed against which label, but its label then stands where 
 another one, and that shows too.
 
 Findings are `publish-roundtrip-mismatch`: `value` (a number or a paragraph reads differently),
-`missing` (no cell or paragraph found for it), `label` (a header, label, caption, heading or title
+`missing` (no cell or paragraph found for it, or its cell prints nothing), `label` (a header, label, caption, heading or title
 reads differently from the template's, or a merge covers other cells than the template's).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
@@ -27,8 +28,8 @@ from .readback_html import read_html, read_html_tables, read_html_text
 from .readback_labels import Norm, Shape, exact, html_norm, label_paths, locate, shape_of
 
 __all__ = [
-    "Grid", "GridCell", "compare", "compare_text", "label_paths", "read_docx", "read_docx_tables", "read_docx_text",
-    "read_html", "read_html_tables", "read_html_text", "verify_docx", "verify_html",
+    "Grid", "GridCell", "compare", "compare_text", "is_title", "label_paths", "read_docx", "read_docx_tables",
+    "read_docx_text", "read_html", "read_html_tables", "read_html_text", "verify_docx", "verify_html",
 ]
 
 CODE = "publish-roundtrip-mismatch"
@@ -80,7 +81,9 @@ def _compare_table(table: DocTable, grid: Grid | None, format_name: str, norm: N
     found: set[str] = set()
     for read, datapoint, _ in locate(shape, grid, norm):
         want = values[datapoint]
-        if norm(read.text) != norm(want.text):
+        if not norm(read.text) and norm(want.text):  # nothing printed there (hidden text, an emptied cell)
+            out.append(_finding("missing", format_name, datapoint, want.label, want.text, None))
+        elif norm(read.text) != norm(want.text):
             out.append(_finding("value", format_name, datapoint, want.label, want.text, read.text))
         found.add(datapoint)
     out += [_finding("missing", format_name, c.datapoint, c.label, c.text, None)
@@ -99,6 +102,24 @@ def _expected_paragraphs(doc: Document) -> list[tuple[str, str, str]]:
     return out
 
 
+_AT_BREAK = re.compile(r"[ \t\u3000]*\n[ \t\u3000]*")
+
+
+def is_title(doc: Document, text: str, html: bool) -> bool:
+    """Whether `text` reads as the document's title. Only the title may be set on more than one line
+    (a long one breaks after the unit's name, `Document.title_parts`): its line breaks, and the
+    whitespace around them, are not a difference. In HTML the parts may also be set as boxes
+    (inline-block) that wrap, with whitespace between them: whitespace at the cut is allowed too.
+    Any other difference, a space in Word's text included, still is one."""
+    norm = html_norm if html else exact
+    if _AT_BREAK.sub("", norm(text)) == _AT_BREAK.sub("", norm(doc.title)):
+        return True
+    if not html or len(doc.title_parts) < 2:
+        return False
+    pattern = r"\s*".join(re.escape(html_norm(part)) for part in doc.title_parts)
+    return re.fullmatch(pattern, html_norm(text)) is not None
+
+
 def compare_text(doc: Document, paragraphs: Sequence[str], format_name: str, html: bool | None = None) -> list[Finding]:
     """Findings for the title, headings and prose read back (`read_docx_text`/`read_html_text`).
 
@@ -106,10 +127,11 @@ def compare_text(doc: Document, paragraphs: Sequence[str], format_name: str, htm
     passed over. A heading or title that reads differently is a `label` finding, a prose paragraph
     a `value` finding on its section's data point; one not found at all is `missing`.
     """
-    norm = html_norm if (format_name.lower() in HTML_FORMATS if html is None else html) else exact
+    as_html = format_name.lower() in HTML_FORMATS if html is None else html
+    norm = html_norm if as_html else exact
     expected = _expected_paragraphs(doc)
     a = [norm(text) for text, _, _ in expected]
-    b = [norm(text) for text in paragraphs]
+    b = [a[0] if is_title(doc, text, as_html) else norm(text) for text in paragraphs]
     out: list[Finding] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag in ("equal", "insert"):

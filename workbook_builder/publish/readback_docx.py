@@ -13,62 +13,34 @@ import io
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from ..check.preflight.container import ZIP_ERRORS, check_directory, inflate
 from ..check.preflight.problems import Limits, Refused
-from ..ooxml.package import Package, find_rel
+from ..ooxml.package import Package, find_rel, part_for, rels_part
 from ..ooxml.xml import XmlError, parse_xml
+from .readback_docx_styles import LOCAL, W_NAMESPACES, Hiding, attr, child, val, w
 from .readback_grid import MAX_COL_SPAN, MAX_COLS, Grid, RawCell, clamp, make_grid
 
-# transitional and strict WordprocessingML: the same elements under two names
-W_NAMESPACES = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
-                "http://purl.oclc.org/ooxml/wordprocessingml/main")
-_W = frozenset(W_NAMESPACES)
 # subtrees whose text is not the paragraph's own: text boxes and drawings float elsewhere, an
 # AlternateContent's fallback repeats its choice, deleted text is gone, field codes are not shown
 _SKIP = frozenset({"txbxContent", "drawing", "pict", "object", "Fallback", "del", "delText", "instrText", "rPr",
                    "pPr", "tbl"})
 LIMITS = Limits()
 READ_ERRORS = (Refused, XmlError, *ZIP_ERRORS)
-
-
-_NAMES = ("body", "p", "tbl", "tr", "tc", "t", "tab", "br", "cr", "noBreakHyphen", "sdt", "sdtContent", "customXml",
-          "tcPr", "trPr", "tblPr", "gridSpan", "vMerge", "hMerge", "tblHeader", "gridBefore", "tblCaption")
-# full tag → local name, for the WordprocessingML elements the reader looks at (a dict lookup per
-# element: the reader walks every element of the body)
-_LOCAL = {f"{{{ns}}}{name}": name for ns in W_NAMESPACES for name in _NAMES}
 _SKIP_TAGS = frozenset(
     [f"{{{ns}}}{name}" for ns in W_NAMESPACES for name in _SKIP]
     + ["{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"])
 
 
-def _w(el: ET.Element) -> str:
-    """The element's local name when it is one of the WordprocessingML elements read, else ''."""
-    return _LOCAL.get(el.tag, "")  # type: ignore[call-overload]
+@dataclass(frozen=True)
+class _Context:
+    """What decides whether a paragraph's runs print: the style sheet, the paragraph's style and the
+    style of the table it stands in (None outside tables)."""
 
-
-def _attr(el: ET.Element, name: str) -> str | None:
-    for ns in W_NAMESPACES:
-        value = el.get(f"{{{ns}}}{name}")
-        if value is not None:
-            return value
-    return None
-
-
-def _child(el: ET.Element | None, name: str) -> ET.Element | None:
-    if el is None:
-        return None
-    for child in el:
-        if _w(child) == name:
-            return child
-    return None
-
-
-def _val(parent: ET.Element | None, name: str) -> str | None:
-    """The w:val of property child `name` of `parent`; None when there is no such child or value.
-    (An element without children is falsy: never write `_child(...) or default`.)"""
-    el = _child(parent, name)
-    return None if el is None else _attr(el, "val")
+    hiding: Hiding
+    paragraph: str | None = None
+    table: str | None = None
 
 
 def _int(value: str | None, default: int) -> int:
@@ -78,48 +50,96 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def document_root(data: bytes) -> ET.Element | None:
-    """The parsed main document part of a .docx, or None when the file cannot be read safely."""
+def _parts(data: bytes) -> tuple[ET.Element, Hiding] | None:
+    """The parsed main document part of a .docx and its style sheet's hidden-text rules, or None
+    when the file cannot be read safely."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = {i.filename: i for i in check_directory(zf, LIMITS)}
-            budget = LIMITS.max_total_bytes
             parts: dict[str, bytes] = {}
-            if "_rels/.rels" in infos:
-                parts["_rels/.rels"] = inflate(zf, infos["_rels/.rels"], LIMITS, budget)
             package = Package(parts, list(infos))
-            main = find_rel(package.rels(""), "officeDocument") or "word/document.xml"
-            name = package.name_of(main)
-            if name is None or name not in infos:
+
+            def read(name: str | None) -> bytes | None:
+                found = package.name_of(name) if name else None
+                if found is None or found not in infos:
+                    return None
+                if found not in parts:  # the parts read share one budget of inflated bytes
+                    budget = LIMITS.max_total_bytes - sum(len(b) for b in parts.values())
+                    parts[found] = inflate(zf, infos[found], LIMITS, budget)
+                return parts[found]
+
+            read("_rels/.rels")
+            main = package.name_of(find_rel(package.rels(""), "officeDocument") or "word/document.xml")
+            document = read(main)
+            if main is None or document is None:
                 return None
+            read(rels_part(main))
+            styles_name = package.name_of(part_for(package.rels(main), "styles", "word/styles.xml") or "")
+            hiding = _hiding(read(styles_name), styles_name or "")
             # each report's document is its own: kept in parse_xml's cache (for parts many files
             # share), a batch's trees would hold tens of MB
-            return parse_xml(inflate(zf, infos[name], LIMITS, budget), name, cache=False)
+            return parse_xml(document, main, cache=False), hiding
     except READ_ERRORS:
         return None
 
 
+def document_root(data: bytes) -> ET.Element | None:
+    """The parsed main document part of a .docx, or None when the file cannot be read safely."""
+    found = _parts(data)
+    return found[0] if found else None
+
+
+_HIDINGS: dict[bytes, Hiding] = {}
+_UTF8_START = (b"<", b"\xef\xbb\xbf<")
+
+
+def _hiding(styles: bytes | None, name: str) -> Hiding:
+    """The style sheet's hidden-text rules. A style sheet that never names hidden text (plain UTF-8
+    without "vanish" in it: ours) hides nothing, without parsing its 350 kB; the rules of others are
+    kept by content (a batch's reports share one style sheet)."""
+    if styles is None:
+        return Hiding(None)
+    head = styles[:200].lower()
+    plain = styles.startswith(_UTF8_START) and (b"encoding" not in head or b"utf-8" in head)
+    if plain and b"anish" not in styles:  # w:vanish, w:specVanish
+        return Hiding(None)
+    found = _HIDINGS.get(styles)
+    if found is None:
+        if len(_HIDINGS) > 8:
+            _HIDINGS.clear()
+        found = _HIDINGS[styles] = Hiding(parse_xml(styles, name, cache=False))
+    return found
+
+
 def read_docx(data: bytes) -> tuple[list[Grid], list[str]]:
-    """The body's tables (in order) and its paragraph texts outside tables, from one parse."""
-    root = document_root(data)
-    if root is None:
+    """The body's tables (in order) and its paragraph texts outside tables, from one parse; text
+    Word does not print (hidden text, directly or through the styles) is left out."""
+    found = _parts(data)
+    body = child(found[0], "body") if found else None
+    if found is None or body is None:
         return [], []
-    body = _child(root, "body")
-    if body is None:
-        return [], []
+    ctx = _Context(found[1])
     tables: list[Grid] = []
     paragraphs: list[str] = []
+    carry = ""  # a paragraph whose mark is hidden runs on into the next one in print
     try:
         for el in _blocks(body):
-            kind = _w(el)
-            if kind == "tbl":
-                tables.append(_table(el))
-            elif kind == "p":
-                text = paragraph_text(el)
-                if text:
-                    paragraphs.append(text)
+            if w(el) == "tbl":
+                if carry:
+                    paragraphs.append(carry)
+                carry = ""
+                tables.append(_table(el, ctx))
+                continue
+            text, joined = paragraph(el, ctx)
+            carry += text
+            if not joined:
+                if carry:
+                    paragraphs.append(carry)
+                carry = ""
     except RecursionError:  # absurdly deep nesting: unreadable, like a broken zip
         return [], []
+    if carry:
+        paragraphs.append(carry)
     return tables, paragraphs
 
 
@@ -133,98 +153,98 @@ def read_docx_text(data: bytes) -> list[str]:
     return read_docx(data)[1]
 
 
-def _blocks(parent: ET.Element) -> Iterator[ET.Element]:
-    """Paragraphs and tables of a body or cell in order, seeing through content controls and custom XML."""
+def _children(parent: ET.Element, kinds: tuple[str, ...]) -> Iterator[ET.Element]:
+    """The children of these kinds (paragraphs and tables of a body or cell, rows of a table, cells
+    of a row) in order, seeing through content controls and custom XML."""
     for el in parent:
-        kind = _w(el)
-        if kind in ("p", "tbl"):
+        kind = w(el)
+        if kind in kinds:
             yield el
         elif kind in ("sdt", "customXml"):
-            content = _child(el, "sdtContent") if kind == "sdt" else el
+            content = child(el, "sdtContent") if kind == "sdt" else el
             if content is not None:
-                yield from _blocks(content)
+                yield from _children(content, kinds)
 
 
-def paragraph_text(p: ET.Element) -> str:
-    """What a paragraph prints: its runs' text, tabs as tab and line breaks as new lines."""
+def _blocks(parent: ET.Element) -> Iterator[ET.Element]:
+    return _children(parent, ("p", "tbl"))
+
+
+def paragraph(p: ET.Element, ctx: _Context) -> tuple[str, bool]:
+    """What a paragraph prints — its runs' text, tabs as tab and line breaks as new lines, hidden
+    runs left out — and whether its mark is hidden (it then joins the next paragraph in print)."""
+    ppr = child(p, "pPr")
+    ctx = _Context(ctx.hiding, ctx.hiding.style("paragraph", val(ppr, "pStyle")), ctx.table)
     out: list[str] = []
-    _collect(p, out)
-    return "".join(out)
+    _collect(p, out, ctx)
+    return "".join(out), ctx.hiding.hidden(child(ppr, "rPr"), ctx.paragraph, ctx.table)
 
 
-def _collect(el: ET.Element, out: list[str]) -> None:
-    for child in el:
-        kind = _LOCAL.get(child.tag, "")  # type: ignore[call-overload]
+def paragraph_text(p: ET.Element, hiding: Hiding | None = None) -> str:
+    """What a paragraph prints (by `hiding`'s style sheet; none: only direct hidden formatting)."""
+    return paragraph(p, _Context(hiding or Hiding(None)))[0]
+
+
+def _collect(el: ET.Element, out: list[str], ctx: _Context) -> None:
+    for c in el:
+        kind = LOCAL.get(c.tag, "")  # type: ignore[call-overload]
         if kind == "t":
-            out.append(child.text or "")
+            out.append(c.text or "")
         elif kind == "tab":
             out.append("\t")
-        elif kind == "cr" or (kind == "br" and _attr(child, "type") in (None, "textWrapping")):
+        elif kind == "cr" or (kind == "br" and attr(c, "type") in (None, "textWrapping")):
             out.append("\n")
         elif kind == "noBreakHyphen":
             out.append("\u2011")
-        elif child.tag not in _SKIP_TAGS and len(child):
-            _collect(child, out)
+        elif kind == "r" and ctx.hiding.hidden(child(c, "rPr"), ctx.paragraph, ctx.table):
+            continue  # hidden text: in the file, not on the page
+        elif c.tag not in _SKIP_TAGS and len(c):
+            _collect(c, out, ctx)
 
 
-def _cell_text(tc: ET.Element) -> str:
-    """A cell's paragraphs joined with new lines; blank paragraphs at its edges print nothing."""
-    texts = [paragraph_text(p) for p in _blocks(tc) if _w(p) == "p"]
-    return "\n".join(texts).strip("\n")
+def _cell_text(tc: ET.Element, ctx: _Context) -> str:
+    """A cell's paragraphs joined with new lines (a hidden mark joins without one); blank paragraphs
+    at its edges print nothing."""
+    out: list[str] = []
+    for p in _blocks(tc):
+        if w(p) == "p":
+            text, joined = paragraph(p, ctx)
+            out.append(text if joined else text + "\n")
+    return "".join(out).strip("\n")
 
 
-def _table(tbl: ET.Element) -> Grid:
+def _table(tbl: ET.Element, ctx: _Context) -> Grid:
     """One w:tbl: w:gridSpan gives column spans, w:vMerge restart/continue row spans."""
     raw: list[RawCell] = []
-    caption = _val(_child(tbl, "tblPr"), "tblCaption") or ""
+    tbl_pr = child(tbl, "tblPr")
+    caption = val(tbl_pr, "tblCaption") or ""
+    ctx = _Context(ctx.hiding, None, ctx.hiding.style("table", val(tbl_pr, "tblStyle")))
     # start column → the cell that reaches down to the row above there (a vMerge continue extends it)
     above: dict[int, RawCell] = {}
-    rows = list(_rows(tbl))
+    rows = list(_children(tbl, ("tr",)))
     for r, tr in enumerate(rows):
-        tr_pr = _child(tr, "trPr")
-        header = _child(tr_pr, "tblHeader") is not None and _val(tr_pr, "tblHeader") not in ("0", "false", "off")
-        col = max(0, min(_int(_val(tr_pr, "gridBefore"), 0), MAX_COLS))
+        tr_pr = child(tr, "trPr")
+        header = child(tr_pr, "tblHeader") is not None and val(tr_pr, "tblHeader") not in ("0", "false", "off")
+        col = max(0, min(_int(val(tr_pr, "gridBefore"), 0), MAX_COLS))
         here: dict[int, RawCell] = {}
         last: RawCell | None = None
-        for tc in _cells(tr):
-            tc_pr = _child(tc, "tcPr")
-            span = clamp(_int(_val(tc_pr, "gridSpan"), 1), MAX_COL_SPAN)
-            v_merge = _child(tc_pr, "vMerge")
-            h_merge = _child(tc_pr, "hMerge")
-            if h_merge is not None and _attr(h_merge, "val") != "restart" and last is not None:
+        for tc in _children(tr, ("tc",)):
+            tc_pr = child(tc, "tcPr")
+            span = clamp(_int(val(tc_pr, "gridSpan"), 1), MAX_COL_SPAN)
+            v_merge = child(tc_pr, "vMerge")
+            h_merge = child(tc_pr, "hMerge")
+            if h_merge is not None and attr(h_merge, "val") != "restart" and last is not None:
                 last.col_span += span  # legacy horizontal merge: this cell widens the one before
                 col += span
                 continue
-            if v_merge is not None and _attr(v_merge, "val") != "restart" and col in above:
+            if v_merge is not None and attr(v_merge, "val") != "restart" and col in above:
                 cell = above[col]
                 cell.row_span = r - cell.row + 1
             else:
-                cell = RawCell(r, col, _cell_text(tc), 1, span, header)
+                cell = RawCell(r, col, _cell_text(tc, ctx), 1, span, header)
                 raw.append(cell)
             here[col] = cell
             last = cell
             col += span
         above = here
     return make_grid(raw, len(rows), caption, "docx")
-
-
-def _rows(tbl: ET.Element) -> Iterator[ET.Element]:
-    for el in tbl:
-        kind = _w(el)
-        if kind == "tr":
-            yield el
-        elif kind in ("sdt", "customXml"):
-            content = _child(el, "sdtContent") if kind == "sdt" else el
-            if content is not None:
-                yield from _rows(content)
-
-
-def _cells(tr: ET.Element) -> Iterator[ET.Element]:
-    for el in tr:
-        kind = _w(el)
-        if kind == "tc":
-            yield el
-        elif kind in ("sdt", "customXml"):
-            content = _child(el, "sdtContent") if kind == "sdt" else el
-            if content is not None:
-                yield from _cells(content)

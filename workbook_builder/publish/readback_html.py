@@ -4,6 +4,14 @@ Independent of the HTML writer. Tables follow the HTML table model: each cell ta
 of its row not covered by a rowspan from above, colspan/rowspan are clamped as browsers clamp
 them, and a rowspan stops at the table's last row. Texts are what a browser shows: whitespace
 runs are one space, `<br>` and block boundaries are line breaks, scripts and styles are not text.
+
+Text a browser does not show is not read as printed: inside an element with the `hidden` attribute
+(unless its inline style sets another display), or an inline style of `display:none`, `opacity:0`,
+`content-visibility:hidden`, `visibility:hidden`/`collapse` (a descendant's `visibility:visible`
+shows again) or a zero font size (`font-size:0`, or `font:0/0 …`; a descendant's absolute size shows
+again, a relative one does not). Only inline `style` attributes are read: a `<style>` block (the
+standalone page has one, for print) or a stylesheet is NOT applied, so the page's own CSS must not
+hide text (it does not; the fragment has inline styles only).
 """
 
 from __future__ import annotations
@@ -56,6 +64,83 @@ def _span(value: str | None, top: int) -> int:
     return top if n == 0 else clamp(n, top)  # rowspan="0": to the end of the table
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """What an element's inline style (and the styles around it) say about showing its text."""
+
+    gone: bool = False  # display:none and the like: nothing inside shows, whatever it says
+    invisible: bool = False  # visibility:hidden: inherited, undone by visibility:visible
+    zero: bool = False  # a zero font size: inherited, undone by an absolute size
+
+    @property
+    def hidden(self) -> bool:
+        return self.gone or self.invisible or self.zero
+
+
+SHOWN = _Shown()
+_NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))([a-z%]*)$")
+_RELATIVE = frozenset({"em", "%", "ex", "ch", "cap", "ic", "lh"})
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+
+
+def _declarations(style: str) -> dict[str, str]:
+    """An inline style's declarations, property → value, lower case, `!important` dropped."""
+    out: dict[str, str] = {}
+    for decl in _COMMENT.sub("", style).split(";"):
+        name, colon, value = decl.partition(":")
+        if colon:
+            out[name.strip().lower()] = value.lower().replace("!important", "").strip()
+    return out
+
+
+def _zero_size(value: str, parent: bool) -> bool:
+    """Whether a font size (`font-size`, or the size in a `font` shorthand) is zero."""
+    size = value.split("/", 1)[0].strip()
+    number = _NUMBER.match(size)
+    if number is None:  # keywords (medium, small…), calc(): a size of their own; inherit: the parent's
+        return parent if size in ("inherit", "unset", "smaller", "larger") else False
+    if float(number.group(1)) <= 0:
+        return True
+    return parent if number.group(2) in _RELATIVE else False
+
+
+def _font_size(font: str) -> str | None:
+    """The size in a `font` shorthand (`bold 0/0 a` → `0/0`), or None."""
+    for token in font.split():
+        if _NUMBER.match(token.split("/", 1)[0]):
+            return token
+    return None
+
+
+def shown(parent: _Shown, attrs: list[tuple[str, str | None]]) -> _Shown:
+    """An element's showing state, from its parent's and its own attributes."""
+    a = dict(attrs)
+    style = a.get("style")
+    if style is None and "hidden" not in a:
+        return parent
+    css = _declarations(style or "")
+    display = css.get("display")
+    opacity = _NUMBER.match(css.get("opacity", "1"))
+    gone = (parent.gone or display == "none" or ("hidden" in a and display in (None, "none"))
+            or (opacity is not None and float(opacity.group(1)) <= 0)
+            or css.get("content-visibility") == "hidden")
+    visibility = css.get("visibility")
+    invisible = parent.invisible if visibility not in ("hidden", "collapse", "visible") else visibility != "visible"
+    size = css.get("font-size") or _font_size(css.get("font", ""))
+    zero = parent.zero if size is None else _zero_size(size, parent.zero)
+    return _Shown(gone, invisible, zero)
+
+
+# The open elements are tracked only to know which styles apply to a text, approximating the HTML
+# parser's implied end tags: element → (the open elements it closes, where the search for them stops)
+_TABLE = frozenset({"table"})
+_IN_CELL = frozenset({"table", "td", "th", "caption"})
+_IMPLIED = {"td": (frozenset({"td", "th"}), _TABLE), "th": (frozenset({"td", "th"}), _TABLE),
+            "tr": (frozenset({"tr"}), _TABLE), "caption": (frozenset({"caption"}), _TABLE),
+            "li": (frozenset({"li"}), _IN_CELL | {"ul", "ol"})}
+_P = (frozenset({"p"}), _IN_CELL)  # a block (or a table) opening closes an open <p>
+
+
 @dataclass
 class _Table:
     rows: list[list[RawCell]] = field(default_factory=list)
@@ -74,10 +159,43 @@ class _Reader(HTMLParser):
         self.hidden = 0
         self.paragraphs: list[str] = []
         self.parts: list[object] = []
+        self.open: list[tuple[str, _Shown]] = []  # open elements and what their styles show
+
+    @property
+    def shown(self) -> _Shown:
+        return self.open[-1][1] if self.open else SHOWN
+
+    # -- which elements are open
+    def _close(self, tags: frozenset[str], scope: frozenset[str]) -> None:
+        """Close the nearest open element of `tags` and what it holds; none past one of `scope`."""
+        for i in range(len(self.open) - 1, -1, -1):
+            tag = self.open[i][0]
+            if tag in tags:
+                del self.open[i:]
+                return
+            if tag in scope:
+                return
+
+    def _open(self, tag: str, attrs: list[tuple[str, str | None]]) -> _Shown:
+        """Note an element opening (closing what it implies closed); its showing state."""
+        if tag == "tr":  # a row closes the cell before it, then the row (tbody and tr may be left implied)
+            self._close(*_IMPLIED["td"])
+        if tag in _IMPLIED:
+            self._close(*_IMPLIED[tag])
+        if tag in _BLOCK or tag == "table":
+            self._close(*_P)
+        state = shown(self.shown, attrs)
+        if tag not in _VOID:
+            self.open.append((tag, state))
+        return state
+
+    def _end(self, tag: str) -> None:
+        """Note an end tag: it closes its element (an end tag with none open is ignored, as browsers do)."""
+        self._close(frozenset({tag}), frozenset() if tag == "table" else (_TABLE if tag in _IMPLIED else _IN_CELL))
 
     # -- where text goes
     def _sink(self) -> list[object] | None:
-        if self.hidden:
+        if self.hidden or self.shown.hidden:
             return None
         if not self.stack:
             return self.parts
@@ -106,6 +224,7 @@ class _Reader(HTMLParser):
             self.hidden = 0
         if self.hidden:
             return
+        state = self._open(tag, attrs)
         if tag == "table":
             if not self.stack:
                 self._flush_paragraph()
@@ -135,7 +254,7 @@ class _Reader(HTMLParser):
                 return
         sink = self._sink()
         if tag == "br":
-            if sink is not None:
+            if sink is not None and not state.hidden:
                 sink.append(_HARD)
         elif tag in _BLOCK:
             if not self.stack:
@@ -156,6 +275,7 @@ class _Reader(HTMLParser):
             return
         if self.hidden:
             return
+        self._end(tag)
         if tag == "table":
             if self.stack:
                 order, table = self.stack.pop()

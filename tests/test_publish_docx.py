@@ -284,7 +284,7 @@ def paragraphs(data: bytes) -> list[tuple[str, str]]:
 
 def test_content_in_order(checked: tuple[Document, Mapping[str, Any], bytes]) -> None:
     doc, _, data = checked
-    expected = [("ReportTitle", doc.title)]
+    expected = [("ReportTitle", "\n".join(doc.title_parts))]  # a long title breaks after the unit's name
     for section in doc.sections:
         expected.append(("ReportHeading", section.heading))
         expected += [("ReportBody", p.full) for p in section.paragraphs]
@@ -294,6 +294,21 @@ def test_content_in_order(checked: tuple[Document, Mapping[str, Any], bytes]) ->
     assert headings == ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
                         "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
     assert doc.title == "淮安市人民政府2024年政府信息公开工作年度报告"
+
+
+def test_a_long_title_breaks_after_the_units_name_a_short_one_stays_one_line() -> None:
+    """2号 on the 156 mm text width holds about 20 characters (a digit half): 22 break after the unit."""
+    def title_of(doc: Document) -> str:
+        (first,) = [el for el in body(write_docx(doc)) if el.tag == w("p")][:1]
+        assert wval(first.find(f"{w('pPr')}/{w('pStyle')}")) == "ReportTitle"
+        return text_of(first)
+
+    long = make()
+    assert long.title_parts == ("淮安市人民政府", "2024年政府信息公开工作年度报告")
+    assert title_of(long) == "淮安市人民政府\n2024年政府信息公开工作年度报告"
+    short = make(**{"meta.unit_name": "某镇"})  # 某镇2024年…报告: 17 characters
+    assert title_of(short) == short.title == "某镇2024年政府信息公开工作年度报告"
+    assert title_of(replace(long, title_parts=())) == long.title  # no cut known: no break
 
 
 def test_subhead_run_in_kaiti_then_body_text() -> None:

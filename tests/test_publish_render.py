@@ -294,3 +294,9 @@ def test_picture_of_table_three(rendered: Rendered, tmp_path: Path) -> None:
         run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(rendered.pdf),
              str(IMAGES / "publish-page1")])
 
+
+def test_the_long_title_breaks_after_the_units_name(rendered: Rendered) -> None:
+    """淮安市人民政府2024年政府信息公开工作年度报告 is wider than a 2号 line: it breaks after the unit's name,
+    not mid-word (…工作年 / 度报告)."""
+    lines = [text for _, text in body_lines(rendered.pdf)[1][:2]]
+    assert lines == ["淮安市人民政府", "2024年政府信息公开工作年度报告"]

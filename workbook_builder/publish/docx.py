@@ -53,6 +53,8 @@ SIZE_TABLE = 21  # 五号 10.5 pt
 MIN_SIZE_TABLE = 11  # 七号 5.5 pt: the smallest a long number is set to fit its cell
 DIGIT_EM = 0.64  # a digit's width in em: Times New Roman 0.5, DejaVu Serif (LibreOffice's stand-in on Linux) 0.64
 SIZE_PAGE_NUMBER = 28  # 4号 14 pt
+# the title's line holds ≈ 20 characters of 2号 on the 156 mm text width (a digit counts half)
+TITLE_LINE_CHARS = TEXT_WIDTH // (SIZE_TITLE * 10)
 # 0.7 mm each side: table 三's 9 mm label columns then hold two 五号 characters a line, not one
 CELL_MARGIN = 40  # twips
 ROW_HEIGHT = 300  # twips: a table row at least 15 pt high, room for 五号 text
@@ -121,7 +123,7 @@ _FONT_TABLE = "".join(
 
 
 def _body_xml(doc: Document) -> str:
-    parts = [_para(STYLE_TITLE, doc.title)]
+    parts = [_para(STYLE_TITLE, _title_text(doc))]
     parts += [_prose(p) for p in doc.preamble]
     for section in doc.sections:
         parts.append(_para(STYLE_HEADING, section.heading))
@@ -133,6 +135,15 @@ def _body_xml(doc: Document) -> str:
     if parts[-1].startswith("<w:tbl>"):  # Word wants the body to end in a paragraph, not a table
         parts.append(_para(STYLE_CELL, ""))
     return "".join(parts)
+
+
+def _title_text(doc: Document) -> str:
+    """The title, with a line break after the unit's name when it is wider than one line: a long
+    title breaks there (淮安市人民政府 / 2024年…报告), never in the middle of a word."""
+    width = sum(0.5 if ord(ch) < 128 else 1 for ch in doc.title)
+    if width <= TITLE_LINE_CHARS or len(doc.title_parts) < 2:
+        return doc.title
+    return "\n".join(doc.title_parts)
 
 
 def _run(text: str, style: str = "") -> str:

@@ -204,9 +204,10 @@ FONTS = {  # style → (East Asian font, size in half-points)
 @pytest.mark.parametrize("sid", sorted(FONTS))
 def test_style_fonts_east_asian_and_latin(part: Any, sid: str) -> None:
     east, size = FONTS[sid]
+    latin = "宋体" if sid == "ReportPageNumber" else "Times New Roman"  # GB/T 9704 7.5: 半角宋体阿拉伯数字
     assert resolved(part, sid, RFONTS, "eastAsia") == east
-    assert resolved(part, sid, RFONTS, "ascii") == "Times New Roman"
-    assert resolved(part, sid, RFONTS, "hAnsi") == "Times New Roman"
+    assert resolved(part, sid, RFONTS, "ascii") == latin
+    assert resolved(part, sid, RFONTS, "hAnsi") == latin
     if sid != "ReportSubhead":  # a character style: its size is the paragraph's
         assert resolved(part, sid, SIZE, "val") == size
 
@@ -230,16 +231,33 @@ def test_body_indent_two_characters_title_centred(part: Any) -> None:
         assert wval(style(part, sid).find(f"{w('pPr')}/{w('jc')}")) == "center"
 
 
-def test_footer_is_a_centred_page_field_between_dashes(part: Any) -> None:
-    footer = part("word/footer1.xml")
-    (p,) = footer.findall(w("p"))
-    assert wval(p.find(f"{w('pPr')}/{w('pStyle')}")) == "ReportPageNumber"
-    assert wval(style(part, "ReportPageNumber").find(f"{w('pPr')}/{w('jc')}")) == "center"
-    kinds = [(wval(n, "fldCharType") if n.tag == w("fldChar") else (n.text or "").strip() if n.tag == w("instrText")
-              else n.text) for n in p.iter() if n.tag in (w("t"), w("fldChar"), w("instrText"))]
-    assert kinds == ["— ", "begin", "PAGE", "separate", "1", "end", " —"]
+def footers(data: bytes) -> dict[str, ET.Element]:
+    """The section's footers by type (default = odd pages, even), parsed."""
+    raw = parts_of(data)
+    rels = parse_xml(raw["word/_rels/document.xml.rels"], "rels")
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    sect = body(data).find(w("sectPr"))
+    rid = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    return {wval(ref, "type") or "": parse_xml(raw["word/" + str(targets[ref.get(rid)])], "footer")
+            for ref in sect.findall(w("footerReference"))}
+
+
+def test_page_numbers_odd_right_even_left_one_character_in(part: Any) -> None:
+    """GB/T 9704-2012 7.5: 4号半角宋体 digits between 一字线, 单页码居右空一字，双页码居左空一字."""
+    assert part("word/settings.xml").find(w("evenAndOddHeaders")) is not None
+    found = footers(write_docx(make()))
+    assert sorted(found) == ["default", "even"]
+    for kind, side in (("default", "right"), ("even", "left")):
+        (p,) = found[kind].findall(w("p"))
+        assert wval(p.find(f"{w('pPr')}/{w('pStyle')}")) == "ReportPageNumber"
+        assert wval(p.find(f"{w('pPr')}/{w('jc')}")) == side, kind
+        assert wval(p.find(f"{w('pPr')}/{w('ind')}"), side) == "280", kind  # one 4号 (14 pt) character
+        kinds = [(wval(n, "fldCharType") if n.tag == w("fldChar") else (n.text or "").strip()
+                  if n.tag == w("instrText") else n.text)
+                 for n in p.iter() if n.tag in (w("t"), w("fldChar"), w("instrText"))]
+        assert kinds == ["— ", "begin", "PAGE", "separate", "1", "end", " —"]
+    assert resolved(part, "ReportPageNumber", SIZE, "val") == "28"
     sect = part("word/document.xml").find(f"{w('body')}/{w('sectPr')}")
-    assert [wval(ref, "type") for ref in sect.findall(w("footerReference"))] == ["default"]
     assert sect.findall(w("headerReference")) == []  # no header unless a draft
 
 
@@ -266,7 +284,7 @@ def paragraphs(data: bytes) -> list[tuple[str, str]]:
 
 def test_content_in_order(checked: tuple[Document, Mapping[str, Any], bytes]) -> None:
     doc, _, data = checked
-    expected = [("ReportTitle", doc.title)]
+    expected = [("ReportTitle", "\n".join(doc.title_parts))]  # a long title breaks after the unit's name
     for section in doc.sections:
         expected.append(("ReportHeading", section.heading))
         expected += [("ReportBody", p.full) for p in section.paragraphs]
@@ -276,6 +294,21 @@ def test_content_in_order(checked: tuple[Document, Mapping[str, Any], bytes]) ->
     assert headings == ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
                         "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
     assert doc.title == "淮安市人民政府2024年政府信息公开工作年度报告"
+
+
+def test_a_long_title_breaks_after_the_units_name_a_short_one_stays_one_line() -> None:
+    """2号 on the 156 mm text width holds about 20 characters (a digit half): 22 break after the unit."""
+    def title_of(doc: Document) -> str:
+        (first,) = [el for el in body(write_docx(doc)) if el.tag == w("p")][:1]
+        assert wval(first.find(f"{w('pPr')}/{w('pStyle')}")) == "ReportTitle"
+        return text_of(first)
+
+    long = make()
+    assert long.title_parts == ("淮安市人民政府", "2024年政府信息公开工作年度报告")
+    assert title_of(long) == "淮安市人民政府\n2024年政府信息公开工作年度报告"
+    short = make(**{"meta.unit_name": "某镇"})  # 某镇2024年…报告: 17 characters
+    assert title_of(short) == short.title == "某镇2024年政府信息公开工作年度报告"
+    assert title_of(replace(long, title_parts=())) == long.title  # no cut known: no break
 
 
 def test_subhead_run_in_kaiti_then_body_text() -> None:
@@ -397,6 +430,26 @@ def test_header_rows_repeat_and_no_row_splits(checked: tuple[Document, Mapping[s
         assert header == [i < table.header_rows for i in range(len(rows))], table.caption
         assert all(r.find(f"{w('trPr')}/{w('cantSplit')}") is not None for r in rows)
     assert [t.header_rows for t in doc.tables] == [0, 3, 3]
+
+
+def test_only_the_first_rows_keep_with_the_next_the_table_flows_over_pages(
+        checked: tuple[Document, Mapping[str, Any], bytes]) -> None:
+    """The heading keeps with the header rows and the first data row (in table 二, each band's head with
+    its first row); every other row may end a page, so a long table runs on with its header repeated."""
+    doc, _, data = checked
+    styles = parse_xml(parts_of(data)["word/styles.xml"], "styles")
+    heading = next(s for s in styles.findall(w("style")) if s.get(w("styleId")) == "ReportHeading")
+    assert heading.find(f"{w('pPr')}/{w('keepNext')}") is not None
+    for table, tbl in zip(doc.tables, tables(data), strict=True):
+        keep = [all(p.find(f"{w('pPr')}/{w('keepNext')}") is not None for p in r.iter(w("p")))
+                for r in tbl.findall(w("tr"))]
+        heads = {r for r in range(table.n_rows)
+                 if all(c.kind == "header" for c in table.cells if c.row == r)}
+        expected = [r < table.n_rows - 1 and (r <= table.header_rows or r in heads) for r in range(table.n_rows)]
+        assert keep == expected, table.caption
+        if table.header_rows:  # tables 三 and 四: three header rows and the first data row, no more
+            assert sum(keep) == min(table.header_rows + 1, table.n_rows - 1)
+    assert doc.tables[1].n_rows > 20  # table 三: the rest of its rows may run on to the next page
 
 
 def test_column_widths_fixed_from_the_model(checked: tuple[Document, Mapping[str, Any], bytes]) -> None:
@@ -527,7 +580,7 @@ def test_draft_marks_every_page_header_and_the_property() -> None:
     for name in headers:
         assert text_of(parse_xml(raw[name], name)) == DRAFT_MARK
     sect = parse_xml(raw["word/document.xml"], "word/document.xml").find(f"{w('body')}/{w('sectPr')}")
-    assert [wval(h, "type") for h in sect.findall(w("headerReference"))] == ["default"]
+    assert sorted(wval(h, "type") for h in sect.findall(w("headerReference"))) == ["default", "even"]
     assert sect.find(w("titlePg")) is None  # the first page uses the default header too
     assert custom_properties(data)["draft"] == "true"
     assert DRAFT_MARK not in "".join(text_of(parse_xml(v, n)) for n, v in parts_of(write_docx(make())).items()
@@ -595,5 +648,5 @@ def test_golden_normalise_is_stable_and_sees_changes() -> None:
     doc = make()
     first = normalise(parts_of(write_docx(doc))["word/document.xml"])
     assert first == normalise(parts_of(write_docx(make()))["word/document.xml"])
-    changed = replace(doc, title=doc.title + "（修订）")
+    changed = replace(doc, title=doc.title + "（修订）", title_parts=(doc.title + "（修订）",))
     assert normalise(parts_of(write_docx(changed))["word/document.xml"]) != first

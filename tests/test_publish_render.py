@@ -67,22 +67,44 @@ class Rendered:
     pdf: Path
     pages: list[str]  # pdftotext -layout, one string a page
     draft_pages: list[str]  # the same document as a draft
+    long_doc: Document  # the same report with a long 总体情况 (淮安市's real one is ~1,400 characters)
+    long_pdf: Path
+    long_pages: list[str]
+
+
+# a 总体情况 as long as 淮安市's real one: six paragraphs, each with its （一）… sub-head, ~1,400 characters
+_PROSE = ("本年度，本机关坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实《中华人民共和国政府信息公开条例》，"
+          "围绕中心工作，持续深化政务公开，推进决策、执行、管理、服务、结果公开，主动回应社会关切，"
+          "不断提升政府信息公开工作的质量和实效，切实保障人民群众的知情权、参与权、表达权和监督权。")
+LONG_OVERVIEW = "\n".join(f"（{n}）{head}。{_PROSE}{_PROSE[:80]}" for n, head in zip(
+    "一二三四五六", ("主动公开", "依申请公开", "政府信息管理", "平台建设", "监督保障", "其他"), strict=True))
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rendered]:
     require_tools()
     tmp = tmp_path_factory.mktemp("render")
+    layout = registry.resolve().layout
     book = build_to(tmp, honest_data("huaian-city-2024"), "huaian.xlsx")
-    doc = document(registry.resolve().layout, api.check_file(book).values)
+    doc = document(layout, api.check_file(book).values)
+    long_book = build_to(tmp, {**honest_data("huaian-city-2024"), "text.overview": LONG_OVERVIEW}, "long.xlsx")
+    long_doc = document(layout, api.check_file(long_book).values)
+    assert len(long_doc.sections[0].paragraphs) == 6 and len(LONG_OVERVIEW) > 1300
     (tmp / "report.docx").write_bytes(write_docx(doc))
     (tmp / "draft.docx").write_bytes(write_docx(replace(doc, draft=True)))
+    (tmp / "long.docx").write_bytes(write_docx(long_doc))
     run(["soffice", f"-env:UserInstallation={(tmp / 'profile').as_uri()}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(tmp), str(tmp / "report.docx"), str(tmp / "draft.docx")],
-        timeout=TIMEOUT)
-    for name in ("report.pdf", "draft.pdf"):
+         "--convert-to", "pdf", "--outdir", str(tmp), str(tmp / "report.docx"), str(tmp / "draft.docx"),
+         str(tmp / "long.docx")], timeout=TIMEOUT)
+    for name in ("report.pdf", "draft.pdf", "long.pdf"):
         assert (tmp / name).exists() and (tmp / name).stat().st_size > 1000, f"LibreOffice wrote no {name}"
-    yield Rendered(doc, tmp / "report.pdf", pages(tmp / "report.pdf"), pages(tmp / "draft.pdf"))
+    yield Rendered(doc, tmp / "report.pdf", pages(tmp / "report.pdf"), pages(tmp / "draft.pdf"),
+                   long_doc, tmp / "long.pdf", pages(tmp / "long.pdf"))
+
+
+def both(rendered: Rendered) -> list[tuple[Document, Path, list[str]]]:
+    """The short and the long report: (document, PDF, pages)."""
+    return [(rendered.doc, rendered.pdf, rendered.pages), (rendered.long_doc, rendered.long_pdf, rendered.long_pages)]
 
 
 def pages(pdf: Path) -> list[str]:
@@ -176,15 +198,88 @@ def test_everything_inside_the_text_area(rendered: Rendered) -> None:
     assert below == [str(n) for n in range(1, len(rendered.pages) + 1)]  # only the page numbers
 
 
-def test_table_three_with_its_heading_on_one_page(rendered: Rendered) -> None:
-    three = [n for n, page in enumerate(rendered.pages) if "申请人情况" in page]
-    assert len(three) == 1, "table 三 is kept on one page when it fits"
-    page = squeeze(rendered.pages[three[0]])
-    assert "三、收到和处理政府信息公开申请情况" in page and "四、结转下年度继续办理" in page
+TOP, BOTTOM = 37 * PT_PER_MM, (297 - 35) * PT_PER_MM  # the text area's top and bottom edges, in points
+
+
+def body_lines(pdf: Path) -> dict[int, list[tuple[float, str]]]:
+    """Each page's lines of the text area (not the page number below it): (bottom y, text squeezed), top down."""
+    lines: dict[int, dict[float, list[tuple[float, str]]]] = {}
+    for n, x0, _, _, y1, word in words(pdf):
+        if y1 > BOTTOM + 1:
+            continue
+        rows = lines.setdefault(n, {})
+        key = next((y for y in rows if abs(y - y1) < 3), y1)  # words of one line share their baseline
+        rows.setdefault(key, []).append((x0, word))
+    return {n: [(y, "".join(word for _, word in sorted(rows[y]))) for y in sorted(rows)]
+            for n, rows in sorted(lines.items())}
+
+
+def test_no_page_before_the_last_is_more_than_a_third_blank(rendered: Rendered) -> None:
+    """Tables run on over pages (header rows repeated) rather than leaving half a page empty: on every page
+    but the last the text reaches within 30% of the text area's foot, with a long 总体情况 too."""
+    for doc, pdf, pages_ in both(rendered):
+        lines = body_lines(pdf)
+        assert sorted(lines) == list(range(1, len(pages_) + 1))
+        blank = {n: round((BOTTOM - rows[-1][0]) / (BOTTOM - TOP), 2) for n, rows in lines.items() if n < len(pages_)}
+        assert all(b <= 0.30 for b in blank.values()), (doc.sections[0].paragraphs[0].text[:10], blank)
+
+
+def test_a_heading_is_never_the_last_line_of_a_page(rendered: Rendered) -> None:
+    for doc, pdf, _ in both(rendered):
+        headings = {squeeze(s.heading) for s in doc.sections} | {squeeze(p) for p in doc.title_parts}
+        last = {n: rows[-1][1] for n, rows in body_lines(pdf).items()}
+        assert not {n: text for n, text in last.items() if text in headings}, last
+
+
+def test_table_three_runs_on_with_its_header_rows_on_every_page(rendered: Rendered) -> None:
+    """Table 三 is longer than what is left of its first page: it runs on, and its three header rows are
+    printed again at the top of the next page."""
+    for _, pdf, pages_ in both(rendered):
+        first = next(n for n, page in enumerate(pages_, start=1) if "三、收到和处理政府信息公开申请情况" in squeeze(page))
+        end = next(n for n, page in enumerate(pages_, start=1) if "四、结转下年度继续办理" in squeeze(page))
+        assert end > first, "table 三 runs over two pages"
+        placed = words(pdf)
+        for n in range(first, end + 1):
+            # the three header rows: 申请人情况 over them, 法人或其他组织 in the second, 商业企业 (stacked) in the third
+            on_page = {word: y0 for m, _, y0, _, _, word in placed if m == n}
+            assert {"申请人情况", "法人或其他组织", "自然", "商业"} <= set(on_page), n
+            if n > first:  # at the top of the page it runs on to
+                assert on_page["申请人情况"] <= min(on_page.values()) + 1, n
+
+
+def test_a_heading_is_on_the_page_where_its_table_starts(rendered: Rendered) -> None:
+    """The section heading keeps with its table's header rows and first data row (tables 二, 三, 四)."""
+    for doc, _, pages_ in both(rendered):
+        for section in doc.sections:
+            for table in section.tables[:1]:
+                first = max((c for c in table.cells if c.row == 0), key=lambda c: (c.col_span, -c.col))
+                at = next(n for n, page in enumerate(pages_) if squeeze(section.heading) in squeeze(page))
+                starts = next(n for n, page in enumerate(pages_) if squeeze(first.text) in squeeze(page))
+                assert at == starts, (section.heading, at, starts)
+                row = min((c for c in table.cells if c.row == table.header_rows), key=lambda c: c.col)
+                if row.kind == "label":  # the first data row is on that page too
+                    assert squeeze(row.text)[:6] in squeeze(pages_[at]), (section.heading, row.text)
+
+
+def test_page_numbers_odd_right_even_left_one_character_in(rendered: Rendered) -> None:
+    """GB/T 9704-2012 7.5: 单页码居右空一字，双页码居左空一字 — "— 1 —" ends one 4号 character (14 pt,
+    ≈ 4.9 mm) before the text area's right edge, "— 2 —" starts one character after its left edge."""
+    left, right = 28 * PT_PER_MM, (210 - 26) * PT_PER_MM
+    for _, pdf, pages_ in both(rendered):
+        footer = [(n, x0, x1) for n, x0, y0, x1, _, _ in words(pdf) if y0 > BOTTOM]
+        assert len(pages_) >= 3
+        for n in range(1, len(pages_) + 1):
+            xs = [(x0, x1) for m, x0, x1 in footer if m == n]
+            start, end = min(x for x, _ in xs), max(x for _, x in xs)
+            if n % 2:
+                assert 10 <= right - end <= 20, (n, round(right - end))
+            else:
+                assert 10 <= start - left <= 20, (n, round(start - left))
 
 
 def test_picture_of_table_three(rendered: Rendered, tmp_path: Path) -> None:
-    (n,) = [n for n, page in enumerate(rendered.pages, start=1) if "申请人情况" in page]
+    # the page table 三 runs on to: most of its rows, under its header rows printed again
+    n = next(n for n, page in enumerate(rendered.pages, start=1) if "四、结转下年度继续办理" in squeeze(page))
     run(["pdftoppm", "-r", "80", "-png", "-f", str(n), "-l", str(n), "-singlefile", str(rendered.pdf),
          str(tmp_path / "table3")])
     png = tmp_path / "table3.png"
@@ -198,3 +293,10 @@ def test_picture_of_table_three(rendered: Rendered, tmp_path: Path) -> None:
         shutil.copyfile(png, IMAGES / "publish-table3.png")
         run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(rendered.pdf),
              str(IMAGES / "publish-page1")])
+
+
+def test_the_long_title_breaks_after_the_units_name(rendered: Rendered) -> None:
+    """淮安市人民政府2024年政府信息公开工作年度报告 is wider than a 2号 line: it breaks after the unit's name,
+    not mid-word (…工作年 / 度报告)."""
+    lines = [text for _, text in body_lines(rendered.pdf)[1][:2]]
+    assert lines == ["淮安市人民政府", "2024年政府信息公开工作年度报告"]

@@ -12,11 +12,9 @@ Same document in, same bytes out: fixed core dates and author, and a zip with fi
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import io
 import zipfile
-from collections.abc import Mapping
 from xml.sax.saxutils import escape, quoteattr
 
 import docx
@@ -28,6 +26,7 @@ from docx.oxml import parse_xml
 from docx.shared import Mm
 from docx.text.paragraph import Paragraph as WordParagraph
 
+from .docx_package import app_xml, core_xml, custom_xml, zip_parts
 from .model import DRAFT_MARK, DocTable, Document, Paragraph
 
 __all__ = ["write_docx"]
@@ -54,14 +53,12 @@ SIZE_TABLE = 21  # 五号 10.5 pt
 MIN_SIZE_TABLE = 11  # 七号 5.5 pt: the smallest a long number is set to fit its cell
 DIGIT_EM = 0.64  # a digit's width in em: Times New Roman 0.5, DejaVu Serif (LibreOffice's stand-in on Linux) 0.64
 SIZE_PAGE_NUMBER = 28  # 4号 14 pt
+# the title's line holds ≈ 20 characters of 2号 on the 156 mm text width (a digit counts half)
+TITLE_LINE_CHARS = TEXT_WIDTH // (SIZE_TITLE * 10)
 # 0.7 mm each side: table 三's 9 mm label columns then hold two 五号 characters a line, not one
 CELL_MARGIN = 40  # twips
 ROW_HEIGHT = 300  # twips: a table row at least 15 pt high, room for 五号 text
 
-# fixed package metadata: a document's bytes depend on its content only
-FIXED_TIME = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
-AUTHOR = "workbook_builder"
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 
 # style ids (what the XML refers to) → names a clerk sees in Word's style list
@@ -76,9 +73,9 @@ def write_docx(doc: Document) -> bytes:
     main = parts["word/document.xml"].decode("utf-8")
     at = main.index("<w:sectPr")  # the body holds only the section's page setup: the content goes before it
     parts["word/document.xml"] = (main[:at] + _body_xml(doc) + main[at:]).encode("utf-8")
-    parts["docProps/core.xml"] = _core_xml(doc.title)
-    parts["docProps/custom.xml"] = _custom_xml(doc.properties)
-    return _zip(parts)
+    parts["docProps/core.xml"] = core_xml(doc.title)
+    parts["docProps/custom.xml"] = custom_xml(doc.properties)
+    return zip_parts(parts)
 
 
 @functools.cache
@@ -95,7 +92,7 @@ def _base(draft: bool) -> dict[str, bytes]:
         if child is not body.sectPr:
             body.remove(child)
     package = word.part.package  # docProps/custom.xml: its content type and relationship, filled per report
-    custom = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, _custom_xml({}), package)
+    custom = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, custom_xml({}), package)
     package.relate_to(custom, RT.CUSTOM_PROPERTIES)
     out = io.BytesIO()
     word.save(out)
@@ -103,7 +100,7 @@ def _base(draft: bool) -> dict[str, bytes]:
         parts = {name: z.read(name) for name in z.namelist()}
     fonts = parts["word/fontTable.xml"].decode("utf-8")
     parts["word/fontTable.xml"] = fonts.replace("</w:fonts>", _FONT_TABLE + "</w:fonts>").encode("utf-8")
-    parts["docProps/app.xml"] = _APP
+    parts["docProps/app.xml"] = app_xml()
     return parts
 
 
@@ -120,18 +117,13 @@ _FONT_TABLE = "".join(
         (PAGE_NUMBER_FONT, "SimSun", "auto", "variable"),
     )
 )
-# python-docx's template says it was saved by "Microsoft Macintosh Word"; this one says what made it
-_APP = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
-        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
-        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
-        f"<Application>{AUTHOR}</Application><DocSecurity>0</DocSecurity></Properties>").encode()
 
 
 # ---------------------------------------------------------------- content
 
 
 def _body_xml(doc: Document) -> str:
-    parts = [_para(STYLE_TITLE, doc.title)]
+    parts = [_para(STYLE_TITLE, _title_text(doc))]
     parts += [_prose(p) for p in doc.preamble]
     for section in doc.sections:
         parts.append(_para(STYLE_HEADING, section.heading))
@@ -143,6 +135,15 @@ def _body_xml(doc: Document) -> str:
     if parts[-1].startswith("<w:tbl>"):  # Word wants the body to end in a paragraph, not a table
         parts.append(_para(STYLE_CELL, ""))
     return "".join(parts)
+
+
+def _title_text(doc: Document) -> str:
+    """The title, with a line break after the unit's name when it is wider than one line: a long
+    title breaks there (淮安市人民政府 / 2024年…报告), never in the middle of a word."""
+    width = sum(0.5 if ord(ch) < 128 else 1 for ch in doc.title)
+    if width <= TITLE_LINE_CHARS or len(doc.title_parts) < 2:
+        return doc.title
+    return "\n".join(doc.title_parts)
 
 
 def _run(text: str, style: str = "") -> str:
@@ -196,7 +197,9 @@ def _table(table: DocTable) -> str:
                 cells.append(_tc(width, span, "<w:vMerge/>", "", _CELL_STYLE.get(cell.kind, STYLE_CELL)))
             k += span
         row = "".join(cells)
-        if r < table.n_rows - 1:  # keep the table on one page when it fits: each row keeps with the next
+        # the heading keeps with the table's header rows and first data row (a band's head with its first
+        # row); past them the table runs on over pages, its header rows repeated: no part-empty pages
+        if r < table.n_rows - 1 and (r <= table.header_rows or _band_head(table, r)):
             row = row.replace("</w:pPr>", "<w:keepNext/></w:pPr>")
         rows.append(f'<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="{ROW_HEIGHT}" w:hRule="atLeast"/>{header}'
                     f"</w:trPr>{row}</w:tr>")
@@ -207,6 +210,12 @@ def _table(table: DocTable) -> str:
              f'<w:right w:w="{CELL_MARGIN}" w:type="dxa"/></w:tblCellMar>'
              f'<w:tblLook w:val="0000"/><w:tblCaption w:val={quoteattr(table.caption)}/></w:tblPr>')
     return f"<w:tbl>{props}<w:tblGrid>{cols}</w:tblGrid>{''.join(rows)}</w:tbl>"
+
+
+def _band_head(table: DocTable, r: int) -> bool:
+    """A row of header cells only (a band's own head in table 二): it keeps with the row below it."""
+    starting = [c for c in table.cells if c.row == r]
+    return bool(starting) and all(c.kind == "header" for c in starting)
 
 
 def _grid_widths(table: DocTable) -> list[int]:
@@ -286,7 +295,7 @@ def _styles() -> list[str]:
         _style("paragraph", STYLE_CELL_HEADER, "表格表头", f'{cell}<w:jc w:val="center"/>',
                _fonts(HEADING_FONT) + _size(SIZE_TABLE)),
         _style("paragraph", STYLE_PAGE_NUMBER, "页码", f'{_SINGLE}{_NO_INDENT}<w:jc w:val="center"/>',
-               _fonts(PAGE_NUMBER_FONT) + _size(SIZE_PAGE_NUMBER)),
+               _fonts(PAGE_NUMBER_FONT, PAGE_NUMBER_FONT) + _size(SIZE_PAGE_NUMBER)),  # 半角宋体 digits
         _style("paragraph", STYLE_DRAFT, "草稿标记", f'{_SINGLE}{_NO_INDENT}<w:jc w:val="center"/>',
                _fonts(HEADING_FONT) + '<w:color w:val="C00000"/>' + _size(24)),
     ]
@@ -323,26 +332,31 @@ def _set_page(word: docx.document.Document, draft: bool) -> None:
     # high and stands 25 mm above the page's foot, the text area ends 35 mm above it
     section.header_distance, section.footer_distance = Mm(15), Mm(25)
     section.gutter = Mm(0)
-    # the page number "— n —": a PAGE field between the dashes (GB/T 9704 7.5)
-    footer = section.footer
-    footer.is_linked_to_previous = False
-    _fill(footer.paragraphs[0], STYLE_PAGE_NUMBER,
-          '<w:r><w:t xml:space="preserve">— </w:t></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-          '<w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
-          '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
-          '<w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:t xml:space="preserve"> —</w:t></w:r>')
-    if draft:
-        header = section.header
-        header.is_linked_to_previous = False
-        _fill(header.paragraphs[0], STYLE_DRAFT, _run(DRAFT_MARK))
+    # the page number "— n —" (GB/T 9704 7.5): odd pages on the right and even pages on the left, one
+    # character in from the text area's edge; Word then keeps separate odd and even headers and footers
+    word.settings.odd_and_even_pages_header_footer = True
+    one_char = SIZE_PAGE_NUMBER * 10  # twips: one 4号 character
+    for footer, side in ((section.footer, "right"), (section.even_page_footer, "left")):
+        footer.is_linked_to_previous = False
+        _fill(footer.paragraphs[0], STYLE_PAGE_NUMBER, _PAGE_NUMBER, f'<w:ind w:{side}="{one_char}"/><w:jc w:val="{side}"/>')
+    if draft:  # on every page: odd, even and (no separate first-page header) the first
+        for header in (section.header, section.even_page_header):
+            header.is_linked_to_previous = False
+            _fill(header.paragraphs[0], STYLE_DRAFT, _run(DRAFT_MARK))
 
 
-def _fill(paragraph: WordParagraph, style: str, runs: str) -> None:
-    """Replace a header or footer paragraph's content with `runs` in `style`."""
+_PAGE_NUMBER = ('<w:r><w:t xml:space="preserve">— </w:t></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                '<w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
+                '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
+                '<w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:t xml:space="preserve"> —</w:t></w:r>')
+
+
+def _fill(paragraph: WordParagraph, style: str, runs: str, ppr: str = "") -> None:
+    """Replace a header or footer paragraph's content with `runs` in `style` (and paragraph properties `ppr`)."""
     p = paragraph._p
     for child in list(p):
         p.remove(child)
-    for child in parse_xml(f'<w:p {_NS}><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{runs}</w:p>'):
+    for child in parse_xml(f'<w:p {_NS}><w:pPr><w:pStyle w:val="{style}"/>{ppr}</w:pPr>{runs}</w:p>'):
         p.append(child)
 
 
@@ -357,49 +371,3 @@ def _trim_package(word: docx.document.Document) -> None:
     for rid, rel in list(word.part.rels.items()):
         if rel.reltype in drop:
             del word.part.rels[rid]
-
-
-# ---------------------------------------------------------------- properties and package
-
-
-_CORE = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
-         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-         'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-         'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-         "<dc:title>{title}</dc:title><dc:creator>{author}</dc:creator><cp:lastModifiedBy>{author}</cp:lastModifiedBy>"
-         "<cp:revision>1</cp:revision>"
-         '<dcterms:created xsi:type="dcterms:W3CDTF">{time}</dcterms:created>'
-         '<dcterms:modified xsi:type="dcterms:W3CDTF">{time}</dcterms:modified></cp:coreProperties>')
-
-
-def _core_xml(title: str) -> bytes:
-    """docProps/core.xml: the title, and a fixed author and time (no clock: same input, same bytes)."""
-    time = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return _CORE.format(title=escape(title), author=AUTHOR, time=time).encode("utf-8")
-
-
-def _custom_xml(properties: Mapping[str, str]) -> bytes:
-    """docProps/custom.xml: every document property as text (Word: 文件 › 属性 › 自定义)."""
-    props = "".join(
-        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" name={quoteattr(name)}>'
-        f"<vt:lpwstr>{escape(value)}</vt:lpwstr></property>"
-        for pid, (name, value) in enumerate(properties.items(), start=2)
-    )
-    return ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
-            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
-            'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
-            f"{props}</Properties>").encode()
-
-
-def _zip(parts: Mapping[str, bytes]) -> bytes:
-    """The package with fixed member times and order: identical input, identical bytes."""
-    first = {"[Content_Types].xml": 0, "_rels/.rels": 1}
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in sorted(parts, key=lambda n: (first.get(n, 2), n)):
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0
-            dst.writestr(info, parts[name])
-    return out.getvalue()

@@ -322,7 +322,7 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="输出：一个 .docx、.html 或 .pdf 文件（只有一个工作簿时），或一个文件夹（每个工作簿一份，以报告标题命名）。")
 @click.option("-f", "--format", "--formats", "formats", default=None, metavar="FORMATS",
-              help="要生成的格式，逗号分隔：docx,html,fragment,pdf（默认：按 -o 的扩展名；文件夹为 docx）。"
+              help="要生成的格式，逗号分隔：docx,html,fragment,pdf（-o 为文件时，其扩展名的格式总会生成；文件夹默认 docx）。"
                    "fragment 是供网站后台粘贴的 HTML 片段（<名称>.fragment.html）；pdf 需要 LibreOffice。")
 @click.option("--draft", is_flag=True, help="有错误的工作簿也生成，每页页眉印“草稿（未通过检查）”。")
 @click.option("--prior", type=click.Path(exists=True, path_type=Path), default=None,

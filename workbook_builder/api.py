@@ -334,8 +334,9 @@ def publish(paths: Sequence[str | Path] | str | Path, output: str | Path, format
     numbered （2）, （3）…) or, for one workbook, a .docx/.html/.pdf file. `formats` (docx, html,
     fragment, pdf; a sequence or comma-separated) default to the file's suffix (which is always
     written: `y.html` with `formats="docx"` writes y.html and y.docx), or docx for a folder.
-    `progress(done, total, result)` is called as each file is done. `lang` (zh, en) is the language of `PublishRun.summary()`. `prior` is last year's workbook, or a folder of them, as for
-    `check`: the cross-year rules (上年结转 = last year's 结转) are errors like any other.
+    `progress(done, total, result)` is called as each file is done. `lang` (zh, en) is the language
+    of `PublishRun.summary()`. `prior` is last year's workbook, or a folder of them, as for `check`:
+    the cross-year rules (上年结转 = last year's 结转) are errors like any other.
 
     Returns a `PublishRun`: `check` (the `CheckRun`, each file's publish findings among its findings)
     and one `Published` per file. Raises `UsageError` for paths that match nothing, an `output` that

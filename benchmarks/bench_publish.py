@@ -85,15 +85,15 @@ def per_report(files: list[Path]) -> dict[str, float]:
 def parent_layout(folder: Path, out: Path, jobs: int) -> float:
     """The alternative: a parallel check, then every document laid out and written in this process."""
     from workbook_builder.batch.run import run_batch
-    from workbook_builder.publish.outputs import Namer, Target, write
+    from workbook_builder.publish.outputs import Target, namer, write
     from workbook_builder.publish.prepare import prepare
 
     start = time.perf_counter()
     files = sorted(folder.glob("*.xlsx"))
-    target, namer = Target(out, ("docx", "html")), Namer()
+    target, names = Target(out, ("docx", "html")), namer()
     for result in run_batch(files, jobs=jobs):
         prepared = prepare(result, target.formats, False, None)
-        stem = namer.name(prepared.title, Path(result.path).stem)
+        stem = names.name(prepared.title, Path(result.path).stem)
         for fmt in target.formats:
             assert write(target.path(stem, fmt), prepared.contents[fmt], set()) is None
     return time.perf_counter() - start

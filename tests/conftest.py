@@ -1,4 +1,5 @@
-"""Shared test setup: the repository root on sys.path, and the session-wide LibreOffice fixture.
+"""Shared test setup: the repository root on sys.path, the session-wide LibreOffice fixture, and the
+publish tests' workbooks (`honest`: every rule holds; `broken`: one rule fails).
 
 Every test asks for the `libreoffice` fixture by name; it is defined once here so one soffice
 serves the whole session (it skips locally without LibreOffice, and fails in CI).
@@ -9,9 +10,29 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.helpers.lo_fixtures import libreoffice  # noqa: E402,F401  (session fixture)
+
+
+@pytest.fixture(scope="module")
+def honest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A returned workbook every rule holds for (淮安市人民政府, 2024)."""
+    from tests.make_filled import build_to, honest_data
+
+    return build_to(tmp_path_factory.mktemp("honest"), honest_data(), "淮安.xlsx")
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same workbook with one error: a request counted in the total but never answered (T3-A)."""
+    from tests.make_filled import build_to, honest_data
+
+    data = honest_data()
+    data["requests.new.person"] += 5  # T3-A no longer holds
+    return build_to(tmp_path_factory.mktemp("broken"), data, "broken.xlsx", strict=False)

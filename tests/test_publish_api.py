@@ -10,7 +10,7 @@ import pytest
 
 from tests.batch_helpers import unit_data
 from tests.make_filled import build_to, honest_data
-from workbook_builder import api
+from workbook_builder import api, outfile
 from workbook_builder.errors import UsageError
 from workbook_builder.findings import make
 from workbook_builder.publish import outputs, prepare, readback
@@ -20,18 +20,6 @@ from workbook_builder.render import text as render_text
 from workbook_builder.template import registry
 
 TITLE = "淮安市人民政府2024年政府信息公开工作年度报告"
-
-
-@pytest.fixture(scope="module")
-def honest(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_to(tmp_path_factory.mktemp("honest"), honest_data(), "淮安.xlsx")
-
-
-@pytest.fixture(scope="module")
-def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = honest_data()
-    data["requests.new.person"] += 5  # T3-A no longer holds
-    return build_to(tmp_path_factory.mktemp("broken"), data, "broken.xlsx", strict=False)
 
 
 def _custom_properties(docx: Path) -> str:
@@ -130,13 +118,104 @@ def test_a_folder_one_document_per_workbook_the_batch_goes_on(broken: Path, tmp_
 
 
 def test_names_are_safe_on_windows_and_unique() -> None:
-    assert outputs.safe_stem('甲:乙*丙?"<>|\\/ .') == "甲_乙_丙_______"
-    assert outputs.safe_stem("CON") == "_CON" and outputs.safe_stem("aux.2024") == "_aux.2024"
-    assert len(outputs.safe_stem("长" * 300)) == outputs.MAX_STEM
-    namer = outputs.Namer()
+    assert outfile.safe_name('甲:乙*丙?"<>|\\/ .') == "甲_乙_丙_______"
+    assert outfile.safe_name("CON") == "_CON" and outfile.safe_name("aux.2024") == "_aux.2024"
+    assert outfile.safe_name("aux.txt") == "_aux.txt" and outfile.safe_name("a\x7fb") == "a_b"
+    long = outfile.safe_name("长" * 300)  # cut in UTF-8 bytes, between characters
+    assert long == "长" * 50 and len(long.encode()) <= outfile.MAX_NAME_BYTES
+    assert outfile.safe_name("a" + "长" * 100) == "a" + "长" * 49  # 149 bytes: a 50th would cut a character
+    namer = outputs.namer()
     assert [namer.name(t, "x") for t in ("Abc", "abc", "ABC", "", "")] == ["Abc", "abc（2）", "ABC（3）", "x", "x（2）"]
+    build = outfile.Namer(suffix="_{n}", default="unit")
+    assert [build.name(t) for t in ("甲/乙", "甲_乙", "", "CON")] == ["甲_乙", "甲_乙_2", "unit", "_CON"]
 
 
+def test_a_unit_name_of_the_longest_allowed_fits_the_file_system(tmp_path: Path) -> None:
+    """The template lets a unit name be 100 characters: 300 bytes of Chinese, over ext4's 255."""
+    returns = tmp_path / "returns"
+    for k, name in enumerate(("a.xlsx", "b.xlsx")):  # the same unit twice: the second numbered
+        build_to(returns, unit_data(k, "江" * 100, year=2024), name)
+    run = api.publish(returns, tmp_path / "out", formats="docx,html,fragment", jobs=1)
+    assert [p.status for p in run.files] == [PUBLISHED, PUBLISHED] and run.exit_code == 0, run.summary()
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert len(names) == 6 and all(len(n.encode()) <= 255 for n in names)
+    assert names[0].startswith("江" * 50) and "江" * 50 + "（2）.docx" in names
+
+
+def test_a_file_output_always_writes_its_own_format(honest: Path, tmp_path: Path) -> None:
+    """-o y.html --format docx writes y.html too, never a y.docx alone under a name that said html."""
+    run = api.publish(honest, tmp_path / "y.html", formats="docx", jobs=1)
+    assert run.formats == ("docx", "html") and run.exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["y.docx", "y.html"]
+    run = api.publish(honest, tmp_path / "z.html", formats="fragment", jobs=1)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("z")) == ["z.fragment.html", "z.html"]
+
+
+def test_an_output_path_never_leaves_its_folder(tmp_path: Path) -> None:
+    target = outputs.Target(tmp_path, ("docx",))
+    assert target.path("甲", "docx") == tmp_path / "甲.docx"
+    for stem in ("../甲", "sub/甲", "/etc/甲"):
+        with pytest.raises(ValueError, match="outside"):
+            target.path(stem, "docx")
+
+
+def test_each_line_names_its_source_and_a_repeated_title_is_a_warning(tmp_path: Path) -> None:
+    returns = tmp_path / "returns"
+    build_to(returns, unit_data(0, "甲局", year=2024), "甲局.xlsx")
+    build_to(returns, unit_data(1, "甲局", year=2024), "甲局-草稿.xlsx")
+    run = api.publish(returns, tmp_path / "out", formats="docx,html", jobs=1)
+    stem = tmp_path / "out" / "甲局2024年政府信息公开工作年度报告"
+    lines = run.summary()
+    assert lines[0] == f"已生成 {stem}（.docx、.html） ← {returns / '甲局-草稿.xlsx'}"
+    assert lines[1] == (f"已生成 {stem}（2）（.docx、.html） ← {returns / '甲局.xlsx'}"
+                        f"（与 {returns / '甲局-草稿.xlsx'} 同一单位同一年度，已编号）")
+    assert lines[-2:] == ["注意：1 份报告与另一工作簿同一单位同一年度，已在文件名后加编号；请确认应发布哪一份。",
+                          "生成 2 份，未生成 0 份。"]
+    docs = run.as_dict()["documents"]
+    assert [d["path"] for d in docs] == [str(returns / "甲局-草稿.xlsx"), str(returns / "甲局.xlsx")]
+    assert [d["same_title_as"] for d in docs] == [None, str(returns / "甲局-草稿.xlsx")]
+
+
+def _moved(data: dict[str, object], by: int) -> dict[str, object]:
+    """上年结转 and 结转 moved together (T3-A still holds)."""
+    for dp in ("requests.carried_over.person", "requests.carried_forward.person"):
+        data[dp] += by  # type: ignore[operator]
+    return data
+
+
+def test_prior_applies_the_cross_year_rules_before_publishing(tmp_path: Path) -> None:
+    """X-1 (上年结转 = last year's 结转) is an error: with --prior a mismatch gets no document."""
+    last = honest_data()
+    this = build_to(tmp_path, _moved(honest_data(), last["requests.carried_forward.person"]
+                                     - last["requests.carried_over.person"]), "淮安.xlsx")
+    wrong = build_to(tmp_path / "wrong", _moved({**last, "meta.year": 2023}, 7), "淮安-2023.xlsx")
+    run = api.publish(this, tmp_path / "out" / "r.docx", jobs=1, prior=wrong)
+    assert run.files[0].status == REFUSED and run.exit_code == 1 and not (tmp_path / "out").exists()
+    assert "X-1" in {f.rule for f in run.check.files[0].findings}
+    right = build_to(tmp_path / "right", {**last, "meta.year": 2023}, "淮安-2023.xlsx")
+    run = api.publish(this, tmp_path / "out" / "r.docx", jobs=1, prior=right.parent)
+    assert run.files[0].status == PUBLISHED and (tmp_path / "out" / "r.docx").is_file(), render_text.render(run.check)
+
+
+def test_a_draft_prints_an_invalid_input_empty(tmp_path: Path) -> None:
+    data = honest_data()
+    data["disclosure.rules.issued"] = -7777  # refused by its cell's check: never printed, even in a draft
+    book = build_to(tmp_path, data, "inv.xlsx", strict=False)
+    run = api.publish(book, tmp_path / "d.html", draft=True, jobs=1)
+    assert run.files[0].status == PUBLISHED and run.files[0].draft
+    page = (tmp_path / "d.html").read_text("utf-8")
+    assert "7777" not in page  # the value left out (its cell empty), not printed as -7777
+
+
+def test_an_input_is_never_overwritten(tmp_path: Path) -> None:
+    """publish copy.html -o copy.html, where copy.html is a returned workbook: refused, the input intact."""
+    copy = tmp_path / "copy.html"
+    copy.write_bytes(build_to(tmp_path, honest_data(), "x.xlsx").read_bytes())
+    before = copy.read_bytes()
+    run = api.publish(copy, copy, jobs=1)
+    assert run.files[0].status == FAILED and run.exit_code == 2
+    assert "是输入的文件之一：不会覆盖交回的文件" in run.files[0].reason
+    assert copy.read_bytes() == before
 def test_output_must_be_a_folder_for_many(honest: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="-o 应为一个文件夹"):
         api.publish(honest.parent, tmp_path / "one.docx")
@@ -273,3 +352,14 @@ def test_a_pdf_that_fails_costs_only_its_file(tmp_path: Path, monkeypatch: pytes
         assert "无法生成 PDF：LibreOffice 转换失败（退出码 1）：Error: source file could not be loaded" in p.reason
     assert run.summary()[-1] == "0 written, 2 not written."
     assert run.summary("zh")[0].startswith(f"未全部生成 {returns / '乙局.xlsx'}：已写出 {tmp_path / 'out'}")
+
+
+def test_build_for_roster_names_files_by_the_same_rules(tmp_path: Path) -> None:
+    """`build --roster` names its workbooks with the same `outfile.safe_name` (its own suffix _2)."""
+    roster = tmp_path / "units.csv"
+    units = ["江" * 100, "CON", "aux.txt", "甲/乙", "甲_乙"]
+    roster.write_text("单位名称\n" + "\n".join(units) + "\n", encoding="utf-8")
+    records = api.build_for_roster(roster, tmp_path / "out", year=2024)
+    assert [Path(r["path"]).name for r in records] == [
+        "江" * 50 + ".xlsx", "_CON.xlsx", "_aux.txt.xlsx", "甲_乙.xlsx", "甲_乙_2.xlsx"]
+    assert all(Path(r["path"]).is_file() for r in records)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,18 +24,6 @@ GBK_NAME = b"\xb2\xe2\xca\xd4.xlsx"  # "测试.xlsx" in GBK: not valid UTF-8
 SHOWN = "\\xb2\\xe2\\xca\\xd4.xlsx"
 
 
-@pytest.fixture(scope="module")
-def honest(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_to(tmp_path_factory.mktemp("honest"), honest_data(), "淮安.xlsx")
-
-
-@pytest.fixture(scope="module")
-def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = honest_data()
-    data["requests.new.person"] += 5
-    return build_to(tmp_path_factory.mktemp("broken"), data, "broken.xlsx", strict=False)
-
-
 @pytest.mark.libreoffice
 def test_every_format_written_and_read_back_equal(honest: Path, tmp_path: Path) -> None:
     require_soffice()
@@ -42,7 +31,7 @@ def test_every_format_written_and_read_back_equal(honest: Path, tmp_path: Path) 
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["报告.docx", "报告.fragment.html", "报告.html", "报告.pdf"]
     assert done.stdout.splitlines()[-2:] == [
-        f"已生成 {tmp_path / '报告'}（.docx、.html、.fragment.html、.pdf）", "生成 1 份，未生成 0 份。"]
+        f"已生成 {tmp_path / '报告'}（.docx、.html、.fragment.html、.pdf） ← {honest}", "生成 1 份，未生成 0 份。"]
     assert (tmp_path / "报告.pdf").read_bytes().startswith(b"%PDF-")
     pdf_text = subprocess.run(["pdftotext", str(tmp_path / "报告.pdf"), "-"], capture_output=True, text=True,
                               check=True).stdout
@@ -63,7 +52,7 @@ def test_draft_is_written(broken: Path, tmp_path: Path) -> None:
     done = run_cli("publish", broken, "-o", tmp_path / "d.html", "--draft")
     assert done.returncode == 1  # the errors stand
     assert "草稿（未通过检查）" in (tmp_path / "d.html").read_text("utf-8")
-    assert f"已生成（草稿） {tmp_path / 'd.html'}" in done.stdout
+    assert f"已生成（草稿） {tmp_path / 'd.html'} ← {broken}" in done.stdout
 
 
 def test_a_folder_names_numbers_and_goes_on(broken: Path, tmp_path: Path) -> None:
@@ -165,9 +154,10 @@ def test_ctrl_c_during_a_folder_is_130(tmp_path: Path) -> None:
     for i in range(60):
         (returns / f"u{i:02d}.xlsx").write_bytes(data)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # SIGINT at its default in the child, whatever this pytest inherited (a shell's `&` ignores it)
     proc = subprocess.Popen([sys.executable, "-m", "workbook_builder", "publish", str(returns), "-o", str(tmp_path / "out"),
                              "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not (tmp_path / "out").exists() and time.monotonic() < deadline:  # the first documents are written
         time.sleep(0.05)
@@ -179,3 +169,40 @@ def test_ctrl_c_during_a_folder_is_130(tmp_path: Path) -> None:
     left = subprocess.run(["ps", "-o", "pid=", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert left == []
     assert len(list((tmp_path / "out").iterdir())) < 60  # stopped, not run to the end
+
+
+def test_prior_mismatch_is_exit_1_and_no_document(honest: Path, tmp_path: Path) -> None:
+    last = honest_data()
+    last["meta.year"] = 2023  # last year's 结转 103, this year's 上年结转 34: X-1 fails
+    prior = build_to(tmp_path / "last", last, "淮安-2023.xlsx")
+    done = run_cli("publish", honest, "-o", tmp_path / "r.docx", "--prior", prior)
+    assert done.returncode == 1 and not (tmp_path / "r.docx").exists()
+    assert "上年结转" in done.stdout and f"未生成 {honest}：检查发现错误" in done.stdout
+    done = run_cli("publish", honest, "-o", tmp_path / "r.docx")  # without --prior the rule cannot be checked
+    assert done.returncode == 0 and (tmp_path / "r.docx").is_file()
+
+
+def test_a_file_output_suffix_is_always_written(honest: Path, tmp_path: Path) -> None:
+    done = run_cli("publish", honest, "-o", tmp_path / "y.html", "--format", "docx")
+    assert done.returncode == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["y.docx", "y.html"]
+    assert f"已生成 {tmp_path / 'y'}（.docx、.html） ← {honest}" in done.stdout
+
+
+def test_pdf_without_chinese_fonts_is_exit_2(honest: Path, tmp_path: Path) -> None:
+    latin = Path("/usr/share/fonts/truetype/liberation")
+    if shutil.which("fc-list") is None or not latin.is_dir():
+        pytest.skip("needs fontconfig and fonts-liberation")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "FONTCONFIG_FILE": str(_latin_only(tmp_path, latin))}
+    done = subprocess.run([sys.executable, "-m", "workbook_builder", "publish", str(honest), "-o", str(tmp_path / "r.pdf")],
+                          capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, check=False)
+    assert done.returncode == 2 and done.stdout == "" and not (tmp_path / "r.pdf").exists()
+    assert done.stderr.startswith("未找到中文字体，生成的 PDF 中文会显示为方框：请安装中文字体（如 Debian/Ubuntu 的 fonts-noto-cjk")
+
+
+def _latin_only(tmp_path: Path, fonts: Path) -> Path:
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(f'''<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>{fonts}</dir><cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>
+''', encoding="utf-8")
+    return conf

@@ -120,3 +120,56 @@ def test_a_hung_soffice_is_killed_with_its_children(tmp_path: Path, monkeypatch:
         time.sleep(0.1)
     else:
         pytest.fail(f"the hung converter's child {pid} is still running")
+
+
+def test_a_chunk_that_times_out_is_not_retried_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hung LibreOffice costs one timeout for the chunk, not one more per document."""
+    calls = tmp_path / "calls"
+    monkeypatch.setenv(pdf.SOFFICE_ENV, str(_script(tmp_path, f"echo x >> '{calls}'\nsleep 60 &\nwait\n")))
+    done = pdf.to_pdfs([b"a", b"b", b"c"], timeout=1)
+    assert [type(d) for d in done] == [pdf.PdfFailed] * 3 and "1 秒内没有完成转换" in str(done[0])
+    assert calls.read_text().count("x") == 1
+
+
+def test_without_chinese_fonts_no_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fontconfig knowing no Chinese font: every character a box, so refused before converting."""
+    latin = Path("/usr/share/fonts/truetype/liberation")
+    if shutil.which("fc-list") is None or not latin.is_dir():
+        pytest.skip("needs fontconfig and fonts-liberation")
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(f'<?xml version="1.0"?><fontconfig><dir>{latin}</dir><cachedir>{tmp_path / "c"}</cachedir></fontconfig>',
+                    encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    monkeypatch.setenv(pdf.SOFFICE_ENV, str(_script(tmp_path, "exit 0\n")))
+    with pytest.raises(pdf.PdfUnavailable, match="未找到中文字体.*fonts-noto-cjk"):
+        pdf.to_pdf(b"PK")
+
+
+@pytest.mark.libreoffice
+def test_same_docx_same_pdf_bytes(tmp_path: Path) -> None:
+    """LibreOffice stamps the time and a random /ID: both are fixed in place, the PDF still valid."""
+    require_soffice()
+    import hashlib
+
+    data = _docx("Report 2024 beta")
+    first = pdf.to_pdf(data)
+    time.sleep(1.1)  # a second later: another /CreationDate unless it is fixed
+    second = pdf.to_pdf(data)
+    assert hashlib.sha256(first).hexdigest() == hashlib.sha256(second).hexdigest()
+    assert b"/CreationDate(D:20000101000000" in first
+    digest = hashlib.sha256(data).hexdigest().upper()[:32].encode()
+    assert b"/ID [ <" + digest + b">" in first
+    assert "Report 2024 beta" in _pdf_text(first, tmp_path)  # pdftotext reads it: the xref offsets held
+    path = tmp_path / "n.pdf"
+    path.write_bytes(first)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=False)
+    assert info.returncode == 0 and "Syntax Error" not in info.stderr, info.stderr
+
+
+def test_normalise_keeps_every_offset() -> None:
+    raw = b"%PDF-1.6\n<</CreationDate(D:20261201133219+08'00')/ModDate(D:20261201133219Z')>>\n" \
+          b"trailer\n<</ID [ <61BB3A58>\n<AABBCCDD> ]\n/DocChecksum /7396E290>>"
+    out = pdf.normalise(raw, b"docx")
+    assert len(out) == len(raw)
+    assert b"(D:20000101000000+00'00')" in out and b"(D:20000101000000Z')" in out
+    assert b"61BB3A58" not in out and b"7396E290" not in out and pdf.normalise(raw, b"docx") == out

@@ -239,7 +239,8 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
     from .batch.prior import Choice, latest_by_unit
     from .batch.roster import Roster
     from .batch.run import run_batch
-    from .build.personalise import default_year, prefill_for, safe_filename
+    from .build.personalise import default_year, prefill_for
+    from .outfile import Namer
 
     t = registry.resolve(template)
     if not t.spec.unit_field:
@@ -258,17 +259,12 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
         year, year_from = default_year((p.year for p in prior.values()), dt.date.today())
     out_dir = Path(output)
     records = []
-    used: set[str] = set()
+    namer = Namer(suffix="_{n}", default="unit")  # 甲/乙 and 甲_乙 would share a file name
     for unit in units.units:
         found = prior.get(unit)
         data = prefill_for(t.layout, t.spec.unit_field, unit, year,
                            found.values if found else None, set(found.invalid_inputs) if found else set())
-        name, n = safe_filename(unit), 1
-        while name.casefold() in used:  # 甲/乙 and 甲_乙 would share a file name
-            n += 1
-            name = f"{safe_filename(unit)}_{n}"
-        used.add(name.casefold())
-        path = build_file(out_dir / f"{name}.xlsx", template, data, password)
+        path = build_file(out_dir / f"{namer.name(unit)}.xlsx", template, data, password)
         choice = choices.get(unit)
         records.append({"unit": unit, "path": str(path), "prior": found.path if found else None,
                         "prior_choice": choice.finding(found.year) if choice and found and found.year else None,
@@ -326,7 +322,8 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
 
 def publish(paths: Sequence[str | Path] | str | Path, output: str | Path, formats: Sequence[str] | str | None = None,
             draft: bool = False, template: str | None = None, jobs: int | None = None,
-            progress: ProgressCallback | None = None, lang: str = "zh") -> PublishRun:
+            progress: ProgressCallback | None = None, lang: str = "zh",
+            prior: str | Path | None = None) -> PublishRun:
     """Publish the annual report document of each returned workbook (or roll-up): files, folders and globs.
 
     Each file is checked exactly as `check` does, and its document is built from the checker's
@@ -335,9 +332,11 @@ def publish(paths: Sequence[str | Path] | str | Path, output: str | Path, format
     `publish-roundtrip-mismatch` finding and no document. `output` is a folder (one document set
     per workbook, named after its title “{单位}{年度}年政府信息公开工作年度报告”, a repeated title
     numbered （2）, （3）…) or, for one workbook, a .docx/.html/.pdf file. `formats` (docx, html,
-    fragment, pdf; a sequence or comma-separated) default to the file's suffix, or docx for a
-    folder. `progress(done, total, result)` is called as each file is done. `lang` (zh, en) is the
-    language of `PublishRun.summary()`.
+    fragment, pdf; a sequence or comma-separated) default to the file's suffix (which is always
+    written: `y.html` with `formats="docx"` writes y.html and y.docx), or docx for a folder.
+    `progress(done, total, result)` is called as each file is done. `lang` (zh, en) is the language
+    of `PublishRun.summary()`. `prior` is last year's workbook, or a folder of them, as for `check`:
+    the cross-year rules (上年结转 = last year's 结转) are errors like any other.
 
     Returns a `PublishRun`: `check` (the `CheckRun`, each file's publish findings among its findings)
     and one `Published` per file. Raises `UsageError` for paths that match nothing, an `output` that
@@ -345,7 +344,7 @@ def publish(paths: Sequence[str | Path] | str | Path, output: str | Path, format
     `UsageError`) when pdf is asked for and LibreOffice is not installed.
     """
     from .publish.outputs import plan
-    from .publish.pdf import find_soffice
+    from .publish.pdf import check_fonts, find_soffice
     from .publish.run import publish_files
 
     if lang not in ("zh", "en"):
@@ -355,6 +354,7 @@ def publish(paths: Sequence[str | Path] | str | Path, output: str | Path, format
     many = len(found.files) > 1 or any(Path(p).is_dir() or any(ch in str(p) for ch in "*?[") for p in named)
     target = plan(output, formats, many)
     if "pdf" in target.formats:
-        find_soffice()  # before any work: without LibreOffice the run could not finish
+        find_soffice()  # before any work: without LibreOffice (or a Chinese font) the run could not finish
+        check_fonts()
     skipped = tuple((str(p), why) for p, why in found.skipped)
-    return publish_files(found.files, target, draft, template, jobs, progress, skipped, lang)
+    return publish_files(found.files, target, draft, template, jobs, progress, skipped, lang, prior)

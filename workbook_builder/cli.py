@@ -322,17 +322,20 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="输出：一个 .docx、.html 或 .pdf 文件（只有一个工作簿时），或一个文件夹（每个工作簿一份，以报告标题命名）。")
 @click.option("-f", "--format", "--formats", "formats", default=None, metavar="FORMATS",
-              help="要生成的格式，逗号分隔：docx,html,fragment,pdf（默认：按 -o 的扩展名；文件夹为 docx）。"
+              help="要生成的格式，逗号分隔：docx,html,fragment,pdf（-o 为文件时，其扩展名的格式总会生成；文件夹默认 docx）。"
                    "fragment 是供网站后台粘贴的 HTML 片段（<名称>.fragment.html）；pdf 需要 LibreOffice。")
 @click.option("--draft", is_flag=True, help="有错误的工作簿也生成，每页页眉印“草稿（未通过检查）”。")
+@click.option("--prior", type=click.Path(exists=True, path_type=Path), default=None,
+              help="上年工作簿，或上年工作簿所在文件夹：与 check --prior 相同，先做跨年度核对（如上年结转）。")
 @click.option("-t", "--template", default=None, help="强制使用的模板（内置 ID 或 YAML 路径）；默认从文件属性识别。")
 @click.option("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）。")
 @click.option("--report-format", "report_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="检查结果和生成情况的输出格式。")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="消息语言。")
 @click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端且输出为文本时显示）。")
-def publish_command(paths: tuple[str, ...], output: Path, formats: str | None, draft: bool, template: str | None,
-                    jobs: int | None, report_format: str, lang: str, progress: bool | None) -> None:
+def publish_command(paths: tuple[str, ...], output: Path, formats: str | None, draft: bool, prior: Path | None,
+                    template: str | None, jobs: int | None, report_format: str, lang: str,
+                    progress: bool | None) -> None:
     """由工作簿生成年度报告文档（Word、网页、PDF）。 Publish the report document.
 
     先按 check 的方式检查每个工作簿；有错误的不生成（除非 --draft），检查结果照常列出。
@@ -348,7 +351,7 @@ def publish_command(paths: tuple[str, ...], output: Path, formats: str | None, d
     try:
         with _progress(show, "生成") as update:
             run = api.publish(list(paths), output, formats=formats, draft=draft, template=template, jobs=jobs,
-                              progress=update, lang=lang)
+                              progress=update, lang=lang, prior=prior)
     except UsageError as exc:
         _fail(str(exc))
     ascii_only = not _carries_unicode(sys.stdout)

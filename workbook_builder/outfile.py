@@ -8,6 +8,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -79,3 +80,51 @@ def describe_os_error(exc: OSError) -> str:
     """Why writing failed, in plain Chinese, for a message that already names the file."""
     reason = _REASONS.get(exc.errno or -1, "操作系统报告了错误")
     return f"{reason}（{exc.strerror}）" if exc.strerror else reason
+
+
+# ---------------------------------------------------------------- names of the files we write
+
+# Characters Windows refuses in a file name (and control characters, DEL included).
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+# Names Windows reserves whatever their suffix (CON.docx, aux.txt.xlsx cannot be created).
+_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\..*)?", re.IGNORECASE)
+# File systems limit a name to 255 bytes (ext4, APFS) or 255 UTF-16 units (NTFS): a Chinese character is
+# 3 bytes in UTF-8, so 100 of them already overflow ext4. 150 bytes leave room for a number （40）
+# (8 bytes) and the longest suffix we add (.fragment.html), and keep a deep folder under Windows' 260.
+MAX_NAME_BYTES = 150
+
+
+def safe_name(name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
+    """A name (a unit's, a report title) as a file name on Windows, macOS and Linux, without suffix:
+    refused and control characters become “_”, no leading or trailing dot or space, at most
+    `max_bytes` in UTF-8 (cut between characters), never a reserved device name (CON → _CON).
+    May be empty: the caller has a fallback."""
+    cleaned = _UNSAFE.sub("_", name).strip(" .")
+    cut = cleaned.encode("utf-8")[:max_bytes].decode("utf-8", "ignore").strip(" .")
+    return f"_{cut}" if _RESERVED.fullmatch(cut) else cut
+
+
+@dataclass
+class Namer:
+    """Unique file stems for one run: the first of a name keeps it, the next get `suffix` with n = 2,
+    3…; names compare case-insensitively (Windows and macOS folders do). `default` names what has no
+    usable name."""
+
+    suffix: str = "（{n}）"
+    default: str = "file"
+    used: dict[str, str] = field(default_factory=dict)  # casefolded stem → the key that took it
+    last: str = ""  # the stem given last
+    clash: str | None = None  # for the stem given last: the key that had its name first, if it was numbered
+
+    def name(self, wanted: str, fallback: str = "", key: str = "") -> str:
+        """A unique stem for `wanted` (else `fallback`, else `default`); `key` says who asked (its
+        source file), so a numbered name can say whose name it shares (`clash`)."""
+        base = safe_name(wanted) or safe_name(fallback) or self.default
+        stem, n = base, 1
+        first = self.used.get(base.casefold())
+        while stem.casefold() in self.used:
+            n += 1
+            stem = f"{base}{self.suffix.format(n=n)}"
+        self.used[stem.casefold()] = key
+        self.last, self.clash = stem, first
+        return stem

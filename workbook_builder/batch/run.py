@@ -97,14 +97,15 @@ def run_batch(paths: Sequence[str | Path], template: str | None = None, prior: s
 
 
 def iterate_then(paths: Sequence[str | Path], then: Callable[[FileResult], T], template: str | None = None,
-                 jobs: int | None = None) -> Generator[tuple[FileResult, T], None, None]:
+                 jobs: int | None = None, prior: str | Path | None = None) -> Generator[tuple[FileResult, T], None, None]:
     """Check every path and run `then` on each result in the same worker (a later step that is as
     costly as the check itself, such as laying out a document, runs on every core too); yields
     (result, what `then` returned) in input order, as they arrive, so the caller can write each
-    out and let it go. `then` must be a module-level function (it is sent to the workers)."""
+    out and let it go. `then` must be a module-level function (it is sent to the workers). `prior`
+    is last year's workbook or folder, as for `run_batch`."""
     jobs = max(1, jobs or default_jobs())
-    _init(template, None)
-    for result, extra in _iterate([str(p) for p in paths], template, None, jobs, partial(_one_then, then)):
+    _init(template, prior)
+    for result, extra in _iterate([str(p) for p in paths], template, prior, jobs, partial(_one_then, then)):
         yield _keep(result), extra
 
 

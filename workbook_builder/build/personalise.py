@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..outfile import safe_name
 from ..spec import formula_text
 from ..template.layout import Layout
 
@@ -68,6 +69,5 @@ def default_year(prior_years: Iterable[int | None], today: dt.date) -> tuple[int
 
 
 def safe_filename(name: str) -> str:
-    """A unit name as a file name on Windows, macOS and Linux."""
-    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).strip(" .")
-    return cleaned[:100] or "unit"
+    """A unit name as a file name on Windows, macOS and Linux (`outfile.safe_name`; “unit” when nothing is left)."""
+    return safe_name(name) or "unit"

@@ -2,26 +2,23 @@
 
 `-o` is a document file (`.docx`, `.html`/`.htm`, `.pdf`: its suffix is the default format, its
 stem names every other format's file) or a folder (documents named after each report's title,
-made safe as a Windows file name, a second report of the same title numbered （2）, （3）…).
+made safe as a file name by `outfile.safe_name`, a second report of the same title numbered （2）, （3）…).
+A file's suffix is always one of the formats written: `-o 甲.html --format docx` writes 甲.docx and 甲.html.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..outfile import describe_os_error, write_atomic
+from ..outfile import Namer, describe_os_error, write_atomic
 from ..textsafe import display_path
 from .result import FORMATS, SUFFIXES
 
 FILE_FORMATS = {".docx": "docx", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 FOLDER_FORMATS = ("docx",)
-# names Windows reserves whatever their suffix (CON.docx cannot be created)
-_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\..*)?", re.IGNORECASE)
-MAX_STEM = 120  # a long unit name and a deep folder stay under Windows' 260 characters more often
 
 
 @dataclass(frozen=True)
@@ -37,8 +34,13 @@ class Target:
         if self.file is not None:
             if FILE_FORMATS.get(self.file.suffix.lower()) == fmt:
                 return self.file
-            return self.file.with_name(self.file.stem + SUFFIXES[fmt])
-        return self.folder / (stem + SUFFIXES[fmt])
+            path = self.file.with_name(self.file.stem + SUFFIXES[fmt])
+        else:
+            path = self.folder / (stem + SUFFIXES[fmt])
+        # defence in depth: a stem comes from `safe_name` (no separators, never “..”), so this never fires
+        if path.parent != self.folder or path.name in ("", ".", ".."):
+            raise ValueError(f"output {path} is outside {self.folder}")
+        return path
 
 
 def parse_formats(formats: Sequence[str] | str | None) -> tuple[str, ...] | None:
@@ -65,33 +67,13 @@ def plan(output: str | Path, formats: Sequence[str] | str | None, many: bool) ->
         raise UsageError(f"-o {display_path(out)}：应为 .docx、.html 或 .pdf 文件，或一个文件夹")
     if many:
         raise UsageError(f"要生成报告的工作簿不止一个（或给的是文件夹），-o 应为一个文件夹，而不是文件 {display_path(out)}")
-    return Target(out.parent, chosen or (FILE_FORMATS[suffix],), out)
+    own = FILE_FORMATS[suffix]  # the file named by -o is always written: its format joins the others
+    return Target(out.parent, tuple(f for f in FORMATS if f in {own, *(chosen or ())}), out)
 
 
-def safe_stem(title: str) -> str:
-    """A report title as a file name on Windows, macOS and Linux: the characters Windows refuses
-    (and control characters) become “_”, no trailing dot or space, no reserved device name."""
-    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f\x7f]', "_", title).strip(" .")[:MAX_STEM].strip(" .")
-    return f"_{stem}" if _RESERVED.fullmatch(stem) else stem
-
-
-@dataclass
-class Namer:
-    """Unique stems for a run: a second report of the same title gets （2）, a third （3）…; names
-    compare case-insensitively (Windows and macOS folders do)."""
-
-    used: set[str] = field(default_factory=set)
-    last: str = ""  # the stem given last
-
-    def name(self, title: str, fallback: str) -> str:
-        base = safe_stem(title) or safe_stem(fallback) or "报告"
-        stem, n = base, 1
-        while stem.casefold() in self.used:
-            n += 1
-            stem = f"{base}（{n}）"
-        self.used.add(stem.casefold())
-        self.last = stem
-        return stem
+def namer() -> Namer:
+    """The names of a publish run's documents: a repeated title numbered （2）, （3）…"""
+    return Namer(suffix="（{n}）", default="报告")
 
 
 def write(target: Path, content: bytes, inputs: set[Path]) -> str | None:

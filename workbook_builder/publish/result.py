@@ -45,6 +45,7 @@ class Published:
     reason: str = ""  # plain Chinese (REFUSED and MISMATCH: told by the findings, unless the file is unreadable)
     title: str = ""
     draft: bool = False
+    same_title_as: str | None = None  # the workbook whose report had this title first (this one is numbered)
 
     @property
     def written(self) -> bool:
@@ -53,7 +54,8 @@ class Published:
     def as_dict(self) -> dict[str, Any]:
         return {"path": display_path(self.path), "unit": self.unit, "year": self.year, "status": self.status,
                 "title": self.title or None, "draft": self.draft,
-                "outputs": {k: display_path(v) for k, v in self.outputs.items()}, "reason": self.reason or None}
+                "outputs": {k: display_path(v) for k, v in self.outputs.items()}, "reason": self.reason or None,
+                "same_title_as": display_path(self.same_title_as) if self.same_title_as else None}
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,11 @@ class PublishRun:
         lines = []
         for p in self.files:
             shown = display_path(p.path)
-            if p.written:
+            if p.written:  # which returned file made which report: an auditor reads the line both ways
                 names = _names(list(p.outputs.values()))
                 mark = "（草稿）" if p.draft and lang == "zh" else (" (draft)" if p.draft else "")
-                lines.append(f"已生成{mark} {names}" if lang == "zh" else f"written{mark}: {names}")
+                lines.append(f"已生成{mark} {names} ← {shown}{_same(p, lang)}" if lang == "zh"
+                             else f"written{mark}: {names} <- {shown}{_same(p, lang)}")
             elif p.outputs:  # a PDF or one format failed, the others went out
                 names, why = _names(list(p.outputs.values())), _why(p, lang)
                 lines.append(f"未全部生成 {shown}：已写出 {names}；{why}" if lang == "zh"
@@ -102,6 +105,12 @@ class PublishRun:
             else:
                 why = _why(p, lang)
                 lines.append(f"未生成 {shown}：{why}" if lang == "zh" else f"not written: {shown}: {why}")
+        same = sum(1 for p in self.written if p.same_title_as)
+        if same:  # a draft and a final of one unit both published: someone must choose which to put online
+            lines.append(f"注意：{same} 份报告与另一工作簿同一单位同一年度，已在文件名后加编号；请确认应发布哪一份。"
+                         if lang == "zh" else
+                         f"warning: {same} report(s) share unit and year with another workbook and were numbered; "
+                         "check which one to publish.")
         n, m = len(self.written), len(self.not_written)
         lines.append(f"生成 {n} 份，未生成 {m} 份。" if lang == "zh" else f"{n} written, {m} not written.")
         return [clean_text(line) for line in lines]
@@ -134,6 +143,14 @@ def _split(path: str) -> tuple[str, str]:
         if path.lower().endswith(suffix):
             return path[: -len(suffix)], path[-len(suffix):]
     return path, ""
+
+
+def _same(p: Published, lang: str) -> str:
+    if not p.same_title_as:
+        return ""
+    first = display_path(p.same_title_as)
+    return (f"（与 {first} 同一单位同一年度，已编号）" if lang == "zh"
+            else f" (same unit and year as {first}; numbered)")
 
 
 def _why(p: Published, lang: str) -> str:

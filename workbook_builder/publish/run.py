@@ -14,7 +14,8 @@ from pathlib import Path
 from ..batch.result import CheckRun
 from ..batch.run import ProgressCallback, iterate_then
 from ..check.result import FileResult
-from .outputs import Namer, Target, write
+from ..outfile import Namer
+from .outputs import Target, namer, write
 from .pdf import CHUNK, PdfFailed, to_pdfs
 from .prepare import prepare
 from .result import FAILED, PUBLISHED, Prepared, Published, PublishRun
@@ -22,25 +23,27 @@ from .result import FAILED, PUBLISHED, Prepared, Published, PublishRun
 
 def publish_files(files: Sequence[Path], target: Target, draft: bool = False, template: str | None = None,
                   jobs: int | None = None, progress: ProgressCallback | None = None,
-                  skipped: tuple[tuple[str, str], ...] = (), lang: str = "zh") -> PublishRun:
+                  skipped: tuple[tuple[str, str], ...] = (), lang: str = "zh",
+                  prior: str | Path | None = None) -> PublishRun:
     """Check and publish each file into `target`; one `Published` per file, in input order. The
-    batch goes on past every bad file (refused, unreadable, a write that failed)."""
+    batch goes on past every bad file (refused, unreadable, a write that failed). `prior` is last
+    year's workbook or folder, for the cross-year rules, as `check --prior`."""
     from . import docx, html, readback  # noqa: F401  (imported before the workers fork, so they inherit them)
 
     then = partial(prepare, formats=target.formats, draft=draft, template=template)
-    namer = Namer()
+    names = namer()
     inputs = {Path(p).resolve() for p in files}
     results: list[FileResult] = []
     entries: list[Published] = []
     pdfs: list[tuple[int, bytes, Path]] = []  # (entry, its docx, where its PDF goes): converted in batches
-    with closing(iterate_then(files, then, template, jobs)) as checked:  # Ctrl-C here stops the workers too
+    with closing(iterate_then(files, then, template, jobs, prior)) as checked:  # Ctrl-C here stops the workers too
         for result, prepared in checked:
             if prepared.findings:  # printed with the check's own findings, exactly as `check` prints them
                 result = result.with_findings(result.findings + prepared.findings)
             results.append(result)
-            entry = _write(result, prepared, target, namer, inputs)
+            entry = _write(result, prepared, target, names, inputs)
             if entry.written and "pdf" in target.formats:
-                pdfs.append((len(entries), prepared.contents["docx"], target.path(namer.last, "pdf")))
+                pdfs.append((len(entries), prepared.contents["docx"], target.path(names.last, "pdf")))
             entries.append(entry)
             if len(pdfs) >= CHUNK:
                 _convert(pdfs, entries, inputs)
@@ -55,7 +58,9 @@ def _write(result: FileResult, prepared: Prepared, target: Target, namer: Namer,
                       title=prepared.title, draft=prepared.draft)
     if prepared.status != PUBLISHED:
         return entry
-    stem = namer.name(prepared.title, Path(result.path).stem)
+    stem = namer.name(prepared.title, Path(result.path).stem, key=result.path)
+    if namer.clash is not None:  # a second workbook of the same unit and year: said on its line and in the counts
+        entry = replace(entry, same_title_as=namer.clash)
     written: dict[str, str] = {}
     problems: list[str] = []
     for fmt in target.formats:

@@ -127,9 +127,10 @@ def _progress(show: bool, label: str = "检查") -> Iterator[Callable[..., None]
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="workbook-builder")
 def main() -> None:
-    """政府信息公开工作年度报告：生成锁定的填报工作簿，并检查交回的工作簿。
+    """政府信息公开工作年度报告：生成锁定的填报工作簿，检查交回的工作簿，并由检查通过的工作簿生成要发布的年度报告。
 
-    Build locked annual-report workbooks from a template, and check the returned ones.
+    Build locked annual-report workbooks from a template, check the returned ones, and publish the
+    report document from a checked workbook.
     """
 
 

@@ -9,12 +9,11 @@ import hashlib
 import os
 import subprocess
 import sys
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from tests.chromium_headless import require_chromium  # noqa: F401  (re-exported for test_batch)
+from tests.html_tree import Node, parse_tree
 from tests.make_filled import honest_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,57 +103,6 @@ def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
 # ---------------------------------------------------------------- Chromium
 
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str] = field(default_factory=dict)
-    children: list[Node | str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return "".join(c if isinstance(c, str) else c.text for c in self.children)
-
-    def iter(self, tag: str | None = None):  # type: ignore[no-untyped-def]
-        if tag is None or self.tag == tag:
-            yield self
-        for c in self.children:
-            if isinstance(c, Node):
-                yield from c.iter(tag)
-
-    def find(self, tag: str | None = None, **attrs: str) -> Node | None:
-        return next((n for n in self.iter(tag) if all(n.attrs.get(k) == v for k, v in attrs.items())), None)
-
-    def elements(self, tag: str) -> list[Node]:
-        return [c for c in self.children if isinstance(c, Node) and c.tag == tag]
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#document")
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
-
-
 def parse_html(page: str) -> Node:
-    builder = _TreeBuilder()
-    builder.feed(page)
-    builder.close()
-    return builder.root
+    """The page as a tree (tests/html_tree.py: end tags close as a browser would)."""
+    return parse_tree(page)[0]

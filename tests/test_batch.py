@@ -334,10 +334,10 @@ def test_summary_csv(batch: Batch, doc: dict[str, Any]) -> None:
 def _status_rows(dom: Node) -> list[tuple[str, str, str]]:
     table = dom.find("table", id="status-table")
     assert table is not None
-    body = table.elements("tbody")[0]
+    body = [e for e in table.elements if e.tag == "tbody"][0]
     out = []
-    for tr in body.elements("tr"):
-        tds = tr.elements("td")
+    for tr in (e for e in body.elements if e.tag == "tr"):
+        tds = [e for e in tr.elements if e.tag == "td"]
         link = tds[0].find("a")
         assert link is not None
         out.append((link.text, tds[1].text, tds[2].text))
@@ -356,7 +356,8 @@ def test_html_in_chromium(batch: Batch) -> None:
     assert missing is not None and [li.text for li in missing.iter("li")] == [MISSING]
     dups = dom.find("div", id="duplicates")
     assert dups is not None
-    dup_rows = [[td.text for td in tr.elements("td")] for tr in dups.iter("tr") if tr.elements("td")]
+    dup_rows = [[td.text for td in tr.elements if td.tag == "td"] for tr in dups.iter("tr")
+                if any(e.tag == "td" for e in tr.elements)]
     assert len(dup_rows) == 1 and dup_rows[0][:2] == [DUPLICATE[1], str(YEAR)]
     assert "甲局.xlsx" in dup_rows[0][2] and "甲局（更正）.xlsx" in dup_rows[0][2]
     for node in dom.iter():

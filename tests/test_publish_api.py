@@ -121,9 +121,10 @@ def test_names_are_safe_on_windows_and_unique() -> None:
     assert outfile.safe_name('甲:乙*丙?"<>|\\/ .') == "甲_乙_丙_______"
     assert outfile.safe_name("CON") == "_CON" and outfile.safe_name("aux.2024") == "_aux.2024"
     assert outfile.safe_name("aux.txt") == "_aux.txt" and outfile.safe_name("a\x7fb") == "a_b"
-    long = outfile.safe_name("长" * 300)  # cut in UTF-8 bytes, between characters
-    assert long == "长" * 50 and len(long.encode()) <= outfile.MAX_NAME_BYTES
-    assert outfile.safe_name("a" + "长" * 100) == "a" + "长" * 49  # 149 bytes: a 50th would cut a character
+    long = outfile.safe_name("长" * 300 + "尾")  # cut in UTF-8 bytes, between characters: head … tail
+    assert long == "长" * 29 + "…" + "长" * 19 + "尾" and len(long.encode()) <= outfile.MAX_NAME_BYTES
+    assert outfile.safe_name("a" + "长" * 100 + "bc") == "a" + "长" * 29 + "…" + "长" * 19 + "bc"
+    assert outfile.safe_name("长" * 50) == "长" * 50  # 150 bytes: not cut
     namer = outputs.namer()
     assert [namer.name(t, "x") for t in ("Abc", "abc", "ABC", "", "")] == ["Abc", "abc（2）", "ABC（3）", "x", "x（2）"]
     build = outfile.Namer(suffix="_{n}", default="unit")
@@ -139,7 +140,21 @@ def test_a_unit_name_of_the_longest_allowed_fits_the_file_system(tmp_path: Path)
     assert [p.status for p in run.files] == [PUBLISHED, PUBLISHED] and run.exit_code == 0, run.summary()
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert len(names) == 6 and all(len(n.encode()) <= 255 for n in names)
-    assert names[0].startswith("江" * 50) and "江" * 50 + "（2）.docx" in names
+    # the head and the tail of the title: the year and 年度报告 stay in the name
+    stem = names[0].removesuffix(".docx")
+    assert stem.startswith("江" * 25) and stem.endswith("江…江江江江江2024年政府信息公开工作年度报告"), stem
+    assert f"{stem}（2）.docx" in names
+
+
+def test_long_names_that_differ_at_the_end_or_in_the_year_stay_apart(tmp_path: Path) -> None:
+    returns = tmp_path / "returns"
+    build_to(returns, unit_data(0, "江" * 99 + "甲", year=2024), "a.xlsx")
+    build_to(returns, unit_data(1, "江" * 99 + "乙", year=2024), "b.xlsx")
+    build_to(returns, unit_data(2, "江" * 99 + "甲", year=2023), "c.xlsx")
+    run = api.publish(returns, tmp_path / "out", formats="docx", jobs=1)
+    assert [p.status for p in run.files] == [PUBLISHED] * 3
+    assert [p.same_title_as for p in run.files] == [None] * 3, run.summary()
+    assert len({Path(p.outputs["docx"]).name for p in run.files}) == 3
 
 
 def test_a_file_output_always_writes_its_own_format(honest: Path, tmp_path: Path) -> None:
@@ -168,8 +183,8 @@ def test_each_line_names_its_source_and_a_repeated_title_is_a_warning(tmp_path: 
     lines = run.summary()
     assert lines[0] == f"已生成 {stem}（.docx、.html） ← {returns / '甲局-草稿.xlsx'}"
     assert lines[1] == (f"已生成 {stem}（2）（.docx、.html） ← {returns / '甲局.xlsx'}"
-                        f"（与 {returns / '甲局-草稿.xlsx'} 同一单位同一年度，已编号）")
-    assert lines[-2:] == ["注意：1 份报告与另一工作簿同一单位同一年度，已在文件名后加编号；请确认应发布哪一份。",
+                        f"（与 {returns / '甲局-草稿.xlsx'} 的报告同名，已编号）")
+    assert lines[-2:] == ["注意：1 份报告与另一份同名（多为同一单位同一年度交了两份），已在文件名后加编号；请确认应发布哪一份。",
                           "生成 2 份，未生成 0 份。"]
     docs = run.as_dict()["documents"]
     assert [d["path"] for d in docs] == [str(returns / "甲局-草稿.xlsx"), str(returns / "甲局.xlsx")]
@@ -361,5 +376,5 @@ def test_build_for_roster_names_files_by_the_same_rules(tmp_path: Path) -> None:
     roster.write_text("单位名称\n" + "\n".join(units) + "\n", encoding="utf-8")
     records = api.build_for_roster(roster, tmp_path / "out", year=2024)
     assert [Path(r["path"]).name for r in records] == [
-        "江" * 50 + ".xlsx", "_CON.xlsx", "_aux.txt.xlsx", "甲_乙.xlsx", "甲_乙_2.xlsx"]
+        "江" * 29 + "…" + "江" * 20 + ".xlsx", "_CON.xlsx", "_aux.txt.xlsx", "甲_乙.xlsx", "甲_乙_2.xlsx"]
     assert all(Path(r["path"]).is_file() for r in records)

@@ -98,10 +98,20 @@ def safe_name(name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
     """A name (a unit's, a report title) as a file name on Windows, macOS and Linux, without suffix:
     refused and control characters become “_”, no leading or trailing dot or space, at most
     `max_bytes` in UTF-8 (cut between characters), never a reserved device name (CON → _CON).
-    May be empty: the caller has a fallback."""
+    A name too long keeps its head and its tail with “…” between: a report title keeps its year and
+    “…年度报告”, so two long names that differ only at the end still differ. May be empty: the
+    caller has a fallback."""
     cleaned = _UNSAFE.sub("_", name).strip(" .")
-    cut = cleaned.encode("utf-8")[:max_bytes].decode("utf-8", "ignore").strip(" .")
+    raw = cleaned.encode("utf-8")
+    if len(raw) > max_bytes:
+        tail = raw[-_TAIL_BYTES:].decode("utf-8", "ignore")
+        head = raw[: max_bytes - len(tail.encode("utf-8")) - len("…".encode())].decode("utf-8", "ignore")
+        raw = f"{head}…{tail}".encode()
+    cut = raw.decode("utf-8", "ignore").strip(" .")
     return f"_{cut}" if _RESERVED.fullmatch(cut) else cut
+
+
+_TAIL_BYTES = 60  # what a long name keeps of its end: “2024年政府信息公开工作年度报告” is 43 bytes
 
 
 @dataclass

@@ -107,10 +107,10 @@ class PublishRun:
                 lines.append(f"未生成 {shown}：{why}" if lang == "zh" else f"not written: {shown}: {why}")
         same = sum(1 for p in self.written if p.same_title_as)
         if same:  # a draft and a final of one unit both published: someone must choose which to put online
-            lines.append(f"注意：{same} 份报告与另一工作簿同一单位同一年度，已在文件名后加编号；请确认应发布哪一份。"
-                         if lang == "zh" else
-                         f"warning: {same} report(s) share unit and year with another workbook and were numbered; "
-                         "check which one to publish.")
+            lines.append(f"注意：{same} 份报告与另一份同名（多为同一单位同一年度交了两份），已在文件名后加编号；"
+                         "请确认应发布哪一份。" if lang == "zh" else
+                         f"warning: {same} report(s) have the same name as another (mostly two workbooks of one unit "
+                         "and year) and were numbered; check which one to publish.")
         n, m = len(self.written), len(self.not_written)
         lines.append(f"生成 {n} 份，未生成 {m} 份。" if lang == "zh" else f"{n} written, {m} not written.")
         return [clean_text(line) for line in lines]
@@ -149,8 +149,8 @@ def _same(p: Published, lang: str) -> str:
     if not p.same_title_as:
         return ""
     first = display_path(p.same_title_as)
-    return (f"（与 {first} 同一单位同一年度，已编号）" if lang == "zh"
-            else f" (same unit and year as {first}; numbered)")
+    return (f"（与 {first} 的报告同名，已编号）" if lang == "zh"
+            else f" (the same name as {first}'s report; numbered)")
 
 
 def _why(p: Published, lang: str) -> str:

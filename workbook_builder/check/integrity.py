@@ -120,10 +120,6 @@ def _lookalike(name: str, keys: dict[str, str]) -> str | None:
     return keys.get(key)
 
 
-def _where(cell: Cell) -> dict[str, Any]:
-    return {"cell": cell.ref, "datapoint": cell.datapoint or None, "label": cell.label or cell.text or None}
-
-
 def _check_cell(data: CellData | None, cell: Cell, covered: _Coverage,
                 touched: set[str]) -> list[Finding]:
     """One template cell against what the file holds there; findings are built only when needed."""
@@ -131,30 +127,30 @@ def _check_cell(data: CellData | None, cell: Cell, covered: _Coverage,
     if cell.kind in LABEL_KINDS:
         actual = None if data is None else data.value
         if cell.text and (actual if isinstance(actual, str) else "") != cell.text:
-            out.append(make(Code.LABEL_CHANGED, "changed", expected=cell.text, actual=actual, **_where(cell)))
+            out.append(make(Code.LABEL_CHANGED, "changed", expected=cell.text, actual=actual, **cell.where))
         if data is not None and not data.locked and cell.text:
-            out.append(make(Code.LOCK_CHANGED, "label-unlocked", expected="locked", actual="unlocked", **_where(cell)))
+            out.append(make(Code.LOCK_CHANGED, "label-unlocked", expected="locked", actual="unlocked", **cell.where))
     elif cell.kind == "input":
         if data is not None and data.locked:
-            out.append(make(Code.LOCK_CHANGED, "input-locked", expected="unlocked", actual="locked", **_where(cell)))
+            out.append(make(Code.LOCK_CHANGED, "input-locked", expected="unlocked", actual="locked", **cell.where))
         want = VALIDATION_TYPES[cell.input.type] if cell.input else None
         have = covered.get((cell.row, cell.col))
         if have is None:
-            out.append(make(Code.VALIDATION_REMOVED, "removed", expected=want, actual=None, **_where(cell)))
+            out.append(make(Code.VALIDATION_REMOVED, "removed", expected=want, actual=None, **cell.where))
         elif have != want:
-            out.append(make(Code.VALIDATION_REMOVED, "changed", expected=want, actual=have, **_where(cell)))
+            out.append(make(Code.VALIDATION_REMOVED, "changed", expected=want, actual=have, **cell.where))
     else:
         expected = "=" + cell.formula
         if data is None or not data.formula:
             touched.add(cell.datapoint)
             actual = None if data is None else data.value
             out.append(make(Code.FORMULA_OVERWRITTEN, "blank" if actual in (None, "") else "constant",
-                            expected=expected, actual=actual, **_where(cell)))
+                            expected=expected, actual=actual, **cell.where))
         elif not same_formula(cell.formula, data.formula, cell.sheet):
             touched.add(cell.datapoint)
-            out.append(make(Code.FORMULA_CHANGED, "changed", expected=expected, actual="=" + data.formula, **_where(cell)))
+            out.append(make(Code.FORMULA_CHANGED, "changed", expected=expected, actual="=" + data.formula, **cell.where))
         if data is not None and not data.locked:
-            out.append(make(Code.LOCK_CHANGED, "formula-unlocked", expected="locked", actual="unlocked", **_where(cell)))
+            out.append(make(Code.LOCK_CHANGED, "formula-unlocked", expected="locked", actual="unlocked", **cell.where))
     return out
 
 

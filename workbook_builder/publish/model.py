@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -130,6 +130,7 @@ def document(layout: Layout, values: Mapping[str, Any], draft: bool = False) -> 
         raise ValueError(f"template {spec.id} declares no document")
     findings: list[Finding] = []
     texts = {dp: _clean(layout, dp, values.get(dp), findings) for dp in _prose_ids(doc)}
+    unit = _clean(layout, spec.unit_field, values.get(spec.unit_field), findings) if spec.unit_field else ""
     sections = tuple(_section(layout, s, values, texts, findings) for s in doc.sections)
     preamble = _paragraphs(texts.get(doc.preamble, "")) if doc.preamble else ()
     properties = {
@@ -137,9 +138,8 @@ def document(layout: Layout, values: Mapping[str, Any], draft: bool = False) -> 
         "data_hash": data_hash(layout, values),
         "draft": "true" if draft else "false",
     }
-    unit = _clean(layout, spec.unit_field, values.get(spec.unit_field), findings) if spec.unit_field else ""
-    for dp in dict.fromkeys([spec.unit_field, *_prose_ids(doc)]):
-        _placeholder(layout, dp, texts.get(dp, unit if dp == spec.unit_field else ""), findings)
+    printed = {spec.unit_field: unit, **texts} if spec.unit_field else texts
+    findings += [_placeholder(layout, dp, text) for dp, text in printed.items() if ROLLUP_NOTE_RE.fullmatch(text.strip())]
     parts = title(doc, unit, values.get(spec.year_field) if spec.year_field else None)
     return Document("".join(parts), preamble, sections, properties, tuple(findings), draft, parts)
 
@@ -153,12 +153,9 @@ def title(doc: DocumentSpec, unit: str, year: Any) -> tuple[str, ...]:
     return tuple(part for part in filled.split("\0") if part)
 
 
-def _placeholder(layout: Layout, datapoint: str, text: str, findings: list[Finding]) -> None:
+def _placeholder(layout: Layout, datapoint: str, text: str) -> Finding:
     """A roll-up's stand-in for a text nobody gave (汇总（2个单位）) is an error: it must not be published."""
-    if datapoint and ROLLUP_NOTE_RE.fullmatch(text.strip()):
-        cell = layout.by_id.get(datapoint)
-        findings.append(make("publish-placeholder-text", "rollup", cell=cell.ref if cell else None,
-                             datapoint=datapoint, label=cell.label if cell else datapoint, actual=text.strip()))
+    return make("publish-placeholder-text", "rollup", **layout.by_id[datapoint].where, actual=text.strip())
 
 
 def data_hash(layout: Layout, values: Mapping[str, Any]) -> str:
@@ -193,10 +190,9 @@ def _clean(layout: Layout, datapoint: str, value: Any, findings: list[Finding]) 
     bad = [ch for ch in text if _UNPRINTABLE.match(ch) or not _gb18030(ch)]
     if bad:
         text = "".join(ch for ch in text if ch not in set(bad))
-        cell = layout.by_id.get(datapoint)
         shown = "、".join(dict.fromkeys(f"U+{ord(ch):04X}" for ch in bad))
-        findings.append(make("publish-text-cleaned", "cleaned", cell=cell.ref if cell else None, datapoint=datapoint,
-                             label=cell.label if cell else None, count=len(bad), chars=shown))
+        findings.append(make("publish-text-cleaned", "cleaned", **layout.by_id[datapoint].where, count=len(bad),
+                             chars=shown))
     return text
 
 
@@ -232,9 +228,8 @@ def _section(layout: Layout, section: DocSection, values: Mapping[str, Any], tex
     paragraphs = _paragraphs(texts.get(section.text, ""))
     if paragraphs:
         return Section(name, paragraphs, datapoint=section.text)
-    cell = layout.by_id.get(section.text)
-    findings.append(make("publish-empty-section", "empty", cell=cell.ref if cell else None, datapoint=section.text,
-                         label=cell.label if cell else None, section=name, printed=section.empty))
+    findings.append(make("publish-empty-section", "empty", **layout.by_id[section.text].where, section=name,
+                         printed=section.empty))
     return Section(name, (Paragraph(section.empty),), datapoint=section.text, empty=True)
 
 
@@ -297,9 +292,6 @@ def _table(by_pos: Mapping[tuple[int, int], Cell], rows: list[int], widths: tupl
 
 def fill(table: DocTable, values: Mapping[str, Any]) -> DocTable:
     """The table with each value cell's printed text."""
-    cells = tuple(
-        DocCell(c.row, c.col, format_value(values.get(c.datapoint)), c.kind, c.row_span, c.col_span, c.datapoint,
-                c.label) if c.kind == "value" else c
-        for c in table.cells
-    )
-    return DocTable(table.caption, cells, table.n_rows, table.n_cols, table.widths, table.header_rows)
+    cells = tuple(replace(c, text=format_value(values.get(c.datapoint))) if c.kind == "value" else c
+                  for c in table.cells)
+    return replace(table, cells=cells)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from ..ooxml.refs import a1, a1_range, quote_sheet
 from ..spec import formula_text
@@ -58,6 +59,11 @@ class Cell:
     @cached_property
     def label(self) -> str:
         return PATH_SEPARATOR.join(self.label_path)
+
+    @property
+    def where(self) -> dict[str, Any]:
+        """The fields that place a finding at this cell (`make(code, reason, **cell.where, …)`)."""
+        return {"cell": self.ref, "datapoint": self.datapoint or None, "label": self.label or self.text or None}
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,6 @@ class Namer:
     suffix: str = "（{n}）"
     default: str = "file"
     used: dict[str, str] = field(default_factory=dict)  # casefolded stem → the key that took it
-    last: str = ""  # the stem given last
     clash: str | None = None  # for the stem given last: the key that had its name first, if it was numbered
 
     def name(self, wanted: str, fallback: str = "", key: str = "") -> str:
@@ -136,5 +135,5 @@ class Namer:
             n += 1
             stem = f"{base}{self.suffix.format(n=n)}"
         self.used[stem.casefold()] = key
-        self.last, self.clash = stem, first
+        self.clash = first
         return stem

@@ -41,9 +41,9 @@ def publish_files(files: Sequence[Path], target: Target, draft: bool = False, te
             if prepared.findings:  # printed with the check's own findings, exactly as `check` prints them
                 result = result.with_findings(result.findings + prepared.findings)
             results.append(result)
-            entry = _write(result, prepared, target, names, inputs)
+            entry, stem = _write(result, prepared, target, names, inputs)
             if entry.written and "pdf" in target.formats:
-                pdfs.append((len(entries), prepared.contents["docx"], target.path(names.last, "pdf")))
+                pdfs.append((len(entries), prepared.contents["docx"], target.path(stem, "pdf")))
             entries.append(entry)
             if len(pdfs) >= CHUNK:
                 _convert(pdfs, entries, inputs)
@@ -53,11 +53,13 @@ def publish_files(files: Sequence[Path], target: Target, draft: bool = False, te
     return PublishRun(CheckRun(tuple(results), skipped=skipped), tuple(entries), target.formats, lang)
 
 
-def _write(result: FileResult, prepared: Prepared, target: Target, namer: Namer, inputs: set[Path]) -> Published:
+def _write(result: FileResult, prepared: Prepared, target: Target, namer: Namer,
+           inputs: set[Path]) -> tuple[Published, str]:
+    """Name and write one file's documents (all but the PDF): its entry, and the stem it was named by."""
     entry = Published(result.path, result.unit, result.year, prepared.status, reason=prepared.reason,
                       title=prepared.title, draft=prepared.draft)
     if prepared.status != PUBLISHED:
-        return entry
+        return entry, ""
     stem = namer.name(prepared.title, Path(result.path).stem, key=result.path)
     if namer.clash is not None:  # a second workbook of the same unit and year: said on its line and in the counts
         entry = replace(entry, same_title_as=namer.clash)
@@ -73,8 +75,8 @@ def _write(result: FileResult, prepared: Prepared, target: Target, namer: Namer,
         else:
             problems.append(problem)
     if problems:
-        return replace(entry, status=FAILED, outputs=written, reason="；".join(problems))
-    return replace(entry, outputs=written)
+        return replace(entry, status=FAILED, outputs=written, reason="；".join(problems)), stem
+    return replace(entry, outputs=written), stem
 
 
 def _convert(pending: list[tuple[int, bytes, Path]], entries: list[Published], inputs: set[Path]) -> None:

@@ -24,7 +24,10 @@ OWNERS = {
     "jinja2": {"render/html.py"},
     "click": {"cli.py"},
     "docx": {"publish/docx.py"},
-    "lxml": set(),  # python-docx's own dependency; our readers use defusedxml (ooxml/xml.py)
+    "lxml": {"imports/html.py"},  # HTML pages of published reports; OOXML is read with defusedxml (ooxml/xml.py)
+    "pdfplumber": {"imports/pdf.py"},  # the optional [pdf] extra
+    "pdfminer": set(),
+    "pypdfium2": set(),
 }
 
 # Top-level name (a folder or a module) → its layer. A module may import a lower layer, or its own
@@ -35,6 +38,7 @@ LAYERS = {
     "findings": 2, "spec": 2,
     "template": 3,
     "build": 4, "check": 4,
+    "imports": 4.5,  # published reports: read into the template's data points, then checked (uses check)
     "batch": 5,
     "render": 6, "publish": 6,
     "api": 7,

@@ -54,6 +54,21 @@ class Code(StrEnum):
     PUBLISH_EMPTY_SECTION = "publish-empty-section"
     PUBLISH_PLACEHOLDER_TEXT = "publish-placeholder-text"
     PUBLISH_TEXT_CLEANED = "publish-text-cleaned"
+    # import: reading a published report (text, HTML, docx, PDF) into the template's data points
+    IMPORT_UNSUPPORTED = "import-unsupported"
+    IMPORT_NO_TEXT = "import-no-text"
+    IMPORT_LIMIT = "import-limit"
+    IMPORT_NOT_A_REPORT = "import-not-a-report"
+    IMPORT_IDENTITY = "import-identity"
+    IMPORT_ROW_MISSING = "import-row-missing"
+    IMPORT_AMBIGUOUS = "import-ambiguous"
+    IMPORT_SUSPECT = "import-suspect"
+    # checks of a published report
+    PUBLISHED_NOT_A_NUMBER = "published-not-a-number"
+    PUBLISHED_TOTAL_MISMATCH = "published-total-mismatch"
+    PUBLISHED_HEADING = "published-heading"
+    PUBLISHED_OLD_FORMAT = "published-old-format"
+    PUBLISHED_PROSE_MISMATCH = "published-prose-mismatch"
 
 
 @dataclass(frozen=True)
@@ -511,6 +526,78 @@ def _entries() -> tuple[Entry, ...]:
           "请检查工作簿中这段文字（常见于从网页或其他软件复制粘贴），删去或改正这些字符",
           "check this text in the workbook (often pasted from a web page) and remove or correct them",
           {"cleaned": R("删去了 {count} 个字符：{chars}", "{count} characters left out: {chars}")}),
+
+        # ---- import: a published report read into the template's data points (imports/) ----
+        E(C.IMPORT_UNSUPPORTED, "error", "无法读取这种格式的已发布报告", "this kind of published report cannot be read",
+          "请另存为 docx 或 PDF 后再检查", "save it as .docx or PDF and check again",
+          {"legacy-word": R("这是旧版 Word/WPS 文档（.doc/.wps）", "it is a legacy Word/WPS document (.doc/.wps)"),
+           "ofd": R("这是 OFD 版式文件", "it is an OFD document"),
+           "encoding": R("文字编码无法识别（不是 UTF-8，也不是 GB18030/GBK）", "the text is neither UTF-8 nor GB18030/GBK"),
+           "broken": R("文件已损坏：{detail_text}", "the file is damaged: {detail_text}"),
+           "pdf-extra": R("读取 PDF 需要安装可选组件：pip install workbook-builder[pdf]",
+                          "reading PDF needs the optional extra: pip install workbook-builder[pdf]", says_fix=True),
+           "encrypted": R("文件有密码保护", "the file is password-protected")}),
+        E(C.IMPORT_NO_TEXT, "error", "PDF 没有文字层（扫描件），无法读出数字", "the PDF has no text layer (a scan); no figure can be read",
+          "扫描件无文字层，请按工作簿重新填报，或提供带文字层的 PDF/docx",
+          "a scan has no text layer: fill the workbook instead, or give a PDF/docx with text",
+          {"scan": R("{pages} 页中没有可读的文字", "none of the {pages} page(s) holds text")}),
+        E(C.IMPORT_LIMIT, "error", "文件超出读取上限，未读取", "the file exceeds a reading limit and was not read",
+          "请确认这是年度报告本身；过大的文件请删去无关内容后再检查",
+          "make sure this is the report itself; remove unrelated content from a file this large",
+          {"size": R("文件大小 {size} 字节，上限 {limit} 字节", "{size} bytes; the limit is {limit}"),
+           "pages": R("共 {count} 页，上限 {limit} 页", "{count} pages; the limit is {limit}"),
+           "time": R("读取超过 {limit} 秒，已停止", "reading took over {limit} seconds and was stopped"),
+           "nesting": R("网页嵌套超过 {limit} 层", "the page nests deeper than {limit} levels"),
+           "cells": R("表格单元格超过 {limit} 个", "more than {limit} table cells")}),
+        E(C.IMPORT_NOT_A_REPORT, "error", "文件中没有找到政府信息公开工作年度报告的统计表",
+          "no statistical table of the annual report was found in the file",
+          "请确认文件是政府信息公开工作年度报告（含“主动公开”“依申请公开”“行政复议、行政诉讼”三张表）",
+          "make sure the file is the annual report with its three tables",
+          {"no-tables": R("没有找到“{expected}”等表格的行", "none of the rows of “{expected}” and the other tables was found"),
+           "empty": R("文件中没有文字", "the file holds no text")}),
+        E(C.IMPORT_IDENTITY, "warning", "没有从报告标题中认出单位名称或年度", "the unit or the year was not recognised in the title",
+          "请用 --unit 和 --year 给出单位名称和报告年度", "give them with --unit and --year",
+          {"unit": R("没有认出单位名称", "no unit name recognised"),
+           "year": R("没有认出报告年度", "no report year recognised")}),
+        E(C.IMPORT_ROW_MISSING, "error", "报告的统计表中缺少这一行", "the report's table lacks this row",
+          "请按官方格式补全这一行（没有发生的填 0）", "complete the row as in the official format (0 where nothing happened)",
+          {"row": R("{table}中找不到“{label}”这一行", "“{label}” was not found in {table}"),
+           "table": R("找不到“{table}”", "“{table}” was not found")}),
+        E(C.IMPORT_AMBIGUOUS, "warning", "无法确定这一格的数字，未采用", "this cell's figure cannot be read for certain and was not used",
+          "请对照原文核实这一行；如需检查，请按工作簿重新填报",
+          "verify the row against the original; fill the workbook to have it checked",
+          {"digit-run": R("原文“{raw}”连在一起，可拆成 {count} 种，例如 {candidates}",
+                          "the source “{raw}” runs together and splits {count} ways, e.g. {candidates}"),
+           "count": R("原文这一行有 {found} 个数字，表格有 {columns} 列：“{raw}”",
+                      "the source row has {found} figures for {columns} columns: “{raw}”"),
+           "unreadable": R("原文“{raw}”不是数字", "the source “{raw}” is not a number")}),
+        E(C.IMPORT_SUSPECT, "warning", "这一行的数字是从连在一起的原文拆出来的，勾稽关系不成立，可能是拆分有误",
+          "this row was split from digits that ran together and an identity fails: the split may be wrong",
+          "请对照原文核实这一行，不一定是报告单位的错误", "verify the row against the original; the unit may not be at fault",
+          {"rule": R("原文“{raw}”拆为 {split}；{rule} 不成立", "the source “{raw}” split as {split}; {rule} fails")}),
+        # ---- checks of a published report ----
+        E(C.PUBLISHED_NOT_A_NUMBER, "warning", "应填数字的格子是空白或写了“/”", "a cell that needs a number is blank or holds “/”",
+          "没有发生的应写 0，不要留空或写“/”“-”“无”", "write 0 where nothing happened, not a blank, “/”, “-” or “无”",
+          {"blank": R("这一格是空白", "the cell is blank"),
+           "slash": R("这一格写的是“{raw}”", "the cell reads “{raw}”")}),
+        E(C.PUBLISHED_TOTAL_MISMATCH, "error", "印出的合计与各项之和不一致", "a printed total differs from the sum of its parts",
+          "请核对各项数字和合计，改正错误的一处", "check the parts and the total and correct the wrong one",
+          {"sum": R("印为 {actual:show}，{parts}相加为 {expected:show}", "printed {actual:show}; {parts} add up to {expected:show}")}),
+        E(C.PUBLISHED_HEADING, "warning", "报告的章节标题与官方格式不一致", "a section heading differs from the official format",
+          "请按官方格式写六个部分的标题，顺序不变", "write the six official headings, in order",
+          {"missing": R("缺少“{expected}”", "“{expected}” is missing"),
+           "typo": R("写作“{actual}”，官方标题为“{expected}”", "reads “{actual}”; the official heading is “{expected}”"),
+           "order": R("“{expected}”出现的位置不对", "“{expected}” is out of order")}),
+        E(C.PUBLISHED_OLD_FORMAT, "error", "报告用了2019年旧格式的标签或表格", "the report uses labels or tables of the 2019 format",
+          "请按《中华人民共和国政府信息公开工作年度报告格式》（国办公开办函〔2021〕30号）编写",
+          "follow the 2021 format (国办公开办函〔2021〕30号)",
+          {"old-label": R("用了旧标签“{actual}”，应为“{expected}”", "the old label “{actual}” is used; it is “{expected}”"),
+           "old-layout": R("{year}年度的报告按“{actual}”格式编写，应为“{expected}”格式",
+                           "the {year} report follows the “{actual}” format; it should follow “{expected}”")}),
+        E(C.PUBLISHED_PROSE_MISMATCH, "warning", "正文中的数字与统计表不一致", "a figure in the prose differs from the tables",
+          "请核对正文和统计表，改正错误的一处", "check the prose and the tables and correct the wrong one",
+          {"figure": R("正文写“{quote}”，而表中{label}为 {expected:show}",
+                       "the prose says “{quote}”, the table's {label} is {expected:show}")}),
     )
 
 

@@ -21,7 +21,7 @@ def read_document(ctx: RawReader, node: Any) -> DocumentSpec | None:
     """The `document:` mapping as a `DocumentSpec` (None when the template has none)."""
     if node is None:
         return None
-    top = ctx.mapping(node, "$.document", ("title", "sections"), ("preamble",))
+    top = ctx.mapping(node, "$.document", ("title", "sections"), ("preamble", "old_labels"))
     sections = tuple(
         _section(ctx, item, f"$.document.sections[{i}]") for i, item in enumerate(ctx.seq(top, "sections", "$.document"))
     )
@@ -30,7 +30,26 @@ def read_document(ctx: RawReader, node: Any) -> DocumentSpec | None:
         sections=sections,
         preamble=ctx.string(top, "preamble", "$.document"),
         path="$.document",
+        old_labels=_old_labels(ctx, top.get("old_labels")),
     )
+
+
+def _old_labels(ctx: RawReader, node: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`old_labels: {official label: [older wording, …]}`."""
+    if node is None:
+        return ()
+    path = "$.document.old_labels"
+    if not isinstance(node, dict):
+        ctx.bad(path, "应为映射：官方标签: [旧标签, …]")
+        return ()
+    out = []
+    for label, olds in node.items():
+        if not isinstance(label, str) or not isinstance(olds, list) or not olds \
+                or not all(isinstance(o, str) and o.strip() for o in olds):
+            ctx.bad(f"{path}.{label}", "应为 官方标签: [旧标签, …]，旧标签为非空文字")
+            continue
+        out.append((label, tuple(olds)))
+    return tuple(out)
 
 
 def _section(ctx: RawReader, node: Any, path: str) -> DocSection:
@@ -65,6 +84,26 @@ def heading(spec: TemplateSpec, section: DocSection) -> str:
     return ""
 
 
+def all_labels(spec: TemplateSpec) -> set[str]:
+    """Every label the template prints: field labels, titles, table titles, row and column labels."""
+    out: set[str] = set()
+
+    def walk(items: Any) -> None:
+        for item in items or ():
+            if getattr(item, "label", None):
+                out.add(item.label)
+            walk(getattr(item, "children", ()))
+
+    for sheet in spec.sheets:
+        for block in sheet.blocks:
+            out.update(x for x in (getattr(block, "text", ""), getattr(block, "title", ""),
+                                   getattr(block, "corner", "")) if x)
+            out.update(f.label for f in block.fields)
+            walk(getattr(block, "rows", ()))
+            walk(getattr(block, "columns", ()))
+    return out
+
+
 def prose_fields(spec: TemplateSpec) -> set[str]:
     """The data points a document may print as prose: text inputs."""
     return {
@@ -82,6 +121,10 @@ def lint_document(spec: TemplateSpec, bad) -> None:  # type: ignore[no-untyped-d
             bad(f"{doc.path}.title", f"标题中的占位符 {{{name}}} 不认识；只能用 {{unit}}、{{year}}")
         elif not (spec.unit_field if name == "unit" else spec.year_field):
             bad(f"{doc.path}.title", f"标题用了 {{{name}}}，但模板的 identity 没有规定 {name}")
+    labels = all_labels(spec)
+    for label, _ in doc.old_labels:
+        if label not in labels:
+            bad(f"{doc.path}.old_labels", f"“{label}”不是模板中的标签")
     prose = prose_fields(spec)
     if doc.preamble and doc.preamble not in prose:
         bad(f"{doc.path}.preamble", f"“{doc.preamble}”不是文本输入字段")

@@ -151,6 +151,9 @@ class DocumentSpec:
     sections: tuple[DocSection, ...]
     preamble: str = ""  # optional data point ID of a prose field printed before the first section
     path: str = ""
+    # reading published reports: an official label → older wordings still seen in reports (规范性文件
+    # for 行政规范性文件); a report that uses one is read, and told (published-old-format)
+    old_labels: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,12 @@ _SPACE = re.compile(r"\s+")
 
 
 def _zip_names(data: bytes) -> list[str]:
-    """The entry names of a zip: from its directory when `data` is the whole file, else from the
-    local headers found in the head (a cut-off head still names its first entries)."""
+    """The entry names of a zip: from its directory when `data` is the whole file (names only: the
+    reader's preflight judges the package), else from the local headers found in the head (a cut-off
+    head still names its first entries)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return [i.filename for i in check_directory(zf, _LIMITS)]
-    except Refused:
-        return []  # a hostile directory: still a zip; the reader's preflight says what is wrong
+            return zf.namelist()
     except ZIP_ERRORS:
         pass
     names: list[str] = []
@@ -52,14 +51,12 @@ def _zip_names(data: bytes) -> list[str]:
     return names
 
 
-def _zip_kind(data: bytes) -> str:
-    names = {n.lower() for n in _zip_names(data)}
-    if "xl/workbook.xml" in names:  # what the preflight and `sniff_path` call a workbook
-        return "xlsx"
-    if "word/document.xml" in names:
-        return "docx"
-    if "ofd.xml" in names:
-        return "ofd"
+def _kind_of(names: list[str]) -> str:
+    lower = {n.lower() for n in names}
+    # xl/workbook.xml: what the preflight and `sniff_path` call a workbook
+    for marker, kind in (("xl/workbook.xml", "xlsx"), ("word/document.xml", "docx"), ("ofd.xml", "ofd")):
+        if marker in lower:
+            return kind
     return "other"
 
 
@@ -70,7 +67,7 @@ def sniff(head: bytes) -> str:
         # it does a legacy .xls; only a Word/WPS text document is a published report here
         return "legacy-word" if ole_reason(head) == "document" else "other"
     if head.startswith(b"PK"):
-        return _zip_kind(head)
+        return _kind_of(_zip_names(head))
     if b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM (Notepad's "Unicode")
@@ -149,10 +146,6 @@ def _zip_kind_of(fh: io.BufferedReader) -> str:
     fh.seek(0)
     try:
         with zipfile.ZipFile(fh) as zf:
-            names = {i.filename.lower() for i in check_directory(zf, _LIMITS)}
-    except (Refused, *ZIP_ERRORS):
+            return _kind_of(zf.namelist())
+    except ZIP_ERRORS:
         return "other"
-    for marker, kind in (("xl/workbook.xml", "xlsx"), ("word/document.xml", "docx"), ("ofd.xml", "ofd")):
-        if marker in names:
-            return kind
-    return "other"

@@ -280,7 +280,10 @@ def test_a_file_over_the_size_cap_is_refused_before_it_is_read(tmp_path: Path) -
         fh.truncate(limits.MAX_BYTES + 1)
     err = problem(path)
     assert (err.code, err.reason) == (Code.IMPORT_LIMIT, "size")
-    assert err.fields == {"size": limits.MAX_BYTES + 1, "limit": limits.MAX_BYTES}
+    assert err.fields == {"size": 30.0, "limit": 30.0}  # MB, as a file manager shows them
+    with open(path, "wb") as fh:
+        fh.truncate(31 * limits.MiB)
+    assert problem(path).fields == {"size": 31.0, "limit": 30.0}
 
 
 def test_a_missing_file_or_a_folder_is_unreadable(tmp_path: Path) -> None:

@@ -545,7 +545,7 @@ def _entries() -> tuple[Entry, ...]:
         E(C.IMPORT_LIMIT, "error", "文件超出读取上限，未读取", "the file exceeds a reading limit and was not read",
           "请确认这是年度报告本身；过大的文件请删去无关内容后再检查",
           "make sure this is the report itself; remove unrelated content from a file this large",
-          {"size": R("文件大小 {size} 字节，上限 {limit} 字节", "{size} bytes; the limit is {limit}"),
+          {"size": R("文件大小 {size} MB，上限 {limit} MB", "{size} MB; the limit is {limit} MB"),
            "pages": R("共 {count} 页，上限 {limit} 页", "{count} pages; the limit is {limit}"),
            "time": R("读取超过 {limit} 秒，已停止", "reading took over {limit} seconds and was stopped"),
            "nesting": R("内容嵌套超过 {limit} 层", "the content nests deeper than {limit} levels"),

@@ -38,7 +38,7 @@ def _problem(exc: BaseException) -> ReadProblem:
     if name in ("PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"):
         return ReadProblem(Code.IMPORT_UNSUPPORTED, "encrypted")
     said = _UNSAFE.sub(" ", str(cause)).strip()[:80]
-    return ReadProblem(Code.IMPORT_UNSUPPORTED, "broken", detail_text=f"PDF {name}" + (f"（{said}）" if said else ""))
+    return ReadProblem(Code.IMPORT_UNSUPPORTED, "broken", detail_text=f"PDF {name}" + (f": {said}" if said else ""))
 
 
 def _page_count(pdf: Any) -> int:

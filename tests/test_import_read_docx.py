@@ -201,3 +201,13 @@ def test_publish_read_back_still_reads_its_docx(published: tuple[Path, dict[str,
     out, _ = published
     data = (out / "报告.docx").read_bytes()
     assert [len(g.cells) > 0 for g in readback.read_docx_tables(data)] == [True] * 3
+
+
+def test_our_own_outputs_beside_the_returns_are_not_reports(honest: Path, tmp_path: Path) -> None:
+    run = api.check([honest])
+    page = api.save_report(run, tmp_path / "检查结果.html")
+    csv = api.save_report(run, tmp_path / "汇总.csv")
+    assert "政府信息公开" in page.read_text(encoding="utf-8")
+    assert not is_report_file(page) and not is_report_file(csv) and not is_report_file(honest)
+    spoof = write(tmp_path, "x.json", f'{{"title": "{TITLE}"}}'.encode())
+    assert not is_report_file(spoof)

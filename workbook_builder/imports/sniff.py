@@ -19,6 +19,7 @@ from ..check.preflight.container import ZIP_ERRORS, check_directory
 from ..check.preflight.ole import OLE_MAGIC, ole_reason
 from ..check.preflight.problems import Limits, Refused
 from ..check.preflight.sniff import decode_text
+from ..outfile import SUMMARY_CSV_HEAD
 from .limits import MAX_BYTES
 
 KINDS = ("xlsx", "text", "html", "docx", "pdf", "legacy-word", "ofd", "other")
@@ -31,6 +32,7 @@ _HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|table|
 _LOCAL_HEADER = b"PK\x03\x04"
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+_GENERATOR = re.compile(r"""<meta\s+name=["']?generator["']?\s+content=["']?workbook-builder""", re.I)
 
 
 def _zip_names(data: bytes) -> list[str]:
@@ -135,10 +137,21 @@ def is_report_file(path: str | os.PathLike[str]) -> bool:
                 return _pdf_mentions(path)
             if kind in ("text", "html"):
                 text = decode_text(head, complete=size <= HEAD)
-                return text is not None and mentions_report(_TAG.sub("", text) if kind == "html" else text)
+                if text is None or _ours(text, kind):
+                    return False
+                return mentions_report(_TAG.sub("", text) if kind == "html" else text)
             return False
     except (OSError, Refused, *ZIP_ERRORS):
         return False
+
+
+def _ours(text: str, kind: str) -> bool:
+    """Our own outputs beside the returns name the report too: the `check --html` page (its generator
+    meta), the CSV summary, JSON printed to a file. A published page of ours (publish) is a report."""
+    if kind == "html":
+        return bool(_GENERATOR.search(text[:4096]))
+    start = text.lstrip("\ufeff \t\r\n")
+    return start.startswith((SUMMARY_CSV_HEAD, "{", "["))
 
 
 def _zip_kind_of(fh: io.BufferedReader) -> str:

@@ -28,7 +28,9 @@ _LIMITS = Limits()
 # bytes a text file never holds: C0 controls other than tab, newlines, form feed; DEL
 _JUNK = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _JUNK_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|table|p|div)[\s>/]", re.I)
+# a tag of a web page (a CMS fragment may start with a style sheet, a script or a bare <span>)
+_HTML_TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|table|p|div|span|font|br|center|style|script"
+                       rb"|link|h[1-6]|strong|b)[\s>/]", re.I)
 _LOCAL_HEADER = b"PK\x03\x04"
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
@@ -74,7 +76,10 @@ def sniff(head: bytes) -> str:
         return "pdf"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM (Notepad's "Unicode")
         text = decode_text(head[:HEAD], complete=len(head) <= HEAD)
-        return "text" if text is not None and not _JUNK_TEXT.search(text) else "other"
+        if text is None or _JUNK_TEXT.search(text):
+            return "other"
+        start = text.lstrip("\ufeff \t\r\n")[:1024].encode("utf-8")
+        return "html" if start.startswith(b"<") and _HTML_TAG.search(start) else "text"
     if _JUNK.search(head[:HEAD]):
         return "other"
     start = head[:2048].removeprefix(b"\xef\xbb\xbf").lstrip()
@@ -82,7 +87,7 @@ def sniff(head: bytes) -> str:
         start = start[start.find(b"?>") + 2:].lstrip() if b"?>" in start else start
     while start.startswith(b"<!--") and b"-->" in start:  # a CMS's leading comment
         start = start[start.find(b"-->") + 3:].lstrip()
-    if _HTML_START.match(start):
+    if start.startswith(b"<") and _HTML_TAG.search(start[:1024]):  # markup first, and a page's tag near the start
         return "html"
     return "text"  # even when it decodes as nothing known: the text reader then says which encoding failed
 

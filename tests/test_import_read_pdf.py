@@ -5,6 +5,7 @@ caps, and pdfplumber missing."""
 from __future__ import annotations
 
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,33 @@ def test_without_pdfplumber_a_pdf_asks_for_the_extra(tmp_path: Path, monkeypatch
     err = problem(_scan(tmp_path / "r.pdf"))
     assert (err.code, err.reason) == (Code.IMPORT_UNSUPPORTED, "pdf-extra")
     assert is_report_file(tmp_path / "r.pdf")  # cannot tell: the reader then says what is needed
+
+
+def _bomb_pdf(inflated: int) -> bytes:
+    """A one-page PDF whose content stream is `inflated` bytes of spaces, deflated (a few kB per 64 MB)."""
+    stream = zlib.compress(b" " * inflated, 9)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_a_deflate_bomb_in_a_pdf_stops_at_the_stream_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf_reader, "MAX_STREAM_BYTES", 1 << 20)  # 1 MB: the test stays small
+    err = problem(write(tmp_path, "bomb.pdf", _bomb_pdf(3 << 20)))
+    assert (err.code, err.reason, err.fields) == (Code.IMPORT_LIMIT, "inflated", {"limit": 1})
+    # under the bound the same file is read, and pdfminer's own zlib is back afterwards
+    err = problem(write(tmp_path, "blank.pdf", _bomb_pdf(1000)))
+    assert (err.code, err.reason) == (Code.IMPORT_NO_TEXT, "scan")
+    import pdfminer.pdftypes
+
+    assert pdfminer.pdftypes.zlib is zlib

@@ -69,7 +69,7 @@ def read_source(path: str | Path) -> Source:
         if kind == "pdf":
             from .pdf import read_pdf
 
-            return read_pdf(path, len(data))
+            return read_pdf(path)
     except RecursionError:  # a nesting no cap foresaw: refused like any other absurd nesting
         from .limits import MAX_DEPTH
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED
 from workbook_builder.findings import CATALOGUE, Code
 from workbook_builder.imports import html as html_reader
 from workbook_builder.imports import limits
@@ -23,7 +22,8 @@ from workbook_builder.imports.read import read_source
 from workbook_builder.imports.sniff import is_report_file, sniff
 from workbook_builder.imports.source import Para, ReadProblem, Source, Table
 
-SAMPLE = SHARED / "reference" / "sample-report-township-2023.txt"
+# the reference sample, kept in the repository (the same bytes as shared/reference's copy): CI has no ../shared
+SAMPLE = Path(__file__).parent / "fixtures" / "published" / "sample-report-township-2023.txt"
 OLE = bytes.fromhex("D0CF11E0A1B11AE1")
 TITLE = "某某镇人民政府2023年政府信息公开工作年度报告"
 

@@ -236,19 +236,26 @@ def test_an_html_page_in_no_known_encoding_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_nested_table_is_its_own_table_and_not_text_of_the_outer_cell(tmp_path: Path) -> None:
-    page = ("<table><tr><td>行</td><td>外<table><tr><td>内1</td><td>内2</td></tr></table>尾</td></tr>"
-            "<tr><td>a</td><td>b</td></tr></table>")
-    outer, inner = tables(read_source(write(tmp_path, "n.html", page.encode())))
-    assert grid(outer) == [["行", "外\n尾"], ["a", "b"]] and outer.where.table == 1
-    assert grid(inner) == [["内1", "内2"]] and inner.where.table == 2
+    page = ("<table><tr><td>菜单</td><td>外<table><tr><td>内1</td><td>内2</td></tr></table>尾</td></tr>"
+            "<tr><td>a</td><td>b</td></tr></table><table><tr><td>x</td><td>y</td></tr></table>")
+    source = read_source(write(tmp_path, "n.html", page.encode()))
+    # the outer table holds a table: page layout, read as the page (menu | article)
+    assert [type(b).__name__ for b in source.blocks] == ["Para", "Para", "Table", "Para", "Para", "Para", "Table"]
+    assert paras(source) == ["菜单", "外", "尾", "a", "b"]
+    inner, after = tables(source)
+    assert grid(inner) == [["内1", "内2"]] and inner.where.table == 1
+    assert grid(after) == [["x", "y"]] and after.where.table == 2
 
 
-def test_a_one_column_layout_table_reads_as_the_page_around_it(tmp_path: Path) -> None:
+def test_a_layout_table_wrapping_the_article_reads_as_the_page_around_it(tmp_path: Path) -> None:
     page = (f"<table><tr><td><h1>{TITLE}</h1><p>一、总体情况</p>"
-            "<table><tr><td>规章</td><td>1</td></tr></table></td></tr><tr><td>页脚</td></tr></table>")
+            "<table><tr><td>规章</td><td>1</td></tr></table></td></tr><tr><td>页脚</td></tr></table>"
+            "<table><tr><td>首页</td><td><p>二、主动公开</p><table><tr><td>规章</td><td>2</td></tr></table></td></tr>"
+            "</table><table></table>")
     source = read_source(write(tmp_path, "l.html", page.encode()))
-    assert [type(b).__name__ for b in source.blocks] == ["Para", "Para", "Table", "Para"]
-    assert paras(source) == [TITLE, "一、总体情况", "页脚"] and grid(tables(source)[0]) == [["规章", "1"]]
+    assert [type(b).__name__ for b in source.blocks] == ["Para", "Para", "Table", "Para", "Para", "Para", "Table"]
+    assert paras(source) == [TITLE, "一、总体情况", "页脚", "首页", "二、主动公开"]
+    assert [grid(t) for t in tables(source)] == [[["规章", "1"]], [["规章", "2"]]]
 
 
 def test_html_nested_ten_thousand_deep_is_refused_without_a_crash(tmp_path: Path) -> None:

@@ -138,6 +138,16 @@ def test_a_folder_of_returns_keeps_notes_and_rosters_out(tmp_path: Path) -> None
     assert not is_report_file(tmp_path / "missing.txt") and not is_report_file(tmp_path)
 
 
+def test_an_ole_directory_far_past_the_head_is_found_by_the_header(tmp_path: Path) -> None:
+    entry = ole_file("WordDocument")[512:640]
+    header = bytearray(ole_file("WordDocument")[:512])
+    header[30:32] = (9).to_bytes(2, "little")  # 512-byte sectors
+    header[48:52] = (3000).to_bytes(4, "little")  # the directory's first sector: at 3001 × 512 bytes
+    doc = write(tmp_path, "big.doc", bytes(header) + bytes(3000 * 512) + entry + bytes(384))
+    xls = write(tmp_path, "big.xls", bytes(header) + bytes(3000 * 512) + ole_file("Workbook")[512:640] + bytes(384))
+    assert is_report_file(doc) and not is_report_file(xls)
+
+
 def _w_doc(*texts: str, body: str = "") -> bytes:
     paras = "".join(f'<w:p><w:r><w:t xml:space="preserve">{t}</w:t></w:r></w:p>' for t in texts)
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{W}">'

@@ -134,8 +134,7 @@ def is_report_file(path: str | os.PathLike[str]) -> bool:
             fh.seek(0)
             head = fh.read(HEAD)
             if head.startswith(OLE_MAGIC):
-                fh.seek(0)
-                head = fh.read(min(size, 4 * 1024 * 1024))  # the OLE directory may lie past the head
+                head = _ole_directory(fh, head)
             kind = sniff(head) if not head.startswith(b"PK") else _zip_kind_of(fh, head)
             if kind in ("legacy-word", "ofd"):
                 return True
@@ -152,6 +151,20 @@ def is_report_file(path: str | os.PathLike[str]) -> bool:
             return False
     except (OSError, Refused, *ZIP_ERRORS):
         return False
+
+
+def _ole_directory(fh: io.BufferedReader, head: bytes) -> bytes:
+    """A compound file's header followed by (up to `HEAD` bytes of) its directory, wherever the header
+    says it starts, so `sniff` sees its stream names without the whole file being read (a .doc's
+    directory often lies near its end)."""
+    if len(head) < 512:
+        return head
+    shift = int.from_bytes(head[30:32], "little")
+    first = int.from_bytes(head[48:52], "little")
+    if shift not in (9, 12) or first >= 0xFFFFFFFA:  # not a sector size or a sector number: as it is
+        return head
+    fh.seek((first + 1) << shift)
+    return head[:512] + fh.read(HEAD)
 
 
 def _ours(text: str, kind: str) -> bool:

@@ -375,3 +375,19 @@ def test_the_roll_up_sums_2019_workbooks_and_refuses_a_mix(tmp_path: Path) -> No
     build_to(tmp_path / "in", honest_data("huaian-city-2024"), "丙.xlsx")
     with pytest.raises(AggregateError, match="不同的模板"):
         api.aggregate([tmp_path / "in"], tmp_path / "mixed.xlsx", jobs=1)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_generated_fills_publish_and_read_back(tmp_path: Path, seed: int) -> None:
+    """Every figure of a 2019 fill (negative changes, yuan with fen) survives docx and HTML: each
+    document is read back against the workbook before it is written."""
+    data = F.generic_fill(seed=seed)
+    data["disclosure.procurement.amount"] = 1234567.89
+    path = F.build_to(tmp_path, data, f"{seed}.xlsx")
+    run = api.publish([path], tmp_path / "out", formats="docx,html", jobs=1)
+    (done,) = run.files
+    assert done.written, (done.status, [f.message() for r in run.check.files for f in r.findings])
+    texts = [c.text for g in read_docx_tables(Path(done.outputs["docx"]).read_bytes()) for c in g.cells]
+    assert "1234567.89" in texts
+    negative = next(v for k, v in data.items() if k.endswith(".change") and v < 0)
+    assert str(negative) in texts

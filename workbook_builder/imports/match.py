@@ -276,7 +276,7 @@ def _prose(source: Source, stream: Stream, sections: tuple[SectionModel, ...],
         first = stream.units[lo].block if lo < len(stream.units) else len(source.blocks)
         last = stream.units[hi].block if hi < len(stream.units) else len(source.blocks)
         head_block = stream.units[heads[k][0]].block  # type: ignore[index]
-        texts = []
+        texts: list[str] = []
         for index in range(max(first, head_block + 1), last):
             block = source.blocks[index]
             if isinstance(block, Para):

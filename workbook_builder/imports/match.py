@@ -62,7 +62,7 @@ def read_report(source: Source, templates: Sequence[Template], unit: str | None 
     title, title_unit, title_year = find_title(source, normalise(first[0].heading) if first else "")
     year = year if year is not None else title_year
     unit = unit if unit is not None else title_unit
-    text = "".join(u.text for u in stream.units if u.kind == CHAR)
+    text = stream.chars.replace("\x00", "").replace("\n", "")
     template, _ = choose_template(text, templates, year)
     findings: list[Finding] = []
     if unit is None:

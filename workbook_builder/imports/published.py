@@ -68,7 +68,7 @@ def check_reading(reading: Reading, template: Template) -> FileResult:
     findings += [_placed(layout, f, cells, printed) for f in kept_rules]
     findings += _suspect_findings(layout, cells, suspects)
     findings += check_headings(spec, reading.headings)
-    findings += check_prose(spec, reading.prose, recomputed, bad)
+    findings += check_prose(layout, reading.prose, recomputed, bad)
     return FileResult(
         "", TemplateRef(spec.id, spec.version), tuple(findings), unit=reading.unit, year=reading.year,
         invalid_inputs=frozenset(bad), values=recomputed,

@@ -79,7 +79,13 @@ def _in_order(official: list[int], at: dict[int, int]) -> set[int]:
     of positions); the others are the ones out of place."""
     best: dict[int, list[int]] = {}
     for i in official:
-        before = [best[k] for k in best if at[k] < at[i]]
-        best[i] = max(before, key=lambda run: len(run), default=[]) + [i]
-    runs: list[list[int]] = list(best.values())
-    return set(max(runs, key=lambda run: len(run), default=[]))
+        run: list[int] = []
+        for k, earlier in best.items():
+            if at[k] < at[i] and len(earlier) > len(run):
+                run = earlier
+        best[i] = [*run, i]
+    longest: list[int] = []
+    for run in best.values():
+        if len(run) > len(longest):
+            longest = run
+    return set(longest)

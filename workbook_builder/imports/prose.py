@@ -105,18 +105,28 @@ def evaluate(expression: str, values: Mapping[str, Any], bad: set[str]) -> float
 
 
 def describe(layout: Layout, expression: str) -> str:
-    """A declared sum in the tables' words: `行政诉讼 未经复议直接起诉 总计＋复议后起诉 总计` (each term
-    after the first without the labels it shares with the first)."""
-    paths = {dp: c.label_path for dp, c in layout.by_id.items()}
+    """A declared sum in the tables' words: `行政诉讼 未经复议直接起诉 总计＋复议后起诉 总计` (a term after
+    the first without the leading labels it shares with the first)."""
     words = ""
     first: tuple[str, ...] = ()
     for sign, term in expression_terms(expression) or ():
-        path = paths.get(term, (term,))
-        shown = [p for p in path if p not in first] or list(path[-1:]) if first else list(path)
+        cell = layout.by_id.get(term)
+        path = cell.label_path if cell else (term,)
+        shared = 0
+        while first and shared < min(len(first), len(path)) - 1 and first[shared] == path[shared]:
+            shared += 1
         first = first or path
         op = ("－" if sign < 0 else "＋") if words else ("－" if sign < 0 else "")
-        words += op + " ".join(shown)
+        words += op + _joined(path[shared:])
     return words
+
+
+def _joined(parts: tuple[str, ...]) -> str:
+    """Label parts as one name: a bracketed sub-item follows its item directly (三、本年度办理结果（六）其他处理)."""
+    text = ""
+    for part in parts:
+        text += part if not text or part.startswith("（") else " " + part
+    return text
 
 
 def _first_point(expression: str) -> str | None:

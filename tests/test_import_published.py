@@ -156,3 +156,11 @@ def test_finding_result_reads_prose_and_identity() -> None:
     r = replace(reading(), unit=None, year=None)
     result = check_reading(r, T)
     assert result.unit is None and result.year is None and "meta.year" not in result.values
+
+
+def test_whole_numbers_read_as_int_are_checked_as_a_workbooks_floats() -> None:
+    r = reading("hatubuhu-town-2023")
+    r = replace(r, cells={k: replace(c, value=int(c.value or 0)) for k, c in r.cells.items()})
+    result = check_reading(r, T)
+    assert result.findings == ()
+    assert isinstance(result.values["requests.new.person"], float)

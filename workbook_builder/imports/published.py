@@ -36,7 +36,10 @@ def check_reading(reading: Reading, template: Template) -> FileResult:
     prose. The result's `path` is "" (the caller sets it)."""
     layout, engine = template.layout, template.recompute
     spec = template.spec
-    cells = {dp: c for dp, c in reading.cells.items() if dp in layout.by_id}
+    # figures as a workbook's reader gives them: the engine and the rules compare floats (an int 0
+    # would fail 0 <= 0+0)
+    cells = {dp: replace(c, value=float(c.value)) if isinstance(c.value, int) and not isinstance(c.value, bool) else c
+             for dp, c in reading.cells.items() if dp in layout.by_id}
     inputs: dict[str, Any] = {dp: c.value for dp, c in cells.items()
                               if c.status == "value" and layout.by_id[dp].kind == "input"}
     bad = {dp for dp, c in cells.items() if c.status != "value" and layout.by_id[dp].kind == "input"}

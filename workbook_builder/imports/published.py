@@ -72,10 +72,12 @@ def check_reading(reading: Reading, template: Template) -> FileResult:
     findings += [_placed(layout, f, cells, printed) for f in kept_rules]
     findings += _suspect_findings(layout, cells, suspects)
     findings += check_headings(spec, reading.headings)
-    # the prose quotes the tables as printed; a total not printed as a number, over a cell that is
-    # not one either, is unknown
-    unknown = bad | {dp for dp, d in engine.dependencies.items() if d & bad and cells.get(dp, _NONE).status != "value"}
-    findings += check_prose(layout, reading.prose, printed, unknown)
+    # the prose quotes the tables as printed (a total not printed as a number, over a cell that is not
+    # one either, is unknown), or agrees with the parts' sum where a printed total is wrong
+    depends = engine.dependencies
+    unknown = bad | {dp for dp, d in depends.items() if d & bad and cells.get(dp, _NONE).status != "value"}
+    findings += check_prose(layout, reading.prose,
+                            [(printed, unknown), (recomputed, bad | {dp for dp, d in depends.items() if d & bad})])
     return FileResult(
         "", TemplateRef(spec.id, spec.version), tuple(findings), unit=reading.unit, year=reading.year,
         invalid_inputs=frozenset(bad), values=recomputed,

@@ -586,7 +586,11 @@ def _entries() -> tuple[Entry, ...]:
           {"sum": R("印为 {actual:show}，{parts}相加为 {expected:show}", "printed {actual:show}; {parts} add up to {expected:show}"),
            # the rules that fail with the printed total but hold with the parts' sum: said here, not again
            "sum-rule": R("印为 {actual:show}，{parts}相加为 {expected:show}；按印出的合计，规则 {rules} 不成立",
-                         "printed {actual:show}; {parts} add up to {expected:show}; with the printed total, rule {rules} fails")}),
+                         "printed {actual:show}; {parts} add up to {expected:show}; with the printed total, rule {rules} fails"),
+           # … or that fail with the parts' sum and hold with the printed total (a part is likely wrong)
+           "sum-rule-parts": R("印为 {actual:show}，{parts}相加为 {expected:show}；按相加的结果，规则 {rules} 不成立",
+                               "printed {actual:show}; {parts} add up to {expected:show}; with their sum, rule {rules} "
+                               "fails")}),
         E(C.PUBLISHED_HEADING, "warning", "报告的章节标题与官方格式不一致", "a section heading differs from the official format",
           "请按官方格式写六个部分的标题，顺序不变", "write the six official headings, in order",
           {"missing": R("缺少“{expected}”", "“{expected}” is missing"),

@@ -43,6 +43,9 @@ def check_reading(reading: Reading, template: Template) -> FileResult:
     inputs: dict[str, Any] = {dp: c.value for dp, c in cells.items()
                               if c.status == "value" and layout.by_id[dp].kind == "input"}
     bad = {dp for dp, c in cells.items() if c.status != "value" and layout.by_id[dp].kind == "input"}
+    # a table input the reading does not hold at all is not a blank to add as 0: it is unknown too
+    fields = {f.id for sheet in spec.sheets for block in sheet.blocks for f in block.fields}
+    bad |= {c.datapoint for c in layout.inputs if c.datapoint not in fields and c.datapoint not in cells}
     known: dict[str, Any] = dict(reading.prose)
     if spec.unit_field and reading.unit:
         known[spec.unit_field] = reading.unit

@@ -582,7 +582,10 @@ def _entries() -> tuple[Entry, ...]:
            "slash": R("这一格写的是“{raw}”", "the cell reads “{raw}”")}),
         E(C.PUBLISHED_TOTAL_MISMATCH, "error", "印出的合计与各项之和不一致", "a printed total differs from the sum of its parts",
           "请核对各项数字和合计，改正错误的一处", "check the parts and the total and correct the wrong one",
-          {"sum": R("印为 {actual:show}，{parts}相加为 {expected:show}", "printed {actual:show}; {parts} add up to {expected:show}")}),
+          {"sum": R("印为 {actual:show}，{parts}相加为 {expected:show}", "printed {actual:show}; {parts} add up to {expected:show}"),
+           # the rules that fail with the printed total but hold with the parts' sum: said here, not again
+           "sum-rule": R("印为 {actual:show}，{parts}相加为 {expected:show}；按印出的合计，规则 {rules} 不成立",
+                         "printed {actual:show}; {parts} add up to {expected:show}; with the printed total, rule {rules} fails")}),
         E(C.PUBLISHED_HEADING, "warning", "报告的章节标题与官方格式不一致", "a section heading differs from the official format",
           "请按官方格式写六个部分的标题，顺序不变", "write the six official headings, in order",
           {"missing": R("缺少“{expected}”", "“{expected}” is missing"),

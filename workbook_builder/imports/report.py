@@ -13,6 +13,7 @@ is a `checker-error` finding (as `check.workbook.check_workbook` does), so a bat
 from __future__ import annotations
 
 import traceback
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -126,7 +127,26 @@ def is_published(path: str | Path) -> bool:
 
     if Path(path).suffix.lower() in TABLE_SUFFIXES:
         return False
-    return sniff(_head(path)) in REPORT_KINDS
+    head = _head(path)
+    if not head:
+        return False  # missing or empty: the workbook checker's words (io-error, empty) say it best
+    if head.startswith(b"PK"):
+        return _zip_kind(path) in REPORT_KINDS
+    return sniff(head) in REPORT_KINDS
+
+
+def _zip_kind(path: str | Path) -> str:
+    """A zip's kind from its directory (the head of a large package may not reach its marker part);
+    a zip that cannot be opened is the workbook checker's to describe."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = {n.lower() for n in zf.namelist()}
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return "other"
+    for marker, kind in (("xl/workbook.xml", "xlsx"), ("word/document.xml", "docx"), ("ofd.xml", "ofd")):
+        if marker in names:
+            return kind
+    return "other"
 
 
 def check_file(path: str | Path, template: Template | None = None) -> FileResult:

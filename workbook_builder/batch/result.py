@@ -18,7 +18,9 @@ from .paths import SKIPPED_OUTPUT
 from .roster import RosterResult
 
 # codes that mean the file could not be used at all
-UNREADABLE_CODES = frozenset({"unreadable-file", "unsafe-content"})
+# a file nothing could be read from: a refused workbook, or a published report that could not be read
+UNREADABLE_CODES = frozenset({"unreadable-file", "unsafe-content", "import-unsupported", "import-no-text",
+                              "import-limit", "import-not-a-report"})
 FILE_FIELDS = ("path", "unit", "year", "saved_by")
 FINDING_FIELDS = ("code", "severity", "cell", "datapoint", "label", "rule", "expected", "actual")
 

@@ -16,7 +16,7 @@ from workbook_builder.template import registry
 
 T = registry.resolve()
 LAYOUT = T.layout
-PROSE = {"text.overview": "本年度工作有序开展。", "text.problems": "无。", "text.other": "无其他需要报告的事项。"}
+PROSE = {"text.overview": "本年度工作有序开展。", "text.problems": "无。", "text.other": "本年度依申请公开按《政府信息公开信息处理费管理办法》执行。"}
 HEADINGS = (("一、总体情况", "第1行"), ("二、主动公开政府信息情况", "第3行"),
             ("三、收到和处理政府信息公开申请情况", "第20行"), ("四、政府信息公开行政复议、行政诉讼情况", "第60行"),
             ("五、存在的主要问题及改进情况", "第70行"), ("六、其他需要报告的事项", "第72行"))
@@ -156,3 +156,11 @@ def test_finding_result_reads_prose_and_identity() -> None:
     r = replace(reading(), unit=None, year=None)
     result = check_reading(r, T)
     assert result.unit is None and result.year is None and "meta.year" not in result.values
+
+
+def test_whole_numbers_read_as_int_are_checked_as_a_workbooks_floats() -> None:
+    r = reading("hatubuhu-town-2023")
+    r = replace(r, cells={k: replace(c, value=int(c.value or 0)) for k, c in r.cells.items()})
+    result = check_reading(r, T)
+    assert result.findings == ()
+    assert isinstance(result.values["requests.new.person"], float)

@@ -600,8 +600,14 @@ def _entries() -> tuple[Entry, ...]:
                            "the {year} report follows the “{actual}” format; it should follow “{expected}”")}),
         E(C.PUBLISHED_PROSE_MISMATCH, "warning", "正文中的数字与统计表不一致", "a figure in the prose differs from the tables",
           "请核对正文和统计表，改正错误的一处", "check the prose and the tables and correct the wrong one",
-          {"figure": R("正文写“{quote}”，而表中{label}为 {expected:show}",
-                       "the prose says “{quote}”, the table's {label} is {expected:show}")}),
+          {"figure": R("正文写“{quote}”，而表中“{item}”为 {expected:show}",
+                       "the prose says “{quote}”, the table's “{item}” is {expected:show}"),
+           # either sum is accepted (new requests alone, or with those carried over): both are shown
+           "figures": R("正文写“{quote}”，而表中“{item}”为 {expected:show}，“{also}”为 {also_value:show}",
+                        "the prose says “{quote}”, the table's “{item}” is {expected:show} and “{also}” is "
+                        "{also_value:show}"),
+           "not-mentioned": R("表中“{item}”为 {expected:show}，正文却没有提到“{words}”",
+                              "the table's “{item}” is {expected:show}, yet the prose never mentions “{words}”")}),
     )
 
 

@@ -79,7 +79,13 @@ def choose_template(text: str, templates: Sequence[Template], year: int | None) 
     for i, template in enumerate(templates):
         others = set().union(*(labels[j] for j in range(len(templates)) if j != i))
         own = labels[i] - others
-        score = sum(label in text for label in own)
+        # a label of its own that is a part of another template's label (2019's 规范性文件 inside
+        # 2021's 行政规范性文件, 处理决定数量 inside 本年处理决定数量) counts only where it stands alone
+        masked = text
+        for label in sorted(others, key=len, reverse=True):
+            if any(o in label for o in own):
+                masked = masked.replace(label, "\x00")
+        score = sum(label in masked for label in own)
         scores[template.spec.id] = score
         ranked.append((-score, 0 if year_fits(template, year) else 1, i))
     best = min(ranked)

@@ -47,6 +47,7 @@ class _Row:
     exact_cells: bool  # the source gives cell positions (a grid, the one-cell-per-line shape)
     wording: str = ""  # the wording the row was found by (the label, or an older one)
     several: bool = False  # a table without row labels whose region holds several runs of figures
+    end: int = 0  # the unit the row's span ends at
     cells: dict[str, CellRead] = field(default_factory=dict)
 
 
@@ -79,14 +80,18 @@ def read_report(source: Source, templates: Sequence[Template], unit: str | None 
         if not section.tables:
             continue
         lo, hi = _region(heads, k, len(stream.units))
-        found, missing = _read_section(stream, section, lo, hi, rows)
+        if heads[k] is None:
+            # without its heading a section is looked for after what the sections before it used
+            lo = max([lo] + [r.end for r in rows])
+        found, missing = _read_section(stream, section, lo, hi, rows, heads[k] is not None)
         tables_found += found
         all_tables.extend(section.tables)
         findings.extend(missing)
     if not any(u.kind in (CHAR, *TOKENS) for u in stream.units):
         findings = [make(Code.IMPORT_NOT_A_REPORT, "empty")]
     elif tables_found == 0 and all_tables:
-        findings = [f for f in findings if f.code != Code.IMPORT_ROW_MISSING]
+        # not a report at all: its rows and its title are not worth a finding each
+        findings = [f for f in findings if f.code not in (Code.IMPORT_ROW_MISSING, Code.IMPORT_IDENTITY)]
         findings.append(make(Code.IMPORT_NOT_A_REPORT, "no-tables", expected=all_tables[0].name))
     _make_cells(rows, identities(template), findings)
     for r in rows:
@@ -112,8 +117,8 @@ def _region(heads: list[tuple[int, int] | None], k: int, size: int) -> tuple[int
     return lo, max(lo, hi)
 
 
-def _read_section(stream: Stream, section: SectionModel, lo: int, hi: int, out: list[_Row]
-                  ) -> tuple[int, list[Finding]]:
+def _read_section(stream: Stream, section: SectionModel, lo: int, hi: int, out: list[_Row],
+                  headed: bool) -> tuple[int, list[Finding]]:
     """Find the section's tables (bands by their titles) and their rows, in order."""
     findings: list[Finding] = []
     # band titles first: each band ends where the next one's title starts
@@ -130,12 +135,13 @@ def _read_section(stream: Stream, section: SectionModel, lo: int, hi: int, out: 
         band_lo = starts[i][1] if starts[i] else cursor  # type: ignore[index]
         band_hi = min((s[0] for s in starts[i + 1:] if s is not None), default=hi)
         if table.rows and not table.rows[0].label:
-            run, count = last_run(stream, band_lo, band_hi)
+            # a table without row labels is found by its heading (or band title) only
+            run, count = last_run(stream, band_lo, band_hi) if headed or starts[i] else ([], 0)
             if count:
                 found_tables += 1
                 tokens = run if count == 1 else _all_tokens(stream, band_lo, band_hi)
                 out.append(_Row(table, table.rows[0], tokens, tokens[0].where, _positional(run),
-                                several=count > 1))
+                                several=count > 1, end=band_hi))
             else:
                 findings.append(make(Code.IMPORT_ROW_MISSING, "table", table=table.name))
             cursor = band_hi
@@ -158,7 +164,7 @@ def _read_section(stream: Stream, section: SectionModel, lo: int, hi: int, out: 
             end = min((h.start for h in hits[j + 1:] if h is not None), default=band_hi)
             tokens = row_tokens(stream, hit.start, end, hit.end)
             here = stream.units[hit.start].where
-            out.append(_Row(table, row, tokens, here, _positional(tokens), wording=hit.wording))
+            out.append(_Row(table, row, tokens, here, _positional(tokens), wording=hit.wording, end=end))
         cursor = band_hi
     return found_tables, findings
 

@@ -27,6 +27,7 @@ from .model import CellRead, Reading
 from .prose import check_prose
 from .totals import Mismatch, printed_totals, rooted, total_findings
 
+_NONE = CellRead("missing")
 NOT_A_NUMBER = {"blank": "blank", "slash": "slash"}  # CellRead.status → published-not-a-number reason
 
 
@@ -35,7 +36,10 @@ def check_reading(reading: Reading, template: Template) -> FileResult:
     prose. The result's `path` is "" (the caller sets it)."""
     layout, engine = template.layout, template.recompute
     spec = template.spec
-    cells = {dp: c for dp, c in reading.cells.items() if dp in layout.by_id}
+    # figures as a workbook's reader gives them: the engine and the rules compare floats (an int 0
+    # would fail 0 <= 0+0)
+    cells = {dp: replace(c, value=float(c.value)) if isinstance(c.value, int) and not isinstance(c.value, bool) else c
+             for dp, c in reading.cells.items() if dp in layout.by_id}
     inputs: dict[str, Any] = {dp: c.value for dp, c in cells.items()
                               if c.status == "value" and layout.by_id[dp].kind == "input"}
     bad = {dp for dp, c in cells.items() if c.status != "value" and layout.by_id[dp].kind == "input"}
@@ -68,7 +72,10 @@ def check_reading(reading: Reading, template: Template) -> FileResult:
     findings += [_placed(layout, f, cells, printed) for f in kept_rules]
     findings += _suspect_findings(layout, cells, suspects)
     findings += check_headings(spec, reading.headings)
-    findings += check_prose(spec, reading.prose, recomputed, bad)
+    # the prose quotes the tables as printed; a total not printed as a number, over a cell that is
+    # not one either, is unknown
+    unknown = bad | {dp for dp, d in engine.dependencies.items() if d & bad and cells.get(dp, _NONE).status != "value"}
+    findings += check_prose(layout, reading.prose, printed, unknown)
     return FileResult(
         "", TemplateRef(spec.id, spec.version), tuple(findings), unit=reading.unit, year=reading.year,
         invalid_inputs=frozenset(bad), values=recomputed,

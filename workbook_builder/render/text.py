@@ -79,9 +79,9 @@ def _skipped_lines(run: CheckRun, lang: str) -> list[str]:
         return "、".join(display_path(PurePath(p).name) for p in paths[:5]) + ("等" if len(paths) > 5 else "")
 
     if lang == "zh":
-        return ([f"已跳过本工具生成的文件 {len(ours)} 个（批注副本、汇总表或汇总工作簿）：{names(ours)}。"] if ours else []) + (
+        return ([f"已跳过本工具生成的文件 {len(ours)} 个（批注副本、汇总表、检查报告或汇总工作簿）：{names(ours)}。"] if ours else []) + (
             [f"已跳过不是表格的文件 {len(other)} 个：{names(other)}。"] if other else [])
-    return ([f"Skipped {_n(len(ours), 'file')} written by this tool (annotated copies, summaries, roll-ups): "
+    return ([f"Skipped {_n(len(ours), 'file')} written by this tool (annotated copies, summaries, reports, roll-ups): "
              f"{names(ours)}."] if ours else []) + (
         [f"Skipped {_n(len(other), 'file')} that are no table: {names(other)}."] if other else [])
 

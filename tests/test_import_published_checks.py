@@ -152,6 +152,13 @@ def test_a_prose_figure_is_compared_with_the_printed_total() -> None:
     prose = dict(PROSE, **{"text.overview": "政府信息公开行政复议 350 件。"})
     result = check_reading(reading(prose=prose, changes={"appeals.review.total": 350}), T)
     assert codes(result) == [(Code.PUBLISHED_TOTAL_MISMATCH, "appeals.review.total")]
+    # … and the prose's 351, the parts' sum, agrees with the tables too (the printed total is the error)
+    prose = dict(PROSE, **{"text.overview": "政府信息公开行政复议 351 件。"})
+    result = check_reading(reading(prose=prose, changes={"appeals.review.total": 350}), T)
+    assert codes(result) == [(Code.PUBLISHED_TOTAL_MISMATCH, "appeals.review.total")]
+    prose = dict(PROSE, **{"text.overview": "政府信息公开行政复议 352 件。"})
+    result = check_reading(reading(prose=prose, changes={"appeals.review.total": 350}), T)
+    assert [f.expected for f in result.findings if f.code == Code.PUBLISHED_PROSE_MISMATCH] == [350]
 
 
 def test_a_prose_figure_over_an_unread_cell_is_not_compared() -> None:

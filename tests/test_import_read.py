@@ -97,6 +97,10 @@ def grid(table: Table) -> list[list[str | None]]:
     (b"<?xml version='1.0' encoding='utf-8'?>\n<!DOCTYPE html PUBLIC>\n<html>", "html"),
     (b"<meta charset=gbk><p>x", "html"),
     (b"<p>\xd5\xfe\xb8\xae</p>", "html"),
+    (b"<style>p { margin: 0 }</style><span>x</span>", "html"),
+    (b"<o:p></o:p>\n<table>", "html"),
+    ("<一>总体情况".encode(), "text"),
+    ("<html><body><p>一</p>".encode("utf-16"), "html"),
     ("一、总体情况\r\n\t第二十条".encode("gbk"), "text"),
     ("\ufeff一、总体情况".encode(), "text"),
     ("一、总体情况".encode("utf-16"), "text"),
@@ -280,7 +284,10 @@ def test_a_file_over_the_size_cap_is_refused_before_it_is_read(tmp_path: Path) -
         fh.truncate(limits.MAX_BYTES + 1)
     err = problem(path)
     assert (err.code, err.reason) == (Code.IMPORT_LIMIT, "size")
-    assert err.fields == {"size": limits.MAX_BYTES + 1, "limit": limits.MAX_BYTES}
+    assert err.fields == {"size": 30.0, "limit": 30.0}  # MB, as a file manager shows them
+    with open(path, "wb") as fh:
+        fh.truncate(31 * limits.MiB)
+    assert problem(path).fields == {"size": 31.0, "limit": 30.0}
 
 
 def test_a_missing_file_or_a_folder_is_unreadable(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from .labels import RowModel, SectionModel, TableModel
 from .model import CellRead, Reading
 from .rows import find_headings, find_label, find_row, last_run, row_tokens
 from .source import Para, Source, Where
-from .split import Identity, identities, resolve_row
+from .split import identities, resolve_row
 from .tokens import (
     BLANK,
     CHAR,
@@ -62,7 +62,7 @@ def read_report(source: Source, templates: Sequence[Template], unit: str | None 
     title, title_unit, title_year = find_title(source, normalise(first[0].heading) if first else "")
     year = year if year is not None else title_year
     unit = unit if unit is not None else title_unit
-    text = "".join(u.text for u in stream.units if u.kind == CHAR)
+    text = stream.chars.replace("\x00", "").replace("\n", "")
     template, _ = choose_template(text, templates, year)
     findings: list[Finding] = []
     if unit is None:
@@ -93,7 +93,7 @@ def read_report(source: Source, templates: Sequence[Template], unit: str | None 
         # not a report at all: its rows and its title are not worth a finding each
         findings = [f for f in findings if f.code not in (Code.IMPORT_ROW_MISSING, Code.IMPORT_IDENTITY)]
         findings.append(make(Code.IMPORT_NOT_A_REPORT, "no-tables", expected=all_tables[0].name))
-    _make_cells(rows, identities(template), findings)
+    _make_cells(rows, template, findings)
     for r in rows:
         cells.update(r.cells)
         findings.extend(_old_label(r))
@@ -179,9 +179,10 @@ def _positional(tokens: list[Unit]) -> bool:
     return any(t.where.col is not None for t in tokens) or any(t.kind == BLANK for t in tokens)
 
 
-def _make_cells(rows: list[_Row], rules: tuple[Identity, ...], findings: list[Finding]) -> None:
+def _make_cells(rows: list[_Row], template: Template, findings: list[Finding]) -> None:
     """Rows whose tokens fit their columns first; then the others, resolved by the arithmetic of the
     cells already known, repeated while that settles more rows."""
+    rules = identities(template)
     known: dict[str, float] = {}
     pending = []
     for r in rows:
@@ -192,7 +193,7 @@ def _make_cells(rows: list[_Row], rules: tuple[Identity, ...], findings: list[Fi
                 r.cells[dp] = cell
                 if cell.status == "value":
                     known[dp] = float(cell.value)  # type: ignore[arg-type]
-            findings.extend(_unreadable(r))
+            findings.extend(_unreadable(r, template))
         else:
             pending.append(r)
     progress = True
@@ -221,7 +222,7 @@ def _make_cells(rows: list[_Row], rules: tuple[Identity, ...], findings: list[Fi
         for dp in r.row.datapoints:
             r.cells[dp] = CellRead("ambiguous", raw=raw, where=where, candidates=candidates)
         if res.digit_run and res.count > 1:
-            shown = "；".join(" ".join(str(v) for v in c) for c in candidates[:3])
+            shown = " / ".join(" ".join(str(v) for v in c) for c in candidates[:3])
             findings.append(make(Code.IMPORT_AMBIGUOUS, "digit-run", cell=where, label=r.row.path or r.table.name,
                                  raw=raw, count=res.count, candidates=shown))
         else:
@@ -239,9 +240,10 @@ def _cell(tok: Unit, where: str) -> CellRead:
     return CellRead("ambiguous", raw=tok.text, where=where)
 
 
-def _unreadable(r: _Row) -> list[Finding]:
+def _unreadable(r: _Row, template: Template) -> list[Finding]:
+    """A grid cell that holds text where a figure belongs ("约3", "12件"): that cell only."""
     return [make(Code.IMPORT_AMBIGUOUS, "unreadable", cell=_where_text(r.table, r.row, t.where),
-                 datapoint=dp, label=r.row.path or r.table.name, raw=t.text)
+                 datapoint=dp, label=template.layout.by_id[dp].label or r.row.path, raw=t.text)
             for dp, t in zip(r.row.datapoints, r.tokens, strict=True) if t.kind == OTHER]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..findings import Code, Finding, make
@@ -37,9 +37,11 @@ def normalise(text: str) -> str:
 _FULL_WIDTH_PUNCTUATION = {chr(c): chr(c) for c in range(0xFF01, 0xFF66) if not chr(c).isalnum()}
 
 
-def check_prose(layout: Layout, prose: Mapping[str, str], values: Mapping[str, Any],
-                bad: set[str]) -> list[Finding]:
-    """`published-prose-mismatch` for each statement the tables contradict (once per quote)."""
+def check_prose(layout: Layout, prose: Mapping[str, str], tables: Sequence[tuple[Mapping[str, Any], set[str]]]
+                ) -> list[Finding]:
+    """`published-prose-mismatch` for each statement the tables contradict (once per quote). `tables`
+    are the readings of the tables a figure may agree with — as printed, and with the totals
+    recomputed — each with the data points it does not know; the first is quoted."""
     spec = layout.spec
     doc = spec.document
     if doc is None:
@@ -50,13 +52,13 @@ def check_prose(layout: Layout, prose: Mapping[str, str], values: Mapping[str, A
         fields = check.within or tuple(f for f in headings if f in prose)
         texts = {f: normalise(prose.get(f) or "") for f in fields}
         if check.required_if:
-            out += _required(layout, check, texts, values, bad)
+            out += _required(layout, check, texts, tables[0][0], tables[0][1])
             continue
         seen: set[str] = set()
         for field, text in texts.items():
             for m in re.finditer(check.pattern, text):
                 quote = _sentence(text, m.start(), m.end())
-                finding = _compare(layout, check, m, quote, headings.get(field, ""), values, bad)
+                finding = _compare(layout, check, m, quote, headings.get(field, ""), tables)
                 if finding is not None and quote not in seen:
                     seen.add(quote)
                     out.append(finding)
@@ -64,12 +66,14 @@ def check_prose(layout: Layout, prose: Mapping[str, str], values: Mapping[str, A
 
 
 def _compare(layout: Layout, check: ProseCheck, m: re.Match[str], quote: str, where: str,
-             values: Mapping[str, Any], bad: set[str]) -> Finding | None:
+             tables: Sequence[tuple[Mapping[str, Any], set[str]]]) -> Finding | None:
     said = m.groupdict().get("n")
     figure = float(said.replace(",", "")) if said else 0.0
-    sums = [(e, evaluate(e, values, bad)) for e in check.equals]
-    known = [(e, v) for e, v in sums if v is not None]
-    if not known or any(abs(v - figure) < 1e-9 for _, v in known):
+    every = [(e, evaluate(e, values, bad)) for values, bad in tables for e in check.equals]
+    if any(v is not None and abs(v - figure) < 1e-9 for _, v in every):
+        return None  # a printed total and the sum of its parts may differ: agreeing with either is agreeing
+    known = [(e, v) for e, v in every[:len(check.equals)] if v is not None]
+    if not known:
         return None
     (first, value), rest = known[0], known[1:]
     dp = _first_point(first)

@@ -179,3 +179,21 @@ def test_aggregate_and_publish_refuse_a_published_report(tmp_path: Path) -> None
     run = api.publish([folder], tmp_path / "pub", jobs=1)
     assert [Path(r.path).name for r in run.check.files] == ["淮安市.xlsx"]
     assert run.check.skipped == ((str(folder / "哈图布呼镇年报.txt"), "published-report"),)
+    assert run.check.skipped_reports == (str(folder / "哈图布呼镇年报.txt"),) and run.check.skipped_other == ()
+    from workbook_builder.render import text as render_text
+
+    assert "已跳过已发布的年度报告 1 个（不是填报工作簿，可用 check 检查）：哈图布呼镇年报.txt。" in render_text.render(run.check)
+
+
+def test_import_of_the_mixed_folder_gives_recovery_per_kind(mixed: dict[str, Any]) -> None:
+    done = run_cli("import", mixed["folder"], "--no-progress")
+    lines = [line for line in done.stdout.splitlines() if not line.startswith("  ")]
+    assert lines[-3:] == [
+        "共导入 5 个文件：读出统计表 3 个，共读取 600/600 项。",
+        "按文件类型：Word 文档 1 个 200/200 项，网页 1 个 200/200 项，文本 1 个 200/200 项。",
+        "已跳过不是已发布报告的文件 2 个：README.txt、淮安市.xlsx。"]
+    assert any(line.endswith("扫描件.pdf：未能读取，错误 1 个") for line in lines)
+    assert done.returncode == 1  # the scan, the .doc and the sample's old label
+    doc = json.loads(run_cli("import", mixed["folder"], "--format", "json").stdout)
+    kinds = sorted((f["kind"] or "-", f["counts"]["value"]) for f in doc["files"])
+    assert kinds == [("-", 0), ("-", 0), ("docx", 200), ("html", 200), ("text", 200)]

@@ -110,7 +110,11 @@ REPORT_SUFFIXES = (".xlsx", ".csv", ".html", ".json", ".txt")
 def check(paths: Sequence[str | Path] | str | Path, template: str | None = None, prior: str | Path | None = None,
           roster: str | Path | None = None, select: Sequence[str] = (), ignore: Sequence[str] = (),
           jobs: int | None = None, progress: ProgressCallback | None = None) -> CheckRun:
-    """Check returned workbooks: files, folders (walked recursively) and globs.
+    """Check returned workbooks and published reports: files, folders (walked recursively) and globs.
+
+    A published report (a web page, .docx, PDF or text naming the annual report; `imports.report`
+    tells it by content) is read into the template it is written in and checked into the same
+    `FileResult` (its `published` says the kind); everything below holds for it alike.
 
     Files are checked in parallel on `jobs` processes (default: every core); one bad file never stops
     the run, and results come back in the order of the expanded paths. `prior` is last year's
@@ -161,8 +165,9 @@ def _workbooks_only(files: Sequence[Path], what: str) -> None:
 
 
 def check_file(path: str | Path, template: str | None = None, prior: str | Path | None = None) -> FileResult:
-    """Check one file in this process. The path is taken as it is (no folder walk, no glob), and a
-    file that is missing or unreadable is a finding, as in a batch, not an error."""
+    """Check one file in this process (a workbook or a published report, by content). The path is taken
+    as it is (no folder walk, no glob), and a file that is missing or unreadable is a finding, as in a
+    batch, not an error."""
     from .batch.run import run_batch
 
     return run_batch([path], template, prior, jobs=1)[0]

@@ -183,3 +183,11 @@ def test_whole_numbers_read_as_int_are_checked_as_a_workbooks_floats() -> None:
     result = check_reading(r, T)
     assert result.findings == ()
     assert isinstance(result.values["requests.new.person"], float)
+
+
+def test_a_cell_the_reading_lacks_is_unknown_never_zero() -> None:
+    r = reading()
+    r = replace(r, cells={k: c for k, c in r.cells.items() if k != "requests.granted.person"})
+    result = check_reading(r, T)
+    assert "requests.granted.person" in result.invalid_inputs
+    assert result.findings == ()  # the totals over it are not compared (the matcher reports the gap)

@@ -14,7 +14,7 @@ from workbook_builder import api
 from workbook_builder.check.workbook import with_prior
 from workbook_builder.findings import Code
 from workbook_builder.imports.model import CellRead
-from workbook_builder.imports.published import check_reading
+from workbook_builder.imports.published import check_reading, with_prior_published
 from workbook_builder.spec import TemplateError, load_template
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "real-reports"
@@ -240,3 +240,20 @@ def test_a_prior_cell_not_read_is_not_compared() -> None:
     # last year's 结转 自然人 was "/": neither that column nor the total over it is compared
     assert prior.invalid_inputs == {"requests.carried_forward.person"}
     assert with_prior(moved, T, prior).findings == ()
+
+
+def test_year_on_year_findings_of_a_published_report_are_placed_in_the_report(tmp_path: Path) -> None:
+    """`with_prior_published`: X-1 at the report's text, with this year's and last year's figures —
+    not at a workbook cell a published report does not have."""
+    changes = {"requests.carried_over.person": 117, "requests.carried_over.total": 120,
+               "requests.new.person": 3441, "requests.new.total": 3526}
+    r = reading("suqian-city-2024", changes=changes, prose=dict(PROSE, **{"text.other": "信息处理费按规定收取。"}))
+    current = check_reading(r, T)
+    for prior in (_suqian(2023), api.check(build_to(tmp_path, honest_data("suqian-city-2023"), "p.xlsx")).files[0]):
+        found = with_prior_published(current, r, T, prior).findings
+        # the 总计 column's X-1, implied by the 自然人 column's, is not said again
+        assert [(f.code, f.datapoint) for f in found] == [(Code.PRIOR_YEAR_MISMATCH, "requests.carried_over.person")]
+        f = found[0]
+        assert f.cell == where("requests.carried_over.person")
+        assert "（117 = 117）" in f.message() and "（上年118 = 118）" in f.message(), f.message()
+    assert with_prior_published(_suqian(2024), reading("suqian-city-2024"), T, _suqian(2023)).findings == ()

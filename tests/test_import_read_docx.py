@@ -98,8 +98,11 @@ def _bomb() -> bytes:
 ], ids=["bomb", "traversal", "cut", "bad-xml", "entity"])
 def test_a_hostile_docx_gets_the_preflight_finding_the_workbook_checker_gives(
         tmp_path: Path, name: str, data: bytes, code: Code, reason: str) -> None:
-    err = problem(write(tmp_path, name, data))
+    path = write(tmp_path, name, data)
+    err = problem(path)
     assert (err.code, err.reason) == (code, reason)
+    # refused or cut off: reported, not skipped; a readable zip whose body names no report: skipped
+    assert is_report_file(path) == (name in ("bomb.docx", "traversal.docx", "cut.docx"))
     finding = make(err.code, err.reason, **err.fields)  # the fields fit the catalogue's sentence
     assert finding.code == code and "{" not in finding.detail("zh")
 

@@ -86,10 +86,12 @@ RUN_LENGTH = 3
 _Placed = tuple[Term, Cell, Cell]  # a term and its first and last cell
 
 
-def _side(layout: Layout, formula: str, value: Any, whole: str, anchor: Cell | None, prior_layout: Layout) -> Side:
+def _side(layout: Layout, formula: str, value: Any, whole: str, anchor: Cell | None,
+          prior_layout: Layout | None = None) -> Side:
     """One side of a rule as staff read it: each reference as its cell (D5, or D8:D22) and short
     label, sums over a range or over a run of adjacent cells as one term, constants as written.
-    Last year's cells are named where `prior_layout` (last year's template) has them."""
+    Last year's cells are named where `prior_layout` (last year's template; default: this one) has them."""
+    prior_layout = prior_layout or layout
     common = _common_labels(layout, whole)
     sheet = anchor.sheet if anchor else ""
     placed: list[_Placed | str] = []

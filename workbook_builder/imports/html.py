@@ -9,9 +9,10 @@ next candidate is tried). The parser fetches nothing (`no_network`), keeps no co
 Outside tables, block elements (p, div, h1–h6, li …) make paragraphs and `<br>` a line break inside
 one. Each `<table>` becomes a grid with rowspan/colspan resolved as browsers do; a cell's text is its
 paragraphs and line breaks joined by "\\n", non-breaking and ideographic spaces made spaces. A table
-nested in a cell is a table of its own (after the outer one), not text of the cell. A one-column table
-is page layout (a CMS wrapping the article in a table): its cells read as the page around them.
-Menus and footers stay: the matcher finds the report among them.
+nested in a cell is a table of its own, not text of the cell; a table that holds another table, or has
+one column, is page layout (a CMS wrapping the article, or menu | article): its cells read as the page
+around them, paragraphs and tables in order. Menus and footers stay: the matcher finds the report
+among them.
 """
 
 from __future__ import annotations
@@ -150,6 +151,15 @@ def _span(value: str | None) -> int:
     return max(1, min(n, MAX_SPAN))
 
 
+def _layout(table: lxml.etree._Element, rows: list[lxml.etree._Element]) -> bool:
+    """Whether a table only lays out the page: one column (a CMS wrapping the article), or cells that
+    hold another table (menu | article, the article holding the report's tables). A report's own
+    tables have several columns and never nest tables."""
+    if all(len(_cells(tr)) <= 1 for tr in rows):
+        return True
+    return next(table.iterdescendants("table"), None) is not None
+
+
 class _Reader:
     """One page: blocks in reading order, tables numbered as they are emitted, one cell budget."""
 
@@ -166,7 +176,9 @@ class _Reader:
         caption = next((c for c in el if c.tag == "caption"), None)
         if caption is not None and not _hidden(caption):
             self.flow_into(caption)
-        if rows and all(len(_cells(tr)) <= 1 for tr in rows):  # one column: page layout, not a table
+        if not rows:
+            return  # nothing on the page
+        if _layout(el, rows):
             for tr in rows:
                 for td in _cells(tr):
                     self.flow_into(td)

@@ -17,6 +17,7 @@ from typing import Any
 from ..check.computed import same_value
 from ..check.result import FileResult, TemplateRef
 from ..check.rules import check_rules
+from ..check.workbook import with_prior
 from ..findings import Code, Finding, make
 from ..findings.catalogue import Side, Term
 from ..ooxml.refs import parse_a1
@@ -43,6 +44,9 @@ def check_reading(reading: Reading, template: Template) -> FileResult:
     inputs: dict[str, Any] = {dp: c.value for dp, c in cells.items()
                               if c.status == "value" and layout.by_id[dp].kind == "input"}
     bad = {dp for dp, c in cells.items() if c.status != "value" and layout.by_id[dp].kind == "input"}
+    # a table input the reading does not hold at all is not a blank to add as 0: it is unknown too
+    fields = {f.id for sheet in spec.sheets for block in sheet.blocks for f in block.fields}
+    bad |= {c.datapoint for c in layout.inputs if c.datapoint not in fields and c.datapoint not in cells}
     known: dict[str, Any] = dict(reading.prose)
     if spec.unit_field and reading.unit:
         known[spec.unit_field] = reading.unit
@@ -191,7 +195,8 @@ def _show(value: Any) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
-def _placed(layout: Layout, f: Finding, cells: Mapping[str, CellRead], values: Mapping[str, Any]) -> Finding:
+def _placed(layout: Layout, f: Finding, cells: Mapping[str, CellRead], values: Mapping[str, Any],
+            prior: Mapping[str, Any] | None = None) -> Finding:
     """A rule finding placed in the report: at the text where its figures were found, and each side
     showing the figures (a published report has no D5 to look up)."""
     points = [dp for dp in _datapoints(layout, f.cells) if dp in cells]
@@ -205,10 +210,26 @@ def _placed(layout: Layout, f: Finding, cells: Mapping[str, CellRead], values: M
     for name in ("left", "right"):
         side = params.get(name)
         if isinstance(side, Side):
-            params[name] = Side(side.formula, tuple(_figure(layout, p, sheet, values) for p in side.parts), side.value)
+            parts = tuple(_figure(layout, p, sheet, prior if isinstance(p, Term) and p.prior and prior is not None
+                                  else values) for p in side.parts)
+            params[name] = Side(side.formula, parts, side.value)
     return replace(f, cell=(anchor.where if anchor else None) or None, datapoint=dp,
                    label=layout.by_id[dp].label if dp else f.label, cells=tuple(w for w in where if w),
                    params=tuple(sorted(params.items())))
+
+
+def with_prior_published(result: FileResult, reading: Reading, template: Template, prior: FileResult) -> FileResult:
+    """`check.workbook.with_prior` for a published report: the year-on-year findings placed at the
+    report's text, showing this year's and last year's figures (the prior may be a workbook or a report)."""
+    checked = with_prior(result, template, prior)
+    before = set(result.findings)
+    new = tuple(f for f in checked.findings if f not in before)
+    if not new:
+        return checked
+    cells = {dp: c for dp, c in reading.cells.items() if dp in template.layout.by_id}
+    placed = [_placed(template.layout, f, cells, result.values, prior.values)
+              for f in _not_implied(template, list(new))]
+    return result.with_findings(result.findings + tuple(placed))
 
 
 def _figure(layout: Layout, part: Term | str, sheet: str, values: Mapping[str, Any]) -> Term | str:

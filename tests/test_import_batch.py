@@ -197,3 +197,21 @@ def test_import_of_the_mixed_folder_gives_recovery_per_kind(mixed: dict[str, Any
     doc = json.loads(run_cli("import", mixed["folder"], "--format", "json").stdout)
     kinds = sorted((f["kind"] or "-", f["counts"]["value"]) for f in doc["files"])
     assert kinds == [("-", 0), ("-", 0), ("docx", 200), ("html", 200), ("text", 200)]
+
+
+def test_a_published_report_is_compared_with_last_years_workbook(tmp_path: Path) -> None:
+    """The sample (2023) against 哈图布呼镇's 2022 workbook that carried 5 requests forward: 上年结转 0 is
+    a year-on-year finding placed at the report's text, not at a workbook cell."""
+    data = honest_data("huaian-city-2024")
+    data["meta.unit_name"], data["meta.year"] = SAMPLE_UNIT, SAMPLE_YEAR - 1
+    shift = 5 - data["requests.carried_forward.person"]
+    data["requests.carried_forward.person"] = 5
+    data["requests.new.person"] += shift  # T3-A still holds
+    last_year = build_to(tmp_path, data, "哈图布呼镇2022.xlsx")
+    for jobs in (1, 2):
+        run = api.check([SAMPLE, SAMPLE], prior=last_year, jobs=jobs)
+        found = [f for f in run.files[0].findings if f.code.startswith("prior-year")
+                 and (f.datapoint or "").startswith("requests.carried_over")]
+        assert _carried_over(run.files[0].findings) == [("prior-year-mismatch", "requests.carried_over.person")]
+        assert found[0].cell is not None and "表三" in found[0].cell and "!" not in found[0].cell
+    assert api.check_file(SAMPLE, prior=last_year).findings == run.files[0].findings

@@ -23,7 +23,7 @@ from typing import Any
 from ..check.result import FileResult
 from ..check.workbook import with_prior
 from ..findings import Code, Finding, make
-from ..imports.report import check_file
+from ..imports.report import Compare, check_file
 from ..template import registry
 from ..template.registry import Template
 from .paths import expand_paths
@@ -147,15 +147,16 @@ class PriorIndex:
             return s if same_unit and s.year == year - 1 else None
         return self.by_unit.get((unit.strip(), year - 1))
 
-    def recheck(self, r: FileResult, template: Template) -> FileResult:
-        """Add the year-on-year findings against last year's workbook; `prior-year-ambiguous` when it
-        was chosen among several; `prior-year-not-matched` when the one given is not this unit's of
-        last year; `prior-year-not-found` when the folder has none."""
+    def recheck(self, r: FileResult, template: Template, compare: Compare = with_prior) -> FileResult:
+        """Add the year-on-year findings against last year's workbook (`compare`: a workbook's
+        `with_prior`, or a published report's form of it); `prior-year-ambiguous` when it was chosen
+        among several; `prior-year-not-matched` when the one given is not this unit's of last year;
+        `prior-year-not-found` when the folder has none."""
         prior = self.find(r.unit, r.year)
         if prior is None or prior.template is None:
             return r.with_findings(r.findings + (self._not_found(r),))
         choice = self.choices.get((r.unit.strip(), r.year - 1)) if r.unit and r.year else None
-        result = with_prior(r, template, prior)
+        result = compare(r, template, prior)
         if choice is not None and r.year:
             result = result.with_findings(result.findings + (choice.finding(r.year - 1),))
         return result

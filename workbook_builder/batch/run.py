@@ -51,12 +51,8 @@ def _one(path: str) -> FileResult:
         raise _Stopped  # the rest of this chunk is dropped: the worker is free to exit at once
     forced = _STATE.get("template")
     index: PriorIndex | None = _STATE.get("prior")
-    result = check_file(path, forced)  # a workbook, or a published report (by content)
-    if index is not None and result.template is not None and result.values:
-        template = forced or registry.find_by_id(result.template.id)
-        if template is not None:
-            result = index.recheck(result, template)
-    return result
+    # a workbook, or a published report (by content); last year's comparison in the form each needs
+    return check_file(path, forced, index.recheck if index is not None else None)
 
 
 # Every result keeps its values for the run's later steps. Arriving from a worker, each result's

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import traceback
 import zipfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from ..check.preflight.sniff import TABLE_SUFFIXES
 from ..check.result import FileResult, TemplateRef
-from ..check.workbook import check_workbook
+from ..check.workbook import check_workbook, with_prior
 from ..findings import Code, Finding, make
 from ..template import registry
 from ..template.registry import Template
@@ -80,18 +81,28 @@ def import_report(path: str | Path, template: Template | None = None, unit: str 
         return ImportResult(str(path), None, None, (_bug(exc),))
 
 
+# last year's comparison for one checked file: (this year's result, its template, last year's result) →
+# the result with the year-on-year findings (`check.workbook.with_prior`, or its published-report form)
+Compare = Callable[[FileResult, Template, FileResult], FileResult]
+# what a batch does with a checked file and its Compare (`batch.prior.PriorIndex.recheck`)
+Recheck = Callable[[FileResult, Template, Compare], FileResult]
+
+
 def check_report(path: str | Path, template: Template | None = None, unit: str | None = None,
-                 year: int | None = None) -> FileResult:
+                 year: int | None = None, recheck: Recheck | None = None) -> FileResult:
     """Import one published report and check it (`published.check_reading`): the same `FileResult`
-    as a returned workbook's, with `published` set to the kind of file. Never raises for a bad file."""
+    as a returned workbook's, with `published` set to the kind of file; with `recheck`, last year's
+    comparison too (`published.with_prior_published`: the findings placed at the report's text).
+    Never raises for a bad file."""
     try:
-        return _check(path, template, unit, year)
+        return _check(path, template, unit, year, recheck)
     except Exception as exc:
         return FileResult(str(path), None, (_bug(exc),), published=_kind_of(path))
 
 
-def _check(path: str | Path, template: Template | None, unit: str | None, year: int | None) -> FileResult:
-    from .published import check_reading
+def _check(path: str | Path, template: Template | None, unit: str | None, year: int | None,
+           recheck: Recheck | None) -> FileResult:
+    from .published import check_reading, with_prior_published
 
     imported, reading, used = _read(path, template, unit, year)
     if reading is None or used is None:
@@ -99,8 +110,16 @@ def _check(path: str | Path, template: Template | None, unit: str | None, year: 
     result = check_reading(reading, used)
     # the reading's own findings (import-*, published-old-format) are the file's too: keep each once
     extra = tuple(f for f in reading.findings if f not in result.findings)
-    return replace(result, path=str(path), findings=result.findings + extra,
-                   published=imported.kind or _kind_of(path))
+    result = replace(result, path=str(path), findings=result.findings + extra,
+                     published=imported.kind or _kind_of(path))
+    if recheck is None or not result.values:
+        return result
+    read = reading
+
+    def compare(r: FileResult, t: Template, prior: FileResult) -> FileResult:
+        return with_prior_published(r, read, t, prior)
+
+    return recheck(result, used, compare)
 
 
 def _head(path: str | Path) -> bytes:
@@ -149,15 +168,21 @@ def _zip_kind(path: str | Path) -> str:
     return "other"
 
 
-def check_file(path: str | Path, template: Template | None = None) -> FileResult:
+def check_file(path: str | Path, template: Template | None = None, recheck: Recheck | None = None) -> FileResult:
     """Check one file, whatever it is: a workbook (or anything the workbook checker refuses in its own
     words: an .xls, an .ods, a CSV, a missing file) with `check.workbook.check_workbook`, a published
     report with `check_report`. A template given for a published report is used only when it has a
-    `document:` section; otherwise the report is read against every built-in one."""
+    `document:` section; otherwise the report is read against every built-in one. `recheck` adds
+    last year's comparison to a file that was read (a batch's `PriorIndex.recheck`)."""
     try:
         published = is_published(path)
     except Exception as exc:
         return FileResult(str(path), None, (_bug(exc),))
-    if not published:
-        return check_workbook(path, template)
-    return check_report(path, template if template is not None and template.spec.document is not None else None)
+    if published:
+        forced = template if template is not None and template.spec.document is not None else None
+        return check_report(path, forced, recheck=recheck)
+    result = check_workbook(path, template)
+    if recheck is None or result.template is None or not result.values:
+        return result
+    used = template or registry.find_by_id(result.template.id)
+    return recheck(result, used, with_prior) if used is not None else result

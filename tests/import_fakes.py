@@ -83,15 +83,19 @@ def install(monkeypatch: pytest.MonkeyPatch, checks: bool = False) -> None:
              "match": {"read_report": _read_report}}
     if checks:
         parts["published"] = {"check_reading": _check_reading}
-    for name, attrs in parts.items():
+    # every real module is imported before any is patched: one imported later would bind a stand-in for
+    # good (`read` takes `sniff` by name), and the tests after these would read HTML as text
+    modules = {}
+    for name in ("sniff", "read", "match", "published"):
         full = f"workbook_builder.imports.{name}"
         try:
-            module = importlib.import_module(full)
+            modules[name] = importlib.import_module(full)
         except ImportError:
-            module = types.ModuleType(full)
-            monkeypatch.setitem(sys.modules, full, module)
+            modules[name] = types.ModuleType(full)
+            monkeypatch.setitem(sys.modules, full, modules[name])
+    for name, attrs in parts.items():
         for k, v in attrs.items():
-            monkeypatch.setattr(module, k, v, raising=False)
+            monkeypatch.setattr(modules[name], k, v, raising=False)
 
 
 def write_report(path: Path, unit: str = "甲镇", year: int = 2023, **values: str) -> Path:

@@ -285,3 +285,52 @@ def test_2021_report_among_both_templates() -> None:
     assert reading.template_id == "gov_info_disclosure_2021"
     assert values_of(reading) == want
     assert found(reading) == []
+
+
+def one_cell_a_line(template: Template, values: Mapping[str, object]) -> str:
+    """The sample's shape: each table cell "\\t" + its text on a line of its own, a row ending with an
+    empty line, merged label cells as lines that are only a tab."""
+    lines = [f"甲镇{2023}年政府信息公开工作年度报告"]
+    for section in sections(template):
+        lines.append(section.heading)
+        if section.prose:
+            lines.append("正文。")
+            continue
+        for table in section.tables:
+            if table.title:
+                lines += ["\t" + table.title, ""]
+            lines += ["\t", "\t信息内容", "\t", ""]  # header corners: tab-only lines
+            for row in table.rows:
+                lines += ["\t", "\t"] + ([f"\t{row.label}"] if row.label else [])
+                lines += ["\t" + show(values[d]) for d in row.datapoints] + [""]
+    return "\n".join(lines)
+
+
+def test_one_cell_a_line_blank_cells_keep_their_place() -> None:
+    want = values_2021()
+    want["requests.granted.research"] = None
+    want["appeals.suit_direct.other"] = None
+    want["disclosure.fees.amount"] = "96171.6万元"
+    reading = read(one_cell_a_line(T2021, want))
+    assert reading.cells["requests.granted.research"].status == "blank"
+    assert reading.cells["appeals.suit_direct.other"].status == "blank"
+    fee = reading.cells["disclosure.fees.amount"]
+    assert fee.status == "ambiguous" and fee.raw == "96171.6万元"
+    assert [(f.code, f.reason) for f in reading.findings] == [("import-ambiguous", "unreadable")]
+    assert values_of(reading) == {k: v for k, v in want.items() if isinstance(v, (int, float))}
+
+
+def test_a_long_run_is_searched_not_enumerated() -> None:
+    """表四's fifteen figures run together (26 digits): the three totals prune the search, which ends
+    at once; the readings left are several, so nothing is guessed."""
+    want = values_2021()
+    figures = "".join(str(want[d]) for d in next(s for s in sections(T2021) if s.number == "四").tables[0].rows[0].datapoints)
+    text = render(T2021, want).replace(" ".join(str(want[d]) for d in next(
+        s for s in sections(T2021) if s.number == "四").tables[0].rows[0].datapoints), figures)
+    assert figures == "72641783735113481261211620"
+    reading = read(text)
+    cell = reading.cells["appeals.review.upheld"]
+    assert cell.status == "ambiguous" and cell.raw == figures and len(cell.candidates) == 3
+    assert (72, 64, 178, 37, 351, 13, 4, 8, 1, 26, 12, 1, 1, 6, 20) in cell.candidates
+    assert ("import-ambiguous", "digit-run") in found(reading)
+    assert not [dp for dp in values_of(reading) if dp.startswith("appeals.")]

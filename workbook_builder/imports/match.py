@@ -140,6 +140,9 @@ def _read_section(stream: Stream, section: SectionModel, lo: int, hi: int, out: 
             if count:
                 found_tables += 1
                 tokens = run if count == 1 else _all_tokens(stream, band_lo, band_hi)
+                # empty cells before the figures, beyond the columns, are the row's merged label cells
+                while count == 1 and len(tokens) > table.columns and tokens[0].kind == BLANK:
+                    tokens = tokens[1:]
                 out.append(_Row(table, table.rows[0], tokens, tokens[0].where, _positional(run),
                                 several=count > 1, end=band_hi))
             else:

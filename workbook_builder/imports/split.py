@@ -11,7 +11,7 @@ No identity is typed here: they are read from the template.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..spec.ids import ID_RE
@@ -19,7 +19,8 @@ from ..template.registry import Template
 from .labels import template_key
 from .tokens import BLANK, NUMBER, Unit, number
 
-MAX_CANDIDATES = 20000  # enumerations beyond this are not tried: the row stays ambiguous
+MAX_STEPS = 200_000  # search steps for one row; beyond this the row stays ambiguous
+MAX_FOUND = 500  # readings counted at most: beyond that "several" is all there is to say
 MAX_BLANKS = 2  # vanished blank cells tried in one row
 _TERM = re.compile(r"\s*([+-]?)\s*(?:SUM\(([^()]*)\)|(" + ID_RE.pattern + r"))\s*")
 
@@ -91,101 +92,115 @@ class Resolution:
 
     cells: tuple[int | float | None, ...] | None  # None in a cell: a blank
     candidates: tuple[tuple[int | float | None, ...], ...]
-    count: int  # how many readings satisfy the identities
+    count: int  # how many readings satisfy the identities (at least this many when `exhausted`)
     checked: bool  # some identity had all its other cells known
     digit_run: bool  # a digit run was split in some candidate
+    exhausted: bool = False  # the search gave up (MAX_STEPS): never a reading then
+
+
+Cell = int | float | None
 
 
 def resolve_row(tokens: Sequence[Unit], datapoints: Sequence[str], known: Mapping[str, float],
                 rules: Sequence[Identity], allow_blanks: bool) -> Resolution:
     """Make `len(datapoints)` cells of `tokens` (which do not fit as they are), checked against every
-    identity whose cells are this row's or `known`."""
+    identity whose cells are this row's or `known`.
+
+    A depth-first search over the cells in order: a digit run gives the next cell 1, 2, … of its
+    digits (no leading zero), any other token one cell, and (text without cell boundaries) a blank may
+    stand between tokens. Each identity is checked as soon as its last cell in the row is placed, so
+    a row of 15 cells with three totals (表四) is searched, not enumerated."""
     n = len(datapoints)
-    mine = set(datapoints)
-    usable = [r for r in rules if any(d in mine for d, _ in r) and all(d in mine or d in known for d, _ in r)]
+    index = {d: i for i, d in enumerate(datapoints)}
+    usable = [r for r in rules if any(d in index for d, _ in r) and all(d in index or d in known for d, _ in r)]
     if not usable or any(t.kind not in (NUMBER, BLANK) for t in tokens):
         return Resolution(None, (), 0, bool(usable), False)
-    index = {d: i for i, d in enumerate(datapoints)}
-    survivors: list[tuple[int | float | None, ...]] = []
-    split_any = False
-    tried = 0
-    for cand, was_split in _candidates(tokens, n, allow_blanks):
-        tried += 1
-        if tried > MAX_CANDIDATES:
-            return Resolution(None, tuple(survivors[:5]), len(survivors) + 1, True, True)
-        if all(_holds(r, cand, index, known) for r in usable):
-            survivors.append(cand)
-            split_any = split_any or was_split
-    unique = survivors[0] if len(survivors) == 1 else None
-    return Resolution(unique, tuple(survivors[:5]), len(survivors), True, split_any)
+    checks: dict[int, list[tuple[float, list[tuple[int, int]]]]] = {}
+    for rule in usable:
+        outside = sum(c * known[d] for d, c in rule if d not in index)
+        inside = [(index[d], c) for d, c in rule if d in index]
+        checks.setdefault(max(i for i, _ in inside), []).append((outside, inside))
+    pieces = [_piece(t) for t in tokens]
+    search = _Search(pieces, n, checks, MAX_BLANKS if allow_blanks else 0)
+    search.run()
+    found = search.found
+    unique = found[0][0] if len(found) == 1 and not search.exhausted else None
+    return Resolution(unique, tuple(c for c, _ in found[:5]), len(found), True,
+                      any(split for _, split in found), search.exhausted)
 
 
-def _holds(rule: Identity, cand: tuple[int | float | None, ...], index: Mapping[str, int],
-           known: Mapping[str, float]) -> bool:
-    total = 0.0
-    for d, c in rule:
-        v = cand[index[d]] if d in index else known[d]
-        total += c * (v or 0)
-    return abs(total) < 1e-6
+def _piece(token: Unit) -> tuple[str, Cell]:
+    """("digits", None) for a run that may be split, ("one", value) for a token that is one cell."""
+    if token.kind == BLANK:
+        return ("one", None)
+    text = token.text.strip()
+    if text.isdigit() and len(text) > 1:
+        return (text, None)
+    return ("one", number(text))
 
 
-def _candidates(tokens: Sequence[Unit], n: int, allow_blanks: bool
-                ) -> Iterator[tuple[tuple[int | float | None, ...], bool]]:
-    """Every reading of the tokens as n cells: digit runs split without leading zeros, and (in text
-    without cell boundaries) up to MAX_BLANKS vanished blanks inserted."""
-    options: list[list[tuple[int | float | None, ...]]] = []
-    for t in tokens:
-        if t.kind == BLANK:
-            options.append([(None,)])
-            continue
-        value = number(t.text)
-        digits = t.text.strip()
-        opts: list[tuple[int | float | None, ...]] = [(value,)]
-        if digits.isdigit() and len(digits) > 1:
-            opts = [tuple(int(p) for p in parts) for parts in _splits(digits, n)]
-        options.append(opts)
+class _Search:
+    """The depth-first search of `resolve_row`, bounded by MAX_STEPS."""
 
-    def walk(i: int, acc: tuple[int | float | None, ...], split: bool
-             ) -> Iterator[tuple[tuple[int | float | None, ...], bool]]:
-        if len(acc) > n:
+    def __init__(self, pieces: list[tuple[str, Cell]], n: int,
+                 checks: Mapping[int, list[tuple[float, list[tuple[int, int]]]]], blanks: int) -> None:
+        self.pieces, self.n, self.checks, self.blanks = pieces, n, checks, blanks
+        self.found: list[tuple[tuple[Cell, ...], bool]] = []
+        self.steps = 0
+        self.exhausted = False
+        # the fewest cells the pieces from k on can make (one each), for pruning
+        self.least = [len(pieces) - k for k in range(len(pieces) + 1)]
+        self.most = [0] * (len(pieces) + 1)
+        for k in range(len(pieces) - 1, -1, -1):
+            text = pieces[k][0]
+            self.most[k] = self.most[k + 1] + (len(text) if text != "one" else 1)
+
+    def run(self) -> None:
+        self._walk(0, 0, [], False, 0)
+
+    def _walk(self, k: int, pos: int, cells: list[Cell], split: bool, blanks: int) -> None:
+        if self.exhausted or len(self.found) > MAX_FOUND:
             return
-        if i == len(options):
-            missing = n - len(acc)
-            if missing == 0:
-                yield acc, split
-            elif allow_blanks and 0 < missing <= MAX_BLANKS:
-                yield from ((c, split) for c in _with_blanks(acc, missing))
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            self.exhausted = True
             return
-        for opt in options[i]:
-            yield from walk(i + 1, acc + opt, split or len(opt) > 1)
+        left = self.n - len(cells)
+        if k == len(self.pieces):
+            if left == 0:
+                self.found.append((tuple(cells), split))
+            elif left <= self.blanks - blanks:
+                self._place(k, 0, cells, None, split, blanks + 1)
+            return
+        text, value = self.pieces[k]
+        rest_least = self.least[k + 1]
+        if pos == 0 and blanks < self.blanks and left > self.least[k]:
+            self._place(k, 0, cells, None, split, blanks + 1)  # a blank that vanished before piece k
+        if text == "one":
+            if left >= 1 + rest_least:
+                self._place(k + 1, 0, cells, value, split, blanks)
+            return
+        remaining = text[pos:]
+        if remaining[0] == "0":
+            lengths: range | list[int] = [1]
+        else:
+            lengths = range(len(remaining), 0, -1)
+        for size in lengths:
+            done = size == len(remaining)
+            later = (rest_least if done else 1 + rest_least)
+            if left - 1 < later:
+                continue
+            if left - 1 > (self.most[k + 1] if done else len(remaining) - size + self.most[k + 1]) \
+                    + (self.blanks - blanks):
+                continue
+            cell = int(remaining[:size])
+            self._place(k + 1 if done else k, 0 if done else pos + size, cells, cell,
+                        split or size < len(text), blanks)
 
-    yield from walk(0, (), False)
-
-
-def _splits(digits: str, most: int) -> Iterator[tuple[str, ...]]:
-    """A digit string cut into 1..most parts, no part with a leading zero (except "0")."""
-    if not digits:
-        yield ()
-        return
-    if most <= 0:
-        return
-    if digits[0] == "0":
-        for rest in _splits(digits[1:], most - 1):
-            yield ("0",) + rest
-        return
-    for cut in range(len(digits), 0, -1):
-        head = digits[:cut]
-        for rest in _splits(digits[cut:], most - 1):
-            yield (head,) + rest
-
-
-def _with_blanks(values: tuple[int | float | None, ...], missing: int) -> Iterator[tuple[int | float | None, ...]]:
-    if missing == 0:
-        yield values
-        return
-    seen = set()
-    for pos in range(len(values) + 1):
-        for rest in _with_blanks(values[:pos] + (None,) + values[pos:], missing - 1):
-            if rest not in seen:
-                seen.add(rest)
-                yield rest
+    def _place(self, k: int, pos: int, cells: list[Cell], cell: Cell, split: bool, blanks: int) -> None:
+        cells.append(cell)
+        i = len(cells) - 1
+        if all(abs(outside + sum(c * (cells[j] or 0) for j, c in inside)) < 1e-6
+               for outside, inside in self.checks.get(i, ())):
+            self._walk(k, pos, cells, split, blanks)
+        cells.pop()

@@ -29,6 +29,7 @@ _PAGE_MARK = re.compile(r"[-—]\s*\d{1,4}\s*[-—]|第\s*\d{1,4}\s*页(?:\s*[�
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"', "〝": '"', "〞": '"'})
 _ITEM_NUMBER = re.compile(r"(?<![0-9.])(\d{1,2})、")  # "1、" → "1." ("１．" is "1." after NFKC)
 _SPACE = re.compile(r"\s+")
+_FIGURE_WITH_WORDS = re.compile(r"[约共计近超逾]?\s*-?\d(?:[\d,.]*\d)?\s*(?:万元|元|件|个|条|次|项|人次|人|户|家|余件|余条|余|%)?")
 _PIECES = re.compile(r"[ \u3000|]+")  # cells on a line of text: spaces, ideographic spaces, "|"
 
 
@@ -109,7 +110,7 @@ def build_stream(source: Source) -> Stream:
 def _para_units(para: Para, index: int, out: list[Unit]) -> None:
     text = para.text
     for line in text.split("\n"):
-        if not line.strip(" \u3000\r"):
+        if not line.strip():
             # an empty line ends a row in the one-cell-per-line shape; a line that is only a tab is
             # an empty cell of that shape (the merged group cells and header corners are such lines too;
             # the row finder drops them where they stand before a row's label)
@@ -141,7 +142,7 @@ def _line_units(line: str, where: Where, index: int, out: list[Unit]) -> None:
 
 def _piece_units(piece: str, where: Where, index: int, out: list[Unit]) -> None:
     kind = token_kind(piece)
-    if kind in (NUMBER, SLASH):
+    if kind in (NUMBER, SLASH) or (kind == OTHER and not _is_label(piece)):
         out.append(Unit(kind, piece, where, index))
     else:
         out.extend(Unit(CHAR, ch, where, index) for ch in normalise(piece))
@@ -169,8 +170,6 @@ def _table_units(table: Table, index: int, out: list[Unit]) -> None:
 
 
 def _is_label(text: str) -> bool:
-    """A grid cell that names something (has a letter-like character) rather than holding a figure:
-    "12件" and "约3" are figures that cannot be read, not labels."""
-    norm = normalise(text)
-    digits = sum(ch.isdigit() for ch in norm)
-    return not (digits and digits * 2 >= len(norm))
+    """A piece or a cell that names something, rather than a figure printed with words around it
+    ("251000元", "12件", "约3"): such a figure fills its cell but cannot be read (it is no label)."""
+    return not _FIGURE_WITH_WORDS.fullmatch(unicodedata.normalize("NFKC", text).strip())

@@ -160,7 +160,8 @@ def test_the_graph_sees_lazy_and_relative_imports() -> None:
     """The test above would pass vacuously if `_imports` missed imports: pin a few known edges."""
     graph = _graph()
     assert "api" in graph["cli"]
-    assert "check.workbook" in graph["batch.run"]
+    assert "imports.report" in graph["batch.run"]  # check_file: a workbook or a published report
+    assert "check.workbook" in graph["imports.report"]
     assert any(t.startswith("template") for t in graph["check.workbook"])
 
 
@@ -186,9 +187,10 @@ COMMAND_API = {
     "check": ("check", "save_report", "annotate"),
     "aggregate": ("aggregate",),
     "publish": ("publish",),
+    "import": ("import_reports", "import_to_workbook"),
     "templates": ("list_templates",),
 }
-PRESENTATION = {"format", "summary", "html", "annotate", "report_format"}
+PRESENTATION = {"format", "summary", "html", "annotate", "report_format", "as"}
 
 
 def test_option_names_are_the_api_keyword_names() -> None:

@@ -18,11 +18,11 @@ from functools import cache
 import pytest
 
 from tests.make_filled import honest_data
+from workbook_builder.imports.docx_styles import Hiding
 from workbook_builder.publish import readback as rb
 from workbook_builder.publish.docx import write_docx
 from workbook_builder.publish.html import fragment, page
 from workbook_builder.publish.model import Document, document
-from workbook_builder.publish.readback_docx_styles import Hiding
 from workbook_builder.template import registry
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch.paths import Walk, expand_paths, walk
+from .batch.paths import ALL, REPORTS, WORKBOOKS, Walk, expand_paths, walk
 from .build.prefill import check_given_formulas, prepare_inputs, read_data_file
 from .build.writer import write_tables, write_workbook
 from .check.extract import export_values, identify, input_formulas
@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the batch machinery (a process pool) is imported only by th
     from .batch.result import CheckRun
     from .batch.run import ProgressCallback
     from .check.result import FileResult
+    from .imports.model import ImportResult
     from .publish.result import PublishRun
 
 
@@ -135,17 +136,28 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
     return CheckRun(tuple(results), reconcile(expected, results), skipped).select(select, ignore)
 
 
-def _expand(paths: Sequence[str | Path] | str | Path, none_found: str) -> Walk:
+def _expand(paths: Sequence[str | Path] | str | Path, none_found: str, wanted: str = ALL) -> Walk:
     """The files to work on and the skipped ones (`batch.paths.walk`: our own outputs and files
     that are no table are never checked; a file named on its own always is)."""
     named = [paths] if isinstance(paths, (str, Path)) else list(paths)
     try:
-        found = walk([str(p) for p in named])
+        found = walk([str(p) for p in named], wanted)
     except FileNotFoundError as exc:
         raise UsageError(f"找不到文件或文件夹：{exc}") from None
     if not found.files:
         raise UsageError(none_found + (f"（已跳过本工具生成的文件和其他文件 {len(found.skipped)} 个）" if found.skipped else ""))
     return found
+
+
+def _workbooks_only(files: Sequence[Path], what: str) -> None:
+    """`aggregate` and `publish` work on workbooks: a published report named on its own is refused in
+    plain words (in a folder, one is skipped by the walk), with the way to a workbook."""
+    from .imports.report import is_published
+
+    for path in files:
+        if is_published(path):
+            raise UsageError(f"{display_path(path)} 是已发布的年度报告，不是填报工作簿，不能{what}：请先用 "
+                             f"workbook-builder import --as xlsx 把它转成工作簿，核对、补全后再{what}")
 
 
 def check_file(path: str | Path, template: str | None = None, prior: str | Path | None = None) -> FileResult:
@@ -288,7 +300,8 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
     from .batch.aggregate import CHECK_PROPERTY, AggregateError, fill_text_inputs, rollup
     from .batch.run import run_batch
 
-    files = _expand(paths, "没有找到要汇总的工作簿").files
+    files = _expand(paths, "没有找到要汇总的工作簿", WORKBOOKS).files
+    _workbooks_only(files, "汇总")
     if Path(output).resolve() in {p.resolve() for p in files}:
         raise UsageError(f"输出文件 {output} 是要汇总的文件之一")
     checked = run_batch(files, template, None, jobs, progress)
@@ -350,7 +363,8 @@ def publish(paths: Sequence[str | Path] | str | Path, output: str | Path, format
     if lang not in ("zh", "en"):
         raise UsageError(f"lang：应为 zh 或 en，而不是 {lang}")
     named = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    found = _expand(named, "没有找到要生成报告的工作簿")
+    found = _expand(named, "没有找到要生成报告的工作簿", WORKBOOKS)
+    _workbooks_only(found.files, "生成报告")
     many = len(found.files) > 1 or any(Path(p).is_dir() or any(ch in str(p) for ch in "*?[") for p in named)
     target = plan(output, formats, many)
     if "pdf" in target.formats:
@@ -358,3 +372,99 @@ def publish(paths: Sequence[str | Path] | str | Path, output: str | Path, format
         check_fonts()
     skipped = tuple((str(p), why) for p, why in found.skipped)
     return publish_files(found.files, target, draft, template, jobs, progress, skipped, lang, prior)
+
+
+# ---------------------------------------------------------------- importing published reports
+
+
+def import_report(path: str | Path, template: str | None = None, unit: str | None = None,
+                  year: int | None = None) -> ImportResult:
+    """Read one published annual report (text, HTML, .docx, PDF with the `[pdf]` extra) into the data
+    points of the template it is written in: every table data point's value (None when not read as a
+    number for certain), its status (value, blank, slash, ambiguous, missing), the source text and
+    where it was found, and the findings. `template` (a built-in id or a YAML path) reads it against
+    that template only; default: every built-in template with a `document:` section (the 2021 and
+    2019 formats), and the result says which. `unit`/`year` replace what the title says. A file that
+    cannot be read is a finding, never an exception."""
+    from .imports.report import import_report as run
+
+    return run(path, registry.resolve(template) if template else None, unit, year)
+
+
+def import_reports(paths: Sequence[str | Path] | str | Path, template: str | None = None, unit: str | None = None,
+                   year: int | None = None, jobs: int | None = None,
+                   progress: Callable[[int, int, ImportResult], None] | None = None) -> list[ImportResult]:
+    """`import_report` for files, folders (walked recursively: the published reports among their files,
+    told by content) and globs, on `jobs` processes (default: every core), in the order of the
+    expanded paths. `progress(done, total, result)` is called as each file is done. Raises
+    `UsageError` for a path that matches nothing or an invalid template."""
+    from .batch.run import import_batch
+
+    return import_batch(list(find_reports(paths).files), template, unit, year, jobs, progress)
+
+
+def find_reports(paths: Sequence[str | Path] | str | Path) -> Walk:
+    """The files `import_reports` reads: files named (always), and the published reports among the
+    files of folders and globs (told by content); `skipped` lists the rest of those (workbooks, notes,
+    our own outputs). Raises `UsageError` for a path that matches nothing, or when no report is found."""
+    return _expand(paths, "没有找到已发布的年度报告（文本、网页、Word 或 PDF）", REPORTS)
+
+
+def import_to_workbook(result: ImportResult, output: str | Path, template: str | None = None) -> Path:
+    """Write a workbook of the template `result` was read with, filled with what the report gave for
+    certain: the unit, the year, the prose sections and every input read as a value. Inputs not read
+    as a value (blank, "/", ambiguous, missing) stay empty for staff to fill; formula cells are never
+    given (the workbook computes them). `output` is the .xlsx file, or a folder: then the workbook is
+    named after the report's title (`outfile.safe_name`). `template` is the YAML path when the report
+    was read with a template that is not built in. Raises `UsageError` when the report was not read
+    at all, and `OutputError` when the workbook cannot be written."""
+    if result.template is None:
+        raise UsageError(f"{display_path(result.path)} 没有读出年度报告的统计表，不能生成工作簿")
+    t = registry.resolve(template or result.template.id)
+    data = _workbook_data(t, result)
+    out = Path(output)
+    if out.suffix.lower() != ".xlsx":
+        out = out / f"{report_stem(result, t)}.xlsx"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return build_file(out, template or result.template.id, data)
+    except OSError as exc:
+        raise OutputError(out, describe_os_error(exc)) from None
+
+
+def report_stem(result: ImportResult, t: Template | None = None, namer: Any = None) -> str:
+    """The file stem of a workbook made from a published report: its title as `publish` names its
+    documents (“{单位}{年度}年政府信息公开工作年度报告”), else the report's own file name; with a
+    `Namer`, unique within a run."""
+    from .outfile import Namer
+    from .publish.model import title
+
+    t = t or (registry.find_by_id(result.template.id) if result.template else None)
+    wanted = ""
+    if t is not None and t.spec.document is not None and result.unit and result.year:
+        wanted = "".join(title(t.spec.document, result.unit, result.year))
+    namer = namer or Namer(suffix="（{n}）", default="报告")
+    return str(namer.name(wanted, Path(result.path).stem, key=result.path))
+
+
+def _workbook_data(t: Template, result: ImportResult) -> dict[str, Any]:
+    """Unit, year, prose and every input read as a value; one an input would refuse is left out."""
+    from .build.prefill import DataError
+
+    spec, layout = t.spec, t.layout
+    given: dict[str, Any] = {}
+    if spec.unit_field and result.unit:
+        given[spec.unit_field] = result.unit
+    if spec.year_field and result.year:
+        given[spec.year_field] = result.year
+    given.update((dp, text) for dp, text in result.prose.items() if dp in layout.by_id and text.strip())
+    given.update((dp, cell.value) for dp, cell in result.cells.items()
+                 if cell.status == "value" and dp in layout.by_id and layout.by_id[dp].kind == "input")
+    kept: dict[str, Any] = {}
+    for dp, value in given.items():
+        try:
+            prepare_inputs(layout, {dp: value})
+        except DataError:
+            continue  # staff type it into the workbook, where the validation tells them what fits
+        kept[dp] = value
+    return kept

@@ -218,7 +218,9 @@ def export(file: Path, fmt: str, template: str | None) -> None:
 def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt: str, lang: str,
           select_codes: str, ignore_codes: str, jobs: int | None, summary: Path | None, html_out: Path | None,
           office: str | None, annotate: Path | None, roster: Path | None, progress: bool | None) -> None:
-    """检查交回的工作簿（文件、文件夹或通配符；文件夹递归查找）。 Check returned workbooks.
+    """检查交回的工作簿或已发布的年度报告（文件、文件夹或通配符；文件夹递归查找）。 Check returned workbooks and published reports.
+
+    已发布的年度报告（文本、网页、Word、PDF）按内容识别，读出三张统计表后按同样的规则检查。
 
     退出码：0 没有错误；1 有错误；2 用法错误或有输出未能写出；3 内部错误（含检查程序出错的文件）；130 已中断。
     """
@@ -256,8 +258,10 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
         if target is not None:
             attempt(what, target, save(target, what))
     if annotate is not None:
+        published = sum(1 for r in run.files if r.published)
+        no_copy = f"；已发布的报告 {published} 份没有工作簿可批注，未写副本" if published else ""
         attempt("带批注的副本", annotate,
-                lambda: f"已在 {display_path(annotate)} 写出 {len(api.annotate(run, annotate, lang))} 份带批注的副本")
+                lambda: f"已在 {display_path(annotate)} 写出 {len(api.annotate(run, annotate, lang))} 份带批注的副本{no_copy}")
     try:
         report = (render_json.render(run, lang, ascii_only=not _carries_unicode(sys.stdout)) if fmt == "json"
                   else render_text.render(run, lang))
@@ -369,6 +373,89 @@ def publish_command(paths: tuple[str, ...], output: Path, formats: str | None, d
     if run.exit_code == EXIT_INTERNAL:
         click.echo("生成过程中出现内部错误，请把以上信息报告给维护者。", err=True)
     sys.exit(run.exit_code)
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--as", "as_", type=click.Choice(["json", "xlsx"]), default="json", show_default=True,
+              help="-o 写出什么：json（每个数据点的值、状态和出处）或 xlsx（按模板填好的工作簿，读不准的格子留空，供核对、补全后重新报送）。")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="输出：--as json 时为一个 .json 文件；--as xlsx 时为一个 .xlsx 文件（只有一个报告时）或一个文件夹（每个报告一个工作簿，以报告标题命名）。")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="屏幕上的输出格式。")
+@click.option("--year", type=int, default=None, help="报告年度（默认从报告标题中认出）。")
+@click.option("--unit", default=None, help="单位名称（默认从报告标题中认出）。")
+@click.option("-t", "--template", default=None, metavar="TEMPLATE",
+              help="按指定模板读取（内置 ID 或 YAML 路径）；默认按每个内置年度报告模板试读（2021 年和 2019 年格式），取相符的一个。")
+@click.option("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）。")
+@click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端且输出为文本时显示）。")
+def import_command(paths: tuple[str, ...], as_: str, output: Path | None, fmt: str, year: int | None,
+                   unit: str | None, template: str | None, jobs: int | None, progress: bool | None) -> None:
+    """读取已发布的年度报告（文本、网页、Word、PDF），取出三张统计表的每个数字。 Import published reports.
+
+    文件夹中只取已发布的报告（按内容识别）。读不准的格子（含糊、空白、“/”、缺行）如实标出，从不猜测。
+
+    退出码：0 没有错误；1 有文件发现错误（含无法读取）；2 用法错误或输出未能写出；3 内部错误；130 已中断。
+    """
+    from .outfile import Namer, write_atomic
+    from .render import imports as render_imports
+
+    lang = "zh"  # findings in Chinese first (the JSON carries codes and fields for programs)
+    if as_ == "xlsx" and output is None:
+        _fail("--as xlsx 需要用 -o 指定输出的 .xlsx 文件或文件夹")
+    if as_ == "json" and output is not None and output.suffix.lower() != ".json":
+        _fail(f"--as json 的输出文件应以 .json 结尾：{display_path(output)}")
+    try:
+        found = api.find_reports(list(paths))
+        if as_ == "xlsx" and output is not None and output.suffix.lower() == ".xlsx" and len(found.files) > 1:
+            _fail(f"要导入的报告不止一个，-o 应为一个文件夹，而不是文件 {display_path(output)}")
+        with _progress(progress if progress is not None else (fmt == "text" and Progress.wanted()), "导入") as update:
+            results = api.import_reports(list(found.files), template=template, unit=unit, year=year, jobs=jobs,
+                                         progress=update)
+    except UsageError as exc:
+        _fail(str(exc))
+    ascii_only = not _carries_unicode(sys.stdout)
+    skipped = [(str(p), why) for p, why in found.skipped]
+    failed: list[str] = []
+    notes: list[str] = []
+    if output is not None and as_ == "json":
+        try:
+            write_atomic(output, render_imports.render_json(results, lang, skipped=skipped).encode("utf-8"))
+            notes.append(f"已写出 {display_path(output)}")
+        except OSError as exc:
+            failed.append(f"无法写出 {display_path(output)}：{describe_os_error(exc)}")
+    elif output is not None:
+        inputs = {p.resolve() for p in found.files}
+        namer = Namer(suffix="（{n}）", default="报告")
+        for r in results:
+            if r.template is None:
+                notes.append(f"未生成工作簿：{display_path(r.path)} 没有读出统计表")
+                continue
+            target = output if output.suffix.lower() == ".xlsx" else output / f"{api.report_stem(r, namer=namer)}.xlsx"
+            if target.resolve() in inputs:
+                failed.append(f"无法写出 {display_path(target)}：它是要导入的文件之一")
+                continue
+            try:
+                notes.append(f"已写出 {display_path(api.import_to_workbook(r, target, template=template))}")
+            except api.OutputError as exc:
+                failed.append(f"无法写出 {display_path(exc.path)}：{exc.reason}")
+            except UsageError as exc:
+                failed.append(str(exc))
+    report = (render_imports.render_json(results, lang, ascii_only=ascii_only, skipped=skipped) if fmt == "json"
+              else render_imports.render_text(results, lang, skipped))
+    problem = _emit(report)
+    if problem is not None:
+        failed.append(f"无法输出导入结果（标准输出）：{problem}")
+    for line in notes:
+        click.echo(clean_text(line), err=True)
+    for line in failed:
+        click.echo(clean_lines(line), err=True)
+    if failed:
+        sys.exit(EXIT_USAGE)
+    if any(f.code == "checker-error" for r in results for f in r.findings):
+        click.echo("导入程序在部分文件上出错（checker-error），这些文件未能读完。请把结果报告给维护者。", err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_FINDINGS if any(f.severity == "error" for r in results for f in r.findings) else EXIT_OK)
 
 
 @main.command("templates")

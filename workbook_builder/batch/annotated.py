@@ -25,7 +25,8 @@ class AnnotateFailed(UsageError):
 
 def annotate_run(run: CheckRun, out_dir: str | Path, lang: str = "zh",
                  protected: Iterable[str | Path] = ()) -> list[Path]:
-    """For each readable file with findings, a copy in `out_dir` with the cells marked and commented.
+    """For each readable workbook with findings, a copy in `out_dir` with the cells marked and commented
+    (a published report has no workbook to mark: it gets no copy).
 
     Copies are named `<name>.批注.xlsx` (a number is added when two inputs share a name); no copy is
     written over a checked file of the run or over a `protected` path. Raises `UsageError` when
@@ -42,8 +43,8 @@ def annotate_run(run: CheckRun, out_dir: str | Path, lang: str = "zh",
     failed: list[tuple[str, str]] = []
     used: set[str] = set()
     for report in run.files:
-        if not report.findings or report.template is None:
-            continue  # nothing to mark, or a file we cannot read as ours
+        if not report.findings or report.template is None or report.published:
+            continue  # nothing to mark, a file we cannot read as ours, or a published report (no workbook)
         if any(f.code == "unsafe-content" for f in report.findings):
             continue  # refused content (links, connections) is not copied, not even marked up
         stem = Path(report.path).stem

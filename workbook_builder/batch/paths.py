@@ -7,7 +7,10 @@ could pass for a CSV). What is left is reported as skipped, never checked:
 - our own outputs (annotated copies, a `--summary` .xlsx, a roll-up: they carry the
   `OUTPUT_PROPERTY` document property; a `--summary` .csv is known by its header row), so a report
   written into the checked folder is not taken for a return on the next run;
-- other files (a .docx report, a PDF, a .txt note): the run lists them, they are not findings.
+- other files (a .txt note, a README, a scan of something else): the run lists them, they are not
+  findings. A published annual report (text, HTML, Word, PDF) is told by its content
+  (`imports.sniff.is_report_file`: the report's title or its tables' rows) and checked like a return;
+  our own HTML check report (`<meta name="generator" content="workbook-builder">`) is an output.
 Files no one sent are ignored without a word: Excel's and LibreOffice's lock files (`~$a.xlsx`,
 `.~lock.a.xlsx#`), macOS's `__MACOSX/` and `._a.xlsx` shadows, hidden dot files.
 A file named on its own is always checked, whatever it is (except a lock file).
@@ -19,14 +22,13 @@ import glob
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..check.preflight.sniff import sniff_path
+from ..check.preflight.sniff import TABLE_SUFFIXES, sniff_path
 
-# Suffixes of spreadsheets and of tables in other formats: every such file is a return to report on.
-TABLE_SUFFIXES = frozenset({
-    ".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb", ".xls", ".xlt", ".et", ".ett",
-    ".ods", ".ots", ".fods", ".numbers", ".csv", ".tsv",
-})
 SKIPPED_OUTPUT, SKIPPED_OTHER = "own-output", "not-a-table"
+SKIPPED_REPORT = "published-report"  # a published report in a folder `aggregate` or `publish` walks
+# what a walk looks for in folders: returns of both kinds (check), workbooks only (aggregate, publish),
+# published reports only (import)
+ALL, WORKBOOKS, REPORTS = "all", "workbooks", "reports"
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,11 @@ def _noise(path: Path) -> bool:
             or name.lower() in ("thumbs.db", "desktop.ini"))
 
 
-def walk(args: list[str]) -> Walk:
+def walk(args: list[str], wanted: str = ALL) -> Walk:
     """Files named, folders walked recursively, globs expanded; sorted and de-duplicated, with the
-    files of folders and globs that are skipped (our outputs, files that are no table).
+    files of folders and globs that are skipped (our outputs, files that are no table). `wanted`
+    (ALL, WORKBOOKS, REPORTS) says which returns a folder's files may be: a published report is
+    skipped as SKIPPED_REPORT by a WORKBOOKS walk, a table as SKIPPED_OTHER by a REPORTS walk.
 
     Raises FileNotFoundError naming an argument that matches nothing.
     """
@@ -67,7 +71,7 @@ def walk(args: list[str]) -> Walk:
         for p in sorted(found):
             if p in out or p in skipped or _noise(p):
                 continue
-            why = _why_skipped(p)
+            why = _why_skipped(p, wanted)
             if why is None:
                 out[p] = None
             else:
@@ -75,15 +79,32 @@ def walk(args: list[str]) -> Walk:
     return Walk(tuple(out), tuple((p, why) for p, why in skipped.items() if p not in out))
 
 
-def _why_skipped(path: Path) -> str | None:
+_GENERATOR = b'<meta name="generator" content="workbook-builder">'  # our HTML check report (render/html)
+
+
+def _why_skipped(path: Path, wanted: str = ALL) -> str | None:
     sniffed = sniff_path(path)
     if sniffed.output is not None:
         return SKIPPED_OUTPUT
     if path.suffix.lower() in TABLE_SUFFIXES or sniffed.table:
-        return None
-    return SKIPPED_OTHER
+        return SKIPPED_OTHER if wanted == REPORTS else None
+    if _our_html_report(path):
+        return SKIPPED_OUTPUT
+    from ..imports.sniff import is_report_file  # reads the head of a text file: only for what is left
+
+    if not is_report_file(path):
+        return SKIPPED_OTHER
+    return SKIPPED_REPORT if wanted == WORKBOOKS else None
 
 
-def expand_paths(args: list[str]) -> list[Path]:
+def _our_html_report(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return _GENERATOR in fh.read(4096)
+    except OSError:
+        return False
+
+
+def expand_paths(args: list[str], wanted: str = ALL) -> list[Path]:
     """The files to check (see `walk`; the skipped ones are left out)."""
-    return list(walk(args).files)
+    return list(walk(args, wanted).files)

@@ -1,5 +1,8 @@
 """Last year's workbooks: find the one that belongs to a unit, and check this year against it.
 
+Last year's files go through the same dispatch as this year's (`imports.report.check_file`): a
+published report of last year (text, HTML, Word, PDF) serves as well as a workbook.
+
 A prior-year folder may hold two workbooks of one unit and year (a draft and the final). Then one
 is chosen by a rule the auditor sees, and every file checked against it says which and why
 (`prior-year-ambiguous`): the one that checks without errors; else the latest 填报日期 (the
@@ -18,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from ..check.result import FileResult
-from ..check.workbook import check_workbook, with_prior
+from ..check.workbook import with_prior
 from ..findings import Code, Finding, make
+from ..imports.report import check_file
 from ..template import registry
 from ..template.registry import Template
 from .paths import expand_paths
@@ -124,10 +128,10 @@ class PriorIndex:
     def from_path(cls, path: str | Path, template: Template | None = None) -> PriorIndex:
         path = Path(path)
         if path.is_file():
-            return cls({}, check_workbook(path, template))
+            return cls({}, check_file(path, template))
         found: dict[tuple[str, int], list[FileResult]] = {}
         for p in expand_paths([str(path)]):
-            result = check_workbook(p, template)
+            result = check_file(p, template)
             if result.unit and result.year and result.template is not None:
                 found.setdefault((result.unit.strip(), result.year), []).append(result)
         index, choices = pick(found, template)

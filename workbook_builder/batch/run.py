@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..check.result import FileResult
-from ..check.workbook import check_workbook
+from ..imports.model import ImportResult
+from ..imports.report import check_file, import_report
 from ..template import registry
 from .prior import PriorIndex
 
@@ -50,7 +51,7 @@ def _one(path: str) -> FileResult:
         raise _Stopped  # the rest of this chunk is dropped: the worker is free to exit at once
     forced = _STATE.get("template")
     index: PriorIndex | None = _STATE.get("prior")
-    result = check_workbook(path, forced)
+    result = check_file(path, forced)  # a workbook, or a published report (by content)
     if index is not None and result.template is not None and result.values:
         template = forced or registry.find_by_id(result.template.id)
         if template is not None:
@@ -107,6 +108,31 @@ def iterate_then(paths: Sequence[str | Path], then: Callable[[FileResult], T], t
     _init(template, prior)
     for result, extra in _iterate([str(p) for p in paths], template, prior, jobs, partial(_one_then, then)):
         yield _keep(result), extra
+
+
+def _import_one(template: str | None, unit: str | None, year: int | None, path: str) -> ImportResult:
+    stop = _STATE.get("stop")
+    if stop is not None and stop.is_set():
+        raise _Stopped
+    return import_report(path, registry.resolve(template) if template else None, unit, year)
+
+
+def import_batch(paths: Sequence[str | Path], template: str | None = None, unit: str | None = None,
+                 year: int | None = None, jobs: int | None = None,
+                 progress: Callable[[int, int, ImportResult], None] | None = None) -> list[ImportResult]:
+    """Import every published report on the same pool as `run_batch`; one `ImportResult` per path, in
+    order. `template` (an id or a YAML path) is the one to read every report with; None: each report
+    is read against every built-in template with a `document:` section."""
+    jobs = max(1, jobs or default_jobs())
+    if template:
+        registry.resolve(template)  # an invalid template is refused here, before any worker starts
+    results: list[ImportResult] = []
+    one = partial(_import_one, template, unit, year)
+    for result in _iterate([str(p) for p in paths], template, None, jobs, one):
+        results.append(result)
+        if progress:
+            progress(len(results), len(paths), result)
+    return results
 
 
 def _worker(template: str | None, prior: str | Path | None, load: bool, stop: Any) -> None:

@@ -40,6 +40,7 @@ class FileResult:
     claimed_template: str | None = None  # the template id the file's properties name (may differ when forced)
     invalid_inputs: frozenset[str] = frozenset()  # inputs that failed re-validation: never to be trusted
     values: Mapping[str, Any] = field(default_factory=dict)  # every input as read + every formula, recomputed
+    published: str | None = None  # a published report (text|html|docx|pdf …, imports/): its kind; None: a workbook
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "findings", sort_findings(self.findings))

@@ -9,25 +9,18 @@ tables and no paragraphs; the comparison then reports every data point as missin
 
 from __future__ import annotations
 
-import io
 import xml.etree.ElementTree as ET
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..check.preflight.container import ZIP_ERRORS, check_directory, inflate
-from ..check.preflight.problems import Limits, Refused
-from ..ooxml.package import Package, find_rel, part_for, rels_part
-from ..ooxml.xml import XmlError, parse_xml
-from .readback_docx_styles import LOCAL, W_NAMESPACES, Hiding, attr, child, val, w
+from ..imports.docx_parts import read_parts
+from ..imports.docx_styles import LOCAL, W_NAMESPACES, Hiding, attr, child, val, w
 from .readback_grid import MAX_COL_SPAN, MAX_COLS, Grid, RawCell, clamp, make_grid
 
 # subtrees whose text is not the paragraph's own: text boxes and drawings float elsewhere, an
 # AlternateContent's fallback repeats its choice, deleted text is gone, field codes are not shown
 _SKIP = frozenset({"txbxContent", "drawing", "pict", "object", "Fallback", "del", "delText", "instrText", "rPr",
                    "pPr", "tbl"})
-LIMITS = Limits()
-READ_ERRORS = (Refused, XmlError, *ZIP_ERRORS)
 _SKIP_TAGS = frozenset(
     [f"{{{ns}}}{name}" for ns in W_NAMESPACES for name in _SKIP]
     + ["{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"])
@@ -50,71 +43,16 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def _parts(data: bytes) -> tuple[ET.Element, Hiding] | None:
-    """The parsed main document part of a .docx and its style sheet's hidden-text rules, or None
-    when the file cannot be read safely."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = {i.filename: i for i in check_directory(zf, LIMITS)}
-            parts: dict[str, bytes] = {}
-            package = Package(parts, list(infos))
-
-            def read(name: str | None) -> bytes | None:
-                found = package.name_of(name) if name else None
-                if found is None or found not in infos:
-                    return None
-                if found not in parts:  # the parts read share one budget of inflated bytes
-                    budget = LIMITS.max_total_bytes - sum(len(b) for b in parts.values())
-                    parts[found] = inflate(zf, infos[found], LIMITS, budget)
-                return parts[found]
-
-            read("_rels/.rels")
-            main = package.name_of(find_rel(package.rels(""), "officeDocument") or "word/document.xml")
-            document = read(main)
-            if main is None or document is None:
-                return None
-            read(rels_part(main))
-            styles_name = package.name_of(part_for(package.rels(main), "styles", "word/styles.xml") or "")
-            hiding = _hiding(read(styles_name), styles_name or "")
-            # each report's document is its own: kept in parse_xml's cache (for parts many files
-            # share), a batch's trees would hold tens of MB
-            return parse_xml(document, main, cache=False), hiding
-    except READ_ERRORS:
-        return None
-
-
 def document_root(data: bytes) -> ET.Element | None:
     """The parsed main document part of a .docx, or None when the file cannot be read safely."""
-    found = _parts(data)
+    found = read_parts(data)
     return found[0] if found else None
-
-
-_HIDINGS: dict[bytes, Hiding] = {}
-_UTF8_START = (b"<", b"\xef\xbb\xbf<")
-
-
-def _hiding(styles: bytes | None, name: str) -> Hiding:
-    """The style sheet's hidden-text rules. A style sheet that never names hidden text (plain UTF-8
-    without "vanish" in it: ours) hides nothing, without parsing its 350 kB; the rules of others are
-    kept by content (a batch's reports share one style sheet)."""
-    if styles is None:
-        return Hiding(None)
-    head = styles[:200].lower()
-    plain = styles.startswith(_UTF8_START) and (b"encoding" not in head or b"utf-8" in head)
-    if plain and b"anish" not in styles:  # w:vanish, w:specVanish
-        return Hiding(None)
-    found = _HIDINGS.get(styles)
-    if found is None:
-        if len(_HIDINGS) > 8:
-            _HIDINGS.clear()
-        found = _HIDINGS[styles] = Hiding(parse_xml(styles, name, cache=False))
-    return found
 
 
 def read_docx(data: bytes) -> tuple[list[Grid], list[str]]:
     """The body's tables (in order) and its paragraph texts outside tables, from one parse; text
     Word does not print (hidden text, directly or through the styles) is left out."""
-    found = _parts(data)
+    found = read_parts(data)
     body = child(found[0], "body") if found else None
     if found is None or body is None:
         return [], []

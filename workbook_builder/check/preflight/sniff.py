@@ -35,6 +35,12 @@ _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 # reasons that are a table in another format (a return, to be saved as .xlsx) rather than a document
 TABLE_REASONS = frozenset({"legacy-xls", "encrypted", "ods", "xlsb", "numbers", "xml-spreadsheet", "html-table", "csv"})
 DEFAULT = Limits()
+# Suffixes of spreadsheets and of tables in other formats: a file so named is a return (a workbook, or a
+# table to save as .xlsx), whatever its content; a published report is told by content among the rest.
+TABLE_SUFFIXES = frozenset({
+    ".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb", ".xls", ".xlt", ".et", ".ett",
+    ".ods", ".ots", ".fods", ".numbers", ".csv", ".tsv",
+})
 
 
 def zip_reason(names: list[str], mimetype: bytes | None) -> str | None:

@@ -1,4 +1,5 @@
-"""WordprocessingML for the docx read-back: element names, and which text Word does not print.
+"""WordprocessingML for reading a .docx (publish's read-back, the import of a published report):
+element names, and which text Word does not print.
 
 Text can be in the XML and still not be on the page: `w:vanish` (hidden text) or `w:specVanish`
 on a run, set directly or through the style sheet — the paragraph's style, the run's character

@@ -1,0 +1,209 @@
+"""Check a published report as read (a `Reading`) into the same `FileResult` a workbook gets.
+
+The template stays the authority, as for a workbook: every total is recomputed from the inputs read,
+and the template's rules run on those sums. A published report also prints its own totals, so the
+rules run a second time on the figures as printed, and each printed total is compared with its own
+printed parts. One wrong figure is told once: a rule that fails only because of a printed total is
+said on that total's finding, and a failed identity in a row split from a digit run is a doubt about
+the split (`import-suspect`), not the unit's error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from ..check.computed import same_value
+from ..check.result import FileResult, TemplateRef
+from ..check.rules import check_rules
+from ..findings import Code, Finding, make
+from ..findings.catalogue import Side, Term
+from ..ooxml.refs import parse_a1
+from ..template.layout import Layout
+from ..template.registry import Template
+from .headings import check_headings
+from .model import CellRead, Reading
+from .prose import check_prose
+from .totals import Mismatch, printed_totals, rooted, total_findings
+
+NOT_A_NUMBER = {"blank": "blank", "slash": "slash"}  # CellRead.status → published-not-a-number reason
+
+
+def check_reading(reading: Reading, template: Template) -> FileResult:
+    """Every check of a published report: values recomputed, N1, totals, rules, parse doubts, headings,
+    prose. The result's `path` is "" (the caller sets it)."""
+    layout, engine = template.layout, template.recompute
+    spec = template.spec
+    cells = {dp: c for dp, c in reading.cells.items() if dp in layout.by_id}
+    inputs: dict[str, Any] = {dp: c.value for dp, c in cells.items()
+                              if c.status == "value" and layout.by_id[dp].kind == "input"}
+    bad = {dp for dp, c in cells.items() if c.status != "value" and layout.by_id[dp].kind == "input"}
+    known: dict[str, Any] = dict(reading.prose)
+    if spec.unit_field and reading.unit:
+        known[spec.unit_field] = reading.unit
+    if spec.year_field and reading.year is not None:
+        known[spec.year_field] = float(reading.year)  # as a workbook's whole number reads
+    recomputed = engine.compute({**known, **inputs})
+    printed = _printed(layout, cells, recomputed)
+
+    mismatches = printed_totals(layout, engine, cells, printed, bad)
+    findings: list[Finding] = list(reading.findings)
+    findings += _not_a_number(layout, cells)
+    rule_findings, printed_only = _rules(template, recomputed, printed, bad, cells)
+    suspects: dict[str, list[str]] = {}  # a rebuilt cell's source text → the identities that fail on it
+    kept_rules = []
+    for f in rule_findings:
+        if not _suspect(f.rule or "", _datapoints(layout, f.cells), cells, suspects):
+            kept_rules.append(f)
+    kept_totals: list[Mismatch] = []
+    for m in mismatches:
+        if not _suspect(m.rule, m.datapoints, cells, suspects):
+            kept_totals.append(m)
+    explained = _explain(template, printed_only, recomputed, printed, kept_totals)
+    for f in printed_only:
+        if f not in explained and not _suspect(f.rule or "", _datapoints(layout, f.cells), cells, suspects):
+            kept_rules.append(f)
+    findings += total_findings(layout, kept_totals, explained, cells)
+    findings += [_placed(layout, f, cells, printed) for f in kept_rules]
+    findings += _suspect_findings(layout, cells, suspects)
+    findings += check_headings(spec, reading.headings)
+    findings += check_prose(spec, reading.prose, recomputed, bad)
+    return FileResult(
+        "", TemplateRef(spec.id, spec.version), tuple(findings), unit=reading.unit, year=reading.year,
+        invalid_inputs=frozenset(bad), values=recomputed,
+    )
+
+
+def _printed(layout: Layout, cells: Mapping[str, CellRead], recomputed: Mapping[str, Any]) -> dict[str, Any]:
+    """The values as the report prints them: a total printed as a number replaces its recomputed
+    sum. The live check cells are left out, so the rules are evaluated on these figures rather than
+    read off a 平衡 computed from the recomputed sums."""
+    out = {dp: v for dp, v in recomputed.items() if dp not in layout.by_id or layout.by_id[dp].kind not in
+           ("check", "summary")}
+    for dp, c in cells.items():
+        if c.status == "value" and layout.by_id[dp].kind == "formula":
+            out[dp] = c.value
+    return out
+
+
+def _not_a_number(layout: Layout, cells: Mapping[str, CellRead]) -> list[Finding]:
+    """N1: a blank or a "/" where the table needs a number (a printed total too)."""
+    out = []
+    for dp, c in cells.items():
+        reason = NOT_A_NUMBER.get(c.status)
+        if reason is None:
+            continue
+        fields: dict[str, Any] = {"raw": c.raw or ""} if reason == "slash" else {}
+        out.append(make(Code.PUBLISHED_NOT_A_NUMBER, reason, cell=c.where or None, datapoint=dp,
+                        label=layout.by_id[dp].label, **fields))
+    return out
+
+
+def _rules(template: Template, recomputed: Mapping[str, Any], printed: Mapping[str, Any], bad: set[str],
+           cells: Mapping[str, CellRead]) -> tuple[list[Finding], list[Finding]]:
+    """The template's rules on the recomputed sums, and the ones that fail only on the printed totals.
+
+    On printed figures a printed total stands on its own: a blank among its parts does not stop
+    the rule from being checked with the total as printed."""
+    layout, engine = template.layout, template.recompute
+    depends = engine.dependencies
+    on_sums = check_rules(layout, engine, recomputed, bad, depends)
+    printed_depends = {dp: (frozenset() if cells.get(dp) and cells[dp].status == "value" else d)
+                       for dp, d in depends.items()}
+    on_print = check_rules(layout, engine, printed, bad, printed_depends)
+    seen = {(f.rule, f.cell) for f in on_sums}
+    return on_sums, [f for f in on_print if (f.rule, f.cell) not in seen]
+
+
+def _explain(template: Template, printed_only: list[Finding], recomputed: Mapping[str, Any],
+             printed: Mapping[str, Any], totals: list[Mismatch]) -> dict[Finding, list[str]]:
+    """Rules that fail only on printed totals already reported as not adding up: the rule is said on
+    those totals' findings (finding → the wrong totals), not once more on its own."""
+    layout = template.layout
+    roots = rooted(layout, template.recompute, {m.datapoint for m in totals}, printed, recomputed)
+    out = {}
+    for f in printed_only:
+        differing = [dp for dp in _datapoints(layout, f.cells)
+                     if layout.by_id[dp].kind == "formula" and not same_value(printed.get(dp), recomputed.get(dp))]
+        if differing and all(dp in roots for dp in differing):
+            out[f] = sorted(set().union(*(roots[dp] for dp in differing)))
+    return out
+
+
+def _datapoints(layout: Layout, refs: tuple[str, ...]) -> list[str]:
+    by_ref = _by_ref(layout)
+    return [by_ref[r] for r in refs if r in by_ref]
+
+
+def _by_ref(layout: Layout) -> dict[str, str]:
+    return {c.ref: dp for dp, c in layout.by_id.items()}
+
+
+def _suspect(rule: str, datapoints: list[str], cells: Mapping[str, CellRead], suspects: dict[str, list[str]]) -> bool:
+    """A failed identity over a cell split from a digit run: recorded as a doubt about that split."""
+    rebuilt = [cells[dp] for dp in datapoints if dp in cells and cells[dp].rebuilt and cells[dp].raw]
+    for c in rebuilt:
+        rules = suspects.setdefault(c.raw or "", [])
+        if rule not in rules:
+            rules.append(rule)
+    return bool(rebuilt)
+
+
+def _suspect_findings(layout: Layout, cells: Mapping[str, CellRead], suspects: dict[str, list[str]]) -> list[Finding]:
+    """One `import-suspect` per source digit run, naming the split and every identity that fails."""
+    out = []
+    for raw, rules in suspects.items():
+        split = [(dp, c) for dp, c in cells.items() if c.rebuilt and c.raw == raw]
+        dp, first = split[0]
+        shown = "、".join(_show(c.value) for _, c in split if c.status == "value")
+        out.append(make(Code.IMPORT_SUSPECT, "rule", cell=first.where or None, datapoint=dp,
+                        label=layout.by_id[dp].label, rule="、".join(rules), raw=raw, split=shown))
+    return out
+
+
+def _show(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _placed(layout: Layout, f: Finding, cells: Mapping[str, CellRead], values: Mapping[str, Any]) -> Finding:
+    """A rule finding placed in the report: at the text where its figures were found, and each side
+    showing the figures (a published report has no D5 to look up)."""
+    points = [dp for dp in _datapoints(layout, f.cells) if dp in cells]
+    where = [cells[dp].where for dp in points]
+    # a rule shown in the workbook is anchored at its check row, which a report does not print: the
+    # finding goes to the first figure the rule reads
+    dp = f.datapoint if f.datapoint in cells else (points[0] if points else None)
+    anchor = cells.get(dp or "")
+    sheet = layout.by_id[f.datapoint].sheet if f.datapoint and f.datapoint in layout.by_id else ""
+    params = dict(f.params)
+    for name in ("left", "right"):
+        side = params.get(name)
+        if isinstance(side, Side):
+            params[name] = Side(side.formula, tuple(_figure(layout, p, sheet, values) for p in side.parts), side.value)
+    return replace(f, cell=(anchor.where if anchor else None) or None, datapoint=dp,
+                   label=layout.by_id[dp].label if dp else f.label, cells=tuple(w for w in where if w),
+                   params=tuple(sorted(params.items())))
+
+
+def _figure(layout: Layout, part: Term | str, sheet: str, values: Mapping[str, Any]) -> Term | str:
+    """A term of a rule's side with the figure it stands for in place of its cell reference."""
+    if isinstance(part, str):
+        return part
+    total = 0.0
+    for dp in _cells_of(layout, part.cell, sheet):
+        v = values.get(dp)
+        total += v if isinstance(v, (int, float)) and not isinstance(v, bool) else 0.0
+    return replace(part, cell=_show(total))
+
+
+def _cells_of(layout: Layout, ref: str, sheet: str) -> list[str]:
+    """The data points of `D5`, `D8:D22` or `'复议诉讼'!B5` (a finding's reference on `sheet`)."""
+    if "!" in ref:
+        quoted, _, ref = ref.rpartition("!")
+        sheet = quoted.strip("'").replace("''", "'")
+    first, _, last = ref.partition(":")
+    r1, c1 = parse_a1(first)
+    r2, c2 = parse_a1(last) if last else (r1, c1)
+    at = {(c.row, c.col): dp for dp, c in layout.by_id.items() if c.sheet == sheet}
+    return [at[(r, c)] for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) in at]

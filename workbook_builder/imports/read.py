@@ -1,0 +1,81 @@
+"""One published report's bytes → a `Source`, by content: the size cap first, then the reader its
+kind needs. Every refusal is a `ReadProblem` with a catalogue code; no other exception escapes for any
+input. The file is opened read-only and never written.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from ..findings import Code
+from .limits import MAX_BYTES
+from .sniff import sniff
+from .source import ReadProblem, Source
+
+
+def _bytes(path: str | os.PathLike[str]) -> bytes:
+    """The file's bytes, refused before reading when it is over the size cap (nothing is loaded)."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not hang; fstat then refuses it
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
+        raise ReadProblem(Code.UNREADABLE_FILE, "io-error", actual="io-error") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadProblem(Code.UNREADABLE_FILE, "io-error", actual="io-error")
+        if info.st_size > MAX_BYTES:
+            raise ReadProblem(Code.IMPORT_LIMIT, "size", size=info.st_size, limit=MAX_BYTES)
+        with open(fd, "rb", closefd=False) as fh:
+            data = fh.read(info.st_size + 1)  # +1 notices a file growing while read
+    except OSError:
+        raise ReadProblem(Code.UNREADABLE_FILE, "io-error", actual="io-error") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:
+        raise ReadProblem(Code.IMPORT_LIMIT, "size", size=len(data), limit=MAX_BYTES)
+    return data
+
+
+def read_source(path: str | Path) -> Source:
+    """Read a published report (text, HTML, docx or PDF, told by content) into paragraphs and tables.
+
+    Raises ReadProblem — `import-unsupported` (a legacy .doc/.wps, an OFD, an unknown encoding, a
+    damaged or encrypted file, PDF without the extra, anything else), `import-no-text` (a scan),
+    `import-limit` (size, pages, time, nesting, cells), or the preflight's `unreadable-file` /
+    `unsafe-content` for a .docx package it refuses — and never anything else for bad input."""
+    data = _bytes(path)
+    kind = sniff(data)
+    try:
+        if kind == "text":
+            from .text import read_text
+
+            return read_text(data)
+        if kind == "html":
+            from .html import read_html
+
+            return read_html(data)
+        if kind == "docx":
+            from .docx import read_docx
+
+            return read_docx(data)
+        if kind == "pdf":
+            from .pdf import read_pdf
+
+            return read_pdf(path, len(data))
+    except RecursionError:  # a nesting no cap foresaw: refused like any other absurd nesting
+        from .limits import MAX_DEPTH
+
+        raise ReadProblem(Code.IMPORT_LIMIT, "nesting", limit=MAX_DEPTH) from None
+    if kind == "legacy-word":
+        raise ReadProblem(Code.IMPORT_UNSUPPORTED, "legacy-word")
+    if kind == "ofd":
+        raise ReadProblem(Code.IMPORT_UNSUPPORTED, "ofd")
+    if data.startswith(bytes.fromhex("D0CF11E0A1B11AE1")):
+        from ..check.preflight.ole import ole_is_encrypted
+
+        if ole_is_encrypted(data):
+            raise ReadProblem(Code.IMPORT_UNSUPPORTED, "encrypted")
+    raise ReadProblem(Code.IMPORT_UNSUPPORTED, "other")

@@ -1,0 +1,158 @@
+"""What kind of file a published report is, told by its bytes alone (never by its name).
+
+`sniff` looks at the head of a file (the whole file when the reader has it); `is_report_file` decides
+for a folder walk whether a file is a published report to check. A folder of returns also holds notes
+(README.txt), rosters (名单.csv) and our own outputs: text counts as a report only when it names
+政府信息公开 and 年度报告/年报, read the way the reader would read it; a legacy .doc/.wps or an .ofd
+always counts, so `check` says plainly that it cannot be read instead of skipping it silently.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import unicodedata
+import zipfile
+
+from ..check.preflight.container import ZIP_ERRORS, check_directory
+from ..check.preflight.ole import OLE_MAGIC, ole_reason
+from ..check.preflight.problems import Limits, Refused
+from ..check.preflight.sniff import decode_text
+from .limits import MAX_BYTES
+
+KINDS = ("xlsx", "text", "html", "docx", "pdf", "legacy-word", "ofd", "other")
+HEAD = 64 * 1024  # what `is_report_file` reads of a text file, and inflates of a docx's body
+_LIMITS = Limits()
+# bytes a text file never holds: C0 controls other than tab, newlines, form feed; DEL
+_JUNK = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_JUNK_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|table|p|div)[\s>/]", re.I)
+_LOCAL_HEADER = b"PK\x03\x04"
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def _zip_names(data: bytes) -> list[str]:
+    """The entry names of a zip: from its directory when `data` is the whole file, else from the
+    local headers found in the head (a cut-off head still names its first entries)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return [i.filename for i in check_directory(zf, _LIMITS)]
+    except Refused:
+        return []  # a hostile directory: still a zip; the reader's preflight says what is wrong
+    except ZIP_ERRORS:
+        pass
+    names: list[str] = []
+    at = data.find(_LOCAL_HEADER)
+    while 0 <= at and at + 30 <= len(data) and len(names) < 200:
+        n = int.from_bytes(data[at + 26:at + 28], "little")
+        names.append(data[at + 30:at + 30 + n].decode("utf-8", "replace"))
+        at = data.find(_LOCAL_HEADER, at + 30 + n)
+    return names
+
+
+def _zip_kind(data: bytes) -> str:
+    names = {n.lower() for n in _zip_names(data)}
+    if "xl/workbook.xml" in names:  # what the preflight and `sniff_path` call a workbook
+        return "xlsx"
+    if "word/document.xml" in names:
+        return "docx"
+    if "ofd.xml" in names:
+        return "ofd"
+    return "other"
+
+
+def sniff(head: bytes) -> str:
+    """The kind of a file from its first bytes (or all of them): one of `KINDS`."""
+    if head.startswith(OLE_MAGIC):
+        # an encrypted OOXML package is OLE too: the workbook checker reports it ("encrypted"), as
+        # it does a legacy .xls; only a Word/WPS text document is a published report here
+        return "legacy-word" if ole_reason(head) == "document" else "other"
+    if head.startswith(b"PK"):
+        return _zip_kind(head)
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM (Notepad's "Unicode")
+        text = decode_text(head[:HEAD], complete=len(head) <= HEAD)
+        return "text" if text is not None and not _JUNK_TEXT.search(text) else "other"
+    if _JUNK.search(head[:HEAD]):
+        return "other"
+    start = head[:2048].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if start.startswith(b"<?xml"):  # XHTML: a prolog, then the page
+        start = start[start.find(b"?>") + 2:].lstrip() if b"?>" in start else start
+    while start.startswith(b"<!--") and b"-->" in start:  # a CMS's leading comment
+        start = start[start.find(b"-->") + 3:].lstrip()
+    if _HTML_START.match(start):
+        return "html"
+    return "text"  # even when it decodes as nothing known: the text reader then says which encoding failed
+
+
+def mentions_report(text: str) -> bool:
+    """Whether text names the annual report on government information disclosure (spacing and
+    full-width forms ignored, as a PDF's extracted text may space every character)."""
+    flat = _SPACE.sub("", unicodedata.normalize("NFKC", text))
+    return "政府信息公开" in flat and ("年度报告" in flat or "年报" in flat)
+
+
+def _docx_mentions(fh: io.BufferedReader) -> bool:
+    """The first `HEAD` characters of a docx's body, tags removed (bounded inflating: a bomb costs
+    no more than HEAD bytes)."""
+    with zipfile.ZipFile(fh) as zf:
+        infos = {i.filename.lower(): i for i in check_directory(zf, _LIMITS)}
+        info = infos.get("word/document.xml")
+        if info is None:
+            return False
+        with zf.open(info) as part:
+            xml = part.read(HEAD * 4)
+    return mentions_report(_TAG.sub("", xml.decode("utf-8", "ignore")))
+
+
+def _pdf_mentions(path: str | os.PathLike[str]) -> bool:
+    from .pdf import first_page_text  # lazy: pdfplumber is an optional extra
+
+    text = first_page_text(path)
+    return True if text is None else mentions_report(text)  # None: cannot tell; the reader says why
+
+
+def is_report_file(path: str | os.PathLike[str]) -> bool:
+    """Whether a file found in a folder is a published report to check: a web page, docx, PDF or text
+    that names the annual report, or a legacy Word/WPS or OFD file (reported as unreadable)."""
+    try:
+        with open(path, "rb") as fh:
+            size = fh.seek(0, 2)
+            if size == 0 or size > MAX_BYTES:
+                return False
+            fh.seek(0)
+            head = fh.read(HEAD)
+            if head.startswith(OLE_MAGIC):
+                fh.seek(0)
+                head = fh.read(min(size, 4 * 1024 * 1024))  # the OLE directory may lie past the head
+            kind = sniff(head) if not head.startswith(b"PK") else _zip_kind_of(fh)
+            if kind in ("legacy-word", "ofd"):
+                return True
+            if kind == "docx":
+                fh.seek(0)
+                return _docx_mentions(fh)  # type: ignore[arg-type]
+            if kind == "pdf":
+                return _pdf_mentions(path)
+            if kind in ("text", "html"):
+                text = decode_text(head, complete=size <= HEAD)
+                return text is not None and mentions_report(_TAG.sub("", text) if kind == "html" else text)
+            return False
+    except (OSError, Refused, *ZIP_ERRORS):
+        return False
+
+
+def _zip_kind_of(fh: io.BufferedReader) -> str:
+    """A zip on disk: its kind from the directory (read by zipfile from the end of the file)."""
+    fh.seek(0)
+    try:
+        with zipfile.ZipFile(fh) as zf:
+            names = {i.filename.lower() for i in check_directory(zf, _LIMITS)}
+    except (Refused, *ZIP_ERRORS):
+        return "other"
+    for marker, kind in (("xl/workbook.xml", "xlsx"), ("word/document.xml", "docx"), ("ofd.xml", "ofd")):
+        if marker in names:
+            return kind
+    return "other"

@@ -1,0 +1,121 @@
+"""Imported published reports shown to people (text) and to programs (JSON, `workbook-builder/import/1`).
+
+Text: per file one line saying what was read (`已读取 148/153 项（2 项含糊，3 项空白）`), then its
+findings, one a line, Chinese first. JSON: per file its path, kind, the template id it was read as,
+unit, year, `values` (every table data point: a number, or null when it was not read as one), `cells`
+(per data point: status, the raw text, where it was found) and the findings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import PurePath
+from typing import Any
+
+from ..imports.model import STATUSES, ImportResult
+from ..textsafe import clean_text, display_path
+
+SCHEMA = "workbook-builder/import/1"
+
+_SEVERITY = {"zh": {"error": "错误", "warning": "警告", "info": "提示"},
+             "en": {"error": "error", "warning": "warning", "info": "info"}}
+_KIND = {"zh": {"text": "文本", "html": "网页", "docx": "Word 文档", "pdf": "PDF"},
+         "en": {"text": "text", "html": "HTML", "docx": "Word", "pdf": "PDF"}}
+# what a cell that is not a value is called in the recovery line, in the order it is listed
+_NOT_READ = {"zh": {"ambiguous": "含糊", "blank": "空白", "slash": "写“/”等", "missing": "缺行"},
+             "en": {"ambiguous": "ambiguous", "blank": "blank", "slash": "“/” or the like", "missing": "missing"}}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
+def statuses(result: ImportResult) -> dict[str, int]:
+    """How many data points have each status (value, blank, slash, ambiguous, missing)."""
+    counts = Counter(c.status for c in result.cells.values())
+    return {s: counts.get(s, 0) for s in STATUSES}
+
+
+def recovery(result: ImportResult, lang: str = "zh") -> str:
+    """`已读取 148/153 项（2 项含糊，3 项空白）`: what was read as a number for certain, and the rest."""
+    counts = statuses(result)
+    total = sum(counts.values())
+    rest = [(n, word) for s, word in _NOT_READ[lang].items() if (n := counts[s])]
+    if lang == "zh":
+        tail = "，".join(f"{n} 项{word}" for n, word in rest)
+        return f"已读取 {counts['value']}/{total} 项" + (f"（{tail}）" if tail else "")
+    tail = ", ".join(f"{n} {word}" for n, word in rest)
+    return f"read {counts['value']}/{total} data points" + (f" ({tail})" if tail else "")
+
+
+def render_file(result: ImportResult, lang: str = "zh") -> str:
+    """One file: its head line (path, unit and year, kind, template, recovery), then its findings."""
+    names = _SEVERITY[lang]
+    path = display_path(result.path)
+    who = " ".join(x for x in (result.unit, str(result.year) if result.year else None) if x)
+    kind = _KIND[lang].get(result.kind or "", result.kind or "")
+    errors = sum(f.severity == "error" for f in result.findings)
+    warnings = sum(f.severity == "warning" for f in result.findings)
+    if result.template is None:
+        head = (f"{path}：未能读取，错误 {errors} 个" if lang == "zh" else f"{path}: not read, {errors} error(s)")
+    elif lang == "zh":
+        head = (f"{path}{f'（{who}）' if who else ''}：{kind}，按 {result.template.id} 读取；{recovery(result, lang)}；"
+                f"错误 {errors} 个，警告 {warnings} 个")
+    else:
+        head = (f"{path}{f' ({who})' if who else ''}: {kind}, read as {result.template.id}; {recovery(result, lang)}; "
+                f"{errors} error(s), {warnings} warning(s)")
+    lines = [clean_text(head)]
+    for f in result.findings:
+        lines.append(clean_text(f"  [{names[f.severity]}] {f.code}: {f.message(lang)}"))
+    return "\n".join(lines)
+
+
+def render_text(results: Sequence[ImportResult], lang: str = "zh",
+                skipped: Sequence[tuple[str, str]] = ()) -> str:
+    """Every file, then one line of totals (and the files of the folders that were not imported)."""
+    parts = [render_file(r, lang) for r in results]
+    read = [r for r in results if r.template is not None]
+    value = sum(statuses(r)["value"] for r in read)
+    total = sum(len(r.cells) for r in read)
+    if lang == "zh":
+        parts.append(f"共导入 {len(results)} 个文件：读出统计表 {len(read)} 个，共读取 {value}/{total} 项。")
+        if skipped:
+            parts.append(f"已跳过不是已发布报告的文件 {len(skipped)} 个：{_names(skipped)}。")
+    else:
+        parts.append(f"{len(results)} file(s) imported: tables read in {len(read)}, {value}/{total} data points read.")
+        if skipped:
+            parts.append(f"Skipped {len(skipped)} file(s) that are no published report: {_names(skipped)}.")
+    return "\n".join(clean_text(p) if "\n" not in p else p for p in parts)
+
+
+def _names(skipped: Sequence[tuple[str, str]]) -> str:
+    paths = [p for p, _ in skipped]
+    return "、".join(display_path(PurePath(p).name) for p in paths[:5]) + ("等" if len(paths) > 5 else "")
+
+
+def file_dict(result: ImportResult, lang: str = "zh") -> dict[str, Any]:
+    """One imported file for programs: every table data point's value and cell, and the findings."""
+    return {
+        "path": display_path(result.path),
+        "kind": result.kind,
+        "template": result.template.id if result.template else None,
+        "template_version": result.template.version if result.template else None,
+        "unit": result.unit,
+        "year": result.year,
+        "counts": statuses(result),
+        "values": dict(result.values),
+        "cells": {dp: cell.as_dict() for dp, cell in result.cells.items()},
+        "findings": [f.as_dict(lang) for f in result.findings],
+    }
+
+
+def render_json(results: Sequence[ImportResult], lang: str = "zh", ascii_only: bool = False,
+                skipped: Sequence[tuple[str, str]] = ()) -> str:
+    """The import as a JSON document (`schema`: workbook-builder/import/1); `ascii_only` escapes every
+    non-ASCII character, for an output that cannot carry all of Unicode (a GBK console)."""
+    doc = {"schema": SCHEMA, "files": [file_dict(r, lang) for r in results],
+           "skipped": [{"path": display_path(p), "why": why} for p, why in skipped]}
+    text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+    text = _SURROGATE.sub(lambda m: clean_text(m.group(0)).replace("\\", "\\\\"), text)
+    return _NON_ASCII.sub(lambda m: json.dumps(m.group(0))[1:-1], text) if ascii_only else text

@@ -451,6 +451,18 @@ def publish_forms(workbook: Path, out: Path, formats: str = "docx,html,fragment"
     return found
 
 
+PUBLISHED_REAL = Path(__file__).resolve().parent / "fixtures" / "published" / "real"
+
+
+def real_published(name: str) -> Printed:
+    """A real report typed as printed (tests/fixtures/published/real/NAME.yaml): blanks as null, its
+    non-number cells under `printed:`, totals as printed (never recomputed)."""
+    import yaml
+
+    raw = yaml.safe_load((PUBLISHED_REAL / f"{name}.yaml").read_text(encoding="utf-8"))
+    return printed(raw["values"], template=raw.get("template"), texts=raw.get("printed") or {}, recompute=False)
+
+
 def problems(form: Form, cells: Mapping[str, Any]) -> list[str]:
     """What an import got wrong against the form: `cells` maps data point → CellRead (status, value).
     Empty when every data point is as the form says; a wrong number with status value is always one."""

@@ -35,6 +35,7 @@ from tests.published_forms import (
     printed,
     problems,
     publish_forms,
+    real_published,
     sample_text,
     status_of,
     word_docx,
@@ -187,6 +188,18 @@ def test_forms_of_every_builtin_template(template: str) -> None:
     assert all(grid_rows(tb) for tb in p.tables)
 
 
+def test_real_published_fixture_as_printed() -> None:
+    """上海市人民政府办公厅 2019 (2019 format): blanks stay blanks, "251000元" is no number, totals as printed."""
+    p = real_published("shanghai-govoffice-2019")
+    assert p.template == "gov_info_disclosure_2019" and len(p.truth) == 198
+    assert p.expect["requests.new.research"] == "blank" and p.expect["requests.granted.total"] == "blank"
+    assert p.truth["requests.results_total.total"] == 805 and p.truth["appeals.review.total"] == 7
+    assert p.expect["disclosure.procurement.amount"] == "any" and p.truth["disclosure.procurement.amount"] is None
+    assert sum(v == "value" for v in p.expect.values()) == 62 and sum(v == "blank" for v in p.expect.values()) == 135
+    html_page = next(f for f in forms(p) if f.name == "cms-html").data.decode("gbk")
+    assert "251000元" in html_page and "（六）其他处理" in html_page
+
+
 def test_publish_forms(tmp_path: Path) -> None:
     wb = build_to(tmp_path, honest_data("suqian-city-2024"), "宿迁.xlsx")
     made = publish_forms(wb, tmp_path / "out")
@@ -228,6 +241,13 @@ def figures(with_pdf: bool = True) -> dict[str, list[int]]:
                 tally[key][0] += sum(getattr(cells.get(dp), "status", None) == "value" for dp in form.expect)
                 tally[key][1] += len(form.expect)
                 tally[key][2] += sum("as a value" in p for p in problems(form, cells))
+        for real in sorted(p.stem for p in (FIXTURES.parent / "published" / "real").glob("*.yaml")):
+            for form in forms(real_published(real)):
+                cells = import_cells(form.write(folder, f"{real}-{form.name}"))
+                key = f"{form.kind:5} real {real} {form.name}"
+                want = [dp for dp, w in form.expect.items() if w == "value"]
+                tally[key] = [sum(getattr(cells.get(dp), "status", None) == "value" for dp in want), len(want),
+                              sum("as a value" in p for p in problems(form, cells))]
         for ref, fixture in (("sample-report-township-2023.txt", "hatubuhu-town-2023"),
                              ("real-reports/huaian-city-2024.txt", "huaian-city-2024")):
             path = SHARED / "reference" / ref

@@ -211,14 +211,9 @@ def test_publish_forms(tmp_path: Path) -> None:
 
 
 def import_cells(path: Path):  # type: ignore[no-untyped-def]
-    """The importer's cells of a file (imports.report.import_report, or read_source + read_report)."""
-    try:
-        from workbook_builder.imports.report import import_report  # type: ignore[import-not-found]
-    except ImportError:
-        from workbook_builder.imports.match import read_report  # type: ignore[import-not-found]
-        from workbook_builder.imports.read import read_source  # type: ignore[import-not-found]
+    """The importer's cells of a file: `imports.report.import_report` (read, match, every built-in template)."""
+    from workbook_builder.imports.report import import_report
 
-        return read_report(read_source(path), [registry.resolve(t) for t in registry.builtin_template_paths()]).cells
     return import_report(path).cells
 
 

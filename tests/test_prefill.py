@@ -19,7 +19,9 @@ from workbook_builder.cli import main
 from workbook_builder.template import registry
 from workbook_builder.template.layout import ALL_BALANCED, BLANKS_LEFT, UNBALANCED
 
-FIXTURES = sorted((Path(__file__).resolve().parent / "fixtures" / "real").glob("*.yaml"))
+# the real reports of the default (2021) template (a fixture of another template names it: `template:`)
+FIXTURES = sorted(p for p in (Path(__file__).resolve().parent / "fixtures" / "real").glob("*.yaml")
+                  if "\ntemplate:" not in p.read_text(encoding="utf-8"))
 
 
 def _refused(data: dict[str, Any]) -> list[str]:

@@ -452,14 +452,13 @@ def _workbook_data(t: Template, result: ImportResult) -> dict[str, Any]:
     from .build.prefill import DataError
 
     spec, layout = t.spec, t.layout
-    given: dict[str, Any] = {}
+    given: dict[str, Any] = {dp: cell.value for dp, cell in result.cells.items()
+                             if cell.status == "value" and dp in layout.by_id and layout.by_id[dp].kind == "input"}
+    given.update((dp, text) for dp, text in result.prose.items() if dp in layout.by_id and text.strip())
     if spec.unit_field and result.unit:
         given[spec.unit_field] = result.unit
     if spec.year_field and result.year:
         given[spec.year_field] = result.year
-    given.update((dp, text) for dp, text in result.prose.items() if dp in layout.by_id and text.strip())
-    given.update((dp, cell.value) for dp, cell in result.cells.items()
-                 if cell.status == "value" and dp in layout.by_id and layout.by_id[dp].kind == "input")
     kept: dict[str, Any] = {}
     for dp, value in given.items():
         try:

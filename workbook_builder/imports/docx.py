@@ -127,6 +127,7 @@ class _Reader:
                 col += span
                 n_cols = max(n_cols, col)
             above = here
+        self._count(max(0, len(rows) * n_cols - sum(c.row_span * c.col_span for c in cells)))  # the rectangle
         self.tables += 1
         grid = tuple(GridCell(c.text, c.row, c.col, c.row_span, c.col_span) for c in cells)
         self.blocks.append(Table(grid, len(rows), n_cols, Where(table=self.tables)))

@@ -199,6 +199,10 @@ class _Reader:
                 taken.update((r + i, c + j) for i in range(row_span) for j in range(col_span))
                 c += col_span
                 n_cols = max(n_cols, c)
+        # the rectangle too: a consumer that lays the grid out pays rows × columns, not the cells
+        self.slots += max(0, len(rows) * n_cols - sum(c.row_span * c.col_span for c in cells))
+        if self.slots > MAX_CELLS:
+            raise ReadProblem(Code.IMPORT_LIMIT, "cells", limit=MAX_CELLS)
         return Table(tuple(cells), len(rows), n_cols, Where(table=number))
 
 

@@ -13,6 +13,7 @@ is a `checker-error` finding (as `check.workbook.check_workbook` does), so a bat
 from __future__ import annotations
 
 import traceback
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -95,11 +96,19 @@ def _check(path: str | Path, template: Template | None, unit: str | None, year: 
     imported, reading, used = _read(path, template, unit, year)
     if reading is None or used is None:
         return FileResult(str(path), None, imported.findings, published=_kind_of(path))
-    result = check_reading(reading, used)
+    result = check_reading(_as_read_from_a_workbook(reading), used)
     # the reading's own findings (import-*, published-old-format) are the file's too: keep each once
     extra = tuple(f for f in reading.findings if f not in result.findings)
     return replace(result, path=str(path), findings=result.findings + extra,
                    published=imported.kind or _kind_of(path))
+
+
+def _as_read_from_a_workbook(reading: Reading) -> Reading:
+    """The figures as numbers the way a workbook's reader gives them (floats): the formula engine and
+    the rules take Excel's numbers, and a Python int among them made `0 ≤ 0+0` fail."""
+    cells = {dp: replace(c, value=float(c.value)) if isinstance(c.value, int) and not isinstance(c.value, bool) else c
+             for dp, c in reading.cells.items()}
+    return replace(reading, cells=cells)
 
 
 def _head(path: str | Path) -> bytes:
@@ -126,7 +135,26 @@ def is_published(path: str | Path) -> bool:
 
     if Path(path).suffix.lower() in TABLE_SUFFIXES:
         return False
-    return sniff(_head(path)) in REPORT_KINDS
+    head = _head(path)
+    if not head:
+        return False  # missing or empty: the workbook checker's words (io-error, empty) say it best
+    if head.startswith(b"PK"):
+        return _zip_kind(path) in REPORT_KINDS
+    return sniff(head) in REPORT_KINDS
+
+
+def _zip_kind(path: str | Path) -> str:
+    """A zip's kind from its directory (the head of a large package may not reach its marker part);
+    a zip that cannot be opened is the workbook checker's to describe."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = {n.lower() for n in zf.namelist()}
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return "other"
+    for marker, kind in (("xl/workbook.xml", "xlsx"), ("word/document.xml", "docx"), ("ofd.xml", "ofd")):
+        if marker in names:
+            return kind
+    return "other"
 
 
 def check_file(path: str | Path, template: Template | None = None) -> FileResult:

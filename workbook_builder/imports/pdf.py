@@ -1,0 +1,111 @@
+"""PDF reports with a text layer, read with pdfplumber (the only pdfplumber user; the optional `[pdf]`
+extra, imported lazily so the package works without it).
+
+Each page's text lines, in the order pdfplumber gives them (`extract_text`: its layout of words into
+lines, top to bottom), become paragraphs placed by page and line. A PDF without text on any page is a
+scan (`import-no-text`); one that needs a password, or that pdfminer cannot parse (cut off, damaged),
+is `import-unsupported`. Pages are capped, and the time per file is checked between pages (one page
+cannot be interrupted: a hostile page costs at most one page's time over the budget).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from typing import Any
+
+from ..findings import Code
+from .limits import MAX_PAGES, MAX_SECONDS
+from .source import Para, ReadProblem, Source, Where
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def _pdfplumber() -> Any:
+    try:
+        import pdfplumber
+    except ImportError:
+        raise ReadProblem(Code.IMPORT_UNSUPPORTED, "pdf-extra") from None
+    return pdfplumber
+
+
+def _problem(exc: BaseException) -> ReadProblem:
+    """What a pdfminer failure means for the person who gave the file: a password, or damage (the
+    exception's name and first words, the only description pdfminer has)."""
+    cause = exc.args[0] if type(exc).__name__ == "PdfminerException" and exc.args else exc
+    name = type(cause).__name__
+    if name in ("PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"):
+        return ReadProblem(Code.IMPORT_UNSUPPORTED, "encrypted")
+    said = _UNSAFE.sub(" ", str(cause)).strip()[:80]
+    return ReadProblem(Code.IMPORT_UNSUPPORTED, "broken", detail_text=f"PDF {name}" + (f"（{said}）" if said else ""))
+
+
+def _page_count(pdf: Any) -> int:
+    """The page count the document's page tree declares (read before any page is built), else the
+    pages pdfplumber finds."""
+    from pdfminer.pdftypes import resolve1
+
+    try:
+        count = resolve1(resolve1(pdf.doc.catalog.get("Pages")).get("Count"))
+        if isinstance(count, int) and count >= 0:
+            return count
+    except Exception:  # noqa: BLE001 - a damaged page tree: count the pages instead
+        pass
+    return len(pdf.pages)
+
+
+def _open(path: str | os.PathLike[str]) -> Any:
+    pdfplumber = _pdfplumber()
+    try:
+        return pdfplumber.open(path)  # opens the file read-only ("rb")
+    except Exception as exc:  # noqa: BLE001 - pdfminer raises anything on a damaged file
+        raise _problem(exc) from None
+
+
+def read_pdf(path: str | os.PathLike[str], size: int = 0) -> Source:
+    """A PDF's text, one paragraph per line, placed by page and line; ReadProblem for a scan, a
+    password, damage, or a cap exceeded (pages, time)."""
+    start = time.monotonic()
+    pdf = _open(path)
+    blocks: list[Para] = []
+    try:
+        with pdf:
+            count = _page_count(pdf)
+            if count > MAX_PAGES:
+                raise ReadProblem(Code.IMPORT_LIMIT, "pages", count=count, limit=MAX_PAGES)
+            pages = 0
+            for number, page in enumerate(pdf.pages, 1):
+                if number > MAX_PAGES:
+                    raise ReadProblem(Code.IMPORT_LIMIT, "pages", count=len(pdf.pages), limit=MAX_PAGES)
+                if time.monotonic() - start > MAX_SECONDS:
+                    raise ReadProblem(Code.IMPORT_LIMIT, "time", limit=int(MAX_SECONDS))
+                pages = number
+                text = page.extract_text() or ""
+                page.close()  # pdfplumber caches each page's objects: a long PDF would keep them all
+                blocks.extend(Para(line, Where(page=number, line=n)) for n, line in enumerate(text.split("\n"), 1)
+                              if line.strip())
+    except ReadProblem:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pdfminer raises anything on a damaged file
+        raise _problem(exc) from None
+    if not blocks:
+        raise ReadProblem(Code.IMPORT_NO_TEXT, "scan", pages=pages)
+    return Source("pdf", tuple(blocks), pages=pages)
+
+
+def first_page_text(path: str | os.PathLike[str]) -> str | None:
+    """The first page's text, for telling a published report from another PDF in a folder; None when
+    it cannot be told (no pdfplumber, a damaged or locked file, or no text: a scan), so that the
+    reader then says why."""
+    try:
+        pdf = _open(path)
+        with pdf:
+            if not pdf.pages:
+                return None
+            text = pdf.pages[0].extract_text() or ""
+    except ReadProblem:
+        return None
+    except Exception:  # noqa: BLE001 - pdfminer raises anything on a damaged file
+        return None
+    return text if text.strip() else None

@@ -1,0 +1,167 @@
+"""Finding things in the stream: section headings, band titles, row labels, and each row's tokens.
+
+A label is found as an in-order subsequence of the stream's label characters, with small gaps of
+other text (a vertical group label's one-character pieces, "他处理" of a wrapped neighbour) and any
+figures between (a label wrapped round its own row's figures). Everything is searched forward from a
+cursor inside a region, so a short label (规章, 3.其他) never matches prose elsewhere.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from .labels import RowModel, SectionModel
+from .source import Where
+from .tokens import BLANK, CHAR, GRIDROW, LINEBREAK, NUMBER, ROWBREAK, SLASH, TOKENS, Stream, Unit, normalise
+
+GAP_TEXT = 6  # most label characters of other text between two characters of one label
+GAP_UNITS = 40  # most units of any kind (figures, breaks) between two characters of one label
+
+
+@dataclass(frozen=True)
+class Found:
+    """A label found: units [start, end), the wording it was found by."""
+
+    start: int
+    end: int
+    wording: str
+
+
+def find_label(stream: Stream, key: str, lo: int, hi: int) -> Found | None:
+    """The earliest match of a normalised label in units [lo, hi), or None."""
+    if not key:
+        return None
+    chars = stream.chars
+    budget = max(4, len(key) // 2 + 2)  # total other text a match may skip
+    i = chars.find(key[0], lo, hi)
+    while i >= 0:
+        p, skipped, ok = i, 0, True
+        for ch in key[1:]:
+            q = chars.find(ch, p + 1, min(hi, p + 2 + GAP_UNITS))
+            if q < 0:
+                ok = False
+                break
+            gap = stream.text_between(p + 1, q)
+            skipped += gap
+            if gap > GAP_TEXT or skipped > budget or (gap and not _one_sided(stream, p + 1, q)):
+                ok = False
+                break
+            p = q
+        if ok:
+            return Found(i, p + 1, "")
+        i = chars.find(key[0], i + 1, hi)
+    return None
+
+
+def find_row(stream: Stream, row: RowModel, lo: int, hi: int) -> Found | None:
+    """A row by its label (the earliest match of its forms), else by an older wording: an old label
+    is a part of the official one (规范性文件), so it is looked for only where the label is not."""
+    best: Found | None = None
+    for key, wording in row.keys:
+        if best is not None and wording != row.label:
+            break
+        found = find_label(stream, key, lo, hi)
+        if found and (best is None or found.start < best.start):
+            best = Found(found.start, found.end, wording)
+    return best
+
+
+def find_headings(stream: Stream, sections: tuple[SectionModel, ...]) -> list[tuple[int, int] | None]:
+    """Each section's heading line as units [start, end) (None when not found), searched in order.
+
+    A heading line starts with its section's numeral (一、…六、) and reads like the official heading
+    (a typo such as 行政法复议 is still the heading; 四、结转下年度继续办理 is not)."""
+    lines = _lines(stream)
+    out: list[tuple[int, int] | None] = []
+    cursor = 0
+    for section in sections:
+        want = normalise(section.heading)
+        hit = None
+        for a, b, text in lines:
+            if a < cursor or not text.startswith(want[:2]) or len(text) > len(want) * 2 + 10:
+                continue
+            head = text[: len(want)]
+            if text.startswith(want) or difflib.SequenceMatcher(None, head, want).ratio() >= 0.75:
+                hit = (a, b)
+                cursor = b
+                break
+        out.append(hit)
+    return out
+
+
+def _lines(stream: Stream) -> list[tuple[int, int, str]]:
+    """The stream's lines of text: (first unit, end unit, the line's normalised characters)."""
+    out = []
+    start, text = 0, list[str]()
+    for i, unit in enumerate(stream.units):
+        if unit.kind in (LINEBREAK, ROWBREAK, GRIDROW) or (unit.kind in TOKENS and not text):
+            if text:
+                out.append((start, i, "".join(text)))
+            start, text = i + 1, []
+        elif unit.kind == CHAR:
+            text.append(unit.text)
+        else:
+            # a figure inside a line ends a heading's text (headings hold no figures)
+            if text:
+                out.append((start, i, "".join(text)))
+            start, text = i + 1, []
+    if text:
+        out.append((start, len(stream.units), "".join(text)))
+    return out
+
+
+def row_tokens(stream: Stream, start: int, end: int, label_end: int) -> list[Unit]:
+    """A row's cells: the tokens from its label's start to the next row's start.
+
+    The one-cell-per-line shape ends a row with an empty line; the tab-only lines after it are the
+    next row's merged label cells, not this row's blanks. A grid row ends the row for certain."""
+    out: list[Unit] = []
+    broke = False
+    for unit in stream.units[start:end]:
+        if unit.kind == GRIDROW and out:
+            break
+        if unit.kind == ROWBREAK and out:
+            broke = True
+        elif unit.kind in TOKENS and not (broke and unit.kind == BLANK):
+            out.append(unit)
+    # a leading blank before the label's own figures: an empty cell of the label column
+    return out
+
+
+def last_run(stream: Stream, lo: int, hi: int) -> tuple[list[Unit], int]:
+    """A table without row labels (表四): its row is the one run of tokens (not interrupted by text
+    or a row break) that holds figures. Returns the run and how many such runs there are."""
+    runs: list[list[Unit]] = []
+    current: list[Unit] = []
+    for unit in stream.units[lo:hi]:
+        if unit.kind in TOKENS:
+            current.append(unit)
+        elif unit.kind == LINEBREAK:
+            continue
+        else:
+            if current:
+                runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    runs = [r for r in runs if any(u.kind in (NUMBER, SLASH) for u in r)]
+    return (runs[-1] if runs else []), len(runs)
+
+
+def where_of(units: list[Unit], fallback: Where) -> Where:
+    """Where a row was printed: its first token's place."""
+    return units[0].where if units else fallback
+
+
+def _one_sided(stream: Stream, a: int, b: int) -> bool:
+    """Whether a gap's other text stands on one side of its figures only: "制\n无法 26 2 … 28\n作"
+    (a group label's piece, then the row's figures) is a wrapped label; "规章 2 1 12 行政规范…" (text,
+    figures, text) is two labels, and must not lend 规章's 规 to 规范性文件."""
+    kinds = [u.kind for u in stream.units[a:b] if u.kind == CHAR or u.kind in TOKENS]
+    first = next((i for i, k in enumerate(kinds) if k != CHAR), None)
+    if first is None:
+        return True
+    last = max(i for i, k in enumerate(kinds) if k != CHAR)
+    inner = CHAR in kinds[first:last]
+    return not inner and not (first > 0 and last < len(kinds) - 1)

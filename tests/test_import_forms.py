@@ -217,6 +217,62 @@ def import_cells(path: Path):  # type: ignore[no-untyped-def]
     return import_report(path).cells
 
 
+def short_runs(p) -> list[int]:  # type: ignore[no-untyped-def]
+    """Every third data row of at most 7 figures: the digit runs the figures and the tests read."""
+    return [i for i, row in enumerate(data_rows(p)) if i % 3 == 1 and len(row) <= 7]
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_real_fixtures_in_every_form_are_imported_exactly(tmp_path: Path, name: str) -> None:
+    """The four real 2021 reports, printed in every form: every data point exactly (digit runs: where the
+    template's arithmetic leaves one split; never a wrong number)."""
+    p = printed(honest_data(name))
+    for form in forms(p, digit_rows=short_runs(p)):
+        assert problems(form, import_cells(form.write(tmp_path, form.name))) == [], form.name
+
+
+def test_real_published_2019_report_is_never_misread(tmp_path: Path) -> None:
+    """上海市人民政府办公厅 2019 as printed (blank cells, “251000元”): HTML and Word give every printed figure
+    and every blank; no form gives a wrong number (the text forms may leave rows with blanks ambiguous)."""
+    p = real_published("shanghai-govoffice-2019")
+    for form in forms(p, digit_rows=short_runs(p)):
+        cells = import_cells(form.write(tmp_path, form.name))
+        got = problems(form, cells)
+        if form.kind in ("html", "docx"):
+            assert got == [], form.name
+        assert not [x for x in got if "as a value" in x], form.name
+
+
+@pytest.mark.xfail(strict=False, reason="imp-match: a 15-figure digit run (table 四) is split by exhaustive search: "
+                                        "no answer within 20 s (the run took > 9 GB before it was stopped)")
+def test_a_long_digit_run_is_answered_within_the_time_cap(tmp_path: Path) -> None:
+    """Table 四 of 淮安 2024 run together (72641783735113481261211620 for 15 cells): the import must answer
+    within its time cap, with the cells ambiguous or exact, never wrong. Run in a child process with a
+    memory limit, so a runaway split cannot take the test session with it."""
+    import resource
+    import subprocess
+
+    p = printed(honest_data("huaian-city-2024"))
+    last = len(data_rows(p)) - 1
+    text, used = digit_runs(p, rows=[last])
+    assert used == {last} and "72641783735113481261211620" in text
+    path = tmp_path / "runs.txt"
+    path.write_text(text, encoding="utf-8")
+    code = ("import sys, json; from workbook_builder.imports.report import import_report; "
+            "r = import_report(sys.argv[1]); print(json.dumps({k: [c.status, c.value] for k, c in r.cells.items()}))")
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=20,
+                          preexec_fn=cap, check=True)
+    import json
+    from types import SimpleNamespace as Read
+    cells = {k: Read(status=s, value=v) for k, (s, v) in json.loads(done.stdout).items()}
+    form = Form("text", "runs", b"", ".txt", p.truth, dict.fromkeys(p.truth, "any"))
+    assert problems(form, cells) == []
+
+
 def real_fixture_values(name: str) -> dict:  # type: ignore[type-arg]
     return dict(yaml.safe_load((FIXTURES / f"{name}.yaml").read_text(encoding="utf-8"))["values"])
 
@@ -227,7 +283,8 @@ def figures(with_pdf: bool = True) -> dict[str, list[int]]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for name in FIXTURE_NAMES:
-            made = forms(printed(honest_data(name)))
+            p = printed(honest_data(name))
+            made = forms(p, digit_rows=short_runs(p))
             wb = build_to(folder, honest_data(name), f"{name}.xlsx")
             made += publish_forms(wb, folder / f"pub-{name}", "docx,html,fragment" + (",pdf" if with_pdf else ""))
             for form in made:
@@ -237,7 +294,7 @@ def figures(with_pdf: bool = True) -> dict[str, list[int]]:
                 tally[key][1] += len(form.expect)
                 tally[key][2] += sum("as a value" in p for p in problems(form, cells))
         for real in sorted(p.stem for p in (FIXTURES.parent / "published" / "real").glob("*.yaml")):
-            for form in forms(real_published(real)):
+            for form in forms(real_published(real), digit_rows=short_runs(real_published(real))):
                 cells = import_cells(form.write(folder, f"{real}-{form.name}"))
                 key = f"{form.kind:5} real {real} {form.name}"
                 want = [dp for dp, w in form.expect.items() if w == "value"]

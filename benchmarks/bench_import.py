@@ -15,7 +15,25 @@ Target (issue 10): text/HTML ≥ 100 reports a second on 2 cores for the whole c
 Prints a Markdown table (reports a second, and ms a report as a ratio to a workbook's check) and writes
 benchmarks/results-import-N.json.
 
-Figures: see the README section "Importing published reports"; the lead records the run there.
+Measured 2026-12-01 (N = 200 a kind, 20 PDFs, --jobs 2, 3 runs alternating, median; a shared 2-core VM
+under load average ≈ 6, so absolute times are inflated ~4× against the README's check figures — read
+the ratios; benchmarks/results-import-200.json):
+
+| command (2 processes) | files | median s | files/s | ms/file | ratio to check of a workbook |
+|---|---|---|---|---|---|
+| check xlsx | 200 | 8.44 | 23.7 | 42.2 | 1.00 |
+| check text | 200 | 19.41 | 10.3 | 97.0 | 2.30 |
+| import text | 200 | 17.89 | 11.2 | 89.5 | 2.12 |
+| check html | 200 | 28.72 | 7.0 | 143.6 | 3.40 |
+| import html | 200 | 27.43 | 7.3 | 137.2 | 3.25 |
+| check pdf | 20 | 15.69 | 1.3 | 784.4 | 18.58 |
+| import pdf | 20 | 15.04 | 1.3 | 752.1 | 17.82 |
+
+In one process (same corpus): import of a text report 63 ms, its check 55 ms, an HTML import 106 ms.
+NOT YET AT TARGET: scaled to the README's unloaded check (9.3 ms a workbook) text would be ≈ 20 ms a
+report (≈ 50 a second), HTML ≈ 31 ms, PDF ≈ 170 ms (≈ 6 a second). A profile of 10 text imports puts
+half the time in `imports.labels.template_labels`, rebuilt for every file and both templates
+(`identity.choose_template`): caching it per template is the first step.
 """
 
 from __future__ import annotations

@@ -243,6 +243,24 @@ def test_real_published_2019_report_is_never_misread(tmp_path: Path) -> None:
         assert not [x for x in got if "as a value" in x], form.name
 
 
+def test_defects_are_imported_as_printed(tmp_path: Path) -> None:
+    """A blank cell, "/", "无", "—", a total that does not add up, full-width digits, the old label 规范性文件
+    and a heading typo: HTML and Word give every cell as printed (blank, slash, the printed total, １ as 1);
+    no form gives a wrong number, and every form says it saw the old label."""
+    texts = {"requests.new.person": "", "requests.new.business": "/", "requests.new.research": "无",
+             "requests.new.total": "3200", "disclosure.rules.issued": "１", "appeals.review.upheld": "—"}
+    p = printed(honest_data("huaian-city-2024"), texts=texts, old_labels=True, heading_typo=True)
+    from workbook_builder.imports.report import import_report
+
+    for form in forms(p, digit_rows=short_runs(p)):
+        result = import_report(form.write(tmp_path, form.name))
+        got = problems(form, result.cells)
+        if form.kind in ("html", "docx"):
+            assert got == [], form.name
+        assert not [x for x in got if "as a value" in x], form.name
+        assert "published-old-format" in {f.code for f in result.findings}, form.name
+
+
 @pytest.mark.xfail(strict=False, reason="imp-match: a 15-figure digit run (table 四) is split by exhaustive search: "
                                         "no answer within 20 s (the run took > 9 GB before it was stopped)")
 def test_a_long_digit_run_is_answered_within_the_time_cap(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ OWNERS = {
     "docx": {"publish/docx.py"},
     "lxml": {"imports/html.py"},  # HTML pages of published reports; OOXML is read with defusedxml (ooxml/xml.py)
     "pdfplumber": {"imports/pdf.py"},  # the optional [pdf] extra
-    "pdfminer": set(),
+    "pdfminer": {"imports/pdf.py"},  # pdfplumber's engine: the page count, and its stream inflating bounded
     "pypdfium2": set(),
 }
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED
 from workbook_builder.findings import CATALOGUE, Code
 from workbook_builder.imports import html as html_reader
 from workbook_builder.imports import limits
@@ -23,7 +22,8 @@ from workbook_builder.imports.read import read_source
 from workbook_builder.imports.sniff import is_report_file, sniff
 from workbook_builder.imports.source import Para, ReadProblem, Source, Table
 
-SAMPLE = SHARED / "reference" / "sample-report-township-2023.txt"
+# the reference sample, kept in the repository (the same bytes as shared/reference's copy): CI has no ../shared
+SAMPLE = Path(__file__).parent / "fixtures" / "published" / "sample-report-township-2023.txt"
 OLE = bytes.fromhex("D0CF11E0A1B11AE1")
 TITLE = "某某镇人民政府2023年政府信息公开工作年度报告"
 
@@ -97,6 +97,10 @@ def grid(table: Table) -> list[list[str | None]]:
     (b"<?xml version='1.0' encoding='utf-8'?>\n<!DOCTYPE html PUBLIC>\n<html>", "html"),
     (b"<meta charset=gbk><p>x", "html"),
     (b"<p>\xd5\xfe\xb8\xae</p>", "html"),
+    (b"<style>p { margin: 0 }</style><span>x</span>", "html"),
+    (b"<o:p></o:p>\n<table>", "html"),
+    ("<一>总体情况".encode(), "text"),
+    ("<html><body><p>一</p>".encode("utf-16"), "html"),
     ("一、总体情况\r\n\t第二十条".encode("gbk"), "text"),
     ("\ufeff一、总体情况".encode(), "text"),
     ("一、总体情况".encode("utf-16"), "text"),
@@ -132,6 +136,16 @@ def test_a_folder_of_returns_keeps_notes_and_rosters_out(tmp_path: Path) -> None
     assert is_report_file(notice)
     assert [is_report_file(p) for p in (readme, roster, xls, other_docx, xlsx, empty)] == [False] * 6
     assert not is_report_file(tmp_path / "missing.txt") and not is_report_file(tmp_path)
+
+
+def test_an_ole_directory_far_past_the_head_is_found_by_the_header(tmp_path: Path) -> None:
+    entry = ole_file("WordDocument")[512:640]
+    header = bytearray(ole_file("WordDocument")[:512])
+    header[30:32] = (9).to_bytes(2, "little")  # 512-byte sectors
+    header[48:52] = (3000).to_bytes(4, "little")  # the directory's first sector: at 3001 × 512 bytes
+    doc = write(tmp_path, "big.doc", bytes(header) + bytes(3000 * 512) + entry + bytes(384))
+    xls = write(tmp_path, "big.xls", bytes(header) + bytes(3000 * 512) + ole_file("Workbook")[512:640] + bytes(384))
+    assert is_report_file(doc) and not is_report_file(xls)
 
 
 def _w_doc(*texts: str, body: str = "") -> bytes:
@@ -232,19 +246,26 @@ def test_an_html_page_in_no_known_encoding_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_nested_table_is_its_own_table_and_not_text_of_the_outer_cell(tmp_path: Path) -> None:
-    page = ("<table><tr><td>行</td><td>外<table><tr><td>内1</td><td>内2</td></tr></table>尾</td></tr>"
-            "<tr><td>a</td><td>b</td></tr></table>")
-    outer, inner = tables(read_source(write(tmp_path, "n.html", page.encode())))
-    assert grid(outer) == [["行", "外\n尾"], ["a", "b"]] and outer.where.table == 1
-    assert grid(inner) == [["内1", "内2"]] and inner.where.table == 2
+    page = ("<table><tr><td>菜单</td><td>外<table><tr><td>内1</td><td>内2</td></tr></table>尾</td></tr>"
+            "<tr><td>a</td><td>b</td></tr></table><table><tr><td>x</td><td>y</td></tr></table>")
+    source = read_source(write(tmp_path, "n.html", page.encode()))
+    # the outer table holds a table: page layout, read as the page (menu | article)
+    assert [type(b).__name__ for b in source.blocks] == ["Para", "Para", "Table", "Para", "Para", "Para", "Table"]
+    assert paras(source) == ["菜单", "外", "尾", "a", "b"]
+    inner, after = tables(source)
+    assert grid(inner) == [["内1", "内2"]] and inner.where.table == 1
+    assert grid(after) == [["x", "y"]] and after.where.table == 2
 
 
-def test_a_one_column_layout_table_reads_as_the_page_around_it(tmp_path: Path) -> None:
+def test_a_layout_table_wrapping_the_article_reads_as_the_page_around_it(tmp_path: Path) -> None:
     page = (f"<table><tr><td><h1>{TITLE}</h1><p>一、总体情况</p>"
-            "<table><tr><td>规章</td><td>1</td></tr></table></td></tr><tr><td>页脚</td></tr></table>")
+            "<table><tr><td>规章</td><td>1</td></tr></table></td></tr><tr><td>页脚</td></tr></table>"
+            "<table><tr><td>首页</td><td><p>二、主动公开</p><table><tr><td>规章</td><td>2</td></tr></table></td></tr>"
+            "</table><table></table>")
     source = read_source(write(tmp_path, "l.html", page.encode()))
-    assert [type(b).__name__ for b in source.blocks] == ["Para", "Para", "Table", "Para"]
-    assert paras(source) == [TITLE, "一、总体情况", "页脚"] and grid(tables(source)[0]) == [["规章", "1"]]
+    assert [type(b).__name__ for b in source.blocks] == ["Para", "Para", "Table", "Para", "Para", "Para", "Table"]
+    assert paras(source) == [TITLE, "一、总体情况", "页脚", "首页", "二、主动公开"]
+    assert [grid(t) for t in tables(source)] == [[["规章", "1"]], [["规章", "2"]]]
 
 
 def test_html_nested_ten_thousand_deep_is_refused_without_a_crash(tmp_path: Path) -> None:
@@ -280,7 +301,10 @@ def test_a_file_over_the_size_cap_is_refused_before_it_is_read(tmp_path: Path) -
         fh.truncate(limits.MAX_BYTES + 1)
     err = problem(path)
     assert (err.code, err.reason) == (Code.IMPORT_LIMIT, "size")
-    assert err.fields == {"size": limits.MAX_BYTES + 1, "limit": limits.MAX_BYTES}
+    assert err.fields == {"size": 30.0, "limit": 30.0}  # MB, as a file manager shows them
+    with open(path, "wb") as fh:
+        fh.truncate(31 * limits.MiB)
+    assert problem(path).fields == {"size": 31.0, "limit": 30.0}
 
 
 def test_a_missing_file_or_a_folder_is_unreadable(tmp_path: Path) -> None:

@@ -9,9 +9,10 @@ next candidate is tried). The parser fetches nothing (`no_network`), keeps no co
 Outside tables, block elements (p, div, h1–h6, li …) make paragraphs and `<br>` a line break inside
 one. Each `<table>` becomes a grid with rowspan/colspan resolved as browsers do; a cell's text is its
 paragraphs and line breaks joined by "\\n", non-breaking and ideographic spaces made spaces. A table
-nested in a cell is a table of its own (after the outer one), not text of the cell. A one-column table
-is page layout (a CMS wrapping the article in a table): its cells read as the page around them.
-Menus and footers stay: the matcher finds the report among them.
+nested in a cell is a table of its own, not text of the cell; a table that holds another table, or has
+one column, is page layout (a CMS wrapping the article, or menu | article): its cells read as the page
+around them, paragraphs and tables in order. Menus and footers stay: the matcher finds the report
+among them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import re
 from collections.abc import Callable
 
 import lxml.etree
-import lxml.html
 
 from ..findings import Code
 from .limits import MAX_CELLS, MAX_DEPTH, MAX_SPAN
@@ -64,8 +64,10 @@ def _decode(data: bytes) -> tuple[str, str]:
 def _hidden(el: lxml.etree._Element) -> bool:
     if el.get("hidden") is not None:
         return True
-    style = el.get("style")
-    return bool(style) and bool(_HIDDEN_STYLE.search(style.replace(" ", "").lower()))
+    style = (el.get("style") or "").lower()
+    if "display" not in style and "visibility" not in style and "clip" not in style:  # most cells: no regex
+        return False
+    return bool(_HIDDEN_STYLE.search(style.replace(" ", "")))
 
 
 def _clean(text: str) -> str:
@@ -104,7 +106,7 @@ def _walk(el: lxml.etree._Element, flow: _Flow, pre: bool = False) -> None:
     """`el`'s content into `flow` (depth is bounded by the caller: recursion is safe)."""
     flow.text(el.text, pre)
     for child in el:
-        tag = child.tag.lower() if isinstance(child.tag, str) else None
+        tag = child.tag if isinstance(child.tag, str) else None  # libxml2 lower-cases HTML names
         if tag is None or tag in _SKIP or _hidden(child):
             pass  # a comment, a script, hidden content: only its tail is on the page
         elif tag == "table":
@@ -125,23 +127,37 @@ def _walk(el: lxml.etree._Element, flow: _Flow, pre: bool = False) -> None:
 def _rows(table: lxml.etree._Element) -> list[lxml.etree._Element]:
     rows = []
     for child in table:
-        tag = child.tag.lower() if isinstance(child.tag, str) else ""
+        tag = child.tag if isinstance(child.tag, str) else ""
         if tag == "tr" and not _hidden(child):
             rows.append(child)
         elif tag in _SECTIONS and not _hidden(child):
-            rows.extend(tr for tr in child if isinstance(tr.tag, str) and tr.tag.lower() == "tr" and not _hidden(tr))
+            rows.extend(tr for tr in child if tr.tag == "tr" and not _hidden(tr))
     return rows
 
 
 def _cells(tr: lxml.etree._Element) -> list[lxml.etree._Element]:
-    return [c for c in tr if isinstance(c.tag, str) and c.tag.lower() in ("td", "th") and not _hidden(c)]
+    return [c for c in tr if c.tag in ("td", "th") and not _hidden(c)]
+
+
+_LEADING_DIGITS = re.compile(r"\s*(\d+)")
 
 
 def _span(value: str | None) -> int:
     """A rowspan/colspan as browsers read it: leading digits, at least 1, clamped to MAX_SPAN."""
-    found = re.match(r"\s*(\d+)", value or "")
+    if value is None:
+        return 1
+    found = _LEADING_DIGITS.match(value)
     n = int(found.group(1)[:7]) if found else 1
     return max(1, min(n, MAX_SPAN))
+
+
+def _layout(table: lxml.etree._Element, rows: list[lxml.etree._Element]) -> bool:
+    """Whether a table only lays out the page: one column (a CMS wrapping the article), or cells that
+    hold another table (menu | article, the article holding the report's tables). A report's own
+    tables have several columns and never nest tables."""
+    if all(len(_cells(tr)) <= 1 for tr in rows):
+        return True
+    return next(table.iterdescendants("table"), None) is not None
 
 
 class _Reader:
@@ -157,10 +173,12 @@ class _Reader:
 
     def table(self, el: lxml.etree._Element) -> None:
         rows = _rows(el)
-        caption = next((c for c in el if isinstance(c.tag, str) and c.tag.lower() == "caption"), None)
+        caption = next((c for c in el if c.tag == "caption"), None)
         if caption is not None and not _hidden(caption):
             self.flow_into(caption)
-        if rows and all(len(_cells(tr)) <= 1 for tr in rows):  # one column: page layout, not a table
+        if not rows:
+            return  # nothing on the page
+        if _layout(el, rows):
             for tr in rows:
                 for td in _cells(tr):
                     self.flow_into(td)
@@ -186,7 +204,8 @@ class _Reader:
                 while (r, c) in taken:
                     c += 1
                 col_span = _span(td.get("colspan"))
-                row_span = _span(td.get("rowspan")) if td.get("rowspan", "").strip() != "0" else len(rows) - r
+                rowspan = td.get("rowspan")
+                row_span = len(rows) - r if rowspan is not None and rowspan.strip() == "0" else _span(rowspan)
                 row_span = min(row_span, len(rows) - r)  # a rowspan past the table's end stops there
                 self.slots += row_span * col_span
                 if self.slots > MAX_CELLS:
@@ -196,7 +215,8 @@ class _Reader:
                 _walk(td, flow)
                 flow.block()
                 cells.append(GridCell("\n".join(lines), r, c, row_span, col_span))
-                taken.update((r + i, c + j) for i in range(row_span) for j in range(col_span))
+                if row_span > 1:  # this row's own slots are never looked up again: c only moves right
+                    taken.update((r + i, c + j) for i in range(1, row_span) for j in range(col_span))
                 c += col_span
                 n_cols = max(n_cols, c)
         # the rectangle too: a consumer that lays the grid out pays rows × columns, not the cells
@@ -219,11 +239,14 @@ def read_html(data: bytes) -> Source:
     """A web page as paragraphs and table grids in reading order."""
     text, encoding = _decode(data)
     text = _PROLOG.sub("", text, count=1)  # lxml refuses a str that declares its own encoding
-    parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False,
-                                  recover=True, default_doctype=False)
+    # lxml.etree's HTML parser, not lxml.html's: plain elements, without a Python class lookup for each
+    parser = lxml.etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False,
+                                   recover=True, default_doctype=False)
     try:
-        root = lxml.html.document_fromstring(text, parser=parser)
-    except (lxml.etree.ParserError, ValueError):  # "Document is empty": no text at all
+        root = lxml.etree.fromstring(text, parser=parser)
+    except (lxml.etree.XMLSyntaxError, ValueError):
+        root = None
+    if root is None:  # no markup and no text at all
         return Source("html", (), encoding=encoding)
     _depth_ok(root)
     reader = _Reader()

@@ -13,13 +13,66 @@ from __future__ import annotations
 import os
 import re
 import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ..findings import Code
-from .limits import MAX_PAGES, MAX_SECONDS
+from .limits import MAX_PAGES, MAX_SECONDS, MAX_STREAM_BYTES, MiB
 from .source import Para, ReadProblem, Source, Where
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+class _BoundedInflate:
+    """A decompressor that stops at `MAX_STREAM_BYTES`, as a drop-in for the `zlib` module pdfminer's
+    stream decoder uses: pdfminer inflates each stream whole, so a small PDF holding a deflate bomb
+    would fill memory before any page or time cap could stop it."""
+
+    error = zlib.error
+
+    def decompress(self, data: bytes, *args: Any) -> bytes:
+        d = zlib.decompressobj()
+        out = d.decompress(data, MAX_STREAM_BYTES)
+        if d.unconsumed_tail:
+            raise _inflated()
+        if not d.eof:
+            raise zlib.error("incomplete or truncated stream")  # what zlib.decompress says
+        return out
+
+    def decompressobj(self, *args: Any, **kwargs: Any) -> _BoundedStream:
+        return _BoundedStream(zlib.decompressobj(*args, **kwargs))
+
+
+class _BoundedStream:
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.total = 0
+
+    def decompress(self, data: bytes, *args: Any) -> bytes:
+        out: bytes = self.inner.decompress(data, MAX_STREAM_BYTES - self.total + 1)
+        self.total += len(out)
+        if self.total > MAX_STREAM_BYTES or self.inner.unconsumed_tail:
+            raise _inflated()
+        return out
+
+
+def _inflated() -> ReadProblem:
+    return ReadProblem(Code.IMPORT_LIMIT, "inflated", limit=MAX_STREAM_BYTES // MiB)
+
+
+@contextmanager
+def _bounded() -> Iterator[None]:
+    """pdfminer's streams inflated with the bound, for the time of one read."""
+    import pdfminer.pdftypes
+
+    saved = pdfminer.pdftypes.zlib
+    pdfminer.pdftypes.zlib = _BoundedInflate()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pdfminer.pdftypes.zlib = saved
 
 
 def _pdfplumber() -> Any:
@@ -34,11 +87,13 @@ def _problem(exc: BaseException) -> ReadProblem:
     """What a pdfminer failure means for the person who gave the file: a password, or damage (the
     exception's name and first words, the only description pdfminer has)."""
     cause = exc.args[0] if type(exc).__name__ == "PdfminerException" and exc.args else exc
+    if isinstance(cause, ReadProblem):  # a bound hit inside pdfminer
+        return cause
     name = type(cause).__name__
     if name in ("PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"):
         return ReadProblem(Code.IMPORT_UNSUPPORTED, "encrypted")
     said = _UNSAFE.sub(" ", str(cause)).strip()[:80]
-    return ReadProblem(Code.IMPORT_UNSUPPORTED, "broken", detail_text=f"PDF {name}" + (f"（{said}）" if said else ""))
+    return ReadProblem(Code.IMPORT_UNSUPPORTED, "broken", detail_text=f"PDF {name}" + (f": {said}" if said else ""))
 
 
 def _page_count(pdf: Any) -> int:
@@ -63,9 +118,15 @@ def _open(path: str | os.PathLike[str]) -> Any:
         raise _problem(exc) from None
 
 
-def read_pdf(path: str | os.PathLike[str], size: int = 0) -> Source:
+def read_pdf(path: str | os.PathLike[str]) -> Source:
     """A PDF's text, one paragraph per line, placed by page and line; ReadProblem for a scan, a
-    password, damage, or a cap exceeded (pages, time)."""
+    password, damage, or a cap exceeded (pages, time, a stream inflating beyond bound)."""
+    _pdfplumber()  # the missing extra is said first
+    with _bounded():
+        return _read(path)
+
+
+def _read(path: str | os.PathLike[str]) -> Source:
     start = time.monotonic()
     pdf = _open(path)
     blocks: list[Para] = []
@@ -99,8 +160,8 @@ def first_page_text(path: str | os.PathLike[str]) -> str | None:
     it cannot be told (no pdfplumber, a damaged or locked file, or no text: a scan), so that the
     reader then says why."""
     try:
-        pdf = _open(path)
-        with pdf:
+        _pdfplumber()
+        with _bounded(), _open(path) as pdf:
             if not pdf.pages:
                 return None
             text = pdf.pages[0].extract_text() or ""

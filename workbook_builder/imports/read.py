@@ -10,9 +10,14 @@ import stat
 from pathlib import Path
 
 from ..findings import Code
-from .limits import MAX_BYTES
+from .limits import MAX_BYTES, MiB
 from .sniff import sniff
 from .source import ReadProblem, Source
+
+
+def _too_large(size: int) -> ReadProblem:
+    """Sizes in MB, as people see them in a file manager (one decimal: 30.1 MB over 30 MB shows)."""
+    return ReadProblem(Code.IMPORT_LIMIT, "size", size=round(size / MiB, 1), limit=round(MAX_BYTES / MiB, 1))
 
 
 def _bytes(path: str | os.PathLike[str]) -> bytes:
@@ -27,7 +32,7 @@ def _bytes(path: str | os.PathLike[str]) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise ReadProblem(Code.UNREADABLE_FILE, "io-error", actual="io-error")
         if info.st_size > MAX_BYTES:
-            raise ReadProblem(Code.IMPORT_LIMIT, "size", size=info.st_size, limit=MAX_BYTES)
+            raise _too_large(info.st_size)
         with open(fd, "rb", closefd=False) as fh:
             data = fh.read(info.st_size + 1)  # +1 notices a file growing while read
     except OSError:
@@ -35,7 +40,7 @@ def _bytes(path: str | os.PathLike[str]) -> bytes:
     finally:
         os.close(fd)
     if len(data) > MAX_BYTES:
-        raise ReadProblem(Code.IMPORT_LIMIT, "size", size=len(data), limit=MAX_BYTES)
+        raise _too_large(len(data))
     return data
 
 
@@ -64,7 +69,7 @@ def read_source(path: str | Path) -> Source:
         if kind == "pdf":
             from .pdf import read_pdf
 
-            return read_pdf(path, len(data))
+            return read_pdf(path)
     except RecursionError:  # a nesting no cap foresaw: refused like any other absurd nesting
         from .limits import MAX_DEPTH
 

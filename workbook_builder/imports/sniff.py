@@ -19,6 +19,7 @@ from ..check.preflight.container import ZIP_ERRORS, check_directory
 from ..check.preflight.ole import OLE_MAGIC, ole_reason
 from ..check.preflight.problems import Limits, Refused
 from ..check.preflight.sniff import decode_text
+from ..outfile import SUMMARY_CSV_HEAD
 from .limits import MAX_BYTES
 
 KINDS = ("xlsx", "text", "html", "docx", "pdf", "legacy-word", "ofd", "other")
@@ -27,20 +28,22 @@ _LIMITS = Limits()
 # bytes a text file never holds: C0 controls other than tab, newlines, form feed; DEL
 _JUNK = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _JUNK_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|table|p|div)[\s>/]", re.I)
+# a tag of a web page (a CMS fragment may start with a style sheet, a script or a bare <span>)
+_HTML_TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|table|p|div|span|font|br|center|style|script"
+                       rb"|link|h[1-6]|strong|b)[\s>/]", re.I)
 _LOCAL_HEADER = b"PK\x03\x04"
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+_GENERATOR = re.compile(r"""<meta\s+name=["']?generator["']?\s+content=["']?workbook-builder""", re.I)
 
 
 def _zip_names(data: bytes) -> list[str]:
-    """The entry names of a zip: from its directory when `data` is the whole file, else from the
-    local headers found in the head (a cut-off head still names its first entries)."""
+    """The entry names of a zip: from its directory when `data` is the whole file (names only: the
+    reader's preflight judges the package), else from the local headers found in the head (a cut-off
+    head still names its first entries)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return [i.filename for i in check_directory(zf, _LIMITS)]
-    except Refused:
-        return []  # a hostile directory: still a zip; the reader's preflight says what is wrong
+            return zf.namelist()
     except ZIP_ERRORS:
         pass
     names: list[str] = []
@@ -52,14 +55,12 @@ def _zip_names(data: bytes) -> list[str]:
     return names
 
 
-def _zip_kind(data: bytes) -> str:
-    names = {n.lower() for n in _zip_names(data)}
-    if "xl/workbook.xml" in names:  # what the preflight and `sniff_path` call a workbook
-        return "xlsx"
-    if "word/document.xml" in names:
-        return "docx"
-    if "ofd.xml" in names:
-        return "ofd"
+def _kind_of(names: list[str]) -> str:
+    lower = {n.lower() for n in names}
+    # xl/workbook.xml: what the preflight and `sniff_path` call a workbook
+    for marker, kind in (("xl/workbook.xml", "xlsx"), ("word/document.xml", "docx"), ("ofd.xml", "ofd")):
+        if marker in lower:
+            return kind
     return "other"
 
 
@@ -70,12 +71,15 @@ def sniff(head: bytes) -> str:
         # it does a legacy .xls; only a Word/WPS text document is a published report here
         return "legacy-word" if ole_reason(head) == "document" else "other"
     if head.startswith(b"PK"):
-        return _zip_kind(head)
+        return _kind_of(_zip_names(head))
     if b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM (Notepad's "Unicode")
         text = decode_text(head[:HEAD], complete=len(head) <= HEAD)
-        return "text" if text is not None and not _JUNK_TEXT.search(text) else "other"
+        if text is None or _JUNK_TEXT.search(text):
+            return "other"
+        start = text.lstrip("\ufeff \t\r\n")[:1024].encode("utf-8")
+        return "html" if start.startswith(b"<") and _HTML_TAG.search(start) else "text"
     if _JUNK.search(head[:HEAD]):
         return "other"
     start = head[:2048].removeprefix(b"\xef\xbb\xbf").lstrip()
@@ -83,7 +87,7 @@ def sniff(head: bytes) -> str:
         start = start[start.find(b"?>") + 2:].lstrip() if b"?>" in start else start
     while start.startswith(b"<!--") and b"-->" in start:  # a CMS's leading comment
         start = start[start.find(b"-->") + 3:].lstrip()
-    if _HTML_START.match(start):
+    if start.startswith(b"<") and _HTML_TAG.search(start[:1024]):  # markup first, and a page's tag near the start
         return "html"
     return "text"  # even when it decodes as nothing known: the text reader then says which encoding failed
 
@@ -96,15 +100,19 @@ def mentions_report(text: str) -> bool:
 
 
 def _docx_mentions(fh: io.BufferedReader) -> bool:
-    """The first `HEAD` characters of a docx's body, tags removed (bounded inflating: a bomb costs
-    no more than HEAD bytes)."""
-    with zipfile.ZipFile(fh) as zf:
-        infos = {i.filename.lower(): i for i in check_directory(zf, _LIMITS)}
-        info = infos.get("word/document.xml")
-        if info is None:
-            return False
-        with zf.open(info) as part:
-            xml = part.read(HEAD * 4)
+    """Whether the first `HEAD` × 4 bytes of a docx's body, tags removed, name the report (bounded
+    inflating: a bomb costs no more). A package the preflight refuses, or a cut-off one, counts: the
+    reader then gives it the finding a workbook would get, rather than the folder skipping it."""
+    try:
+        with zipfile.ZipFile(fh) as zf:
+            infos = {i.filename.lower(): i for i in check_directory(zf, _LIMITS)}
+            info = infos.get("word/document.xml")
+            if info is None:
+                return False
+            with zf.open(info) as part:
+                xml = part.read(HEAD * 4)
+    except (Refused, *ZIP_ERRORS):
+        return True
     return mentions_report(_TAG.sub("", xml.decode("utf-8", "ignore")))
 
 
@@ -126,9 +134,8 @@ def is_report_file(path: str | os.PathLike[str]) -> bool:
             fh.seek(0)
             head = fh.read(HEAD)
             if head.startswith(OLE_MAGIC):
-                fh.seek(0)
-                head = fh.read(min(size, 4 * 1024 * 1024))  # the OLE directory may lie past the head
-            kind = sniff(head) if not head.startswith(b"PK") else _zip_kind_of(fh)
+                head = _ole_directory(fh, head)
+            kind = sniff(head) if not head.startswith(b"PK") else _zip_kind_of(fh, head)
             if kind in ("legacy-word", "ofd"):
                 return True
             if kind == "docx":
@@ -138,21 +145,43 @@ def is_report_file(path: str | os.PathLike[str]) -> bool:
                 return _pdf_mentions(path)
             if kind in ("text", "html"):
                 text = decode_text(head, complete=size <= HEAD)
-                return text is not None and mentions_report(_TAG.sub("", text) if kind == "html" else text)
+                if text is None or _ours(text, kind):
+                    return False
+                return mentions_report(_TAG.sub("", text) if kind == "html" else text)
             return False
     except (OSError, Refused, *ZIP_ERRORS):
         return False
 
 
-def _zip_kind_of(fh: io.BufferedReader) -> str:
-    """A zip on disk: its kind from the directory (read by zipfile from the end of the file)."""
+def _ole_directory(fh: io.BufferedReader, head: bytes) -> bytes:
+    """A compound file's header followed by (up to `HEAD` bytes of) its directory, wherever the header
+    says it starts, so `sniff` sees its stream names without the whole file being read (a .doc's
+    directory often lies near its end)."""
+    if len(head) < 512:
+        return head
+    shift = int.from_bytes(head[30:32], "little")
+    first = int.from_bytes(head[48:52], "little")
+    if shift not in (9, 12) or first >= 0xFFFFFFFA:  # not a sector size or a sector number: as it is
+        return head
+    fh.seek((first + 1) << shift)
+    return head[:512] + fh.read(HEAD)
+
+
+def _ours(text: str, kind: str) -> bool:
+    """Our own outputs beside the returns name the report too: the `check --html` page (its generator
+    meta), the CSV summary, JSON printed to a file. A published page of ours (publish) is a report."""
+    if kind == "html":
+        return bool(_GENERATOR.search(text[:4096]))
+    start = text.lstrip("\ufeff \t\r\n")
+    return start.startswith((SUMMARY_CSV_HEAD, "{", "["))
+
+
+def _zip_kind_of(fh: io.BufferedReader, head: bytes) -> str:
+    """A zip on disk: its kind from the directory (read by zipfile from the end of the file), or
+    from the local headers in its head when the directory is cut off."""
     fh.seek(0)
     try:
         with zipfile.ZipFile(fh) as zf:
-            names = {i.filename.lower() for i in check_directory(zf, _LIMITS)}
-    except (Refused, *ZIP_ERRORS):
-        return "other"
-    for marker, kind in (("xl/workbook.xml", "xlsx"), ("word/document.xml", "docx"), ("ofd.xml", "ofd")):
-        if marker in names:
-            return kind
-    return "other"
+            return _kind_of(zf.namelist())
+    except ZIP_ERRORS:
+        return _kind_of(_zip_names(head))

@@ -565,7 +565,7 @@ def _entries() -> tuple[Entry, ...]:
         E(C.IMPORT_ROW_MISSING, "error", "报告的统计表中缺少这一行", "the report's table lacks this row",
           "请按官方格式补全这一行（没有发生的填 0）", "complete the row as in the official format (0 where nothing happened)",
           {"row": R("{table}中找不到“{label}”这一行", "“{label}” was not found in {table}"),
-           "table": R("找不到“{table}”", "“{table}” was not found")}),
+           "table": R("找不到“{table}”整张表", "the whole of “{table}” was not found")}),
         E(C.IMPORT_AMBIGUOUS, "warning", "无法确定这一格的数字，未采用", "this cell's figure cannot be read for certain and was not used",
           "请对照原文核实这一行；如需检查，请按工作簿重新填报",
           "verify the row against the original; fill the workbook to have it checked",

@@ -1,7 +1,7 @@
 """Who reports and for which year (from the title), and which template the report is written in.
 
-The title is the line(s) before the first section heading that end with 报告 (the unit may stand on
-the line before: "淮安市人民政府\\n2024 年政府信息公开工作年度报告"). The unit is the name before the
+The title is the last line before the first section heading that ends with 报告 and names a year (the
+unit may stand on the line before: "淮安市人民政府\\n2024 年政府信息公开工作年度报告"). The unit is the name before the
 year, kept as printed, with one exception: "哈图布呼镇镇政府…" names the 镇政府 of 哈图布呼镇, so a
 trailing "镇政府"/"乡政府"/"县政府"/"区政府"/"市政府" that repeats the level the name already ends
 with is the body, not the name (→ 哈图布呼镇). "淮安市人民政府" stays as printed: that is how the
@@ -21,34 +21,42 @@ from .source import Para, Source
 _YEAR = re.compile(r"(20\d\d)\s*年")
 _TITLE_END = re.compile(r"(?:年度)?报告$|年报$")
 _AFTER_UNIT = re.compile(r"(20\d\d)\s*年|政府信息公开")
+MAX_TITLE_LINES = 200  # lines before the first heading looked at for the title
 _LEVEL_BODY = re.compile(r"^(.+([镇乡县区市]))\2(?:政府)?$")
 
 
 def find_title(source: Source, first_heading: str) -> tuple[str, str | None, int | None]:
-    """The title as printed (lines joined with a space), the unit and the year it names."""
+    """The title as printed (its lines joined with a space), the unit and the year it names.
+
+    The title is the last line before the first section heading that ends with 报告 and names a year
+    (with the line before it when the unit or the year stands there): a web page's menus and
+    breadcrumbs come before the article's own title."""
     lines: list[str] = []
+    head = _squash(first_heading)
     for block in source.blocks:
         if not isinstance(block, Para):
+            continue
+        texts = [x.strip() for x in block.text.split("\n") if x.strip()]
+        if head and any(_squash(x).startswith(head) and len(_squash(x)) < len(head) + 10 for x in texts):
+            lines.extend(x for x in texts if not _squash(x).startswith(head))
             break
-        for line in block.text.split("\n"):
-            if line.strip():
-                lines.append(line.strip())
-        if first_heading and any(_squash(x).startswith(first_heading) for x in lines[-3:]):
+        lines.extend(texts)
+        if len(lines) > MAX_TITLE_LINES:
             break
-    for i, line in enumerate(lines[:40]):
+    best: tuple[str, str | None, int | None] = ("", None, None)
+    for i, line in enumerate(lines[:MAX_TITLE_LINES]):
         flat = _squash(line)
-        if _squash(first_heading) and flat.startswith(_squash(first_heading)):
-            break
         if not _TITLE_END.search(flat) or len(flat) > 60 or "。" in flat:
             continue
-        title_lines = [line]
-        unit = _unit(flat)
-        if unit is None and i > 0 and _is_name(_squash(lines[i - 1])):
-            title_lines.insert(0, lines[i - 1])
-            unit = _squash(lines[i - 1])
-        year = _YEAR.search(flat)
-        return " ".join(title_lines), unit, int(year.group(1)) if year else None
-    return "", None, None
+        used = [line]
+        unit, year = _unit(flat), _YEAR.search(flat)
+        if (unit is None or year is None) and i > 0 and _is_name(_squash(lines[i - 1])):
+            used.insert(0, lines[i - 1])
+            joined = _squash(lines[i - 1]) + flat
+            unit, year = _unit(joined) or unit, _YEAR.search(joined)
+        if year is not None:
+            best = (" ".join(used), unit, int(year.group(1)))
+    return best
 
 
 def _squash(text: str) -> str:
@@ -65,7 +73,8 @@ def _unit(flat: str) -> str | None:
 
 
 def _is_name(flat: str) -> bool:
-    return 2 <= len(flat) <= 30 and not re.search(r"[。，,：:；;0-9]", flat)
+    """A short line that may hold the unit (and the year): no sentence punctuation."""
+    return 2 <= len(flat) <= 30 and not re.search(r"[。，,：:；;]", flat)
 
 
 def choose_template(text: str, templates: Sequence[Template], year: int | None) -> tuple[Template, dict[str, int]]:
@@ -79,7 +88,13 @@ def choose_template(text: str, templates: Sequence[Template], year: int | None) 
     for i, template in enumerate(templates):
         others = set().union(*(labels[j] for j in range(len(templates)) if j != i))
         own = labels[i] - others
-        score = sum(label in text for label in own)
+        # a label of its own that is a part of another template's label (2019's 规范性文件 inside
+        # 2021's 行政规范性文件, 处理决定数量 inside 本年处理决定数量) counts only where it stands alone
+        masked = text
+        for label in sorted(others, key=len, reverse=True):
+            if any(o in label for o in own):
+                masked = masked.replace(label, "\x00")
+        score = sum(label in masked for label in own)
         scores[template.spec.id] = score
         ranked.append((-score, 0 if year_fits(template, year) else 1, i))
     best = min(ranked)

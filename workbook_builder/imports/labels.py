@@ -52,9 +52,26 @@ class SectionModel:
     tables: tuple[TableModel, ...]
 
 
+def template_key(template: Template) -> tuple[str, str, str]:
+    """What identifies a loaded template for the caches here (a template is read once per process,
+    its models once per template, not once per report)."""
+    return (template.spec.id, template.spec.fingerprint, template.spec.source)
+
+
+_SECTIONS: dict[tuple[str, str, str], tuple[SectionModel, ...]] = {}
+_LABELS: dict[tuple[str, str, str], frozenset[str]] = {}
+
+
 def sections(template: Template) -> tuple[SectionModel, ...]:
     """The template's document sections in order (a template without a document: one section per
     sheet with tables, headed by the sheet's title)."""
+    key = template_key(template)
+    if key not in _SECTIONS:
+        _SECTIONS[key] = _sections(template)
+    return _SECTIONS[key]
+
+
+def _sections(template: Template) -> tuple[SectionModel, ...]:
     spec = template.spec
     out = []
     if spec.document is not None:
@@ -117,8 +134,15 @@ def row_keys(label: str, olds: tuple[str, ...] = ()) -> tuple[tuple[str, str], .
     return tuple(keys)
 
 
-def template_labels(template: Template) -> set[str]:
+def template_labels(template: Template) -> frozenset[str]:
     """Every normalised label of a template's tables and headings: what tells templates apart."""
+    key = template_key(template)
+    if key not in _LABELS:
+        _LABELS[key] = _template_labels(template)
+    return _LABELS[key]
+
+
+def _template_labels(template: Template) -> frozenset[str]:
     out: set[str] = set()
     for section in sections(template):
         out.add(normalise(section.heading))
@@ -133,4 +157,4 @@ def template_labels(template: Template) -> set[str]:
                 for cell in table_cells(block):
                     out.update(normalise(n.label) for n in cell.col_chain + cell.row_chain)
     out.discard("")
-    return out
+    return frozenset(out)

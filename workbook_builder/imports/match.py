@@ -19,7 +19,7 @@ from .labels import RowModel, SectionModel, TableModel
 from .model import CellRead, Reading
 from .rows import find_headings, find_label, find_row, last_run, row_tokens
 from .source import Para, Source, Where
-from .split import Identity, identities, resolve_row
+from .split import identities, resolve_row
 from .tokens import (
     BLANK,
     CHAR,
@@ -47,6 +47,7 @@ class _Row:
     exact_cells: bool  # the source gives cell positions (a grid, the one-cell-per-line shape)
     wording: str = ""  # the wording the row was found by (the label, or an older one)
     several: bool = False  # a table without row labels whose region holds several runs of figures
+    end: int = 0  # the unit the row's span ends at
     cells: dict[str, CellRead] = field(default_factory=dict)
 
 
@@ -61,7 +62,7 @@ def read_report(source: Source, templates: Sequence[Template], unit: str | None 
     title, title_unit, title_year = find_title(source, normalise(first[0].heading) if first else "")
     year = year if year is not None else title_year
     unit = unit if unit is not None else title_unit
-    text = "".join(u.text for u in stream.units if u.kind == CHAR)
+    text = stream.chars.replace("\x00", "").replace("\n", "")
     template, _ = choose_template(text, templates, year)
     findings: list[Finding] = []
     if unit is None:
@@ -79,16 +80,20 @@ def read_report(source: Source, templates: Sequence[Template], unit: str | None 
         if not section.tables:
             continue
         lo, hi = _region(heads, k, len(stream.units))
-        found, missing = _read_section(stream, section, lo, hi, rows)
+        if heads[k] is None:
+            # without its heading a section is looked for after what the sections before it used
+            lo = max([lo] + [r.end for r in rows])
+        found, missing = _read_section(stream, section, lo, hi, rows, heads[k] is not None)
         tables_found += found
         all_tables.extend(section.tables)
         findings.extend(missing)
     if not any(u.kind in (CHAR, *TOKENS) for u in stream.units):
         findings = [make(Code.IMPORT_NOT_A_REPORT, "empty")]
     elif tables_found == 0 and all_tables:
-        findings = [f for f in findings if f.code != Code.IMPORT_ROW_MISSING]
+        # not a report at all: its rows and its title are not worth a finding each
+        findings = [f for f in findings if f.code not in (Code.IMPORT_ROW_MISSING, Code.IMPORT_IDENTITY)]
         findings.append(make(Code.IMPORT_NOT_A_REPORT, "no-tables", expected=all_tables[0].name))
-    _make_cells(rows, identities(template), findings)
+    _make_cells(rows, template, findings)
     for r in rows:
         cells.update(r.cells)
         findings.extend(_old_label(r))
@@ -112,8 +117,8 @@ def _region(heads: list[tuple[int, int] | None], k: int, size: int) -> tuple[int
     return lo, max(lo, hi)
 
 
-def _read_section(stream: Stream, section: SectionModel, lo: int, hi: int, out: list[_Row]
-                  ) -> tuple[int, list[Finding]]:
+def _read_section(stream: Stream, section: SectionModel, lo: int, hi: int, out: list[_Row],
+                  headed: bool) -> tuple[int, list[Finding]]:
     """Find the section's tables (bands by their titles) and their rows, in order."""
     findings: list[Finding] = []
     # band titles first: each band ends where the next one's title starts
@@ -130,12 +135,13 @@ def _read_section(stream: Stream, section: SectionModel, lo: int, hi: int, out: 
         band_lo = starts[i][1] if starts[i] else cursor  # type: ignore[index]
         band_hi = min((s[0] for s in starts[i + 1:] if s is not None), default=hi)
         if table.rows and not table.rows[0].label:
-            run, count = last_run(stream, band_lo, band_hi)
+            # a table without row labels is found by its heading (or band title) only
+            run, count = last_run(stream, band_lo, band_hi) if headed or starts[i] else ([], 0)
             if count:
                 found_tables += 1
                 tokens = run if count == 1 else _all_tokens(stream, band_lo, band_hi)
                 out.append(_Row(table, table.rows[0], tokens, tokens[0].where, _positional(run),
-                                several=count > 1))
+                                several=count > 1, end=band_hi))
             else:
                 findings.append(make(Code.IMPORT_ROW_MISSING, "table", table=table.name))
             cursor = band_hi
@@ -158,7 +164,7 @@ def _read_section(stream: Stream, section: SectionModel, lo: int, hi: int, out: 
             end = min((h.start for h in hits[j + 1:] if h is not None), default=band_hi)
             tokens = row_tokens(stream, hit.start, end, hit.end)
             here = stream.units[hit.start].where
-            out.append(_Row(table, row, tokens, here, _positional(tokens), wording=hit.wording))
+            out.append(_Row(table, row, tokens, here, _positional(tokens), wording=hit.wording, end=end))
         cursor = band_hi
     return found_tables, findings
 
@@ -173,9 +179,10 @@ def _positional(tokens: list[Unit]) -> bool:
     return any(t.where.col is not None for t in tokens) or any(t.kind == BLANK for t in tokens)
 
 
-def _make_cells(rows: list[_Row], rules: tuple[Identity, ...], findings: list[Finding]) -> None:
+def _make_cells(rows: list[_Row], template: Template, findings: list[Finding]) -> None:
     """Rows whose tokens fit their columns first; then the others, resolved by the arithmetic of the
     cells already known, repeated while that settles more rows."""
+    rules = identities(template)
     known: dict[str, float] = {}
     pending = []
     for r in rows:
@@ -186,7 +193,7 @@ def _make_cells(rows: list[_Row], rules: tuple[Identity, ...], findings: list[Fi
                 r.cells[dp] = cell
                 if cell.status == "value":
                     known[dp] = float(cell.value)  # type: ignore[arg-type]
-            findings.extend(_unreadable(r))
+            findings.extend(_unreadable(r, template))
         else:
             pending.append(r)
     progress = True
@@ -215,7 +222,7 @@ def _make_cells(rows: list[_Row], rules: tuple[Identity, ...], findings: list[Fi
         for dp in r.row.datapoints:
             r.cells[dp] = CellRead("ambiguous", raw=raw, where=where, candidates=candidates)
         if res.digit_run and res.count > 1:
-            shown = "；".join(" ".join(str(v) for v in c) for c in candidates[:3])
+            shown = " / ".join(" ".join(str(v) for v in c) for c in candidates[:3])
             findings.append(make(Code.IMPORT_AMBIGUOUS, "digit-run", cell=where, label=r.row.path or r.table.name,
                                  raw=raw, count=res.count, candidates=shown))
         else:
@@ -233,9 +240,10 @@ def _cell(tok: Unit, where: str) -> CellRead:
     return CellRead("ambiguous", raw=tok.text, where=where)
 
 
-def _unreadable(r: _Row) -> list[Finding]:
+def _unreadable(r: _Row, template: Template) -> list[Finding]:
+    """A grid cell that holds text where a figure belongs ("约3", "12件"): that cell only."""
     return [make(Code.IMPORT_AMBIGUOUS, "unreadable", cell=_where_text(r.table, r.row, t.where),
-                 datapoint=dp, label=r.row.path or r.table.name, raw=t.text)
+                 datapoint=dp, label=template.layout.by_id[dp].label or r.row.path, raw=t.text)
             for dp, t in zip(r.row.datapoints, r.tokens, strict=True) if t.kind == OTHER]
 
 

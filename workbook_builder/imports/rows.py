@@ -9,6 +9,7 @@ cursor inside a region, so a short label (规章, 3.其他) never matches prose 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from .labels import RowModel, SectionModel
@@ -16,7 +17,8 @@ from .source import Where
 from .tokens import BLANK, CHAR, GRIDROW, LINEBREAK, NUMBER, ROWBREAK, SLASH, TOKENS, Stream, Unit, normalise
 
 GAP_TEXT = 6  # most label characters of other text between two characters of one label
-GAP_UNITS = 40  # most units of any kind (figures, breaks) between two characters of one label
+GAP_UNITS = 40
+_TEXT_RUN = re.compile(r"[^\n\x00]+")  # most units of any kind (figures, breaks) between two characters of one label
 
 
 @dataclass(frozen=True)
@@ -91,24 +93,9 @@ def find_headings(stream: Stream, sections: tuple[SectionModel, ...]) -> list[tu
 
 
 def _lines(stream: Stream) -> list[tuple[int, int, str]]:
-    """The stream's lines of text: (first unit, end unit, the line's normalised characters)."""
-    out = []
-    start, text = 0, list[str]()
-    for i, unit in enumerate(stream.units):
-        if unit.kind in (LINEBREAK, ROWBREAK, GRIDROW) or (unit.kind in TOKENS and not text):
-            if text:
-                out.append((start, i, "".join(text)))
-            start, text = i + 1, []
-        elif unit.kind == CHAR:
-            text.append(unit.text)
-        else:
-            # a figure inside a line ends a heading's text (headings hold no figures)
-            if text:
-                out.append((start, i, "".join(text)))
-            start, text = i + 1, []
-    if text:
-        out.append((start, len(stream.units), "".join(text)))
-    return out
+    """The stream's lines of text: (first unit, end unit, the line's normalised characters). A figure
+    inside a line ends it too: a heading holds no figures."""
+    return [(m.start(), m.end(), m.group()) for m in _TEXT_RUN.finditer(stream.chars)]
 
 
 def row_tokens(stream: Stream, start: int, end: int, label_end: int) -> list[Unit]:

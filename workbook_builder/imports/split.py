@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..spec.ids import ID_RE
 from ..template.registry import Template
+from .labels import template_key
 from .tokens import BLANK, NUMBER, Unit, number
 
 MAX_CANDIDATES = 20000  # enumerations beyond this are not tried: the row stays ambiguous
@@ -25,9 +26,19 @@ _TERM = re.compile(r"\s*([+-]?)\s*(?:SUM\(([^()]*)\)|(" + ID_RE.pattern + r"))\s
 Identity = tuple[tuple[str, int], ...]  # Σ coefficient × data point = 0
 
 
+_IDENTITIES: dict[tuple[str, str, str], tuple[Identity, ...]] = {}
+
+
 def identities(template: Template) -> tuple[Identity, ...]:
     """The template's linear identities over data points: each computed SUM (target − Σ parts = 0)
     and each current-year rule with "=" whose sides are sums and differences of data points."""
+    key = template_key(template)
+    if key not in _IDENTITIES:
+        _IDENTITIES[key] = _identities(template)
+    return _IDENTITIES[key]
+
+
+def _identities(template: Template) -> tuple[Identity, ...]:
     layout = template.layout
     out: list[Identity] = []
     for computed in template.spec.computed:

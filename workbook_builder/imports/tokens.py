@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .source import Para, Source, Table, Where
 
@@ -65,10 +66,10 @@ def token_kind(piece: str) -> str:
     return OTHER
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
     """One unit of the stream: a label character (`text` is the normalised character), a token
-    (`text` is the piece as printed), or a break. `block` is the index of the block it came from."""
+    (`text` is the piece as printed), or a break. `block` is the index of the block it came from.
+    (A tuple, not a dataclass: a report makes tens of thousands of them.)"""
 
     kind: str
     text: str
@@ -155,7 +156,11 @@ def _table_units(table: Table, index: int, out: list[Unit]) -> None:
             if kind in (NUMBER, SLASH, BLANK):
                 out.append(Unit(kind, cell.text.strip(), where, index))
             elif _is_label(cell.text):
-                out.extend(Unit(CHAR, ch, where, index) for ch in normalise(cell.text))
+                # a cell's own lines stay lines: a CMS cell may hold a heading and the text after it
+                for n, line in enumerate(cell.text.split("\n")):
+                    if n:
+                        out.append(Unit(LINEBREAK, "", where, index))
+                    out.extend(Unit(CHAR, ch, where, index) for ch in normalise(line))
             else:
                 out.append(Unit(OTHER, cell.text.strip(), where, index))
         if r + 1 < table.n_rows:

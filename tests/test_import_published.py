@@ -16,7 +16,7 @@ from workbook_builder.template import registry
 
 T = registry.resolve()
 LAYOUT = T.layout
-PROSE = {"text.overview": "本年度工作有序开展。", "text.problems": "无。", "text.other": "无其他需要报告的事项。"}
+PROSE = {"text.overview": "本年度工作有序开展。", "text.problems": "无。", "text.other": "本年度依申请公开按《政府信息公开信息处理费管理办法》执行。"}
 HEADINGS = (("一、总体情况", "第1行"), ("二、主动公开政府信息情况", "第3行"),
             ("三、收到和处理政府信息公开申请情况", "第20行"), ("四、政府信息公开行政复议、行政诉讼情况", "第60行"),
             ("五、存在的主要问题及改进情况", "第70行"), ("六、其他需要报告的事项", "第72行"))
@@ -100,8 +100,8 @@ def test_a_wrong_input_fails_the_rule_at_the_report_text_with_figures() -> None:
     """The unit's own error: a figure that breaks T3-A (its printed totals consistent with it)."""
     result = check_reading(reading(changes={"requests.carried_over.person": 35, "requests.carried_over.total": 35}), T)
     failed = [f for f in result.findings if f.code == Code.RULE_FAILED]
-    assert {f.rule for f in failed} == {"T3-A"}
-    person = next(f for f in failed if f.datapoint and f.datapoint.endswith("person"))
+    assert [f.rule for f in failed] == ["T3-A"]
+    person = failed[0]
     assert person.datapoint == "requests.new.person"  # the first figure the rule reads (no check row)
     assert person.cell == where("requests.new.person")  # the report's place, not a workbook cell
     text = person.message()
@@ -140,19 +140,46 @@ def test_appeals_total_mismatch() -> None:
     assert "结果维持至尚未审结各列相加为 351" in result.findings[0].message()
 
 
-def test_rule_fails_on_sums_and_holds_on_print_is_the_rule_and_the_total() -> None:
-    """The printed total hides an unbalanced table: the parts' sum fails T3-A (the rule, as for a
-    workbook) and the printed total is wrong (its own finding) — two facts, each said once."""
+def test_a_wrong_part_under_consistent_printed_totals_is_said_on_the_totals() -> None:
+    """（一）予以公开 自然人 printed 4 too high while its row and column totals print the true sums: the
+    two totals do not add up (each its finding), and T3-A, which fails on the parts' sums only, is
+    said on the （七）总计 finding — not as rule failures in the 自然人 and 总计 columns as well."""
     v = _fixture_values("huaian-city-2024")
     result = check_reading(reading(changes={"requests.granted.person": v["requests.granted.person"] + 4}), T)
-    got = sorted(codes(result))
-    assert (Code.PUBLISHED_TOTAL_MISMATCH, "requests.granted.total") in got
-    assert (Code.PUBLISHED_TOTAL_MISMATCH, "requests.results_total.person") in got
-    assert {f.rule for f in result.findings if f.code == Code.RULE_FAILED} == {"T3-A"}
-    assert len(got) == len(set(got))
+    assert sorted(codes(result)) == [(Code.PUBLISHED_TOTAL_MISMATCH, "requests.granted.total"),
+                                     (Code.PUBLISHED_TOTAL_MISMATCH, "requests.results_total.person")]
+    column = next(f for f in result.findings if f.datapoint == "requests.results_total.person")
+    assert column.reason == "sum-rule-parts"
+    assert "印为 2932，（一）至（六）各项相加为 2936；按相加的结果，规则 T3-A 不成立" in column.message()
+
+
+def test_a_wrong_part_of_a_printed_total_and_the_rule_it_breaks() -> None:
+    """四 自然人 printed 108 while 四 总计 prints 103: the total does not add up, and T3-A fails in the
+    自然人 column on any reading (a rule failure, with the figures); the 总计 column's T3-A, failing only
+    on the parts' sum, is said on the total's finding."""
+    result = check_reading(reading(changes={"requests.carried_forward.person": 108}), T)
+    assert sorted(codes(result)) == [(Code.PUBLISHED_TOTAL_MISMATCH, "requests.carried_forward.total"),
+                                     (Code.RULE_FAILED, "requests.new.person")]
+    rule = next(f for f in result.findings if f.code == Code.RULE_FAILED)
+    assert "（2932+108 = 3040）" in rule.message()
+
+
+def test_the_units_own_error_is_one_rule_failure_not_one_per_column() -> None:
+    """A carried-over figure and its total printed consistently, breaking T3-A: the 自然人 column's
+    failure; the 总计 column's, implied by it, is not said again."""
+    result = check_reading(reading(changes={"requests.carried_over.person": 35, "requests.carried_over.total": 35}), T)
+    assert codes(result) == [(Code.RULE_FAILED, "requests.new.person")]
 
 
 def test_finding_result_reads_prose_and_identity() -> None:
     r = replace(reading(), unit=None, year=None)
     result = check_reading(r, T)
     assert result.unit is None and result.year is None and "meta.year" not in result.values
+
+
+def test_whole_numbers_read_as_int_are_checked_as_a_workbooks_floats() -> None:
+    r = reading("hatubuhu-town-2023")
+    r = replace(r, cells={k: replace(c, value=int(c.value or 0)) for k, c in r.cells.items()})
+    result = check_reading(r, T)
+    assert result.findings == ()
+    assert isinstance(result.values["requests.new.person"], float)

@@ -109,12 +109,15 @@ def test_a_folder_one_document_per_workbook_the_batch_goes_on(broken: Path, tmp_
         "乙_局2024年政府信息公开工作年度报告.docx", "乙_局2024年政府信息公开工作年度报告.fragment.html"])
     assert run.check.skipped_other == (str(returns / "notes.txt"),)
     assert run.exit_code == 1 and run.summary()[-1] == "生成 3 份，未生成 3 份。"
-    # the documents in the returns folder are never taken for returns
+    # the documents in the returns folder are published reports: `check` reads and checks them too
     for p in run.written:
         for out in p.outputs.values():
             Path(out).rename(returns / Path(out).name)
     again = api.check(returns, jobs=1)
-    assert len(again.files) == 6 and len(again.skipped_other) == 7
+    documents = [f for f in again.files if f.published]
+    assert len(again.files) == 12 and again.skipped_other == (str(returns / "notes.txt"),)
+    assert sorted(f.published or "" for f in documents) == ["docx"] * 3 + ["html"] * 3
+    assert all(f.valid for f in documents)
 
 
 def test_names_are_safe_on_windows_and_unique() -> None:

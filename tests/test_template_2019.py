@@ -306,6 +306,39 @@ def test_x1_between_a_2019_and_a_2020_workbook(tmp_path: Path) -> None:
     assert "（上年" + F.ref("requests.carried_forward.person").split("!")[1] + " = 72）" in x1.message()
 
 
+def test_x1_from_a_2020_report_in_the_2019_format_to_a_2021_report(tmp_path: Path) -> None:
+    """The year the format changed: this year's 2021 workbook, last year's in the 2019 format. X-1
+    reads the same IDs in both; last year's cell is named where the 2019 workbook has it; X-2 (现行有效
+    件数, which the 2019 format has not) is not checked."""
+    from tests.make_filled import build_to, cell, honest_data
+
+    last = F.generic_fill(unit="淮安市人民政府", year=2020, seed=11)
+    F.build_to(tmp_path / "2020", last, "淮安市人民政府.xlsx")
+    this = honest_data("huaian-city-2024")
+    this["meta.year"] = 2021
+    for col in F.PEOPLE:  # 2021's 上年结转 = 2020's 结转下年度; 一 or （一） keeps the balance
+        delta = last[f"requests.carried_forward.{col}"] - this[f"requests.carried_over.{col}"]
+        this[f"requests.carried_over.{col}"] += delta
+        this[f"requests.{'granted' if delta > 0 else 'new'}.{col}"] += abs(delta)
+    good = build_to(tmp_path, this, "2021.xlsx")
+    (result,) = api.check([good], prior=tmp_path / "2020").files
+    assert result.template.id == "gov_info_disclosure_2021"
+    assert not result.findings, [f.message() for f in result.findings]
+
+    this["requests.carried_over.business"] += 1
+    this["requests.new.business"] -= 1
+    bad = build_to(tmp_path, this, "2021-bad.xlsx")
+    (result,) = api.check([bad], prior=tmp_path / "2020" / "淮安市人民政府.xlsx").files
+    got = sorted((f.code, f.rule, f.datapoint) for f in result.findings)
+    assert got == [("prior-year-mismatch", "X-1", "requests.carried_over.business"),
+                   ("prior-year-mismatch", "X-1", "requests.carried_over.total")]
+    where_2019 = F.ref("requests.carried_forward.business").split("!")[1]
+    where_2021 = cell("requests.carried_forward.business").ref.split("!")[1]
+    assert where_2019 != where_2021
+    finding = next(f for f in result.findings if f.datapoint == "requests.carried_over.business")
+    assert f"（上年{where_2019} = {last['requests.carried_forward.business']}）" in finding.message()
+
+
 # ---------------------------------------------------------------- publish and roll-up
 
 
@@ -342,3 +375,19 @@ def test_the_roll_up_sums_2019_workbooks_and_refuses_a_mix(tmp_path: Path) -> No
     build_to(tmp_path / "in", honest_data("huaian-city-2024"), "丙.xlsx")
     with pytest.raises(AggregateError, match="不同的模板"):
         api.aggregate([tmp_path / "in"], tmp_path / "mixed.xlsx", jobs=1)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_generated_fills_publish_and_read_back(tmp_path: Path, seed: int) -> None:
+    """Every figure of a 2019 fill (negative changes, yuan with fen) survives docx and HTML: each
+    document is read back against the workbook before it is written."""
+    data = F.generic_fill(seed=seed)
+    data["disclosure.procurement.amount"] = 1234567.89
+    path = F.build_to(tmp_path, data, f"{seed}.xlsx")
+    run = api.publish([path], tmp_path / "out", formats="docx,html", jobs=1)
+    (done,) = run.files
+    assert done.written, (done.status, [f.message() for r in run.check.files for f in r.findings])
+    texts = [c.text for g in read_docx_tables(Path(done.outputs["docx"]).read_bytes()) for c in g.cells]
+    assert "1234567.89" in texts
+    negative = next(v for k, v in data.items() if k.endswith(".change") and v < 0)
+    assert str(negative) in texts

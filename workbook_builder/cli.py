@@ -144,7 +144,7 @@ _YEAR_FROM = {"given": "", "prior": "（未指定 --year，取上年工作簿的
               help="输出的 .xlsx 文件；与 --roster 一起用时为输出文件夹。")
 @click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="预填数据（.json/.yaml，键为数据点 ID，如 requests.carried_over.person）。")
-@click.option("--password", default=None, help="工作表保护密码（默认取模板中的 password，内置模板为 gkb2021）。")
+@click.option("--password", default=None, help="工作表保护密码（默认取模板中的 password：内置模板 2021 格式为 gkb2021，2019 格式为 gkb2019）。")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="单位名单（.xlsx 或 .csv）：为每个单位各生成一个工作簿，已填好单位名称。")
 @click.option("--prior-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,

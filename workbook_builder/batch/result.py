@@ -14,11 +14,13 @@ from typing import Any
 
 from ..check.result import FileResult
 from ..findings import Finding, select
-from .paths import SKIPPED_OUTPUT
+from .paths import SKIPPED_OUTPUT, SKIPPED_REPORT
 from .roster import RosterResult
 
 # codes that mean the file could not be used at all
-UNREADABLE_CODES = frozenset({"unreadable-file", "unsafe-content"})
+# a file nothing could be read from: a refused workbook, or a published report that could not be read
+UNREADABLE_CODES = frozenset({"unreadable-file", "unsafe-content", "import-unsupported", "import-no-text",
+                              "import-limit", "import-not-a-report"})
 FILE_FIELDS = ("path", "unit", "year", "saved_by")
 FINDING_FIELDS = ("code", "severity", "cell", "datapoint", "label", "rule", "expected", "actual")
 
@@ -68,8 +70,13 @@ class CheckRun:
 
     @property
     def skipped_other(self) -> tuple[str, ...]:
-        """Files skipped because they are no table (a .docx, a PDF, a note)."""
-        return tuple(p for p, why in self.skipped if why != SKIPPED_OUTPUT)
+        """Files skipped because they are no table (a note, a document that is no annual report)."""
+        return tuple(p for p, why in self.skipped if why not in (SKIPPED_OUTPUT, SKIPPED_REPORT))
+
+    @property
+    def skipped_reports(self) -> tuple[str, ...]:
+        """Published reports in a folder `aggregate` or `publish` walked: they are no workbook."""
+        return tuple(p for p, why in self.skipped if why == SKIPPED_REPORT)
 
     @property
     def valid(self) -> bool:

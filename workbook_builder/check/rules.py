@@ -15,20 +15,38 @@ from ..template.recompute import Recompute, RuleOutcome
 
 def check_rules(layout: Layout, recompute: Recompute, values: Mapping[str, Any], bad_inputs: set[str],
                 depends: Mapping[str, frozenset[str]], prior: Mapping[str, Any] | None = None,
-                prior_bad: set[str] = frozenset(), current: bool = True) -> list[Finding]:  # type: ignore[assignment]
+                prior_bad: set[str] = frozenset(), current: bool = True,  # type: ignore[assignment]
+                prior_layout: Layout | None = None,
+                prior_depends: Mapping[str, frozenset[str]] | None = None) -> list[Finding]:
     """`rule-failed` for the current year's rules (unless `current` is False); `prior-year-mismatch`
-    when `prior` values are given."""
+    when `prior` values are given. `prior_layout`/`prior_depends`: last year's workbook was made from
+    another template (the 2020 report in the 2019 format): only the prior-year rules whose `prior.`
+    cells that template has too are checked, and those cells are named where they are in it."""
     findings = []
     scopes = (["current"] if current else []) + (["prior"] if prior is not None else [])
+    last_year = prior_layout or layout
     for scope in scopes:
         for outcome in recompute.check_rules(values, prior, scope=scope):
+            if scope == "prior" and prior_layout is not None and not _same_cells(layout, prior_layout, outcome):
+                continue
             inputs_used = set().union(*(depends.get(d, frozenset({d})) for d in outcome.datapoints))
             if outcome.holds or inputs_used & bad_inputs:
                 continue
-            if scope == "prior" and _prior_inputs(layout, outcome, depends) & prior_bad:
+            if scope == "prior" and _prior_inputs(last_year, outcome, prior_depends or depends) & prior_bad:
                 continue
-            findings.append(_finding(layout, outcome, scope))
+            findings.append(_finding(layout, outcome, scope, last_year))
     return findings
+
+
+def _same_cells(layout: Layout, prior_layout: Layout, outcome: RuleOutcome) -> bool:
+    """Every `prior.` reference of the rule covers the same data points in last year's template."""
+    for a, b in references(outcome.rule.left + " " + outcome.rule.right):
+        if not is_prior(a):
+            continue
+        if any(strip_prior(d) not in prior_layout.by_id for d in (a, b) if d) \
+                or prior_layout.grid(a, b) != layout.grid(a, b):
+            return False
+    return True
 
 
 def _prior_inputs(layout: Layout, outcome: RuleOutcome, depends: Mapping[str, frozenset[str]]) -> set[str]:
@@ -40,7 +58,7 @@ def _prior_inputs(layout: Layout, outcome: RuleOutcome, depends: Mapping[str, fr
     return set().union(*(depends.get(d, frozenset()) | {d} for d in cells)) if cells else set()
 
 
-def _finding(layout: Layout, outcome: RuleOutcome, scope: str) -> Finding:
+def _finding(layout: Layout, outcome: RuleOutcome, scope: str, prior_layout: Layout) -> Finding:
     rule = outcome.rule
     cells = [layout.by_id[d] for d in outcome.datapoints if d in layout.by_id]
     shown = layout.by_id.get(check_id(rule)) if rule.show_table else None
@@ -57,9 +75,9 @@ def _finding(layout: Layout, outcome: RuleOutcome, scope: str) -> Finding:
         actual=outcome.left,
         cells=tuple(c.ref for c in cells),
         message=Text(rule.message.zh, rule.message.get("en")),
-        left=_side(layout, rule.left, outcome.left, rule.left + " " + rule.right, anchor),
+        left=_side(layout, rule.left, outcome.left, rule.left + " " + rule.right, anchor, prior_layout),
         comparator=rule.comparator,
-        right=_side(layout, rule.right, outcome.right, rule.left + " " + rule.right, anchor),
+        right=_side(layout, rule.right, outcome.right, rule.left + " " + rule.right, anchor, prior_layout),
     )
 
 
@@ -68,9 +86,10 @@ RUN_LENGTH = 3
 _Placed = tuple[Term, Cell, Cell]  # a term and its first and last cell
 
 
-def _side(layout: Layout, formula: str, value: Any, whole: str, anchor: Cell | None) -> Side:
+def _side(layout: Layout, formula: str, value: Any, whole: str, anchor: Cell | None, prior_layout: Layout) -> Side:
     """One side of a rule as staff read it: each reference as its cell (D5, or D8:D22) and short
-    label, sums over a range or over a run of adjacent cells as one term, constants as written."""
+    label, sums over a range or over a run of adjacent cells as one term, constants as written.
+    Last year's cells are named where `prior_layout` (last year's template) has them."""
     common = _common_labels(layout, whole)
     sheet = anchor.sheet if anchor else ""
     placed: list[_Placed | str] = []
@@ -79,13 +98,14 @@ def _side(layout: Layout, formula: str, value: Any, whole: str, anchor: Cell | N
             placed.append(piece)
             continue
         first, last = piece
-        a = layout.by_id[strip_prior(first)]
-        b = layout.by_id[strip_prior(last)] if last else a
-        cell = layout.reference(a.datapoint, b.datapoint if last else None, sheet)
+        book = prior_layout if is_prior(first) else layout
+        a = book.by_id[strip_prior(first)]
+        b = book.by_id[strip_prior(last)] if last else a
+        cell = book.reference(a.datapoint, b.datapoint if last else None, sheet)
         term = Term(cell, _short(a, common), _short(b, common) if last else "", is_prior(first))
         placed.append((term, a, b))
-    return Side(formula, tuple(p if isinstance(p, str) else p[0] for p in _runs(layout, _sums(placed), sheet)),
-                value)
+    runs = _runs(layout, prior_layout, _sums(placed), sheet)
+    return Side(formula, tuple(p if isinstance(p, str) else p[0] for p in runs), value)
 
 
 def _common_labels(layout: Layout, formula: str) -> set[str]:
@@ -127,7 +147,7 @@ def _sums(placed: list[_Placed | str]) -> list[_Placed | str]:
     return out
 
 
-def _runs(layout: Layout, placed: list[_Placed | str], sheet: str) -> list[_Placed | str]:
+def _runs(layout: Layout, prior_layout: Layout, placed: list[_Placed | str], sheet: str) -> list[_Placed | str]:
     """Single cells added one after another along a row or a column, `RUN_LENGTH` or more of them,
     as one summed range term (`D8:D22`) — only where that keeps the meaning: not after a minus
     (a - b + c + d is not a minus the sum) and not beside a product or a power."""
@@ -145,7 +165,8 @@ def _runs(layout: Layout, placed: list[_Placed | str], sheet: str) -> list[_Plac
         if count >= RUN_LENGTH and whole:
             first, last = placed[i], placed[j]
             assert not isinstance(first, str) and not isinstance(last, str)
-            cell = layout.reference(first[1].datapoint, last[1].datapoint, sheet)
+            book = prior_layout if first[0].prior else layout
+            cell = book.reference(first[1].datapoint, last[1].datapoint, sheet)
             out.append((Term(cell, first[0].label, last[0].label, first[0].prior), first[1], last[1]))
             i = j + 1
         else:

@@ -64,10 +64,19 @@ def _mismatch(version: str | None, t: Template) -> Finding:
 
 
 def _prior_findings(t: Template, result: FileResult, prior: FileResult) -> list[Finding]:
-    if prior.template is None or prior.template.id != t.spec.id or not prior.values:
+    if prior.template is None or not prior.values:
         return []
+    other = None
+    if prior.template.id != t.spec.id:
+        # last year's workbook of another built-in template (the 2020 report in the 2019 format, this
+        # year's in the 2021 one): the rules over cells both templates have (上年结转 = 结转下年度)
+        other = registry.find_by_id(prior.template.id)
+        if other is None:
+            return []
     return check_rules(t.layout, t.recompute, result.values, set(result.invalid_inputs), t.recompute.dependencies,
-                       prior.values, set(prior.invalid_inputs), current=False)
+                       prior.values, set(prior.invalid_inputs), current=False,
+                       prior_layout=other.layout if other else None,
+                       prior_depends=other.recompute.dependencies if other else None)
 
 
 def with_prior(result: FileResult, template: Template, prior: FileResult) -> FileResult:

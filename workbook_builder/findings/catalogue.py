@@ -588,7 +588,11 @@ def _entries() -> tuple[Entry, ...]:
           {"sum": R("印为 {actual:show}，{parts}相加为 {expected:show}", "printed {actual:show}; {parts} add up to {expected:show}"),
            # the rules that fail with the printed total but hold with the parts' sum: said here, not again
            "sum-rule": R("印为 {actual:show}，{parts}相加为 {expected:show}；按印出的合计，规则 {rules} 不成立",
-                         "printed {actual:show}; {parts} add up to {expected:show}; with the printed total, rule {rules} fails")}),
+                         "printed {actual:show}; {parts} add up to {expected:show}; with the printed total, rule {rules} fails"),
+           # … or that fail with the parts' sum and hold with the printed total (a part is likely wrong)
+           "sum-rule-parts": R("印为 {actual:show}，{parts}相加为 {expected:show}；按相加的结果，规则 {rules} 不成立",
+                               "printed {actual:show}; {parts} add up to {expected:show}; with their sum, rule {rules} "
+                               "fails")}),
         E(C.PUBLISHED_HEADING, "warning", "报告的章节标题与官方格式不一致", "a section heading differs from the official format",
           "请按官方格式写六个部分的标题，顺序不变", "write the six official headings, in order",
           {"missing": R("缺少“{expected}”", "“{expected}” is missing"),
@@ -602,8 +606,14 @@ def _entries() -> tuple[Entry, ...]:
                            "the {year} report follows the “{actual}” format; it should follow “{expected}”")}),
         E(C.PUBLISHED_PROSE_MISMATCH, "warning", "正文中的数字与统计表不一致", "a figure in the prose differs from the tables",
           "请核对正文和统计表，改正错误的一处", "check the prose and the tables and correct the wrong one",
-          {"figure": R("正文写“{quote}”，而表中{label}为 {expected:show}",
-                       "the prose says “{quote}”, the table's {label} is {expected:show}")}),
+          {"figure": R("正文写“{quote}”，而表中“{item}”为 {expected:show}",
+                       "the prose says “{quote}”, the table's “{item}” is {expected:show}"),
+           # either sum is accepted (new requests alone, or with those carried over): both are shown
+           "figures": R("正文写“{quote}”，而表中“{item}”为 {expected:show}，“{also}”为 {also_value:show}",
+                        "the prose says “{quote}”, the table's “{item}” is {expected:show} and “{also}” is "
+                        "{also_value:show}"),
+           "not-mentioned": R("表中“{item}”为 {expected:show}，正文却没有提到“{words}”",
+                              "the table's “{item}” is {expected:show}, yet the prose never mentions “{words}”")}),
     )
 
 

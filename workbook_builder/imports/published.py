@@ -27,6 +27,7 @@ from .model import CellRead, Reading
 from .prose import check_prose
 from .totals import Mismatch, printed_totals, rooted, total_findings
 
+_NONE = CellRead("missing")
 NOT_A_NUMBER = {"blank": "blank", "slash": "slash"}  # CellRead.status → published-not-a-number reason
 
 
@@ -35,7 +36,10 @@ def check_reading(reading: Reading, template: Template) -> FileResult:
     prose. The result's `path` is "" (the caller sets it)."""
     layout, engine = template.layout, template.recompute
     spec = template.spec
-    cells = {dp: c for dp, c in reading.cells.items() if dp in layout.by_id}
+    # figures as a workbook's reader gives them: the engine and the rules compare floats (an int 0
+    # would fail 0 <= 0+0)
+    cells = {dp: replace(c, value=float(c.value)) if isinstance(c.value, int) and not isinstance(c.value, bool) else c
+             for dp, c in reading.cells.items() if dp in layout.by_id}
     inputs: dict[str, Any] = {dp: c.value for dp, c in cells.items()
                               if c.status == "value" and layout.by_id[dp].kind == "input"}
     bad = {dp for dp, c in cells.items() if c.status != "value" and layout.by_id[dp].kind == "input"}
@@ -50,25 +54,25 @@ def check_reading(reading: Reading, template: Template) -> FileResult:
     mismatches = printed_totals(layout, engine, cells, printed, bad)
     findings: list[Finding] = list(reading.findings)
     findings += _not_a_number(layout, cells)
-    rule_findings, printed_only = _rules(template, recomputed, printed, bad, cells)
+    both, sums_only, printed_only = _rules(template, recomputed, printed, bad, cells)
     suspects: dict[str, list[str]] = {}  # a rebuilt cell's source text → the identities that fail on it
-    kept_rules = []
-    for f in rule_findings:
-        if not _suspect(f.rule or "", _datapoints(layout, f.cells), cells, suspects):
-            kept_rules.append(f)
-    kept_totals: list[Mismatch] = []
-    for m in mismatches:
-        if not _suspect(m.rule, m.datapoints, cells, suspects):
-            kept_totals.append(m)
-    explained = _explain(template, printed_only, recomputed, printed, kept_totals)
-    for f in printed_only:
-        if f not in explained and not _suspect(f.rule or "", _datapoints(layout, f.cells), cells, suspects):
-            kept_rules.append(f)
+    kept_totals = [m for m in mismatches if not _suspect(m.rule, m.datapoints, cells, suspects)]
+    rules = [f for f in both + sums_only + printed_only
+             if not _suspect(f.rule or "", _datapoints(layout, f.cells), cells, suspects)]
+    explained = _explain(template, [f for f in rules if f in sums_only], [f for f in rules if f in printed_only],
+                         recomputed, printed, kept_totals)
     findings += total_findings(layout, kept_totals, explained, cells)
-    findings += [_placed(layout, f, cells, printed) for f in kept_rules]
+    # a rule's figures as it was evaluated: the parts' sums, or the totals as printed
+    unexplained = _not_implied(template, [f for f in rules if f not in explained])
+    findings += [_placed(layout, f, cells, printed if f in printed_only else recomputed) for f in unexplained]
     findings += _suspect_findings(layout, cells, suspects)
     findings += check_headings(spec, reading.headings)
-    findings += check_prose(spec, reading.prose, recomputed, bad)
+    # the prose quotes the tables as printed (a total not printed as a number, over a cell that is not
+    # one either, is unknown), or agrees with the parts' sum where a printed total is wrong
+    depends = engine.dependencies
+    unknown = bad | {dp for dp, d in depends.items() if d & bad and cells.get(dp, _NONE).status != "value"}
+    findings += check_prose(layout, reading.prose,
+                            [(printed, unknown), (recomputed, bad | {dp for dp, d in depends.items() if d & bad})])
     return FileResult(
         "", TemplateRef(spec.id, spec.version), tuple(findings), unit=reading.unit, year=reading.year,
         invalid_inputs=frozenset(bad), values=recomputed,
@@ -101,8 +105,9 @@ def _not_a_number(layout: Layout, cells: Mapping[str, CellRead]) -> list[Finding
 
 
 def _rules(template: Template, recomputed: Mapping[str, Any], printed: Mapping[str, Any], bad: set[str],
-           cells: Mapping[str, CellRead]) -> tuple[list[Finding], list[Finding]]:
-    """The template's rules on the recomputed sums, and the ones that fail only on the printed totals.
+           cells: Mapping[str, CellRead]) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    """The template's rules on the recomputed sums and on the totals as printed: those failing on
+    both, on the sums only, on the printed totals only.
 
     On printed figures a printed total stands on its own: a blank among its parts does not stop
     the rule from being checked with the total as printed."""
@@ -112,22 +117,42 @@ def _rules(template: Template, recomputed: Mapping[str, Any], printed: Mapping[s
     printed_depends = {dp: (frozenset() if cells.get(dp) and cells[dp].status == "value" else d)
                        for dp, d in depends.items()}
     on_print = check_rules(layout, engine, printed, bad, printed_depends)
-    seen = {(f.rule, f.cell) for f in on_sums}
-    return on_sums, [f for f in on_print if (f.rule, f.cell) not in seen]
+    sums = {(f.rule, f.cell) for f in on_sums}
+    prints = {(f.rule, f.cell) for f in on_print}
+    return ([f for f in on_sums if (f.rule, f.cell) in prints], [f for f in on_sums if (f.rule, f.cell) not in prints],
+            [f for f in on_print if (f.rule, f.cell) not in sums])
 
 
-def _explain(template: Template, printed_only: list[Finding], recomputed: Mapping[str, Any],
-             printed: Mapping[str, Any], totals: list[Mismatch]) -> dict[Finding, list[str]]:
-    """Rules that fail only on printed totals already reported as not adding up: the rule is said on
-    those totals' findings (finding → the wrong totals), not once more on its own."""
+def _explain(template: Template, sums_only: list[Finding], printed_only: list[Finding],
+             recomputed: Mapping[str, Any], printed: Mapping[str, Any],
+             totals: list[Mismatch]) -> dict[Finding, tuple[list[str], bool]]:
+    """Rules that fail on one reading of the tables and hold on the other, where the two differ only
+    by printed totals already reported as not adding up: the rule is said on those totals' findings
+    (finding → the wrong totals, and whether it failed on the printed figures), not once more."""
     layout = template.layout
     roots = rooted(layout, template.recompute, {m.datapoint for m in totals}, printed, recomputed)
     out = {}
-    for f in printed_only:
+    for f in sums_only + printed_only:
         differing = [dp for dp in _datapoints(layout, f.cells)
                      if layout.by_id[dp].kind == "formula" and not same_value(printed.get(dp), recomputed.get(dp))]
         if differing and all(dp in roots for dp in differing):
-            out[f] = sorted(set().union(*(roots[dp] for dp in differing)))
+            out[f] = (sorted(set().union(*(roots[dp] for dp in differing))), f in printed_only)
+    return out
+
+
+def _not_implied(template: Template, rules: list[Finding]) -> list[Finding]:
+    """Without the failures another failure of the same rule already says: T3-A in the 总计 column,
+    whose four figures are sums over the 自然人 column's, fails because the 自然人 column does."""
+    layout, depends = template.layout, template.recompute.dependencies
+    points = {id(f): _datapoints(layout, f.cells) for f in rules}
+    out = []
+    for f in rules:
+        mine = points[id(f)]
+        if mine and all(layout.by_id[dp].kind == "formula" for dp in mine):
+            below = set().union(*(depends.get(dp, frozenset()) for dp in mine))
+            if any(g is not f and g.rule == f.rule and set(points[id(g)]) <= below for g in rules):
+                continue
+        out.append(f)
     return out
 
 

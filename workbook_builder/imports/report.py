@@ -96,19 +96,11 @@ def _check(path: str | Path, template: Template | None, unit: str | None, year: 
     imported, reading, used = _read(path, template, unit, year)
     if reading is None or used is None:
         return FileResult(str(path), None, imported.findings, published=_kind_of(path))
-    result = check_reading(_as_read_from_a_workbook(reading), used)
+    result = check_reading(reading, used)
     # the reading's own findings (import-*, published-old-format) are the file's too: keep each once
     extra = tuple(f for f in reading.findings if f not in result.findings)
     return replace(result, path=str(path), findings=result.findings + extra,
                    published=imported.kind or _kind_of(path))
-
-
-def _as_read_from_a_workbook(reading: Reading) -> Reading:
-    """The figures as numbers the way a workbook's reader gives them (floats): the formula engine and
-    the rules take Excel's numbers, and a Python int among them made `0 ≤ 0+0` fail."""
-    cells = {dp: replace(c, value=float(c.value)) if isinstance(c.value, int) and not isinstance(c.value, bool) else c
-             for dp, c in reading.cells.items()}
-    return replace(reading, cells=cells)
 
 
 def _head(path: str | Path) -> bytes:

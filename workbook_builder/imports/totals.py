@@ -58,16 +58,21 @@ def printed_totals(layout: Layout, engine: Recompute, cells: Mapping[str, CellRe
     return out
 
 
-def total_findings(layout: Layout, mismatches: list[Mismatch], explained: Mapping[Finding, list[str]],
+def total_findings(layout: Layout, mismatches: list[Mismatch], explained: Mapping[Finding, tuple[list[str], bool]],
                    cells: Mapping[str, CellRead]) -> list[Finding]:
-    """One finding per printed total that does not add up; the rules that fail only because of it
-    (`explained`: rule finding → the totals it reads that are wrong) are named on it."""
+    """One finding per printed total that does not add up. The rules that fail only because of it
+    (`explained`: rule finding → the wrong totals it reads, and whether it fails on the printed
+    figures or on the parts' sums) are named on it."""
     out = []
     for m in mismatches:
-        rules = list(dict.fromkeys(f.rule or "" for f, dps in explained.items() if m.datapoint in dps))
+        mine = [(f.rule or "", on_print) for f, (dps, on_print) in explained.items() if m.datapoint in dps]
+        rules = list(dict.fromkeys(rule for rule, _ in mine))
+        reason = "sum"
+        if rules:
+            reason = "sum-rule" if any(on_print for _, on_print in mine) else "sum-rule-parts"
         extra: dict[str, Any] = {"rules": "、".join(rules)} if rules else {}
         read = cells.get(m.datapoint)
-        out.append(make(Code.PUBLISHED_TOTAL_MISMATCH, "sum-rule" if rules else "sum",
+        out.append(make(Code.PUBLISHED_TOTAL_MISMATCH, reason,
                         cell=(read.where if read else "") or None, datapoint=m.datapoint,
                         label=layout.by_id[m.datapoint].label, expected=m.expected, actual=m.printed,
                         parts=m.parts, **extra))

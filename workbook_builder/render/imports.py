@@ -78,15 +78,31 @@ def render_text(results: Sequence[ImportResult], lang: str = "zh",
     read = [r for r in results if r.template is not None]
     value = sum(statuses(r)["value"] for r in read)
     total = sum(len(r.cells) for r in read)
+    kinds = by_kind(read)
     if lang == "zh":
         parts.append(f"共导入 {len(results)} 个文件：读出统计表 {len(read)} 个，共读取 {value}/{total} 项。")
+        if len(kinds) > 1:
+            parts.append("按文件类型：" + "，".join(f"{_KIND[lang].get(k, k)} {n} 个 {v}/{t} 项"
+                                               for k, (n, v, t) in kinds.items()) + "。")
         if skipped:
             parts.append(f"已跳过不是已发布报告的文件 {len(skipped)} 个：{_names(skipped)}。")
     else:
         parts.append(f"{len(results)} file(s) imported: tables read in {len(read)}, {value}/{total} data points read.")
+        if len(kinds) > 1:
+            parts.append("By kind: " + ", ".join(f"{_KIND[lang].get(k, k)} {n} file(s) {v}/{t}"
+                                                 for k, (n, v, t) in kinds.items()) + ".")
         if skipped:
             parts.append(f"Skipped {len(skipped)} file(s) that are no published report: {_names(skipped)}.")
     return "\n".join(clean_text(p) if "\n" not in p else p for p in parts)
+
+
+def by_kind(results: Sequence[ImportResult]) -> dict[str, tuple[int, int, int]]:
+    """Per kind of file (text, html, docx, pdf): files, data points read as a value, data points in all."""
+    out: dict[str, tuple[int, int, int]] = {}
+    for r in results:
+        n, v, t = out.get(r.kind or "", (0, 0, 0))
+        out[r.kind or ""] = (n + 1, v + statuses(r)["value"], t + len(r.cells))
+    return dict(sorted(out.items()))
 
 
 def _names(skipped: Sequence[tuple[str, str]]) -> str:

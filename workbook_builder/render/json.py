@@ -32,6 +32,7 @@ def file_dict(report: FileResult, lang: str = "zh") -> dict[str, Any]:
         "unit": report.unit,
         "year": report.year,
         "saved_by": report.saved_by,
+        "published": report.published,
         "counts": report.counts(),
         "findings": [f.as_dict(lang) for f in report.findings],
     }

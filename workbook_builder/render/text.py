@@ -73,17 +73,20 @@ def render_summary(run: CheckRun, lang: str = "zh", top: int = 5) -> str:
 
 def _skipped_lines(run: CheckRun, lang: str) -> list[str]:
     """Files of the checked folders that were not checked (batch.paths): our outputs, other files."""
-    ours, other = run.skipped_outputs, run.skipped_other
+    ours, other, reports = run.skipped_outputs, run.skipped_other, run.skipped_reports
 
     def names(paths: tuple[str, ...]) -> str:  # named, so a return cannot hide behind our marker unseen
         return "、".join(display_path(PurePath(p).name) for p in paths[:5]) + ("等" if len(paths) > 5 else "")
 
     if lang == "zh":
-        return ([f"已跳过本工具生成的文件 {len(ours)} 个（批注副本、汇总表或汇总工作簿）：{names(ours)}。"] if ours else []) + (
-            [f"已跳过不是表格的文件 {len(other)} 个：{names(other)}。"] if other else [])
-    return ([f"Skipped {_n(len(ours), 'file')} written by this tool (annotated copies, summaries, roll-ups): "
+        return ([f"已跳过本工具生成的文件 {len(ours)} 个（批注副本、汇总表、检查报告或汇总工作簿）：{names(ours)}。"] if ours else []) + (
+            [f"已跳过不是表格的文件 {len(other)} 个：{names(other)}。"] if other else []) + (
+            [f"已跳过已发布的年度报告 {len(reports)} 个（不是填报工作簿，可用 check 检查）：{names(reports)}。"] if reports else [])
+    return ([f"Skipped {_n(len(ours), 'file')} written by this tool (annotated copies, summaries, reports, roll-ups): "
              f"{names(ours)}."] if ours else []) + (
-        [f"Skipped {_n(len(other), 'file')} that are no table: {names(other)}."] if other else [])
+        [f"Skipped {_n(len(other), 'file')} that are no table: {names(other)}."] if other else []) + (
+        [f"Skipped {_n(len(reports), 'published report')} (no workbook; `check` checks them): {names(reports)}."]
+        if reports else [])
 
 
 def render_roster(result: RosterResult, lang: str = "zh") -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .ids import table_width
-from .model import DocSection, DocumentSpec, TemplateSpec
+from .ids import declared_datapoints, table_width
+from .model import DocSection, DocumentSpec, ProseCheck, TemplateSpec
 from .raw import RawReader
 
 PLACEHOLDERS = ("unit", "year")  # the identity inputs a title may name
@@ -21,7 +21,7 @@ def read_document(ctx: RawReader, node: Any) -> DocumentSpec | None:
     """The `document:` mapping as a `DocumentSpec` (None when the template has none)."""
     if node is None:
         return None
-    top = ctx.mapping(node, "$.document", ("title", "sections"), ("preamble", "old_labels"))
+    top = ctx.mapping(node, "$.document", ("title", "sections"), ("preamble", "old_labels", "prose_checks"))
     sections = tuple(
         _section(ctx, item, f"$.document.sections[{i}]") for i, item in enumerate(ctx.seq(top, "sections", "$.document"))
     )
@@ -31,6 +31,8 @@ def read_document(ctx: RawReader, node: Any) -> DocumentSpec | None:
         preamble=ctx.string(top, "preamble", "$.document"),
         path="$.document",
         old_labels=_old_labels(ctx, top.get("old_labels")),
+        prose_checks=tuple(_prose_check(ctx, item, f"$.document.prose_checks[{i}]")
+                           for i, item in enumerate(ctx.seq(top, "prose_checks", "$.document"))),
     )
 
 
@@ -50,6 +52,45 @@ def _old_labels(ctx: RawReader, node: Any) -> tuple[tuple[str, tuple[str, ...]],
             continue
         out.append((label, tuple(olds)))
     return tuple(out)
+
+
+def _prose_check(ctx: RawReader, node: Any, path: str) -> ProseCheck:
+    item = ctx.mapping(node, path, ("id", "pattern"), ("equals", "required_if", "in"))
+    return ProseCheck(
+        id=ctx.string(item, "id", path),
+        pattern=ctx.string(item, "pattern", path),
+        equals=tuple(_strings(ctx, item, "equals", path)),
+        required_if=ctx.string(item, "required_if", path),
+        within=tuple(_strings(ctx, item, "in", path)),
+        path=path,
+    )
+
+
+def _strings(ctx: RawReader, node: dict, key: str, path: str) -> list[str]:
+    out = []
+    for i, value in enumerate(ctx.seq(node, key, path)):
+        if isinstance(value, str) and value.strip():
+            out.append(value)
+        else:
+            ctx.bad(f"{path}.{key}[{i}]", "应为非空文字")
+    return out
+
+
+# a prose check's expression: data point IDs and whole numbers joined by + and - (no spaces needed)
+_TERM = re.compile(r"\s*([+-])?\s*([A-Za-z_][A-Za-z0-9_.]*|\d+(?:\.\d+)?)\s*")
+
+
+def expression_terms(expression: str) -> list[tuple[int, str]] | None:
+    """`a.b+c.d-2` → [(1, "a.b"), (1, "c.d"), (-1, "2")]; None when it is not such a sum."""
+    terms: list[tuple[int, str]] = []
+    at = 0
+    while at < len(expression):
+        m = _TERM.match(expression, at)
+        if m is None or m.end() == at or (terms and not m.group(1)):
+            return None
+        terms.append((-1 if m.group(1) == "-" else 1, m.group(2)))
+        at = m.end()
+    return terms or None
 
 
 def _section(ctx: RawReader, node: Any, path: str) -> DocSection:
@@ -126,6 +167,7 @@ def lint_document(spec: TemplateSpec, bad) -> None:  # type: ignore[no-untyped-d
         if label not in labels:
             bad(f"{doc.path}.old_labels", f"“{label}”不是模板中的标签")
     prose = prose_fields(spec)
+    _lint_prose_checks(spec, prose, bad)
     if doc.preamble and doc.preamble not in prose:
         bad(f"{doc.path}.preamble", f"“{doc.preamble}”不是文本输入字段")
     if not doc.sections:
@@ -150,3 +192,37 @@ def lint_document(spec: TemplateSpec, bad) -> None:  # type: ignore[no-untyped-d
             elif counts != [len(section.widths)]:
                 shown = "、".join(str(n) for n in counts)
                 bad(f"{section.path}.widths", f"给了 {len(section.widths)} 个列宽，表格有 {shown} 列")
+
+
+def _lint_prose_checks(spec: TemplateSpec, prose: set[str], bad) -> None:  # type: ignore[no-untyped-def]
+    """Each check: a unique id, a pattern that compiles (with its figure group `n` when it compares),
+    exactly one of `equals` / `required_if` over known data points, and prose fields to search."""
+    assert spec.document is not None
+    known = set(declared_datapoints(spec))
+    seen: set[str] = set()
+    for check in spec.document.prose_checks:
+        if check.id in seen:
+            bad(f"{check.path}.id", f"检查编号“{check.id}”重复")
+        seen.add(check.id)
+        try:
+            groups = re.compile(check.pattern).groupindex
+        except re.error as exc:
+            bad(f"{check.path}.pattern", f"正则表达式无法编译：{exc}")
+            groups = None
+        if bool(check.equals) == bool(check.required_if):
+            bad(check.path, "每项检查必须且只能有 equals、required_if 二者之一")
+        elif check.equals and groups is not None and "n" not in groups:
+            bad(f"{check.path}.pattern", "equals 检查的正则表达式需要命名组 (?P<n>…) 表示正文中的数字")
+        named = [(f"{check.path}.equals[{i}]", e) for i, e in enumerate(check.equals)]
+        named += [(f"{check.path}.required_if", check.required_if)] if check.required_if else []
+        for path, expression in named:
+            terms = expression_terms(expression)
+            if terms is None:
+                bad(path, f"“{expression}”应为数据点 ID 和数字用 + - 连接")
+                continue
+            for _, term in terms:
+                if not term[0].isdigit() and term not in known:
+                    bad(path, f"“{term}”不是模板中的数据点")
+        for i, field in enumerate(check.within):
+            if field not in prose:
+                bad(f"{check.path}.in[{i}]", f"“{field}”不是文本输入字段")

@@ -144,6 +144,19 @@ class DocSection:
 
 
 @dataclass(frozen=True)
+class ProseCheck:
+    """TX: a figure a published report's prose states, checked against the tables. `pattern` finds the
+    statement; its group `n` is the figure (a statement without it, such as 未收取…, says 0)."""
+
+    id: str
+    pattern: str
+    equals: tuple[str, ...] = ()  # the figure must equal one of these (data point IDs joined by + and -)
+    required_if: str = ""  # or: when this is above 0, the prose must hold the pattern somewhere
+    within: tuple[str, ...] = ()  # the prose fields searched (`in`); all of the document's by default
+    path: str = ""
+
+
+@dataclass(frozen=True)
 class DocumentSpec:
     """The published report: its title and its sections in order (`publish`)."""
 
@@ -154,6 +167,8 @@ class DocumentSpec:
     # reading published reports: an official label → older wordings still seen in reports (规范性文件
     # for 行政规范性文件); a report that uses one is read, and told (published-old-format)
     old_labels: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # reading published reports: the prose's own figures checked against the tables (TX)
+    prose_checks: tuple[ProseCheck, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,13 @@ import openpyxl
 import pytest
 
 from tests.batch_helpers import run_cli
-from tests.import_files import GBK_NAME, SAMPLE, SAMPLE_UNIT, SAMPLE_YEAR, mixed_folder
+from tests.import_files import GBK_NAME, SAMPLE, SAMPLE_UNIT, SAMPLE_YEAR, mixed_folder, needs_shared
 from tests.make_filled import build_to, honest_data
 from workbook_builder import api
 from workbook_builder.errors import UsageError
+
+
+pytestmark = needs_shared  # every test here uses the real sample report in ../shared
 
 
 def test_the_sample_gets_its_true_verdict(tmp_path: Path) -> None:

@@ -22,8 +22,7 @@ from workbook_builder.imports.read import read_source
 from workbook_builder.imports.sniff import is_report_file, sniff
 from workbook_builder.imports.source import Para, ReadProblem, Source, Table
 
-# the reference sample, kept in the repository (the same bytes as shared/reference's copy): CI has no ../shared
-SAMPLE = Path(__file__).parent / "fixtures" / "published" / "sample-report-township-2023.txt"
+from tests.import_files import SAMPLE, needs_shared  # noqa: E402  (the real sample, read in ../shared)
 OLE = bytes.fromhex("D0CF11E0A1B11AE1")
 TITLE = "某某镇人民政府2023年政府信息公开工作年度报告"
 
@@ -117,6 +116,7 @@ def test_sniff_reads_a_cut_off_zip_head_by_its_local_headers() -> None:
     assert sniff(data[:200]) == "docx"
 
 
+@needs_shared
 def test_a_folder_of_returns_keeps_notes_and_rosters_out(tmp_path: Path) -> None:
     report = write(tmp_path, "报告.htm", f"<html><meta charset=gbk><h1>{TITLE}</h1></html>".encode("gbk"))
     spaced = write(tmp_path, "x.dat", "政 府 信 息 公 开 工 作 年 度 报 告\n一、总体情况".encode())
@@ -160,6 +160,7 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 # ---------------------------------------------------------------- text
 
 
+@needs_shared
 def test_the_sample_reads_one_line_per_paragraph_tabs_kept() -> None:
     source = read_source(SAMPLE)
     lines = SAMPLE.read_text(encoding="utf-8").split("\n")
@@ -330,6 +331,7 @@ def test_the_input_is_opened_read_only_and_never_changed(tmp_path: Path) -> None
     assert (hashlib.sha256(path.read_bytes()).hexdigest(), os.stat(path).st_mtime_ns) == before
 
 
+@needs_shared
 def test_random_bytes_give_a_source_or_a_read_problem_never_anything_else(tmp_path: Path) -> None:
     rng = random.Random(10)
     seeds = [CMS_PAGE.format(title=TITLE).encode("gbk"), SAMPLE.read_bytes()[:3000],

@@ -21,7 +21,6 @@ from tests.make_filled import build_to, honest_data
 from workbook_builder import api
 from workbook_builder.errors import UsageError
 
-
 pytestmark = needs_shared  # every test here uses the real sample report in ../shared
 
 

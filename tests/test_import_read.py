@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.import_files import SAMPLE, needs_shared  # noqa: E402  (the real sample, read in ../shared)
 from workbook_builder.findings import CATALOGUE, Code
 from workbook_builder.imports import html as html_reader
 from workbook_builder.imports import limits
@@ -22,7 +23,6 @@ from workbook_builder.imports.read import read_source
 from workbook_builder.imports.sniff import is_report_file, sniff
 from workbook_builder.imports.source import Para, ReadProblem, Source, Table
 
-from tests.import_files import SAMPLE, needs_shared  # noqa: E402  (the real sample, read in ../shared)
 OLE = bytes.fromhex("D0CF11E0A1B11AE1")
 TITLE = "某某镇人民政府2023年政府信息公开工作年度报告"
 

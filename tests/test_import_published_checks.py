@@ -130,18 +130,21 @@ def test_new_requests_with_or_without_carried_over_are_both_accepted() -> None:
 
 
 def test_fee_row_against_the_prose() -> None:
-    """（六）2 is 6 in huaian: the prose must speak of the fee, and not say none was charged; the
+    """（六）2 is 6 in huaian: the prose must speak of the fee, and cannot say no fee notice went out (6
+    requests ended because a notice went unpaid); "未收取信息处理费" is no contradiction (unpaid). The
     administrative fees (行政事业性收费, 96171.6 万元) are another matter and never compared."""
     silent = dict(PROSE, **{"text.other": "无其他需要报告的事项。"})
     f = check_reading(reading(prose=silent), T).findings
     assert [(x.rule, x.reason) for x in f] == [("TX-4", "not-mentioned")]
     assert "正文却没有提到“信息处理费”或“收费通知”" in f[0].message()
-    for denial in ("本年度未收取信息处理费。", "全年收取信息处理费0元。"):
+    for denial in ("本年度未发出收费通知。", "全年发出收费通知书0份。"):
         found = check_reading(reading(prose=dict(PROSE, **{"text.other": denial})), T).findings
         assert [(x.rule, x.reason) for x in found] == [("TX-5", "figure")], denial
         assert denial in found[0].message()
-    # a township with （六）2 = 0 may say it charged nothing, or say nothing at all
-    for other in ("本年度未收取信息处理费。", "无其他需要报告的事项。"):
+    unpaid = check_reading(reading(prose=dict(PROSE, **{"text.other": "本年度发出收费通知6份，未收取信息处理费。"})), T)
+    assert unpaid.findings == ()
+    # a township with （六）2 = 0 may say it sent no notice, or say nothing at all
+    for other in ("本年度未发出收费通知，未收取信息处理费。", "无其他需要报告的事项。"):
         r = reading("hatubuhu-town-2023", prose=dict(PROSE, **{"text.other": other}))
         assert check_reading(r, T).findings == ()
 
@@ -257,3 +260,23 @@ def test_year_on_year_findings_of_a_published_report_are_placed_in_the_report(tm
         assert f.cell == where("requests.carried_over.person")
         assert "（117 = 117）" in f.message() and "（上年118 = 118）" in f.message(), f.message()
     assert with_prior_published(_suqian(2024), reading("suqian-city-2024"), T, _suqian(2023)).findings == ()
+
+
+def test_the_2019_template_checks_the_prose_too(tmp_path: Path) -> None:
+    """A 2019-format report is checked against its own template's TX checks: a prose figure of new
+    requests the table contradicts is said, the true one is not."""
+    from tests.make_filled_2019 import generic_fill
+    from tests.published_forms import pdf_rows, printed
+    from workbook_builder.imports.report import check_report
+
+    values = generic_fill(seed=3)
+    new = printed(values, "gov_info_disclosure_2019").truth["requests.new.total"]
+    for figure, flagged in ((new, False), (int(new or 0) + 7, True)):
+        texts = {"text.overview": f"本年度共收到政府信息公开申请{figure}件，均已按时答复。"}
+        p = printed({**values, **texts}, "gov_info_disclosure_2019")
+        path = tmp_path / f"report-{figure}.txt"
+        path.write_text(pdf_rows(p), encoding="utf-8")
+        result = check_report(path)
+        assert result.template is not None and result.template.id == "gov_info_disclosure_2019"
+        tx = [f for f in result.findings if f.code == Code.PUBLISHED_PROSE_MISMATCH]
+        assert [f.rule for f in tx] == (["TX-1"] if flagged else []), [f.message() for f in result.findings]

@@ -2,7 +2,7 @@
 (`document.prose_checks`): no statement is typed in here, so another report format brings its own.
 
 A statement the template's pattern finds gives a figure (its group `n`; a statement without one,
-such as 未收取信息处理费, says 0) that must equal one of the declared sums of data points; a check
+such as 未发出收费通知, says 0) that must equal one of the declared sums of data points; a check
 with `required_if` asks the prose to speak of something when the tables show it. Only figures the
 tables contradict are reported; a sum over a cell that is not a number is not compared.
 """

@@ -280,3 +280,17 @@ def test_the_2019_template_checks_the_prose_too(tmp_path: Path) -> None:
         assert result.template is not None and result.template.id == "gov_info_disclosure_2019"
         tx = [f for f in result.findings if f.code == Code.PUBLISHED_PROSE_MISMATCH]
         assert [f.rule for f in tx] == (["TX-1"] if flagged else []), [f.message() for f in result.findings]
+
+
+def test_old_labels_and_the_format_name_are_read_and_linted(tmp_path: Path) -> None:
+    from workbook_builder.template import registry
+
+    doc = registry.resolve().spec.document
+    assert doc is not None and dict(doc.old_labels) == {"行政规范性文件": ("规范性文件",)}
+    assert doc.name == "2021年格式（国办公开办函〔2021〕30号）"
+    text = TEMPLATE_FILE.read_text(encoding="utf-8").replace("    行政规范性文件: [规范性文件]", "    行政规范文件: [规范性文件]")
+    path = tmp_path / "t.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TemplateError) as info:
+        load_template(path)
+    assert "$.document.old_labels: “行政规范文件”不是模板中的标签" in str(info.value)

@@ -273,7 +273,13 @@ def _old_layout(template: Template, templates: Sequence[Template], year: int | N
     if fitting is None:
         return []
     return [make(Code.PUBLISHED_OLD_FORMAT, "old-layout", year=year,
-                 actual=template.spec.title.zh, expected=fitting.spec.title.zh)]
+                 actual=format_name(template), expected=format_name(fitting))]
+
+
+def format_name(template: Template) -> str:
+    """The format as people know it: the document section's `name`, else the template's title."""
+    doc = template.spec.document
+    return (doc.name if doc is not None and doc.name else "") or template.spec.title.zh
 
 
 def _prose(source: Source, stream: Stream, sections: tuple[SectionModel, ...],

@@ -21,7 +21,7 @@ def read_document(ctx: RawReader, node: Any) -> DocumentSpec | None:
     """The `document:` mapping as a `DocumentSpec` (None when the template has none)."""
     if node is None:
         return None
-    top = ctx.mapping(node, "$.document", ("title", "sections"), ("preamble", "old_labels", "prose_checks"))
+    top = ctx.mapping(node, "$.document", ("title", "sections"), ("preamble", "old_labels", "name", "prose_checks"))
     sections = tuple(
         _section(ctx, item, f"$.document.sections[{i}]") for i, item in enumerate(ctx.seq(top, "sections", "$.document"))
     )
@@ -31,6 +31,7 @@ def read_document(ctx: RawReader, node: Any) -> DocumentSpec | None:
         preamble=ctx.string(top, "preamble", "$.document"),
         path="$.document",
         old_labels=_old_labels(ctx, top.get("old_labels")),
+        name=ctx.string(top, "name", "$.document"),
         prose_checks=tuple(_prose_check(ctx, item, f"$.document.prose_checks[{i}]")
                            for i, item in enumerate(ctx.seq(top, "prose_checks", "$.document"))),
     )

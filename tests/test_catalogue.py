@@ -144,3 +144,13 @@ def test_an_input_issue_words_prefill_and_finding_alike() -> None:
     f = make(found.code, found.reason, actual="/", **found.fields())
     assert f.detail("zh") == "应填写大于或等于0的整数；填写了文字“/”，此处应填写数字；没有发生的请填写0"
     assert f.detail("en") == "expected a whole number ≥ 0; holds the text “/” where a number is required"
+
+
+def test_sort_reads_places_in_a_published_report_in_report_order() -> None:
+    """A published report's places go by page and line (or table, row, column), not by their text: the
+    row on line 143 before the one on line 170, page 2 before page 10."""
+    places = ("表三“1.信访举报投诉类申请”行 · 第170行", "表三“1.属于国家秘密”行 · 第143行",
+              "表二“规章”行 · 第10页 第3行", "表二“行政许可”行 · 第2页 第30行")
+    found = [make(Code.PUBLISHED_NOT_A_NUMBER, "blank", cell=c) for c in places]
+    assert [f.cell for f in sort_findings(found[:2])] == [places[1], places[0]]
+    assert [f.cell for f in sort_findings(found[2:])] == [places[3], places[2]]

@@ -7,6 +7,7 @@ for rule findings, which carry the severity their rule declares in the template.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -131,16 +132,24 @@ def make(code: str, reason: str = "", *, severity: str | None = None, cell: str 
     return Finding(entry.code, sev, cell, datapoint, label, rule, expected, actual, reason, checked, cells)
 
 
-def _cell_key(cell: str | None) -> tuple[str, int, int]:
-    """'依申请公开'!B13 → ('依申请公开', 13, 2): B4 before B13, as a person reads a sheet."""
+def _cell_key(cell: str | None) -> tuple[str, tuple[int, ...]]:
+    """'依申请公开'!B13 → ('依申请公开', (13, 2)): B4 before B13, as a person reads a sheet. A place in a
+    published report (`表三“（一）予以公开”行 · 第2页 第18行`) goes by its page, table, line, row and
+    column numbers, as a person reads the report."""
     if not cell:
-        return ("", 0, 0)
-    sheet, _, ref = cell.rpartition("!") if "!" in cell else (cell, "", "")
+        return ("", ())
+    if "!" not in cell:
+        numbers = tuple(int(n) for n in _PLACE_NUMBER.findall(cell))
+        return ("", numbers) if numbers else (cell, ())
+    sheet, _, ref = cell.rpartition("!")
     try:
         row, col = parse_a1(ref)
     except ValueError:
-        return (sheet, 0, 0)
-    return (sheet, row, col)
+        return (sheet, ())
+    return (sheet, (row, col))
+
+
+_PLACE_NUMBER = re.compile(r"第(\d+)")
 
 
 def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:

@@ -68,6 +68,13 @@ def _emit(text: str) -> str | None:
     return None
 
 
+def _no_empty_path(paths: tuple[str, ...]) -> None:
+    """An empty argument (an unset shell variable: `check "$DIR"`) would mean the current folder and
+    check or import everything in it: refused as a usage error instead."""
+    if any(not p.strip() for p in paths):
+        _fail("路径不能为空（是否引用了一个没有赋值的变量？）")
+
+
 def _interrupted() -> NoReturn:
     click.echo("\n已中断。", err=True)
     sys.exit(EXIT_INTERRUPTED)
@@ -227,6 +234,7 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
     from .render import json as render_json
     from .render import text as render_text
 
+    _no_empty_path(paths)
     if summary and summary.suffix.lower() not in (".xlsx", ".csv"):
         _fail("--summary 的文件名应以 .xlsx 或 .csv 结尾")
     try:
@@ -401,6 +409,7 @@ def import_command(paths: tuple[str, ...], as_: str, output: Path | None, fmt: s
     from .render import imports as render_imports
 
     lang = "zh"  # findings in Chinese first (the JSON carries codes and fields for programs)
+    _no_empty_path(paths)
     if as_ == "xlsx" and output is None:
         _fail("--as xlsx 需要用 -o 指定输出的 .xlsx 文件或文件夹")
     if as_ == "json" and output is not None and output.suffix.lower() != ".json":

@@ -213,7 +213,9 @@ def _placed(layout: Layout, f: Finding, cells: Mapping[str, CellRead], values: M
             parts = tuple(_figure(layout, p, sheet, prior if isinstance(p, Term) and p.prior and prior is not None
                                   else values) for p in side.parts)
             params[name] = Side(side.formula, parts, side.value)
-    return replace(f, cell=(anchor.where if anchor else None) or None, datapoint=dp,
+    # the catalogue's fix for a report: its figures are checked against the report, not cells corrected
+    reason = "in-report" if f.reason == "failed" else f.reason
+    return replace(f, reason=reason, cell=(anchor.where if anchor else None) or None, datapoint=dp,
                    label=layout.by_id[dp].label if dp else f.label, cells=tuple(w for w in where if w),
                    params=tuple(sorted(params.items())))
 

@@ -49,6 +49,20 @@ def recovery(result: ImportResult, lang: str = "zh") -> str:
     return f"read {counts['value']}/{total} data points" + (f" ({tail})" if tail else "")
 
 
+# The built-in formats in the words of the official documents: a user knows "the 2019 trial format",
+# not a template ID (the ID follows in brackets, for `-t`); another template is named by its ID alone.
+_FORMAT = {"zh": {"gov_info_disclosure_2021": "2021 年格式", "gov_info_disclosure_2019": "2019 年试行格式"},
+           "en": {"gov_info_disclosure_2021": "the 2021 format", "gov_info_disclosure_2019": "the 2019 trial format"}}
+
+
+def format_name(template_id: str, lang: str = "zh") -> str:
+    """`2021 年格式（gov_info_disclosure_2021）`: the format a report was read in, as a person names it."""
+    name = _FORMAT[lang].get(template_id)
+    if name is None:
+        return template_id
+    return f"{name}（{template_id}）" if lang == "zh" else f"{name} ({template_id})"
+
+
 def render_file(result: ImportResult, lang: str = "zh") -> str:
     """One file: its head line (path, unit and year, kind, template, recovery), then its findings."""
     names = _SEVERITY[lang]
@@ -60,10 +74,10 @@ def render_file(result: ImportResult, lang: str = "zh") -> str:
     if result.template is None:
         head = (f"{path}：未能读取，错误 {errors} 个" if lang == "zh" else f"{path}: not read, {errors} error(s)")
     elif lang == "zh":
-        head = (f"{path}{f'（{who}）' if who else ''}：{kind}，按 {result.template.id} 读取；{recovery(result, lang)}；"
+        head = (f"{path}{f'（{who}）' if who else ''}：{kind}，按 {format_name(result.template.id)}读取；{recovery(result, lang)}；"
                 f"错误 {errors} 个，警告 {warnings} 个")
     else:
-        head = (f"{path}{f' ({who})' if who else ''}: {kind}, read as {result.template.id}; {recovery(result, lang)}; "
+        head = (f"{path}{f' ({who})' if who else ''}: {kind}, read as {format_name(result.template.id, lang)}; {recovery(result, lang)}; "
                 f"{errors} error(s), {warnings} warning(s)")
     lines = [clean_text(head)]
     for f in result.findings:

@@ -66,3 +66,57 @@ def test_an_empty_path_is_a_usage_error_not_the_current_folder(command: str, emp
     code, out, err = _run(command, empty, "--no-progress")
     assert code == 2
     assert "路径不能为空" in err and out == ""
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["import", "a.txt", "--as", "pdf"], "--as 的值“pdf”无效，可选：json、xlsx"),
+    (["import", "a.txt", "--format", "xml"], "--format 的值“xml”无效，可选：text、json"),
+    (["import", "a.txt", "--year", "二〇二三"], "--year 应为整数，不是“二〇二三”"),
+    (["check", "a.txt", "--fromat", "json"], "没有这个选项：--fromat（是不是 --format"),
+    (["check", "a.txt", "--roster", "nosuch.csv"], "--roster：找不到文件或文件夹 nosuch.csv"),
+    (["import"], "缺少要处理的文件或文件夹（PATHS）"),
+    (["import", "a.txt", "-o"], "选项 -o 后面要给出它的值"),
+    (["imprt", "a.txt"], "没有这个命令：imprt"),
+    (["--bogus"], "没有这个选项：--bogus"),
+])
+def test_a_mistyped_command_line_is_told_in_chinese(args: list[str], said: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exit code 2 and a Chinese line (click's English "Error: Invalid value for …" never reaches the user),
+    then where the help is."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(*args)
+    assert code == 2 and out == ""
+    assert err.startswith(said), err
+    assert "查看用法：" in err and "--help" in err
+    assert "Error" not in err and "Usage" not in err
+
+
+def test_the_html_report_places_a_published_reports_findings_in_the_report(tmp_path: Path) -> None:
+    """A published report's section says what it is and the format it was read in, and its findings'
+    column is 位置 (a place in the report: 表三“…”行 · 第4行), not 单元格; a workbook's section is unchanged."""
+    data = make_filled.honest_data()
+    data["requests.new.person"] += 1
+    workbook = make_filled.build_to(tmp_path / "in", data, "bad.xlsx", strict=False)
+    _published(tmp_path / "in", workbook, "bad.html")
+    out = tmp_path / "r.html"
+    code, _, err = _run("check", tmp_path / "in", "--html", out, "--no-progress", "-j", "1")
+    assert code == 1, err
+    page = out.read_text(encoding="utf-8")
+    assert "已发布的报告（网页），按 2021 年格式（gov_info_disclosure_2021）读取" in page
+    assert page.count("<th>位置</th>") == 1 and page.count("<th>单元格</th>") == 1
+    assert "涉及：表三“一、本年新收政府信息公开申请数量”行" in page
+
+
+@pytest.mark.parametrize("command", [[], ["import"], ["check"], ["templates"]])
+def test_help_is_chinese_down_to_the_help_option(command: list[str]) -> None:
+    code, out, _ = _run(*command, "--help")
+    assert code == 0
+    assert "显示本帮助并退出。" in out and "Show this message" not in out
+
+
+def test_check_help_says_what_a_published_report_gets() -> None:
+    _, out, _ = _run("check", "--help")
+    flat = "".join(out.split())
+    assert "已发布的报告按其标签认出2021年或2019年格式" in flat
+    assert "上年的工作簿或已发布的报告" in flat
+    assert "已发布的报告没有工作簿可批注，不写副本" in flat

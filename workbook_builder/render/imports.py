@@ -55,6 +55,11 @@ _FORMAT = {"zh": {"gov_info_disclosure_2021": "2021 年格式", "gov_info_disclo
            "en": {"gov_info_disclosure_2021": "the 2021 format", "gov_info_disclosure_2019": "the 2019 trial format"}}
 
 
+def kind_name(kind: str | None, lang: str = "zh") -> str:
+    """A published report's kind as a person names it: 网页, Word 文档 …"""
+    return _KIND[lang].get(kind or "", kind or "")
+
+
 def format_name(template_id: str, lang: str = "zh") -> str:
     """`2021 年格式（gov_info_disclosure_2021）`: the format a report was read in, as a person names it."""
     name = _FORMAT[lang].get(template_id)
@@ -68,7 +73,7 @@ def render_file(result: ImportResult, lang: str = "zh") -> str:
     names = _SEVERITY[lang]
     path = display_path(result.path)
     who = " ".join(x for x in (result.unit, str(result.year) if result.year else None) if x)
-    kind = _KIND[lang].get(result.kind or "", result.kind or "")
+    kind = kind_name(result.kind, lang)
     errors = sum(f.severity == "error" for f in result.findings)
     warnings = sum(f.severity == "warning" for f in result.findings)
     if result.template is None:

@@ -120,3 +120,18 @@ def test_check_help_says_what_a_published_report_gets() -> None:
     assert "已发布的报告按其标签认出2021年或2019年格式" in flat
     assert "上年的工作簿或已发布的报告" in flat
     assert "已发布的报告没有工作簿可批注，不写副本" in flat
+
+
+def test_check_says_what_each_published_report_was_read_as(tmp_path: Path) -> None:
+    """`check` of a folder of reports: each head line says the kind and the format (as `import` does),
+    a workbook's head line is unchanged, and a note is skipped as neither a workbook nor a report."""
+    data = make_filled_2019.generic_fill(unit="示例区人民政府办公室", year=2020)
+    _published(tmp_path / "in", make_filled_2019.build_to(tmp_path, data, "2019.xlsx"), "2019.html")
+    make_filled.build_to(tmp_path / "in", make_filled.honest_data(), "甲.xlsx")
+    (tmp_path / "in" / "说明.txt").write_text("下载自各单位网站。\n", encoding="utf-8")
+    _, out, _ = _run("check", tmp_path / "in", "--no-progress", "-j", "1")
+    heads = [line for line in out.splitlines() if not line.startswith("  ")]
+    assert any(h.endswith("（示例区人民政府办公室 2020）：网页，按 2019 年试行格式读取；通过，错误 0 个，警告 0 个，提示 0 个")
+               for h in heads), heads
+    assert any(h.endswith("甲.xlsx（淮安市人民政府 2024）：通过，错误 0 个，警告 0 个，提示 0 个") for h in heads), heads
+    assert "已跳过不是工作簿或年度报告的文件 1 个：说明.txt。" in heads

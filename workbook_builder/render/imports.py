@@ -60,11 +60,14 @@ def kind_name(kind: str | None, lang: str = "zh") -> str:
     return _KIND[lang].get(kind or "", kind or "")
 
 
-def format_name(template_id: str, lang: str = "zh") -> str:
-    """`2021 年格式（gov_info_disclosure_2021）`: the format a report was read in, as a person names it."""
+def format_name(template_id: str, lang: str = "zh", with_id: bool = True) -> str:
+    """`2021 年格式（gov_info_disclosure_2021）`: the format a report was read in, as a person names it
+    (without the ID where a line is already long: `2021 年格式`)."""
     name = _FORMAT[lang].get(template_id)
     if name is None:
         return template_id
+    if not with_id:
+        return name
     return f"{name}（{template_id}）" if lang == "zh" else f"{name} ({template_id})"
 
 

@@ -135,3 +135,17 @@ def test_check_says_what_each_published_report_was_read_as(tmp_path: Path) -> No
                for h in heads), heads
     assert any(h.endswith("甲.xlsx（淮安市人民政府 2024）：通过，错误 0 个，警告 0 个，提示 0 个") for h in heads), heads
     assert "已跳过不是工作簿或年度报告的文件 1 个：说明.txt。" in heads
+
+
+def test_a_2019_format_report_of_a_2021_year_says_so_in_words(tmp_path: Path) -> None:
+    """A 2022 report in the 2019 trial layout: read as the 2019 format, and the finding names that format
+    and says what is due, not "应为“政府信息公开工作年度报告”格式" (the 2021 title names no format)."""
+    data = make_filled_2019.generic_fill(unit="示例区人民政府办公室", year=2020)
+    page = _published(tmp_path, make_filled_2019.build_to(tmp_path, data, "2019.xlsx"), "2019.html")
+    late = tmp_path / "2022.html"
+    late.write_text(page.read_text(encoding="utf-8").replace("2020年", "2022年"), encoding="utf-8")
+    code, out, _ = _run("import", late, "--no-progress", "-j", "1")
+    assert "（示例区人民政府办公室 2022）：网页，按 2019 年试行格式（gov_info_disclosure_2019）读取" in out
+    assert ("2022年度的报告仍按“政府信息公开工作年度报告（2019年试行格式）”编写，2021年度起的报告应按新格式编写。"
+            "处理：请按《中华人民共和国政府信息公开工作年度报告格式》（国办公开办函〔2021〕30号）编写。") in out
+    assert code == 1

@@ -615,8 +615,9 @@ def _entries() -> tuple[Entry, ...]:
           "请按《中华人民共和国政府信息公开工作年度报告格式》（国办公开办函〔2021〕30号）编写",
           "follow the 2021 format (国办公开办函〔2021〕30号)",
           {"old-label": R("用了旧标签“{actual}”，应为“{expected}”", "the old label “{actual}” is used; it is “{expected}”"),
-           "old-layout": R("{year}年度的报告按“{actual}”格式编写，应为“{expected}”格式",
-                           "the {year} report follows the “{actual}” format; it should follow “{expected}”")}),
+           # `expected` is the 2021 template's title, which names no format: said in words instead
+           "old-layout": R("{year}年度的报告仍按“{actual}”编写，2021年度起的报告应按新格式编写",
+                           "the {year} report still follows “{actual}”; reports from 2021 on follow the new format")}),
         E(C.PUBLISHED_PROSE_MISMATCH, "warning", "正文中的数字与统计表不一致", "a figure in the prose differs from the tables",
           "请核对正文和统计表，改正错误的一处", "check the prose and the tables and correct the wrong one",
           {"figure": R("正文写“{quote}”，而表中“{item}”为 {expected:show}",

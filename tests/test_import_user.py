@@ -149,3 +149,32 @@ def test_a_2019_format_report_of_a_2021_year_says_so_in_words(tmp_path: Path) ->
     assert ("2022年度的报告仍按“政府信息公开工作年度报告（2019年试行格式）”编写，2021年度起的报告应按新格式编写。"
             "处理：请按《中华人民共和国政府信息公开工作年度报告格式》（国办公开办函〔2021〕30号）编写。") in out
     assert code == 1
+
+
+def test_windows_like_console_and_a_gbk_file_name(tmp_path: Path) -> None:
+    """A GBK console (PYTHONIOENCODING=gbk) and a file name whose bytes are GBK, not UTF-8 (an archive
+    unpacked from Windows): the text is printed in GBK, the JSON stays valid, the workbook is written."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    page = _published(tmp_path, make_filled.build_to(tmp_path, make_filled.honest_data(), "a.xlsx"), "a.html")
+    folder = os.fsencode(tmp_path / "报告 下载")
+    os.mkdir(folder)
+    name = os.path.join(folder, "淮安市2024年报".encode("gbk") + b".html")
+    with open(name, "wb") as out:
+        out.write(page.read_bytes())
+    env = {**os.environ, "PYTHONIOENCODING": "gbk", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    run = [sys.executable, "-m", "workbook_builder", "import", name, "--no-progress", "-j", "1"]
+    done = subprocess.run(run, capture_output=True, env=env, timeout=120)
+    text = done.stdout.decode("gbk")
+    assert done.returncode == 0, done.stderr.decode("gbk", "replace")
+    assert "（淮安市人民政府 2024）：网页，按 2021 年格式（gov_info_disclosure_2021）读取；已读取 200/200 项" in text
+    done = subprocess.run([*run, "--format", "json"], capture_output=True, env=env, timeout=120)
+    (f,) = json.loads(done.stdout)["files"]
+    assert (f["unit"], f["kind"], f["counts"]["value"]) == ("淮安市人民政府", "html", 200)
+    done = subprocess.run([*run, "--as", "xlsx", "-o", os.path.join(folder, b"out")], capture_output=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0
+    assert os.listdir(os.path.join(folder, b"out")) == ["淮安市人民政府2024年政府信息公开工作年度报告.xlsx".encode()]

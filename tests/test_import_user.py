@@ -178,3 +178,24 @@ def test_windows_like_console_and_a_gbk_file_name(tmp_path: Path) -> None:
                           timeout=120)
     assert done.returncode == 0
     assert os.listdir(os.path.join(folder, b"out")) == ["淮安市人民政府2024年政府信息公开工作年度报告.xlsx".encode()]
+
+
+def test_a_note_is_not_read_as_a_report_nor_given_a_workbook(tmp_path: Path) -> None:
+    """A README.txt or an empty file named on its own: `import` says no table was read (not "按 2019 年试行
+    格式读取；已读取 0/198 项"), writes no empty workbook, and `check` says only that (no six heading warnings)."""
+    note = tmp_path / "README.txt"
+    note.write_text("这是下载的年度报告文件夹。\n来源：各单位网站。\n", encoding="utf-8")
+    empty = tmp_path / "空文件.txt"
+    empty.write_bytes(b"")
+    code, out, err = _run("import", note, empty, "--as", "xlsx", "-o", tmp_path / "out", "--no-progress", "-j", "1")
+    lines = out.splitlines()
+    assert lines[0] == f"{note}：文本，没有读出统计表，错误 1 个"
+    assert f"{empty}：文本，没有读出统计表，错误 1 个" in lines
+    assert lines[-1] == "共导入 2 个文件：读出统计表 0 个，共读取 0/0 项。"
+    assert "格式" not in out.replace("官方格式", "")
+    assert f"未生成工作簿：{note} 没有读出统计表" in err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert code == 1
+    code, out, _ = _run("check", note, "--no-progress", "-j", "1")
+    assert out.splitlines()[0] == f"{note}：未通过，错误 1 个，警告 0 个，提示 0 个"
+    assert "import-not-a-report" in out and "published-heading" not in out

@@ -515,7 +515,7 @@ def import_command(paths: tuple[str, ...], as_: str, output: Path | None, fmt: s
         inputs = {p.resolve() for p in found.files}
         namer = Namer(suffix="（{n}）", default="报告")
         for r in results:
-            if r.template is None:
+            if not render_imports.tables_read(r):  # an empty workbook is no help to staff
                 notes.append(f"未生成工作簿：{display_path(r.path)} 没有读出统计表")
                 continue
             target = output if output.suffix.lower() == ".xlsx" else output / f"{api.report_stem(r, namer=namer)}.xlsx"

@@ -37,6 +37,11 @@ def check_reading(reading: Reading, template: Template) -> FileResult:
     prose. The result's `path` is "" (the caller sets it)."""
     layout, engine = template.layout, template.recompute
     spec = template.spec
+    if any(f.code == Code.IMPORT_NOT_A_REPORT for f in reading.findings):
+        # no table of the report in it (a note, an empty file): that is the one thing to say, not
+        # six missing headings and a rule on nothing
+        return FileResult("", TemplateRef(spec.id, spec.version), tuple(reading.findings), unit=reading.unit,
+                          year=reading.year, invalid_inputs=frozenset(c.datapoint for c in layout.inputs))
     # figures as a workbook's reader gives them: the engine and the rules compare floats (an int 0
     # would fail 0 <= 0+0)
     cells = {dp: replace(c, value=float(c.value)) if isinstance(c.value, int) and not isinstance(c.value, bool) else c

@@ -31,7 +31,7 @@ from ..check.result import FileResult
 from ..findings import CATALOGUE, SEVERITY_ORDER
 from ..textsafe import clean_text
 from .html_labels import LABELS
-from .imports import format_name, kind_name
+from .imports import format_name, kind_name, read_as
 
 TOP_CODES = 10
 
@@ -301,8 +301,8 @@ def _file_view(index: int, r: FileResult, counts: dict[str, int], lang: str) -> 
     if r.template:  # "id v1", the file's template identity as the checker read it
         version = [f"v{_text(r.template.version)}"] if r.template.version else []
         template = _text(" ".join([_text(r.template.id), *version]).strip(), 200)
-    published = None
-    if r.published and r.template:  # a published report: its kind and the format it was read in, in words
+    published = None  # a published report whose tables were read: its kind and the format, in words
+    if read_as(r.published, r.template.id if r.template else None, [f.code for f in r.findings], lang) and r.template:
         published = _text(LABELS[lang]["published"].format(
             kind=kind_name(r.published, lang), format=format_name(_text(r.template.id), lang)), 300)
     findings = []

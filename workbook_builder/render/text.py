@@ -9,7 +9,7 @@ from ..batch.result import CheckRun
 from ..batch.roster import RosterResult
 from ..check.result import FileResult
 from ..textsafe import clean_text, display_path
-from .imports import format_name, kind_name
+from .imports import read_as
 
 _SEVERITY = {"zh": {"error": "错误", "warning": "警告", "info": "提示"}, "en": {"error": "error", "warning": "warning", "info": "info"}}
 
@@ -33,10 +33,10 @@ def render_file(report: FileResult, lang: str = "zh") -> str:
     names = _SEVERITY[lang]
     who = " ".join(x for x in (report.unit, str(report.year) if report.year else None) if x)
     path = display_path(report.path)
-    read = ""  # a published report: what it is and the format it was read in, as `import` says it
-    if report.published and report.template:
-        kind, form = kind_name(report.published, lang), format_name(report.template.id, lang, with_id=False)
-        read = f"{kind}，按 {form}读取；" if lang == "zh" else f"{kind}, read as {form}; "
+    # a published report: what it is and the format it was read in, as `import` says it
+    said = read_as(report.published, report.template.id if report.template else None,
+                   [f.code for f in report.findings], lang)
+    read = "" if said is None else (f"{said}；" if lang == "zh" else f"{said}; ")
     if lang == "zh":
         status = "通过" if report.valid else "未通过"
         head = f"{path}{f'（{who}）' if who else ''}：{read}{status}，错误 {report.count('error')} 个，警告 {report.count('warning')} 个，提示 {report.count('info')} 个"

@@ -199,3 +199,10 @@ def test_a_note_is_not_read_as_a_report_nor_given_a_workbook(tmp_path: Path) -> 
     code, out, _ = _run("check", note, "--no-progress", "-j", "1")
     assert out.splitlines()[0] == f"{note}：未通过，错误 1 个，警告 0 个，提示 0 个"
     assert "import-not-a-report" in out and "published-heading" not in out
+
+
+def test_skipped_files_are_counted_in_plain_words_in_english_too(tmp_path: Path) -> None:
+    make_filled.build_to(tmp_path, make_filled.honest_data(), "甲.xlsx")
+    (tmp_path / "说明.txt").write_text("下载自各单位网站。\n", encoding="utf-8")
+    _, out, _ = _run("check", tmp_path, "--lang", "en", "--no-progress", "-j", "1")
+    assert "Skipped 1 file that is neither a workbook nor an annual report: 说明.txt." in out

@@ -89,7 +89,8 @@ def _skipped_lines(run: CheckRun, lang: str) -> list[str]:
             [f"已跳过已发布的年度报告 {len(reports)} 个（不是填报工作簿，可用 check 检查）：{names(reports)}。"] if reports else [])
     return ([f"Skipped {_n(len(ours), 'file')} written by this tool (annotated copies, summaries, reports, roll-ups): "
              f"{names(ours)}."] if ours else []) + (
-        [f"Skipped {_n(len(other), 'file')} that are neither a workbook nor an annual report: {names(other)}."] if other else []) + (
+        [f"Skipped {_n(len(other), 'file')} {'that is' if len(other) == 1 else 'that are'} neither a workbook nor "
+         f"an annual report: {names(other)}."] if other else []) + (
         [f"Skipped {_n(len(reports), 'published report')} (no workbook; `check` checks them): {names(reports)}."]
         if reports else [])
 

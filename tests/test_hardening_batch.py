@@ -139,7 +139,7 @@ def test_cli_counts_every_return(tmp_path: Path) -> None:
     done = run_cli("check", folder, "--no-progress")
     assert done.returncode == 1
     assert "共检查 7 个文件" in done.stdout and "丙局.ods" in done.stdout
-    assert "已跳过不是表格的文件 2 个：年度报告.docx、说明.txt。" in done.stdout
+    assert "已跳过不是工作簿或年度报告的文件 2 个：年度报告.docx、说明.txt。" in done.stdout
 
 
 # ---------------------------------------------------------------- 2. our own outputs are never returns

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -68,6 +69,13 @@ def _emit(text: str) -> str | None:
     return None
 
 
+def _no_empty_path(paths: tuple[str, ...]) -> None:
+    """An empty argument (an unset shell variable: `check "$DIR"`) would mean the current folder and
+    check or import everything in it: refused as a usage error instead."""
+    if any(not p.strip() for p in paths):
+        _fail("路径不能为空（是否引用了一个没有赋值的变量？）")
+
+
 def _interrupted() -> NoReturn:
     click.echo("\n已中断。", err=True)
     sys.exit(EXIT_INTERRUPTED)
@@ -90,6 +98,62 @@ def _internal_error(exc: BaseException) -> NoReturn:
     sys.exit(EXIT_INTERNAL)
 
 
+def _quoted(message: str, after: str) -> str | None:
+    """The value click quoted in its English message: `'pdf' is not one of …` → pdf."""
+    found = re.search(r"'(.*)' " + re.escape(after), message)
+    return found.group(1) if found else None
+
+
+def _usage_problem(exc: click.exceptions.UsageError) -> str:
+    """What is wrong with the command line, in Chinese (click's message kept only for a case not named here)."""
+    if isinstance(exc, click.exceptions.NoSuchOption):
+        guess = f"（是不是 {'、'.join(sorted(exc.possibilities))}？）" if exc.possibilities else ""
+        return f"没有这个选项：{exc.option_name}{guess}"
+    if isinstance(exc, click.exceptions.MissingParameter) and exc.param is not None:
+        if exc.param.param_type_name == "argument":
+            return f"缺少要处理的文件或文件夹（{exc.param.human_readable_name}）"
+        return f"缺少选项 {exc.param.opts[0]} 的值"
+    if isinstance(exc, click.exceptions.BadParameter) and exc.param is not None:
+        name = exc.param.opts[0] if exc.param.opts else exc.param.human_readable_name
+        kind = exc.param.type
+        if isinstance(kind, click.Choice):
+            given = _quoted(exc.message, "is not")
+            return (f"{name} 的值{f'“{given}”' if given is not None else ''}无效，可选：" +
+                    "、".join(str(c) for c in kind.choices))
+        if isinstance(kind, click.types.IntParamType):
+            given = _quoted(exc.message, "is not a valid integer")
+            return f"{name} 应为整数{f'，不是“{given}”' if given is not None else ''}"
+        missing = _quoted(exc.message, "does not exist")
+        if missing is not None:
+            return f"{name}：找不到文件或文件夹 {missing}"
+        return f"{name} 的值无效：{exc.message}"
+    if isinstance(exc, click.exceptions.BadOptionUsage) and "requires an argument" in exc.message:
+        return f"选项 {exc.option_name} 后面要给出它的值"
+    command = re.match(r"No such command '(.*)'", exc.message)
+    if command:
+        return f"没有这个命令：{command.group(1)}"
+    return f"用法错误：{exc.message}"
+
+
+def _usage_zh(exc: click.exceptions.UsageError) -> str:
+    """A usage error as the other exit-2 messages are: Chinese, then how to get help."""
+    where = exc.ctx.command_path if exc.ctx is not None else "workbook-builder"
+    return clean_lines(f"{_usage_problem(exc)}\n查看用法：{where} --help")
+
+
+class _Command(click.Command):
+    """A command whose -h/--help says what it does in Chinese, like every other option."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = _HELP_ZH
+        return option
+
+
+_HELP_ZH = "显示本帮助并退出。"
+
+
 class _Main(click.Group):
     """The command group with the package's own endings: Ctrl-C exits 130 with a Chinese message
     (not click's "Aborted!" and 1), and an unexpected exception exits 3, never 1 ("errors found")."""
@@ -98,11 +162,31 @@ class _Main(click.Group):
         _safe_streams()
         return super().main(*args, **kwargs)
 
+    command_class = _Command
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = _HELP_ZH
+        return option
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:  # the group's own options (`workbook-builder --bogus`) are parsed here, before invoke
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.UsageError as exc:
+            click.echo(_usage_zh(exc), err=True)
+            sys.exit(EXIT_USAGE)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             _interrupted()
+        except click.exceptions.UsageError as exc:
+            # click words these in English; the messages of exit code 2 are Chinese (docs/cli.md)
+            click.echo(_usage_zh(exc), err=True)
+            sys.exit(EXIT_USAGE)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except OSError as exc:
@@ -125,7 +209,7 @@ def _progress(show: bool, label: str = "检查") -> Iterator[Callable[..., None]
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="workbook-builder")
+@click.version_option(__version__, prog_name="workbook-builder", help="显示版本号并退出。")
 def main() -> None:
     """政府信息公开工作年度报告：生成锁定的填报工作簿，检查交回的工作簿，并由检查通过的工作簿生成要发布的年度报告。
 
@@ -197,9 +281,10 @@ def export(file: Path, fmt: str, template: str | None) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("-t", "--template", default=None, help="强制使用的模板（内置 ID 或 YAML 路径）；默认从文件属性识别。")
+@click.option("-t", "--template", default=None,
+              help="强制使用的模板（内置 ID 或 YAML 路径）；默认工作簿从文件属性识别，已发布的报告按其标签认出 2021 年或 2019 年格式。")
 @click.option("--prior", type=click.Path(exists=True, path_type=Path), default=None,
-              help="上年工作簿，或上年工作簿所在文件夹（按单位名称和年度匹配），用于跨年度核对。")
+              help="上年的工作簿或已发布的报告，或它们所在的文件夹（按单位名称和年度匹配），用于跨年度核对。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="消息语言。")
 @click.option("--select", "select_codes", default="", help="只报告这些代码（逗号分隔，可用前缀）。")
@@ -211,7 +296,7 @@ def export(file: Path, fmt: str, template: str | None) -> None:
               help="写出可离线打开的 HTML 检查报告。")
 @click.option("--office", default=None, help="检查单位名称，写在 HTML 报告的页首（与检查日期一起）。")
 @click.option("--annotate", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="为每个有问题的文件在此文件夹写一份带批注和标红的副本（原文件不动）。")
+              help="为每个有问题的工作簿在此文件夹写一份带批注和标红的副本（原文件不动；已发布的报告没有工作簿可批注，不写副本）。")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="应报单位名单（.xlsx 或 .csv）：列出缺报、重复和名单外的单位。")
 @click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端且输出为文本时显示）。")
@@ -227,6 +312,7 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
     from .render import json as render_json
     from .render import text as render_text
 
+    _no_empty_path(paths)
     if summary and summary.suffix.lower() not in (".xlsx", ".csv"):
         _fail("--summary 的文件名应以 .xlsx 或 .csv 结尾")
     try:
@@ -401,6 +487,7 @@ def import_command(paths: tuple[str, ...], as_: str, output: Path | None, fmt: s
     from .render import imports as render_imports
 
     lang = "zh"  # findings in Chinese first (the JSON carries codes and fields for programs)
+    _no_empty_path(paths)
     if as_ == "xlsx" and output is None:
         _fail("--as xlsx 需要用 -o 指定输出的 .xlsx 文件或文件夹")
     if as_ == "json" and output is not None and output.suffix.lower() != ".json":
@@ -428,7 +515,7 @@ def import_command(paths: tuple[str, ...], as_: str, output: Path | None, fmt: s
         inputs = {p.resolve() for p in found.files}
         namer = Namer(suffix="（{n}）", default="报告")
         for r in results:
-            if r.template is None:
+            if not render_imports.tables_read(r):  # an empty workbook is no help to staff
                 notes.append(f"未生成工作簿：{display_path(r.path)} 没有读出统计表")
                 continue
             target = output if output.suffix.lower() == ".xlsx" else output / f"{api.report_stem(r, namer=namer)}.xlsx"

@@ -37,6 +37,11 @@ def check_reading(reading: Reading, template: Template) -> FileResult:
     prose. The result's `path` is "" (the caller sets it)."""
     layout, engine = template.layout, template.recompute
     spec = template.spec
+    if any(f.code == Code.IMPORT_NOT_A_REPORT for f in reading.findings):
+        # no table of the report in it (a note, an empty file): that is the one thing to say, not
+        # six missing headings and a rule on nothing
+        return FileResult("", TemplateRef(spec.id, spec.version), tuple(reading.findings), unit=reading.unit,
+                          year=reading.year, invalid_inputs=frozenset(c.datapoint for c in layout.inputs))
     # figures as a workbook's reader gives them: the engine and the rules compare floats (an int 0
     # would fail 0 <= 0+0)
     cells = {dp: replace(c, value=float(c.value)) if isinstance(c.value, int) and not isinstance(c.value, bool) else c
@@ -213,7 +218,9 @@ def _placed(layout: Layout, f: Finding, cells: Mapping[str, CellRead], values: M
             parts = tuple(_figure(layout, p, sheet, prior if isinstance(p, Term) and p.prior and prior is not None
                                   else values) for p in side.parts)
             params[name] = Side(side.formula, parts, side.value)
-    return replace(f, cell=(anchor.where if anchor else None) or None, datapoint=dp,
+    # the catalogue's fix for a report: its figures are checked against the report, not cells corrected
+    reason = "in-report" if f.reason == "failed" else f.reason
+    return replace(f, reason=reason, cell=(anchor.where if anchor else None) or None, datapoint=dp,
                    label=layout.by_id[dp].label if dp else f.label, cells=tuple(w for w in where if w),
                    params=tuple(sorted(params.items())))
 

@@ -31,6 +31,7 @@ from ..check.result import FileResult
 from ..findings import CATALOGUE, SEVERITY_ORDER
 from ..textsafe import clean_text
 from .html_labels import LABELS
+from .imports import format_name, kind_name, read_as
 
 TOP_CODES = 10
 
@@ -300,6 +301,10 @@ def _file_view(index: int, r: FileResult, counts: dict[str, int], lang: str) -> 
     if r.template:  # "id v1", the file's template identity as the checker read it
         version = [f"v{_text(r.template.version)}"] if r.template.version else []
         template = _text(" ".join([_text(r.template.id), *version]).strip(), 200)
+    published = None  # a published report whose tables were read: its kind and the format, in words
+    if read_as(r.published, r.template.id if r.template else None, [f.code for f in r.findings], lang) and r.template:
+        published = _text(LABELS[lang]["published"].format(
+            kind=kind_name(r.published, lang), format=format_name(_text(r.template.id), lang)), 300)
     findings = []
     for f in r.findings:  # in the report's order (findings.sort_findings): severity, then sheet, row, column
         extra = f.cells and tuple(f.cells) != ((f.cell,) if f.cell else ())
@@ -311,7 +316,7 @@ def _file_view(index: int, r: FileResult, counts: dict[str, int], lang: str) -> 
         })
     return {"anchor": f"file-{index}", "state": "pass" if r.valid else "fail", "name": _text(_name(r)),
             "year": None if r.year is None else _text(r.year), "path": _text(r.path), "template": template,
-            "saved_by": _text(r.saved_by, 200) if r.saved_by else None, "counts": counts, "findings": findings}
+            "published": published, "in_report": bool(r.published), "saved_by": _text(r.saved_by, 200) if r.saved_by else None, "counts": counts, "findings": findings}
 
 
 # ----------------------------------------------------------------------------------------------- page

@@ -49,21 +49,61 @@ def recovery(result: ImportResult, lang: str = "zh") -> str:
     return f"read {counts['value']}/{total} data points" + (f" ({tail})" if tail else "")
 
 
+# The built-in formats in the words of the official documents: a user knows "the 2019 trial format",
+# not a template ID (the ID follows in brackets, for `-t`); another template is named by its ID alone.
+_FORMAT = {"zh": {"gov_info_disclosure_2021": "2021 年格式", "gov_info_disclosure_2019": "2019 年试行格式"},
+           "en": {"gov_info_disclosure_2021": "the 2021 format", "gov_info_disclosure_2019": "the 2019 trial format"}}
+
+
+def tables_read(result: ImportResult) -> bool:
+    """Whether a report's tables were read: a file with no table of the report in it (a note, an empty
+    file: `import-not-a-report`) is matched against a template too, but nothing of it was read."""
+    return result.template is not None and not any(f.code == "import-not-a-report" for f in result.findings)
+
+
+def read_as(kind: str | None, template_id: str | None, codes: Sequence[str], lang: str = "zh") -> str | None:
+    """`网页，按 2021 年格式读取` for a published report whose tables were read (check's head line, the HTML
+    report); None for a workbook, a file not read, or one with no table of the report in it."""
+    if not kind or not template_id or "import-not-a-report" in codes:
+        return None
+    form = format_name(template_id, lang, with_id=False)
+    return f"{kind_name(kind, lang)}，按 {form}读取" if lang == "zh" else f"{kind_name(kind, lang)}, read as {form}"
+
+
+def kind_name(kind: str | None, lang: str = "zh") -> str:
+    """A published report's kind as a person names it: 网页, Word 文档 …"""
+    return _KIND[lang].get(kind or "", kind or "")
+
+
+def format_name(template_id: str, lang: str = "zh", with_id: bool = True) -> str:
+    """`2021 年格式（gov_info_disclosure_2021）`: the format a report was read in, as a person names it
+    (without the ID where a line is already long: `2021 年格式`)."""
+    name = _FORMAT[lang].get(template_id)
+    if name is None:
+        return template_id
+    if not with_id:
+        return name
+    return f"{name}（{template_id}）" if lang == "zh" else f"{name} ({template_id})"
+
+
 def render_file(result: ImportResult, lang: str = "zh") -> str:
     """One file: its head line (path, unit and year, kind, template, recovery), then its findings."""
     names = _SEVERITY[lang]
     path = display_path(result.path)
     who = " ".join(x for x in (result.unit, str(result.year) if result.year else None) if x)
-    kind = _KIND[lang].get(result.kind or "", result.kind or "")
+    kind = kind_name(result.kind, lang)
     errors = sum(f.severity == "error" for f in result.findings)
     warnings = sum(f.severity == "warning" for f in result.findings)
     if result.template is None:
         head = (f"{path}：未能读取，错误 {errors} 个" if lang == "zh" else f"{path}: not read, {errors} error(s)")
+    elif not tables_read(result):  # not "read as the 2019 format, 0/198": there was no report to read
+        head = (f"{path}：{kind}，没有读出统计表，错误 {errors} 个" if lang == "zh"
+                else f"{path}: {kind}, no table read, {errors} error(s)")
     elif lang == "zh":
-        head = (f"{path}{f'（{who}）' if who else ''}：{kind}，按 {result.template.id} 读取；{recovery(result, lang)}；"
+        head = (f"{path}{f'（{who}）' if who else ''}：{kind}，按 {format_name(result.template.id)}读取；{recovery(result, lang)}；"
                 f"错误 {errors} 个，警告 {warnings} 个")
     else:
-        head = (f"{path}{f' ({who})' if who else ''}: {kind}, read as {result.template.id}; {recovery(result, lang)}; "
+        head = (f"{path}{f' ({who})' if who else ''}: {kind}, read as {format_name(result.template.id, lang)}; {recovery(result, lang)}; "
                 f"{errors} error(s), {warnings} warning(s)")
     lines = [clean_text(head)]
     for f in result.findings:
@@ -75,7 +115,7 @@ def render_text(results: Sequence[ImportResult], lang: str = "zh",
                 skipped: Sequence[tuple[str, str]] = ()) -> str:
     """Every file, then one line of totals (and the files of the folders that were not imported)."""
     parts = [render_file(r, lang) for r in results]
-    read = [r for r in results if r.template is not None]
+    read = [r for r in results if tables_read(r)]
     value = sum(statuses(r)["value"] for r in read)
     total = sum(len(r.cells) for r in read)
     kinds = by_kind(read)

@@ -9,6 +9,7 @@ from ..batch.result import CheckRun
 from ..batch.roster import RosterResult
 from ..check.result import FileResult
 from ..textsafe import clean_text, display_path
+from .imports import read_as
 
 _SEVERITY = {"zh": {"error": "错误", "warning": "警告", "info": "提示"}, "en": {"error": "error", "warning": "warning", "info": "info"}}
 
@@ -32,12 +33,16 @@ def render_file(report: FileResult, lang: str = "zh") -> str:
     names = _SEVERITY[lang]
     who = " ".join(x for x in (report.unit, str(report.year) if report.year else None) if x)
     path = display_path(report.path)
+    # a published report: what it is and the format it was read in, as `import` says it
+    said = read_as(report.published, report.template.id if report.template else None,
+                   [f.code for f in report.findings], lang)
+    read = "" if said is None else (f"{said}；" if lang == "zh" else f"{said}; ")
     if lang == "zh":
         status = "通过" if report.valid else "未通过"
-        head = f"{path}{f'（{who}）' if who else ''}：{status}，错误 {report.count('error')} 个，警告 {report.count('warning')} 个，提示 {report.count('info')} 个"
+        head = f"{path}{f'（{who}）' if who else ''}：{read}{status}，错误 {report.count('error')} 个，警告 {report.count('warning')} 个，提示 {report.count('info')} 个"
     else:
         status = "valid" if report.valid else "invalid"
-        head = (f"{path}{f' ({who})' if who else ''}: {status}, {_n(report.count('error'), 'error')}, "
+        head = (f"{path}{f' ({who})' if who else ''}: {read}{status}, {_n(report.count('error'), 'error')}, "
                 f"{_n(report.count('warning'), 'warning')}, {report.count('info')} info")
     lines = [clean_text(head)]
     for f in report.findings:
@@ -80,11 +85,12 @@ def _skipped_lines(run: CheckRun, lang: str) -> list[str]:
 
     if lang == "zh":
         return ([f"已跳过本工具生成的文件 {len(ours)} 个（批注副本、汇总表、检查报告或汇总工作簿）：{names(ours)}。"] if ours else []) + (
-            [f"已跳过不是表格的文件 {len(other)} 个：{names(other)}。"] if other else []) + (
+            [f"已跳过不是工作簿或年度报告的文件 {len(other)} 个：{names(other)}。"] if other else []) + (
             [f"已跳过已发布的年度报告 {len(reports)} 个（不是填报工作簿，可用 check 检查）：{names(reports)}。"] if reports else [])
     return ([f"Skipped {_n(len(ours), 'file')} written by this tool (annotated copies, summaries, reports, roll-ups): "
              f"{names(ours)}."] if ours else []) + (
-        [f"Skipped {_n(len(other), 'file')} that are no table: {names(other)}."] if other else []) + (
+        [f"Skipped {_n(len(other), 'file')} {'that is' if len(other) == 1 else 'that are'} neither a workbook nor "
+         f"an annual report: {names(other)}."] if other else []) + (
         [f"Skipped {_n(len(reports), 'published report')} (no workbook; `check` checks them): {names(reports)}."]
         if reports else [])
 

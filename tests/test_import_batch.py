@@ -35,7 +35,7 @@ def test_the_sample_gets_its_true_verdict(tmp_path: Path) -> None:
     assert done.returncode == 1
     text = run_cli("check", SAMPLE, "--no-progress").stdout
     assert text.splitlines()[0].endswith(
-        f"（{SAMPLE_UNIT} {SAMPLE_YEAR}）：文本，按 2021 年格式读取；未通过，错误 1 个，警告 0 个，提示 0 个")
+        f"（{SAMPLE_UNIT} {SAMPLE_YEAR}）：文本，按 2021年格式读取；未通过，错误 1 个，警告 0 个，提示 0 个")
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ def test_text_says_what_was_read_per_file(fakes: None, tmp_path: Path) -> None:
     path = import_fakes.write_report(tmp_path / "a.txt", **{"requests.granted.person": "/"})
     code, out, _ = _run(path)
     first = out.splitlines()[0]
-    assert first.startswith(f"{path}（甲镇 2023）：文本，按 2021 年格式（gov_info_disclosure_2021）读取；已读取 ")
+    assert first.startswith(f"{path}（甲镇 2023）：文本，按 2021年格式（模板 gov_info_disclosure_2021）读取；已读取 ")
     assert "（1 项写“/”等）" in first
     assert "[警告] published-not-a-number" not in out  # import reads; `check` checks
     assert out.splitlines()[-1].startswith("共导入 1 个文件：读出统计表 1 个")

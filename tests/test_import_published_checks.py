@@ -287,7 +287,7 @@ def test_old_labels_and_the_format_name_are_read_and_linted(tmp_path: Path) -> N
 
     doc = registry.resolve().spec.document
     assert doc is not None and dict(doc.old_labels) == {"行政规范性文件": ("规范性文件",)}
-    assert doc.name == "2021年格式（国办公开办函〔2021〕30号）"
+    assert doc.name == "2021年格式"
     text = TEMPLATE_FILE.read_text(encoding="utf-8").replace("    行政规范性文件: [规范性文件]", "    行政规范文件: [规范性文件]")
     path = tmp_path / "t.yaml"
     path.write_text(text, encoding="utf-8")

@@ -28,16 +28,16 @@ def _published(tmp_path: Path, workbook: Path, name: str) -> Path:
 
 
 def test_the_import_names_the_format_it_recognised_in_words(tmp_path: Path) -> None:
-    """`按 2019 年试行格式（gov_info_disclosure_2019）读取`: the format as the official documents name it,
+    """`按 2019年试行格式（模板 gov_info_disclosure_2019）读取`: the format as the official documents name it,
     the template ID after it (what `-t` takes), for both built-in formats."""
     data = make_filled_2019.generic_fill(unit="示例区人民政府办公室", year=2020)
     report = _published(tmp_path, make_filled_2019.build_to(tmp_path, data, "2019.xlsx"), "2019.html")
     code, out, _ = _run("import", report, "--no-progress", "-j", "1")
-    assert "网页，按 2019 年试行格式（gov_info_disclosure_2019）读取；已读取 198/198 项" in out.splitlines()[0]
+    assert "网页，按 2019年试行格式（模板 gov_info_disclosure_2019）读取；已读取 198/198 项" in out.splitlines()[0]
     assert code == 0
     report = _published(tmp_path, make_filled.build_to(tmp_path, make_filled.honest_data(), "2021.xlsx"), "2021.html")
     _, out, _ = _run("import", report, "--no-progress", "-j", "1")
-    assert "网页，按 2021 年格式（gov_info_disclosure_2021）读取；" in out.splitlines()[0]
+    assert "网页，按 2021年格式（模板 gov_info_disclosure_2021）读取；" in out.splitlines()[0]
 
 
 def test_a_rule_failing_in_a_published_report_is_fixed_in_the_report_not_in_cells(tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ def test_the_html_report_places_a_published_reports_findings_in_the_report(tmp_p
     code, _, err = _run("check", tmp_path / "in", "--html", out, "--no-progress", "-j", "1")
     assert code == 1, err
     page = out.read_text(encoding="utf-8")
-    assert "已发布的报告（网页），按 2021 年格式（gov_info_disclosure_2021）读取" in page
+    assert "已发布的报告（网页），按 2021年格式（模板 gov_info_disclosure_2021）读取" in page
     assert page.count("<th>位置</th>") == 1 and page.count("<th>单元格</th>") == 1
     assert "涉及：表三“一、本年新收政府信息公开申请数量”行" in page
 
@@ -131,7 +131,7 @@ def test_check_says_what_each_published_report_was_read_as(tmp_path: Path) -> No
     (tmp_path / "in" / "说明.txt").write_text("下载自各单位网站。\n", encoding="utf-8")
     _, out, _ = _run("check", tmp_path / "in", "--no-progress", "-j", "1")
     heads = [line for line in out.splitlines() if not line.startswith("  ")]
-    assert any(h.endswith("（示例区人民政府办公室 2020）：网页，按 2019 年试行格式读取；通过，错误 0 个，警告 0 个，提示 0 个")
+    assert any(h.endswith("（示例区人民政府办公室 2020）：网页，按 2019年试行格式读取；通过，错误 0 个，警告 0 个，提示 0 个")
                for h in heads), heads
     assert any(h.endswith("甲.xlsx（淮安市人民政府 2024）：通过，错误 0 个，警告 0 个，提示 0 个") for h in heads), heads
     assert "已跳过不是工作簿或年度报告的文件 1 个：说明.txt。" in heads
@@ -145,8 +145,8 @@ def test_a_2019_format_report_of_a_2021_year_says_so_in_words(tmp_path: Path) ->
     late = tmp_path / "2022.html"
     late.write_text(page.read_text(encoding="utf-8").replace("2020年", "2022年"), encoding="utf-8")
     code, out, _ = _run("import", late, "--no-progress", "-j", "1")
-    assert "（示例区人民政府办公室 2022）：网页，按 2019 年试行格式（gov_info_disclosure_2019）读取" in out
-    assert ("2022年度的报告仍按“政府信息公开工作年度报告（2019年试行格式）”编写，2021年度起的报告应按新格式编写。"
+    assert "（示例区人民政府办公室 2022）：网页，按 2019年试行格式（模板 gov_info_disclosure_2019）读取" in out
+    assert ("2022年度的报告是按2019年试行格式编写的，应按2021年格式。"
             "处理：请按《中华人民共和国政府信息公开工作年度报告格式》（国办公开办函〔2021〕30号）编写。") in out
     assert code == 1
 
@@ -170,7 +170,7 @@ def test_windows_like_console_and_a_gbk_file_name(tmp_path: Path) -> None:
     done = subprocess.run(run, capture_output=True, env=env, timeout=120)
     text = done.stdout.decode("gbk")
     assert done.returncode == 0, done.stderr.decode("gbk", "replace")
-    assert "（淮安市人民政府 2024）：网页，按 2021 年格式（gov_info_disclosure_2021）读取；已读取 200/200 项" in text
+    assert "（淮安市人民政府 2024）：网页，按 2021年格式（模板 gov_info_disclosure_2021）读取；已读取 200/200 项" in text
     done = subprocess.run([*run, "--format", "json"], capture_output=True, env=env, timeout=120)
     (f,) = json.loads(done.stdout)["files"]
     assert (f["unit"], f["kind"], f["counts"]["value"]) == ("淮安市人民政府", "html", 200)

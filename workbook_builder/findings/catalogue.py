@@ -366,8 +366,15 @@ INPUT_REASONS: dict[str, Reason] = {
 }
 # A failed rule names its cells, their labels and both sides' values; the data point IDs stay in the
 # `Side`s (for programs), never in the sentence.
-_RULE = {"failed": R("规则 {rule}：{message}；{left:side}{comparator:compare} {right:side}",
-                     "rule {rule}: {message}; {left:side} {comparator:compare} {right:side}")}
+_RULE_ZH = "规则 {rule}：{message}；{left:side}{comparator:compare} {right:side}"
+_RULE_EN = "rule {rule}: {message}; {left:side} {comparator:compare} {right:side}"
+_RULE = {"failed": R(_RULE_ZH, _RULE_EN)}
+
+
+def _rule_in_report(fix_zh: str, fix_en: str) -> dict[str, Reason]:
+    """A rule that fails in a published report (imports/published.py): its sides show the report's figures,
+    not cells to correct, so its fix is said with it: check against the report, republish if it is wrong."""
+    return {**_RULE, "in-report": R(f"{_RULE_ZH}。处理：{fix_zh}", f"{_RULE_EN}. Fix: {fix_en}", says_fix=True)}
 
 
 def _entries() -> tuple[Entry, ...]:
@@ -464,10 +471,16 @@ def _entries() -> tuple[Entry, ...]:
           "已按模板公式重新计算并检查；如需显示结果，请在 Excel/WPS 中重新计算后保存", "values were recomputed from the template; recalculate and save to show them",
           {"saved-by": R("保存程序：{saved_by}", "saved by {saved_by}")}),
         E(C.RULE_FAILED, "rule", "勾稽关系不成立", "a consistency rule fails",
-          "请核对上面列出的单元格，改正填错的数据", "check the cells listed above and correct the wrong figure", _RULE),
+          "请核对上面列出的单元格，改正填错的数据", "check the cells listed above and correct the wrong figure",
+          _rule_in_report("请对照报告原文核对上面列出的数字；确是报告有误的，请更正后重新发布",
+                          "check the figures listed above against the report; if the report is wrong, correct and "
+                          "republish it")),
         E(C.PRIOR_YEAR_MISMATCH, "rule", "与上年报告不一致", "inconsistent with last year's report",
           "请对照上年报告核对上面列出的单元格，改正填错的数据",
-          "compare the cells listed above with last year's report and correct the wrong figure", _RULE),
+          "compare the cells listed above with last year's report and correct the wrong figure",
+          _rule_in_report("请对照两年的报告原文核对上面列出的数字；确是报告有误的，请更正后重新发布",
+                          "check the figures listed above against both years' reports; if a report is wrong, "
+                          "correct and republish it")),
         E(C.CHECKER_ERROR, "error", "检查程序内部错误，此文件未能完成检查", "the checker failed on this file",
           "请把此文件和错误信息报告给工具维护者", "report this file and the message to the maintainers",
           {"exception": R("{error}", "{error}")}),
@@ -602,6 +615,7 @@ def _entries() -> tuple[Entry, ...]:
           "请按《中华人民共和国政府信息公开工作年度报告格式》（国办公开办函〔2021〕30号）编写",
           "follow the 2021 format (国办公开办函〔2021〕30号)",
           {"old-label": R("用了旧标签“{actual}”，应为“{expected}”", "the old label “{actual}” is used; it is “{expected}”"),
+           # `actual`/`expected`: the formats' names (the templates' document.name: 2019年试行格式, 2021年格式)
            "old-layout": R("{year}年度的报告是按{actual}编写的，应按{expected}",
                            "the {year} report follows the {actual}; it should follow the {expected}")}),
         E(C.PUBLISHED_PROSE_MISMATCH, "warning", "正文中的数字与统计表不一致", "a figure in the prose differs from the tables",

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 
+from ..imports import match
 from ..imports.model import STATUSES, ImportResult
+from ..template import registry
 from ..textsafe import clean_text, display_path
 
 SCHEMA = "workbook-builder/import/1"
@@ -49,12 +51,6 @@ def recovery(result: ImportResult, lang: str = "zh") -> str:
     return f"read {counts['value']}/{total} data points" + (f" ({tail})" if tail else "")
 
 
-# The built-in formats in the words of the official documents: a user knows "the 2019 trial format",
-# not a template ID (the ID follows in brackets, for `-t`); another template is named by its ID alone.
-_FORMAT = {"zh": {"gov_info_disclosure_2021": "2021 年格式", "gov_info_disclosure_2019": "2019 年试行格式"},
-           "en": {"gov_info_disclosure_2021": "the 2021 format", "gov_info_disclosure_2019": "the 2019 trial format"}}
-
-
 def tables_read(result: ImportResult) -> bool:
     """Whether a report's tables were read: a file with no table of the report in it (a note, an empty
     file: `import-not-a-report`) is matched against a template too, but nothing of it was read."""
@@ -62,7 +58,7 @@ def tables_read(result: ImportResult) -> bool:
 
 
 def read_as(kind: str | None, template_id: str | None, codes: Sequence[str], lang: str = "zh") -> str | None:
-    """`网页，按 2021 年格式读取` for a published report whose tables were read (check's head line, the HTML
+    """`网页，按 2021年格式读取` for a published report whose tables were read (check's head line, the HTML
     report); None for a workbook, a file not read, or one with no table of the report in it."""
     if not kind or not template_id or "import-not-a-report" in codes:
         return None
@@ -76,14 +72,15 @@ def kind_name(kind: str | None, lang: str = "zh") -> str:
 
 
 def format_name(template_id: str, lang: str = "zh", with_id: bool = True) -> str:
-    """`2021 年格式（gov_info_disclosure_2021）`: the format a report was read in, as a person names it
-    (without the ID where a line is already long: `2021 年格式`)."""
-    name = _FORMAT[lang].get(template_id)
-    if name is None:
-        return template_id
-    if not with_id:
-        return name
-    return f"{name}（{template_id}）" if lang == "zh" else f"{name} ({template_id})"
+    """`2021年格式（模板 gov_info_disclosure_2021）`: the format a report was read in,
+    as the template's document section names it (a user knows "the 2019 trial format", not a template
+    ID; the ID follows for `-t`, left out where a line is already long). A template that is not built in
+    is named by its ID alone."""
+    template = registry.find_by_id(template_id)
+    if template is None or lang != "zh":
+        return template_id if lang == "zh" else f"template {template_id}"
+    name = match.format_name(template)
+    return f"{name}（模板 {template_id}）" if with_id else name
 
 
 def render_file(result: ImportResult, lang: str = "zh") -> str:

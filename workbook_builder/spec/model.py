@@ -167,7 +167,7 @@ class DocumentSpec:
     # reading published reports: an official label → older wordings still seen in reports (规范性文件
     # for 行政规范性文件); a report that uses one is read, and told (published-old-format)
     old_labels: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    # the format's name as people know it (2021年格式（国办公开办函〔2021〕30号）): what the import says it
+    # the format's name as people know it (2021年格式): what the import says it
     # recognised, and what an old-format finding asks for; the template's title when not given
     name: str = ""
     # reading published reports: the prose's own figures checked against the tables (TX)

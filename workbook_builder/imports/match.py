@@ -17,7 +17,7 @@ from . import labels as labels_mod
 from .identity import choose_template, find_title, year_fits
 from .labels import RowModel, SectionModel, TableModel
 from .model import CellRead, Reading
-from .rows import find_headings, find_label, find_row, last_run, row_tokens
+from .rows import find_headings, find_label, find_row, last_run, mixed_lines, row_tokens
 from .source import Para, Source, Where
 from .split import identities, resolve_row
 from .tokens import (
@@ -48,6 +48,7 @@ class _Row:
     wording: str = ""  # the wording the row was found by (the label, or an older one)
     several: bool = False  # a table without row labels whose region holds several runs of figures
     end: int = 0  # the unit the row's span ends at
+    mixed: bool = False  # text without cell positions whose figures stand on several lines (rows.mixed_lines)
     cells: dict[str, CellRead] = field(default_factory=dict)
 
 
@@ -167,7 +168,8 @@ def _read_section(stream: Stream, section: SectionModel, lo: int, hi: int, out: 
             end = min((h.start for h in hits[j + 1:] if h is not None), default=band_hi)
             tokens = row_tokens(stream, hit.start, end, hit.end)
             here = stream.units[hit.start].where
-            out.append(_Row(table, row, tokens, here, _positional(tokens), wording=hit.wording, end=end))
+            out.append(_Row(table, row, tokens, here, _positional(tokens), wording=hit.wording, end=end,
+                            mixed=mixed_lines(stream, hit.start, end)))
         cursor = band_hi
     return found_tables, findings
 
@@ -190,7 +192,11 @@ def _make_cells(rows: list[_Row], template: Template, findings: list[Finding]) -
     pending = []
     for r in rows:
         n = len(r.row.datapoints)
-        if len(r.tokens) == n and not r.several:
+        if r.mixed and not r.exact_cells:
+            # which of the figures are this row's is not known: neither by count nor by arithmetic
+            # (a stray page number can make a row with a vanished blank add up)
+            _ambiguous(r, "lines", findings)
+        elif len(r.tokens) == n and not r.several:
             for dp, tok in zip(r.row.datapoints, r.tokens, strict=True):
                 cell = _cell(tok, _where_text(r.table, r.row, tok.where))
                 r.cells[dp] = cell
@@ -231,6 +237,15 @@ def _make_cells(rows: list[_Row], template: Template, findings: list[Finding]) -
         else:
             findings.append(make(Code.IMPORT_AMBIGUOUS, "count", cell=where, label=r.row.path or r.table.name,
                                  found=len(r.tokens), columns=len(r.row.datapoints), raw=raw))
+
+
+def _ambiguous(r: _Row, reason: str, findings: list[Finding]) -> None:
+    """Every cell of a row not read for certain, with the row's source text (lines kept apart)."""
+    raw = " ".join(t.text or "（空）" for t in r.tokens)
+    where = _where_text(r.table, r.row, r.where)
+    for dp in r.row.datapoints:
+        r.cells[dp] = CellRead("ambiguous", raw=raw, where=where)
+    findings.append(make(Code.IMPORT_AMBIGUOUS, reason, cell=where, label=r.row.path or r.table.name, raw=raw))
 
 
 def _cell(tok: Unit, where: str) -> CellRead:

@@ -103,16 +103,34 @@ def row_tokens(stream: Stream, start: int, end: int, label_end: int) -> list[Uni
 
     The one-cell-per-line shape ends a row with an empty line; the tab-only lines after it are the
     next row's merged label cells, not this row's blanks. A grid row ends the row for certain."""
-    out: list[Unit] = []
+    return [unit for unit, _ in _row_units(stream, start, end)]
+
+
+def mixed_lines(stream: Stream, start: int, end: int) -> bool:
+    """Whether a row's tokens stand on several lines and some line holds more than one: a PDF row
+    prints its figures on one line, the one-cell-per-line shape one figure a line; figures on a line
+    of their own after a row's line ("1288 21 0 0 50 3 1362", then a page number "4") may belong to
+    something else, so the row's cells are not known by their count."""
+    per_line: dict[int, int] = {}
+    for _, line in _row_units(stream, start, end):
+        per_line[line] = per_line.get(line, 0) + 1
+    return len(per_line) > 1 and max(per_line.values()) > 1
+
+
+def _row_units(stream: Stream, start: int, end: int) -> list[tuple[Unit, int]]:
+    """The tokens of a row (see `row_tokens`), each with the number of the line it stands on."""
+    out: list[tuple[Unit, int]] = []
     broke = False
+    line = 0
     for unit in stream.units[start:end]:
         if unit.kind == GRIDROW and out:
             break
+        if unit.kind in (LINEBREAK, ROWBREAK):
+            line += 1
         if unit.kind == ROWBREAK and out:
             broke = True
         elif unit.kind in TOKENS and not (broke and unit.kind == BLANK):
-            out.append(unit)
-    # a leading blank before the label's own figures: an empty cell of the label column
+            out.append((unit, line))
     return out
 
 

@@ -1,0 +1,36 @@
+"""The importer attacked: published reports crafted to make it return a wrong figure as a value, shift
+a row, take a page number, a date or a phone number as a cell, or raise. Each test holds the promise
+for a class of inputs: a cell not read for certain is not a value, and says its source text."""
+
+from __future__ import annotations
+
+from tests.test_import_match_synthetic import T2021, found, read, render, values_2021, values_of
+from workbook_builder.findings import Code
+
+WANT = values_2021()
+BASE = render(T2021, WANT)
+OTHER_ROW = ["requests.other_other." + c for c in
+             ("person", "business", "research", "nonprofit", "legal_services", "other_org", "total")]
+
+
+def test_page_number_below_a_row_with_a_vanished_blank_is_not_a_cell() -> None:
+    """"3.其他 108 2 0 0 0 110" (a blank cell lost in the PDF's text) then a footer "4" on its own
+    line: seven figures for seven columns, but the 4 is a page number, not the row total."""
+    text = BASE.replace("3.其他 108 2 0 0 0 0 110\n", "3.其他 108 2 0 0 0 110\n4\n")
+    reading = read(text)
+    for dp in OTHER_ROW:
+        cell = reading.cells[dp]
+        assert cell.status == "ambiguous", (dp, cell)
+        assert cell.raw == "108 2 0 0 0 110 4"
+    assert (Code.IMPORT_AMBIGUOUS, "lines") in found(reading)
+    # the other rows are read as printed
+    values = values_of(reading)
+    assert all(values[dp] == WANT[dp] for dp in values)
+    assert len(values) == len(WANT) - len(OTHER_ROW)
+
+
+def test_a_row_printed_one_figure_a_line_is_still_read() -> None:
+    """The one-cell-per-line shape: figures each on its own line are the row's cells."""
+    row = "3.其他 108 2 0 0 0 0 110\n"
+    text = BASE.replace(row, "3.其他\n" + "\n".join(row.split()[1:]) + "\n")
+    assert values_of(read(text)) == WANT

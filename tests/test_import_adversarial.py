@@ -34,3 +34,17 @@ def test_a_row_printed_one_figure_a_line_is_still_read() -> None:
     row = "3.其他 108 2 0 0 0 0 110\n"
     text = BASE.replace(row, "3.其他\n" + "\n".join(row.split()[1:]) + "\n")
     assert values_of(read(text)) == WANT
+
+
+def test_a_figure_a_count_cannot_hold_is_reported_not_checked_as_fine() -> None:
+    """1.5 or -1 printed in a count column: read as printed, but told as a workbook's input would be
+    (with the report's place), and kept out of the sums."""
+    from workbook_builder.imports.published import check_reading
+
+    for printed, reason in (("1.5", "fractional"), ("-1", "below-min")):
+        reading = read(BASE.replace("规章 1 0 11", f"规章 {printed} 0 11"))
+        result = check_reading(reading, T2021)
+        hits = [f for f in result.findings if f.code == Code.INVALID_INPUT]
+        assert [(f.reason, f.datapoint) for f in hits] == [(reason, "disclosure.rules.issued")]
+        assert hits[0].cell and "规章" in hits[0].cell
+        assert "disclosure.rules.issued" in result.invalid_inputs

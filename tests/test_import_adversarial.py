@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tests.test_import_match_synthetic import T2021, found, read, render, values_2021, values_of
 from workbook_builder.findings import Code
+from workbook_builder.imports.labels import sections
 
 WANT = values_2021()
 BASE = render(T2021, WANT)
@@ -48,3 +49,15 @@ def test_a_figure_a_count_cannot_hold_is_reported_not_checked_as_fine() -> None:
         assert [(f.reason, f.datapoint) for f in hits] == [(reason, "disclosure.rules.issued")]
         assert hits[0].cell and "规章" in hits[0].cell
         assert "disclosure.rules.issued" in result.invalid_inputs
+
+
+def test_a_table_of_contents_at_the_top_is_not_the_report() -> None:
+    """目录 listing the six headings with page numbers (and leaders) before the report: the headings
+    are found again after it, and the tables read (not "not a report", not every row missing)."""
+    for leader in (" ", "……", "…………………"):
+        toc = "目录\n" + "".join(f"{s.heading}{leader}{i + 1}\n" for i, s in enumerate(sections(T2021)))
+        reading = read(BASE.replace("一、总体情况\n", toc + "一、总体情况\n", 1))
+        assert values_of(reading) == WANT
+        assert found(reading) == []
+        assert (reading.unit, reading.year) == ("示例县人民政府", 2023)
+        assert reading.prose["text.overview"].startswith("一节的正文")

@@ -75,8 +75,36 @@ def find_headings(stream: Stream, sections: tuple[SectionModel, ...]) -> list[tu
     A heading line starts with its section's numeral (一、…六、) and reads like the official heading
     (a typo such as 行政法复议 is still the heading; 四、结转下年度继续办理 is not)."""
     lines = _lines(stream)
+    out = _headings_from(stream, sections, lines, 0)
+    # a table of contents lists the headings one after another with nothing but page numbers and
+    # leaders between them: the report's own headings come after it
+    while _is_contents(stream, out):
+        after = _headings_from(stream, sections, lines, max(h[1] for h in out if h is not None))
+        if sum(h is not None for h in after) < sum(h is not None for h in out):
+            break
+        out = after
+    return out
+
+
+_LEADER = frozenset("….·-—_ .．:：页第")  # what a contents line holds besides its heading and page number
+
+
+def _is_contents(stream: Stream, heads: list[tuple[int, int] | None]) -> bool:
+    """Whether three or more headings found stand together as a table of contents: between one and
+    the next, only page numbers and leaders."""
+    found = [h for h in heads if h is not None]
+    if len(found) < 3:
+        return False
+    for (_, end), (start, _) in zip(found, found[1:], strict=False):
+        for unit in stream.units[end:start]:
+            if unit.kind == CHAR and unit.text not in _LEADER or unit.kind in (BLANK, SLASH, GRIDROW):
+                return False
+    return True
+
+
+def _headings_from(stream: Stream, sections: tuple[SectionModel, ...], lines: list[tuple[int, int, str]],
+                   cursor: int) -> list[tuple[int, int] | None]:
     out: list[tuple[int, int] | None] = []
-    cursor = 0
     for section in sections:
         want = normalise(section.heading)
         hit = None

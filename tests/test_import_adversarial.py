@@ -61,3 +61,19 @@ def test_a_table_of_contents_at_the_top_is_not_the_report() -> None:
         assert found(reading) == []
         assert (reading.unit, reading.year) == ("示例县人民政府", 2023)
         assert reading.prose["text.overview"].startswith("一节的正文")
+
+
+def test_a_figure_behind_a_note_below_a_blank_row_is_not_its_cell() -> None:
+    """A row printed blank in extracted text (its cell vanished) followed by a note or a date with a
+    figure: "行政许可" then "注：本年共 12 件", "行政事业性收费" then "截至 2023 年底"."""
+    cases = {
+        "行政许可 447228\n": ("行政许可\n注：本年共 12 件\n", "disclosure.licensing.decisions", "12"),
+        "行政事业性收费 96171.6\n": ("行政事业性收费\n截至 2023 年底\n", "disclosure.fees.amount", "2023"),
+    }
+    for row, (printed, dp, raw) in cases.items():
+        reading = read(BASE.replace(row, printed))
+        cell = reading.cells[dp]
+        assert (cell.status, cell.raw) == ("ambiguous", raw)
+        assert (Code.IMPORT_AMBIGUOUS, "lines") in found(reading)
+        values = values_of(reading)
+        assert all(values[d] == WANT[d] for d in values) and len(values) == len(WANT) - 1

@@ -169,7 +169,7 @@ def _read_section(stream: Stream, section: SectionModel, lo: int, hi: int, out: 
             tokens = row_tokens(stream, hit.start, end, hit.end)
             here = stream.units[hit.start].where
             out.append(_Row(table, row, tokens, here, _positional(tokens), wording=hit.wording, end=end,
-                            mixed=mixed_lines(stream, hit.start, end)))
+                            mixed=mixed_lines(stream, hit.start, end, hit.end)))
         cursor = band_hi
     return found_tables, findings
 

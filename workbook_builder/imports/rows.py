@@ -131,34 +131,45 @@ def row_tokens(stream: Stream, start: int, end: int, label_end: int) -> list[Uni
 
     The one-cell-per-line shape ends a row with an empty line; the tab-only lines after it are the
     next row's merged label cells, not this row's blanks. A grid row ends the row for certain."""
-    return [unit for unit, _ in _row_units(stream, start, end)]
+    return [unit for unit, _, _ in _row_units(stream, start, end)]
 
 
-def mixed_lines(stream: Stream, start: int, end: int) -> bool:
-    """Whether a row's tokens stand on several lines and some line holds more than one: a PDF row
-    prints its figures on one line, the one-cell-per-line shape one figure a line; figures on a line
-    of their own after a row's line ("1288 21 0 0 50 3 1362", then a page number "4") may belong to
-    something else, so the row's cells are not known by their count."""
+def mixed_lines(stream: Stream, start: int, end: int, label_end: int) -> bool:
+    """Whether a row of text without cell positions may hold figures that are not its own.
+
+    A PDF row prints its figures on one line, the one-cell-per-line shape one figure a line; figures
+    on a line of their own after a row's line ("1288 21 0 0 50 3 1362", then a page number "4") may
+    belong to something else. So may a figure after the label that stands behind other text on its
+    line ("行政许可", then "注：本年共 12 件" or "截至 2023 年底"): a row's figures follow its label,
+    or stand inside it where the label wraps round them."""
     per_line: dict[int, int] = {}
-    for _, line in _row_units(stream, start, end):
+    for _, line, behind_text in _row_units(stream, start, end, label_end):
+        if behind_text:
+            return True
         per_line[line] = per_line.get(line, 0) + 1
     return len(per_line) > 1 and max(per_line.values()) > 1
 
 
-def _row_units(stream: Stream, start: int, end: int) -> list[tuple[Unit, int]]:
-    """The tokens of a row (see `row_tokens`), each with the number of the line it stands on."""
-    out: list[tuple[Unit, int]] = []
+def _row_units(stream: Stream, start: int, end: int, label_end: int | None = None) -> list[tuple[Unit, int, bool]]:
+    """The tokens of a row (see `row_tokens`), each with the number of the line it stands on and
+    whether other text stands before it on that line after the label's end."""
+    out: list[tuple[Unit, int, bool]] = []
     broke = False
     line = 0
-    for unit in stream.units[start:end]:
+    text = False  # text after the label's end on the current line
+    for i in range(start, min(end, len(stream.units))):
+        unit = stream.units[i]
         if unit.kind == GRIDROW and out:
             break
         if unit.kind in (LINEBREAK, ROWBREAK):
             line += 1
+            text = False
+        elif unit.kind == CHAR and label_end is not None and i >= label_end:
+            text = True
         if unit.kind == ROWBREAK and out:
             broke = True
         elif unit.kind in TOKENS and not (broke and unit.kind == BLANK):
-            out.append((unit, line))
+            out.append((unit, line, text))
     return out
 
 

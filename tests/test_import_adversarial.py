@@ -77,3 +77,14 @@ def test_a_figure_behind_a_note_below_a_blank_row_is_not_its_cell() -> None:
         assert (Code.IMPORT_AMBIGUOUS, "lines") in found(reading)
         values = values_of(reading)
         assert all(values[d] == WANT[d] for d in values) and len(values) == len(WANT) - 1
+
+
+def test_a_publication_date_by_the_title_is_not_the_report_year() -> None:
+    """A date printed beside or above the title names another year: the year the title is about is
+    the report's (2023), never the date's (2024)."""
+    title = "示例县人民政府2023年政府信息公开工作年度报告"
+    for printed in ("2024年1月20日\n2023年度政府信息公开工作年度报告",
+                    "示例县人民政府 2024年1月\n2023年度政府信息公开工作年度报告",
+                    "2024年1月 示例县人民政府关于2023年度政府信息公开工作年度报告"):
+        reading = read(BASE.replace(title, printed))
+        assert reading.year == 2023, printed

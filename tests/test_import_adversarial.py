@@ -4,9 +4,14 @@ for a class of inputs: a cell not read for certain is not a value, and says its 
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 from tests.test_import_match_synthetic import T2021, found, read, render, values_2021, values_of
 from workbook_builder.findings import Code
 from workbook_builder.imports.labels import sections
+from workbook_builder.imports.model import ImportResult
+from workbook_builder.imports.report import check_file, import_report
 
 WANT = values_2021()
 BASE = render(T2021, WANT)
@@ -88,3 +93,35 @@ def test_a_publication_date_by_the_title_is_not_the_report_year() -> None:
                     "2024年1月 示例县人民政府关于2023年度政府信息公开工作年度报告"):
         reading = read(BASE.replace(title, printed))
         assert reading.year == 2023, printed
+
+
+def _no_bug(text: str, tmp_path: Path) -> ImportResult:
+    """The report through the whole import and check: no finding of our own bug, and quick."""
+    path = tmp_path / "report.txt"
+    path.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    result = import_report(path)
+    checked = check_file(path)
+    assert time.perf_counter() - started < 5
+    for finding in (*result.findings, *checked.findings):
+        assert finding.code != Code.CHECKER_ERROR, finding
+    return result
+
+
+def test_absurdly_long_figures_are_unreadable_never_a_crash_nor_slow(tmp_path: Path) -> None:
+    """A 300-digit run where 表四's fifteen cells belong (each cell tried was not counted as a search
+    step: two minutes), a 400-digit run in a 表三 row (a float overflow), a 400-digit figure alone in
+    a one-column row, a thousands-grouped figure of 19 digits: no cell holds more than 15 digits."""
+    t4 = " ".join(str(WANT[dp]) for dp in sections(T2021)[3].tables[0].rows[0].datapoints)
+    cases = {
+        t4: ("7" * 300, "appeals.review.upheld"),
+        "3001 53 0 0 61 4 3119": ("1" * 400, "requests.new.person"),
+        "行政许可 447228": ("行政许可 " + "9" * 400, "disclosure.licensing.decisions"),
+        "行政强制 88283": ("行政强制 1,234,567,890,123,456,789", "disclosure.coercion.decisions"),
+    }
+    for printed, (attack, dp) in cases.items():
+        assert printed in BASE
+        result = _no_bug(BASE.replace(printed, attack), tmp_path)
+        assert result.cells[dp].status == "ambiguous", (attack[:20], result.cells[dp])
+        assert result.values[dp] is None
+        assert any(f.code == Code.IMPORT_AMBIGUOUS for f in result.findings)

@@ -33,6 +33,7 @@ from .tokens import (
     is_page_mark,
     normalise,
     number,
+    one_cell,
 )
 
 
@@ -249,7 +250,7 @@ def _ambiguous(r: _Row, reason: str, findings: list[Finding]) -> None:
 
 
 def _cell(tok: Unit, where: str) -> CellRead:
-    if tok.kind == NUMBER:
+    if tok.kind == NUMBER and one_cell(tok.text):
         return CellRead("value", raw=tok.text, where=where, value=number(tok.text))
     if tok.kind == SLASH:
         return CellRead("slash", raw=tok.text, where=where)
@@ -262,7 +263,8 @@ def _unreadable(r: _Row, template: Template) -> list[Finding]:
     """A grid cell that holds text where a figure belongs ("约3", "12件"): that cell only."""
     return [make(Code.IMPORT_AMBIGUOUS, "unreadable", cell=_where_text(r.table, r.row, t.where),
                  datapoint=dp, label=template.layout.by_id[dp].label or r.row.path, raw=t.text)
-            for dp, t in zip(r.row.datapoints, r.tokens, strict=True) if t.kind == OTHER]
+            for dp, t in zip(r.row.datapoints, r.tokens, strict=True)
+            if t.kind == OTHER or t.kind == NUMBER and not one_cell(t.text)]
 
 
 def _where_text(table: TableModel, row: RowModel, where: Where | None) -> str:

@@ -46,13 +46,24 @@ def is_page_mark(line: str) -> bool:
     return bool(_PAGE_MARK.fullmatch(unicodedata.normalize("NFKC", line).strip()))
 
 
+MAX_DIGITS = 15  # the most digits of one cell: more is no table figure (nor held exactly by a float)
+
+
 def number(piece: str) -> int | float | None:
-    """The figure a piece says, or None: integers, thousands groups, decimals (NFKC first)."""
+    """The figure a piece says, or None: integers, thousands groups, decimals (NFKC first). A run of
+    more than MAX_DIGITS digits is a number still (cells run together, to be split), nothing else is."""
     text = unicodedata.normalize("NFKC", piece).strip()
     if not _NUMBER.fullmatch(text):
         return None
+    if not text.isdigit() and sum(ch.isdigit() for ch in text) > MAX_DIGITS:
+        return None
     text = text.replace(",", "")
     return float(text) if "." in text else int(text)
+
+
+def one_cell(piece: str) -> bool:
+    """Whether a figure may be one cell as printed: at most MAX_DIGITS digits."""
+    return sum(ch.isdigit() for ch in piece) <= MAX_DIGITS
 
 
 def token_kind(piece: str) -> str:

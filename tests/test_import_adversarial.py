@@ -125,3 +125,13 @@ def test_absurdly_long_figures_are_unreadable_never_a_crash_nor_slow(tmp_path: P
         assert result.cells[dp].status == "ambiguous", (attack[:20], result.cells[dp])
         assert result.values[dp] is None
         assert any(f.code == Code.IMPORT_AMBIGUOUS for f in result.findings)
+
+
+def test_a_note_mark_on_a_figure_is_not_a_digit() -> None:
+    """"1²" (a figure with a note's mark) is not 12, nor "①" a 1: the cell is unreadable, as printed."""
+    for printed in ("1²", "①", "₃"):
+        reading = read(BASE.replace("规章 1 0 11", f"规章 {printed} 0 11"))
+        cell = reading.cells["disclosure.rules.issued"]
+        assert (cell.status, cell.raw) == ("ambiguous", printed)
+        assert (Code.IMPORT_AMBIGUOUS, "unreadable") in found(reading)
+        assert reading.cells["disclosure.rules.in_force"].value == 11

@@ -135,3 +135,14 @@ def test_a_note_mark_on_a_figure_is_not_a_digit() -> None:
         assert (cell.status, cell.raw) == ("ambiguous", printed)
         assert (Code.IMPORT_AMBIGUOUS, "unreadable") in found(reading)
         assert reading.cells["disclosure.rules.in_force"].value == 11
+
+
+def test_the_prose_does_not_choose_the_template() -> None:
+    """A 2021 report whose 总体情况 speaks of 政府集中采购, 采购项目数量, 对外公开总数量 (the 2019 format's own
+    words) is read as 2021: its 规章 1 0 11 are 制发/废止/现行有效, not the 2019 columns."""
+    prose = ("一节的正文。主动公开政府集中采购信息，公开采购项目数量和采购总金额，对外公开总数量较上年增加，"
+             "本年新公开数量、本年新制作数量均有增长。")
+    reading = read(BASE.replace("一节的正文，本年收到申请3件。", prose), [T2021, T2019])
+    assert reading.template_id == "gov_info_disclosure_2021"
+    assert values_of(reading) == WANT
+    assert found(reading) == []

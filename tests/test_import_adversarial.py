@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tests.test_import_match_synthetic import T2021, found, read, render, values_2021, values_of
+from tests.test_import_match_synthetic import T2019, T2021, found, read, render, values_2021, values_of
 from workbook_builder.findings import Code
 from workbook_builder.imports.labels import sections
 from workbook_builder.imports.model import ImportResult

@@ -586,7 +586,11 @@ def _entries() -> tuple[Entry, ...]:
                           "the source “{raw}” runs together and splits {count} ways, e.g. {candidates}"),
            "count": R("原文这一行有 {found} 个数字，表格有 {columns} 列：“{raw}”",
                       "the source row has {found} figures for {columns} columns: “{raw}”"),
-           "unreadable": R("原文“{raw}”不是数字", "the source “{raw}” is not a number")}),
+           "unreadable": R("原文“{raw}”不是数字", "the source “{raw}” is not a number"),
+           # figures of one row on several lines of extracted text, or behind a note: a page number or a date may be among them
+           "lines": R("原文这一行的数字“{raw}”分在几行或夹在别的文字后面，不能确定哪些属于这一行",
+                      "the source row's figures “{raw}” stand on several lines or behind other text: "
+                      "which belong to it is not certain")}),
         E(C.IMPORT_SUSPECT, "warning", "这一行的数字是从连在一起的原文拆出来的，勾稽关系不成立，可能是拆分有误",
           "this row was split from digits that ran together and an identity fails: the split may be wrong",
           "请对照原文核实这一行，不一定是报告单位的错误", "verify the row against the original; the unit may not be at fault",

@@ -19,6 +19,7 @@ from .labels import template_labels
 from .source import Para, Source
 
 _YEAR = re.compile(r"(20\d\d)\s*年")
+_ABOUT_YEAR = re.compile(r"(20\d\d)\s*年度?(?:政府信息公开|工作年度报告|年度报告)")
 _TITLE_END = re.compile(r"(?:年度)?报告$|年报$")
 _AFTER_UNIT = re.compile(r"(20\d\d)\s*年|政府信息公开")
 MAX_TITLE_LINES = 200  # lines before the first heading looked at for the title
@@ -49,14 +50,25 @@ def find_title(source: Source, first_heading: str) -> tuple[str, str | None, int
         if not _TITLE_END.search(flat) or len(flat) > 60 or "。" in flat:
             continue
         used = [line]
-        unit, year = _unit(flat), _YEAR.search(flat)
+        unit, year = _unit(flat), _report_year(flat)
         if (unit is None or year is None) and i > 0 and _is_name(_squash(lines[i - 1])):
             used.insert(0, lines[i - 1])
             joined = _squash(lines[i - 1]) + flat
-            unit, year = _unit(joined) or unit, _YEAR.search(joined)
+            # the title line's own year first: the line before may be a date ("2024年1月20日")
+            unit, year = _unit(joined) or unit, year or _report_year(_squash(lines[i - 1]))
         if year is not None:
-            best = (" ".join(used), unit, int(year.group(1)))
+            best = (" ".join(used), unit, year)
     return best
+
+
+def _report_year(flat: str) -> int | None:
+    """The year a title names: its only year, or among several (a date beside it: "2024年1月 …关于
+    2023年度政府信息公开…") the one the report is about; None when that is not certain."""
+    years = set(_YEAR.findall(flat))
+    if len(years) == 1:
+        return int(years.pop())
+    about = set(_ABOUT_YEAR.findall(flat))
+    return int(about.pop()) if len(about) == 1 else None
 
 
 def _squash(text: str) -> str:

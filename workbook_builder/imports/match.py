@@ -17,7 +17,7 @@ from . import labels as labels_mod
 from .identity import choose_template, find_title, year_fits
 from .labels import RowModel, SectionModel, TableModel
 from .model import CellRead, Reading
-from .rows import find_headings, find_label, find_row, last_run, row_tokens
+from .rows import find_headings, find_label, find_row, last_run, mixed_lines, row_tokens
 from .source import Para, Source, Where
 from .split import identities, resolve_row
 from .tokens import (
@@ -33,6 +33,7 @@ from .tokens import (
     is_page_mark,
     normalise,
     number,
+    one_cell,
 )
 
 
@@ -48,6 +49,7 @@ class _Row:
     wording: str = ""  # the wording the row was found by (the label, or an older one)
     several: bool = False  # a table without row labels whose region holds several runs of figures
     end: int = 0  # the unit the row's span ends at
+    mixed: bool = False  # text without cell positions whose figures stand on several lines (rows.mixed_lines)
     cells: dict[str, CellRead] = field(default_factory=dict)
 
 
@@ -62,8 +64,7 @@ def read_report(source: Source, templates: Sequence[Template], unit: str | None 
     title, title_unit, title_year = find_title(source, normalise(first[0].heading) if first else "")
     year = year if year is not None else title_year
     unit = unit if unit is not None else title_unit
-    text = stream.chars.replace("\x00", "").replace("\n", "")
-    template, _ = choose_template(text, templates, year)
+    template, _ = choose_template(_table_text(stream, first), templates, year)
     findings: list[Finding] = []
     if unit is None:
         findings.append(make(Code.IMPORT_IDENTITY, "unit"))
@@ -104,6 +105,16 @@ def read_report(source: Source, templates: Sequence[Template], unit: str | None 
     prose = _prose(source, stream, sections, heads)
     printed = tuple(_heading_text(source, stream, h) for h in heads if h is not None)
     return Reading(template.spec.id, unit, year, cells, prose, printed, tuple(findings), title)
+
+
+def _table_text(stream: Stream, first: tuple[SectionModel, ...]) -> str:
+    """The label text the template is chosen by: the table sections' (found by the first template's
+    headings), not the prose's. A 2021 report whose 总体情况 speaks of 政府集中采购 and 采购项目数量
+    is not a 2019 one; the whole text where no table section's heading is found."""
+    heads = find_headings(stream, first)
+    spans = [_region(heads, k, len(stream.units)) for k, s in enumerate(first) if s.tables and heads[k] is not None]
+    chars = "".join(stream.chars[a:b] for a, b in spans) if spans else stream.chars
+    return chars.replace("\x00", "").replace("\n", "")
 
 
 def _region(heads: list[tuple[int, int] | None], k: int, size: int) -> tuple[int, int]:
@@ -167,7 +178,8 @@ def _read_section(stream: Stream, section: SectionModel, lo: int, hi: int, out: 
             end = min((h.start for h in hits[j + 1:] if h is not None), default=band_hi)
             tokens = row_tokens(stream, hit.start, end, hit.end)
             here = stream.units[hit.start].where
-            out.append(_Row(table, row, tokens, here, _positional(tokens), wording=hit.wording, end=end))
+            out.append(_Row(table, row, tokens, here, _positional(tokens), wording=hit.wording, end=end,
+                            mixed=mixed_lines(stream, hit.start, end, hit.end)))
         cursor = band_hi
     return found_tables, findings
 
@@ -190,7 +202,11 @@ def _make_cells(rows: list[_Row], template: Template, findings: list[Finding]) -
     pending = []
     for r in rows:
         n = len(r.row.datapoints)
-        if len(r.tokens) == n and not r.several:
+        if r.mixed and not r.exact_cells:
+            # which of the figures are this row's is not known: neither by count nor by arithmetic
+            # (a stray page number can make a row with a vanished blank add up)
+            _ambiguous(r, "lines", findings)
+        elif len(r.tokens) == n and not r.several:
             for dp, tok in zip(r.row.datapoints, r.tokens, strict=True):
                 cell = _cell(tok, _where_text(r.table, r.row, tok.where))
                 r.cells[dp] = cell
@@ -233,8 +249,17 @@ def _make_cells(rows: list[_Row], template: Template, findings: list[Finding]) -
                                  found=len(r.tokens), columns=len(r.row.datapoints), raw=raw))
 
 
+def _ambiguous(r: _Row, reason: str, findings: list[Finding]) -> None:
+    """Every cell of a row not read for certain, with the row's source text (lines kept apart)."""
+    raw = " ".join(t.text or "（空）" for t in r.tokens)
+    where = _where_text(r.table, r.row, r.where)
+    for dp in r.row.datapoints:
+        r.cells[dp] = CellRead("ambiguous", raw=raw, where=where)
+    findings.append(make(Code.IMPORT_AMBIGUOUS, reason, cell=where, label=r.row.path or r.table.name, raw=raw))
+
+
 def _cell(tok: Unit, where: str) -> CellRead:
-    if tok.kind == NUMBER:
+    if tok.kind == NUMBER and one_cell(tok.text):
         return CellRead("value", raw=tok.text, where=where, value=number(tok.text))
     if tok.kind == SLASH:
         return CellRead("slash", raw=tok.text, where=where)
@@ -247,7 +272,8 @@ def _unreadable(r: _Row, template: Template) -> list[Finding]:
     """A grid cell that holds text where a figure belongs ("约3", "12件"): that cell only."""
     return [make(Code.IMPORT_AMBIGUOUS, "unreadable", cell=_where_text(r.table, r.row, t.where),
                  datapoint=dp, label=template.layout.by_id[dp].label or r.row.path, raw=t.text)
-            for dp, t in zip(r.row.datapoints, r.tokens, strict=True) if t.kind == OTHER]
+            for dp, t in zip(r.row.datapoints, r.tokens, strict=True)
+            if t.kind == OTHER or t.kind == NUMBER and not one_cell(t.text)]
 
 
 def _where_text(table: TableModel, row: RowModel, where: Where | None) -> str:

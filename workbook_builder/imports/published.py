@@ -21,6 +21,7 @@ from ..check.workbook import with_prior
 from ..findings import Code, Finding, make
 from ..findings.catalogue import Side, Term
 from ..ooxml.refs import parse_a1
+from ..template.inputs import check_value, describe
 from ..template.layout import Layout
 from ..template.registry import Template
 from .headings import check_headings
@@ -46,9 +47,12 @@ def check_reading(reading: Reading, template: Template) -> FileResult:
     # would fail 0 <= 0+0)
     cells = {dp: replace(c, value=float(c.value)) if isinstance(c.value, int) and not isinstance(c.value, bool) else c
              for dp, c in reading.cells.items() if dp in layout.by_id}
+    # a figure the template does not accept (1.5 or -1 in a count) is told as a workbook's would be,
+    # and left out of the sums like any input that is not a number
+    invalid, rejected = _invalid_values(layout, cells)
     inputs: dict[str, Any] = {dp: c.value for dp, c in cells.items()
-                              if c.status == "value" and layout.by_id[dp].kind == "input"}
-    bad = {dp for dp, c in cells.items() if c.status != "value" and layout.by_id[dp].kind == "input"}
+                              if c.status == "value" and layout.by_id[dp].kind == "input" and dp not in rejected}
+    bad = {dp for dp, c in cells.items() if c.status != "value" and layout.by_id[dp].kind == "input"} | rejected
     # a table input the reading does not hold at all is not a blank to add as 0: it is unknown too
     fields = {f.id for sheet in spec.sheets for block in sheet.blocks for f in block.fields}
     bad |= {c.datapoint for c in layout.inputs if c.datapoint not in fields and c.datapoint not in cells}
@@ -62,7 +66,7 @@ def check_reading(reading: Reading, template: Template) -> FileResult:
 
     mismatches = printed_totals(layout, engine, cells, printed, bad)
     findings: list[Finding] = list(reading.findings)
-    findings += _not_a_number(layout, cells)
+    findings += _not_a_number(layout, cells) + invalid
     both, sums_only, printed_only = _rules(template, recomputed, printed, bad, cells)
     suspects: dict[str, list[str]] = {}  # a rebuilt cell's source text → the identities that fail on it
     kept_totals = [m for m in mismatches if not _suspect(m.rule, m.datapoints, cells, suspects)]
@@ -98,6 +102,22 @@ def _printed(layout: Layout, cells: Mapping[str, CellRead], recomputed: Mapping[
         if c.status == "value" and layout.by_id[dp].kind == "formula":
             out[dp] = c.value
     return out
+
+
+def _invalid_values(layout: Layout, cells: Mapping[str, CellRead]) -> tuple[list[Finding], set[str]]:
+    """Inputs read as a figure their input spec does not accept, as `check` reports them in a workbook."""
+    out, rejected = [], set()
+    for dp, c in cells.items():
+        cell = layout.by_id[dp]
+        if c.status != "value" or cell.kind != "input" or cell.input is None:
+            continue
+        problem = check_value(cell.input, c.value)
+        if problem is None:
+            continue
+        rejected.add(dp)
+        out.append(make(problem.code, problem.reason, cell=c.where or None, datapoint=dp, label=cell.label,
+                        expected=describe(cell.input), actual=c.raw or c.value, **problem.fields()))
+    return out, rejected
 
 
 def _not_a_number(layout: Layout, cells: Mapping[str, CellRead]) -> list[Finding]:

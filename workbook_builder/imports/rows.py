@@ -75,8 +75,36 @@ def find_headings(stream: Stream, sections: tuple[SectionModel, ...]) -> list[tu
     A heading line starts with its section's numeral (一、…六、) and reads like the official heading
     (a typo such as 行政法复议 is still the heading; 四、结转下年度继续办理 is not)."""
     lines = _lines(stream)
+    out = _headings_from(stream, sections, lines, 0)
+    # a table of contents lists the headings one after another with nothing but page numbers and
+    # leaders between them: the report's own headings come after it
+    while _is_contents(stream, out):
+        after = _headings_from(stream, sections, lines, max(h[1] for h in out if h is not None))
+        if sum(h is not None for h in after) < sum(h is not None for h in out):
+            break
+        out = after
+    return out
+
+
+_LEADER = frozenset("….·-—_ .．:：页第")  # what a contents line holds besides its heading and page number
+
+
+def _is_contents(stream: Stream, heads: list[tuple[int, int] | None]) -> bool:
+    """Whether three or more headings found stand together as a table of contents: between one and
+    the next, only page numbers and leaders."""
+    found = [h for h in heads if h is not None]
+    if len(found) < 3:
+        return False
+    for (_, end), (start, _) in zip(found, found[1:], strict=False):
+        for unit in stream.units[end:start]:
+            if unit.kind == CHAR and unit.text not in _LEADER or unit.kind in (BLANK, SLASH, GRIDROW):
+                return False
+    return True
+
+
+def _headings_from(stream: Stream, sections: tuple[SectionModel, ...], lines: list[tuple[int, int, str]],
+                   cursor: int) -> list[tuple[int, int] | None]:
     out: list[tuple[int, int] | None] = []
-    cursor = 0
     for section in sections:
         want = normalise(section.heading)
         hit = None
@@ -103,16 +131,45 @@ def row_tokens(stream: Stream, start: int, end: int, label_end: int) -> list[Uni
 
     The one-cell-per-line shape ends a row with an empty line; the tab-only lines after it are the
     next row's merged label cells, not this row's blanks. A grid row ends the row for certain."""
-    out: list[Unit] = []
+    return [unit for unit, _, _ in _row_units(stream, start, end)]
+
+
+def mixed_lines(stream: Stream, start: int, end: int, label_end: int) -> bool:
+    """Whether a row of text without cell positions may hold figures that are not its own.
+
+    A PDF row prints its figures on one line, the one-cell-per-line shape one figure a line; figures
+    on a line of their own after a row's line ("1288 21 0 0 50 3 1362", then a page number "4") may
+    belong to something else. So may a figure after the label that stands behind other text on its
+    line ("行政许可", then "注：本年共 12 件" or "截至 2023 年底"): a row's figures follow its label,
+    or stand inside it where the label wraps round them."""
+    per_line: dict[int, int] = {}
+    for _, line, behind_text in _row_units(stream, start, end, label_end):
+        if behind_text:
+            return True
+        per_line[line] = per_line.get(line, 0) + 1
+    return len(per_line) > 1 and max(per_line.values()) > 1
+
+
+def _row_units(stream: Stream, start: int, end: int, label_end: int | None = None) -> list[tuple[Unit, int, bool]]:
+    """The tokens of a row (see `row_tokens`), each with the number of the line it stands on and
+    whether other text stands before it on that line after the label's end."""
+    out: list[tuple[Unit, int, bool]] = []
     broke = False
-    for unit in stream.units[start:end]:
+    line = 0
+    text = False  # text after the label's end on the current line
+    for i in range(start, min(end, len(stream.units))):
+        unit = stream.units[i]
         if unit.kind == GRIDROW and out:
             break
+        if unit.kind in (LINEBREAK, ROWBREAK):
+            line += 1
+            text = False
+        elif unit.kind == CHAR and label_end is not None and i >= label_end:
+            text = True
         if unit.kind == ROWBREAK and out:
             broke = True
         elif unit.kind in TOKENS and not (broke and unit.kind == BLANK):
-            out.append(unit)
-    # a leading blank before the label's own figures: an empty cell of the label column
+            out.append((unit, line, text))
     return out
 
 

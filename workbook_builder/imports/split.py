@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ..spec.ids import ID_RE
 from ..template.registry import Template
 from .labels import template_key
-from .tokens import BLANK, NUMBER, Unit, number
+from .tokens import BLANK, MAX_DIGITS, NUMBER, Unit, number
 
 MAX_STEPS = 200_000  # search steps for one row; beyond this the row stays ambiguous
 MAX_FOUND = 500  # readings counted at most: beyond that "several" is all there is to say
@@ -183,8 +183,10 @@ class _Search:
         remaining = text[pos:]
         if remaining[0] == "0":
             lengths: range | list[int] = [1]
-        else:
-            lengths = range(len(remaining), 0, -1)
+        else:  # no cell holds more than MAX_DIGITS digits
+            lengths = range(min(len(remaining), MAX_DIGITS), 0, -1)
+        if len(remaining) - MAX_DIGITS * left > 0:
+            return  # more digits than the cells left can hold
         for size in lengths:
             done = size == len(remaining)
             later = (rest_least if done else 1 + rest_least)
@@ -198,6 +200,10 @@ class _Search:
                         split or size < len(text), blanks)
 
     def _place(self, k: int, pos: int, cells: list[Cell], cell: Cell, split: bool, blanks: int) -> None:
+        self.steps += 1  # a cell tried is a step too: a long run tries many, most failing at once
+        if self.steps > MAX_STEPS:
+            self.exhausted = True
+            return
         cells.append(cell)
         i = len(cells) - 1
         if all(abs(outside + sum(c * (cells[j] or 0) for j, c in inside)) < 1e-6

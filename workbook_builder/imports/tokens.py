@@ -46,13 +46,26 @@ def is_page_mark(line: str) -> bool:
     return bool(_PAGE_MARK.fullmatch(unicodedata.normalize("NFKC", line).strip()))
 
 
+MAX_DIGITS = 15  # the most digits of one cell: more is no table figure (nor held exactly by a float)
+
+
 def number(piece: str) -> int | float | None:
-    """The figure a piece says, or None: integers, thousands groups, decimals (NFKC first)."""
+    """The figure a piece says, or None: integers, thousands groups, decimals (NFKC first). A run of
+    more than MAX_DIGITS digits is a number still (cells run together, to be split), nothing else is."""
+    if any(ch.isdigit() and not ch.isdecimal() for ch in piece):
+        return None  # ² ① ⑴: a note's mark, which NFKC would make a digit of the figure ("1²" → 12)
     text = unicodedata.normalize("NFKC", piece).strip()
     if not _NUMBER.fullmatch(text):
         return None
+    if not text.isdigit() and sum(ch.isdigit() for ch in text) > MAX_DIGITS:
+        return None
     text = text.replace(",", "")
     return float(text) if "." in text else int(text)
+
+
+def one_cell(piece: str) -> bool:
+    """Whether a figure may be one cell as printed: at most MAX_DIGITS digits."""
+    return sum(ch.isdigit() for ch in piece) <= MAX_DIGITS
 
 
 def token_kind(piece: str) -> str:
@@ -60,7 +73,7 @@ def token_kind(piece: str) -> str:
     text = unicodedata.normalize("NFKC", piece).strip()
     if not text:
         return BLANK
-    if number(text) is not None:
+    if number(piece) is not None:
         return NUMBER
     if text in NO_NUMBER or all(ch in NO_NUMBER for ch in text) and len(text) <= 3:
         return SLASH

@@ -19,6 +19,7 @@ from tests.import_files import SAMPLE, needs_shared  # noqa: E402  (the real sam
 from workbook_builder.findings import CATALOGUE, Code
 from workbook_builder.imports import html as html_reader
 from workbook_builder.imports import limits
+from workbook_builder.imports import read as read_module
 from workbook_builder.imports.read import read_source
 from workbook_builder.imports.sniff import is_report_file, sniff
 from workbook_builder.imports.source import Para, ReadProblem, Source, Table
@@ -306,6 +307,26 @@ def test_a_file_over_the_size_cap_is_refused_before_it_is_read(tmp_path: Path) -
     with open(path, "wb") as fh:
         fh.truncate(31 * limits.MiB)
     assert problem(path).fields == {"size": 31.0, "limit": 30.0}
+
+
+def test_a_text_over_the_character_cap_is_refused_not_matched_for_minutes(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Matching time grows with the text: a file under the size cap that holds absurdly much text (every
+    kind: the count is over the source's paragraphs and cells) is refused with the count and the cap."""
+    monkeypatch.setattr(limits, "MAX_CHARS", 1000)
+    monkeypatch.setattr(read_module, "MAX_CHARS", 1000)
+    text = tmp_path / "long.txt"
+    text.write_text("政府信息公开工作年度报告\n" + "一、总体情况\n" + "今年工作很好。\n" * 200, encoding="utf-8")
+    page = tmp_path / "long.html"
+    page.write_text("<html><body><table>" + "<tr><td>行政许可</td><td>1</td></tr>" * 300 + "</table></body></html>",
+                    encoding="utf-8")
+    for path in (text, page):
+        err = problem(path)
+        assert (err.code, err.reason) == (Code.IMPORT_LIMIT, "chars") and err.fields["limit"] == 1000
+        assert err.fields["count"] > 1000
+    short = tmp_path / "short.txt"
+    short.write_text("一、总体情况\n今年工作很好。\n", encoding="utf-8")
+    assert read_source(short).kind == "text"
 
 
 def test_a_missing_file_or_a_folder_is_unreadable(tmp_path: Path) -> None:

@@ -562,6 +562,7 @@ def _entries() -> tuple[Entry, ...]:
            "pages": R("共 {count} 页，上限 {limit} 页", "{count} pages; the limit is {limit}"),
            "time": R("读取超过 {limit} 秒，已停止", "reading took over {limit} seconds and was stopped"),
            "nesting": R("内容嵌套超过 {limit} 层", "the content nests deeper than {limit} levels"),
+           "chars": R("文件中有 {count} 个字符，上限 {limit} 个", "{count} characters; the limit is {limit}"),
            "cells": R("表格单元格超过 {limit} 个", "more than {limit} table cells"),
            "inflated": R("PDF 中有内容解压后超过 {limit} MB（疑似“压缩炸弹”）",
                          "a PDF stream inflates to over {limit} MB (a suspected zip bomb)")}),

@@ -16,3 +16,4 @@ MAX_DEPTH = 200  # HTML element nesting (real CMS pages nest about 30 deep)
 MAX_CELLS = 50_000  # table cells over the whole file, spans counted as the slots they cover
 MAX_SPAN = 1000  # a rowspan/colspan beyond this is clamped, as browsers clamp colspan
 MAX_STREAM_BYTES = 64 * MiB  # one PDF stream inflated (a scanned A4 page at 300 dpi is about 26 MB)
+MAX_CHARS = 1_000_000  # characters read from the file: a 300-page report is about 450,000; matching costs ~5 µs each

@@ -10,9 +10,9 @@ import stat
 from pathlib import Path
 
 from ..findings import Code
-from .limits import MAX_BYTES, MiB
+from .limits import MAX_BYTES, MAX_CHARS, MiB
 from .sniff import sniff
-from .source import ReadProblem, Source
+from .source import Para, ReadProblem, Source
 
 
 def _too_large(size: int) -> ReadProblem:
@@ -45,6 +45,16 @@ def _bytes(path: str | os.PathLike[str]) -> bytes:
 
 
 def read_source(path: str | Path) -> Source:
+    """`_read`, then the text cap: matching time grows with the text, so an absurd amount of text (a
+    hostile file just under the size cap) is refused rather than matched for minutes."""
+    source = _read(path)
+    chars = sum(len(b.text) if isinstance(b, Para) else sum(len(c.text) for c in b.cells) for b in source.blocks)
+    if chars > MAX_CHARS:
+        raise ReadProblem(Code.IMPORT_LIMIT, "chars", count=chars, limit=MAX_CHARS)
+    return source
+
+
+def _read(path: str | Path) -> Source:
     """Read a published report (text, HTML, docx or PDF, told by content) into paragraphs and tables.
 
     Raises ReadProblem — `import-unsupported` (a legacy .doc/.wps, an OFD, an unknown encoding, a

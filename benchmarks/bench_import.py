@@ -57,8 +57,9 @@ A whole command also pays ≈ 0.8 s of start-up (imports, templates) however few
 TARGETS: PDF ≥ 3 a second is met (4.1 check / 4.4 import in run 2; 2.6 / 3.0 under the heavier load of
 run 1). Text ≥ 100 a second is close but not met on this shared VM (84 a second in run 2, both text and
 `check`, where `check` of workbooks managed 94); HTML ≈ 52–60 a second. This VM could not be measured
-idle (load 1.3–3.4 on its 2 cores, shared with other work); text runs at 1.1× a workbook's check, so it
-reaches 100 a second wherever `check` of workbooks does (the README's unloaded figure is 202 a second).
+idle (load 1.3–3.4 on its 2 cores, shared with other work); text runs at 1.0–1.1× a workbook's check, so
+it reaches 100 a second where `check` of workbooks runs at ≥ 112 a second (the README's unloaded figure
+is 202 a second) — not measured here.
 HTML would need its element walk done in C (lxml's iterators) to reach it.
 """
 

@@ -14,10 +14,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+REFERENCE = SHARED / "reference" / "report-format-2021.md"  # the official table text and rules
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.helpers.lo_fixtures import libreoffice  # noqa: E402,F401  (session fixture)
+
+
+@pytest.fixture(scope="module")
+def reference() -> str:
+    """The official reference's text (skips where ../shared is absent)."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared is absent: the official reference is not available here")
+    return REFERENCE.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

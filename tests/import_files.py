@@ -25,9 +25,13 @@ GBK_NAME = "哈图布呼镇2023年报".encode("gbk") + b".txt"  # not UTF-8: sho
 def scanned_pdf() -> bytes:
     """A one-page PDF whose page draws a box and holds no text (what a scanner gives, minus the image)."""
     content = b"0 0 m 300 300 l S"
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> /Contents 4 0 R >>",
-               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
+    return pdf_of([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                   b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> /Contents 4 0 R >>",
+                   b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"])
+
+
+def pdf_of(objects: list[bytes]) -> bytes:
+    """A PDF file of these objects (numbered from 1; object 1 is the catalog), with its xref table."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for i, body in enumerate(objects, 1):

@@ -143,14 +143,20 @@ def printed(values: Mapping[str, Any], template: str | None = None, texts: Mappi
 # ---------------------------------------------------------------- the table grid, row by row
 
 
-def grid_rows(table: DocTable) -> list[list[tuple[DocCell | None, bool]]]:
-    """Each grid row as Word's "save as text" walks it: (cell, starts here). A merged cell's later
-    rows give (cell, False) once at its first column; its other columns give nothing."""
+def cell_owners(table: DocTable) -> dict[tuple[int, int], DocCell]:
+    """(row, column) of every grid slot → the cell covering it (a merged cell covers several)."""
     owner: dict[tuple[int, int], DocCell] = {}
     for c in table.cells:
         for r in range(c.row, c.row + c.row_span):
             for k in range(c.col, c.col + c.col_span):
                 owner[(r, k)] = c
+    return owner
+
+
+def grid_rows(table: DocTable) -> list[list[tuple[DocCell | None, bool]]]:
+    """Each grid row as Word's "save as text" walks it: (cell, starts here). A merged cell's later
+    rows give (cell, False) once at its first column; its other columns give nothing."""
+    owner = cell_owners(table)
     rows = []
     for r in range(table.n_rows):
         row: list[tuple[DocCell | None, bool]] = []

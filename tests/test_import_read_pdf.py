@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.import_files import pdf_of
 from tests.test_import_read import TITLE, paras, problem, write
 from tests.test_import_read_docx import soffice_convert
 from workbook_builder import api
@@ -101,19 +102,9 @@ def test_without_pdfplumber_a_pdf_asks_for_the_extra(tmp_path: Path, monkeypatch
 def _bomb_pdf(inflated: int) -> bytes:
     """A one-page PDF whose content stream is `inflated` bytes of spaces, deflated (a few kB per 64 MB)."""
     stream = zlib.compress(b" " * inflated, 9)
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
-               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_of([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                   b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
+                   b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"])
 
 
 def test_a_deflate_bomb_in_a_pdf_stops_at_the_stream_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

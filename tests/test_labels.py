@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import itertools
 import re
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -18,8 +17,6 @@ import pytest
 from workbook_builder import api
 from workbook_builder.template import registry
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-REFERENCE = SHARED / "reference" / "report-format-2021.md"
 TABLE_SHEETS = {"二": "主动公开", "三": "依申请公开", "四": "复议诉讼"}
 LABEL_KINDS = ("title", "note", "header", "label")
 
@@ -78,13 +75,6 @@ T4_COLUMN_PATHS = (
 @pytest.fixture(scope="module")
 def layout():  # type: ignore[no-untyped-def]
     return registry.resolve("gov_info_disclosure_2021").layout
-
-
-@pytest.fixture(scope="module")
-def reference() -> str:
-    if not SHARED.is_dir():
-        pytest.skip("../shared is absent: the official reference is not available here")
-    return REFERENCE.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

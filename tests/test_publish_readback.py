@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.make_filled import honest_data
+from tests.published_forms import cell_owners
 from workbook_builder.findings import Code
 from workbook_builder.publish import readback as rb
 from workbook_builder.publish.model import DocCell, DocTable, Document, document
@@ -52,11 +53,7 @@ def _p(text: str) -> str:
 
 def _docx_table(table: DocTable) -> str:
     """A w:tbl with the model's merges: gridSpan across, vMerge restart/continue down."""
-    covering: dict[tuple[int, int], DocCell] = {}
-    for c in table.cells:
-        for r in range(c.row, c.row + c.row_span):
-            for k in range(c.col, c.col + c.col_span):
-                covering[(r, k)] = c
+    covering = cell_owners(table)
     rows = []
     for r in range(table.n_rows):
         tcs, col = [], 0

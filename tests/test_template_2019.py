@@ -30,21 +30,12 @@ from workbook_builder.template import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_FILE = ROOT / "templates" / "gov_info_disclosure_2019.yaml"
-SHARED = ROOT.parent / "shared"
-REFERENCE = SHARED / "reference" / "report-format-2021.md"
 LABEL_KINDS = ("title", "note", "header", "label")
 
 
 @pytest.fixture(scope="module")
 def t():  # type: ignore[no-untyped-def]
     return registry.resolve(F.TEMPLATE)
-
-
-@pytest.fixture(scope="module")
-def reference() -> str:
-    if not SHARED.is_dir():
-        pytest.skip("../shared is absent: the official reference is not available here")
-    return REFERENCE.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

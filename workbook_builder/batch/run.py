@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from ..check.result import FileResult
 from ..imports.model import ImportResult
 from ..imports.report import check_file, import_report
+from ..imports.report import warm as warm_reports
 from ..template import registry
 from .prior import PriorIndex
 
@@ -28,12 +29,25 @@ ProgressCallback = Callable[[int, int, FileResult], None]  # (files done, files 
 T = TypeVar("T")
 
 
-def _init(template: str | None, prior: str | Path | None) -> None:
-    """Per process: resolve the template and index last year's files once."""
+def _init(template: str | None, prior: str | Path | None, reports: bool = False) -> None:
+    """Per process: resolve the template and index last year's files once; with `reports` (the run
+    holds published reports), load and prepare every template a report may be read with too."""
     forced = registry.resolve(template) if template else None
     (forced or registry.resolve()).recompute.warm()  # compile once here; forked workers inherit it
+    if reports:
+        warm_reports(forced)
     _STATE["template"] = forced
     _STATE["prior"] = PriorIndex.from_path(prior, forced) if prior else None
+
+
+# what a workbook is called; any other file may be a published report (decided by content, per file)
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def _has_reports(paths: Sequence[str | Path]) -> bool:
+    """Whether a run may meet a published report: worth preparing the report templates before the
+    workers fork (a guess by name only, so a folder of workbooks pays nothing for it)."""
+    return any(not str(p).lower().endswith(_WORKBOOK_SUFFIXES) for p in paths)
 
 
 class _Stopped(Exception):
@@ -83,9 +97,10 @@ def run_batch(paths: Sequence[str | Path], template: str | None = None, prior: s
     """Check every path; one `FileResult` per path, in order. `progress(done, total, result)` is
     called in this process as each file finishes."""
     jobs = max(1, jobs or default_jobs())
-    _init(template, prior)
+    reports = _has_reports(paths)
+    _init(template, prior, reports)
     results: list[FileResult] = []
-    for result in _iterate([str(p) for p in paths], template, prior, jobs, _one):
+    for result in _iterate([str(p) for p in paths], template, prior, jobs, _one, reports):
         result = _keep(result)
         results.append(result)
         if progress:
@@ -101,8 +116,9 @@ def iterate_then(paths: Sequence[str | Path], then: Callable[[FileResult], T], t
     out and let it go. `then` must be a module-level function (it is sent to the workers). `prior`
     is last year's workbook or folder, as for `run_batch`."""
     jobs = max(1, jobs or default_jobs())
-    _init(template, prior)
-    for result, extra in _iterate([str(p) for p in paths], template, prior, jobs, partial(_one_then, then)):
+    reports = _has_reports(paths)
+    _init(template, prior, reports)
+    for result, extra in _iterate([str(p) for p in paths], template, prior, jobs, partial(_one_then, then), reports):
         yield _keep(result), extra
 
 
@@ -120,18 +136,19 @@ def import_batch(paths: Sequence[str | Path], template: str | None = None, unit:
     order. `template` (an id or a YAML path) is the one to read every report with; None: each report
     is read against every built-in template with a `document:` section."""
     jobs = max(1, jobs or default_jobs())
-    if template:
-        registry.resolve(template)  # an invalid template is refused here, before any worker starts
+    # an invalid template is refused here, before any worker starts; the templates every report is
+    # read with are prepared once here, and forked workers inherit them
+    warm_reports(registry.resolve(template) if template else None)
     results: list[ImportResult] = []
     one = partial(_import_one, template, unit, year)
-    for result in _iterate([str(p) for p in paths], template, None, jobs, one):
+    for result in _iterate([str(p) for p in paths], template, None, jobs, one, True):
         results.append(result)
         if progress:
             progress(len(results), len(paths), result)
     return results
 
 
-def _worker(template: str | None, prior: str | Path | None, load: bool, stop: Any) -> None:
+def _worker(template: str | None, prior: str | Path | None, load: bool, stop: Any, reports: bool = False) -> None:
     """A worker's start. Ctrl-C is the parent's to handle: a terminal sends SIGINT to every process of
     the group, and a worker that took it would print a traceback and break the pool mid-chunk. The
     parent sets `stop` instead, and the worker skips what is left of its chunk."""
@@ -139,7 +156,7 @@ def _worker(template: str | None, prior: str | Path | None, load: bool, stop: An
     _unblock_sigint()
     _STATE["stop"] = stop
     if load:
-        _init(template, prior)
+        _init(template, prior, reports)
 
 
 def _block_sigint() -> None:
@@ -162,7 +179,7 @@ def _stop(pool: ProcessPoolExecutor, stop: Any) -> None:
 
 
 def _iterate(paths: list[str], template: str | None, prior: str | Path | None, jobs: int,
-             one: Callable[[str], Any] | None = None) -> Iterator[Any]:
+             one: Callable[[str], Any] | None = None, reports: bool = False) -> Iterator[Any]:
     one = one or _one  # looked up now: a test may replace `_one`
     if jobs == 1 or len(paths) < 4:
         for p in paths:
@@ -174,7 +191,7 @@ def _iterate(paths: list[str], template: str | None, prior: str | Path | None, j
     chunk = max(1, min(32, len(paths) // (jobs * 8) or 1))
     stop = ctx.Event()
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker,
-                               initargs=(template, prior, method != "fork", stop))
+                               initargs=(template, prior, method != "fork", stop, reports))
     # SIGINT is blocked while the workers start (they inherit the mask until `_worker` ignores it), so a
     # Ctrl-C at that moment reaches only this process, when it is unblocked below.
     _block_sigint()

@@ -13,7 +13,6 @@ controls and custom XML are read through. Tables become grids with `w:gridSpan`,
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..check.preflight.container import ZIP_ERRORS
@@ -21,16 +20,11 @@ from ..check.preflight.problems import Refused
 from ..findings import Code
 from ..ooxml.xml import XmlError
 from .docx_parts import MissingPart, docx_parts
-from .docx_styles import LOCAL, W_NAMESPACES, Hiding, attr, child, val, w
+from .docx_styles import Hiding, attr, child, children, run_text, val, w
 from .html import numbered
 from .limits import MAX_CELLS, MAX_DEPTH, MAX_SPAN
 from .source import Block, GridCell, Para, ReadProblem, Source, Table, Where
 
-# subtrees whose text is not the paragraph's own: text boxes and drawings float elsewhere, an
-# AlternateContent's fallback repeats its choice, deleted text is gone, field codes are not shown
-_SKIP = frozenset({f"{{{ns}}}{name}" for ns in W_NAMESPACES for name in ("txbxContent", "drawing", "pict", "object", "del",
-                                                                "delText", "instrText", "rPr", "pPr", "tbl")}
-                  | {"{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"})
 MAX_COLS = 2000
 
 
@@ -52,7 +46,7 @@ class _Reader:
 
     def body(self, body: ET.Element) -> None:
         carry = ""  # a paragraph whose mark is hidden runs on into the next one in print
-        for el in _children(body, ("p", "tbl"), 0):
+        for el in children(body, ("p", "tbl"), 0):
             if w(el) == "tbl":
                 self._para(carry)
                 carry = ""
@@ -74,26 +68,8 @@ class _Reader:
         ppr = child(p, "pPr")
         style = self.hiding.style("paragraph", val(ppr, "pStyle"))
         out: list[str] = []
-        self._collect(p, out, style, table_style, 0)
+        run_text(p, out, self.hiding, style, table_style)
         return "".join(out), self.hiding.hidden(child(ppr, "rPr"), style, table_style)
-
-    def _collect(self, el: ET.Element, out: list[str], style: str | None, table: str | None, depth: int) -> None:
-        if depth > MAX_DEPTH:
-            raise ReadProblem(Code.IMPORT_LIMIT, "nesting", limit=MAX_DEPTH)
-        for c in el:
-            kind = LOCAL.get(c.tag, "")  # type: ignore[call-overload]
-            if kind == "t":
-                out.append(c.text or "")
-            elif kind == "tab":
-                out.append("\t")
-            elif kind == "cr" or (kind == "br" and attr(c, "type") in (None, "textWrapping")):
-                out.append("\n")
-            elif kind == "noBreakHyphen":
-                out.append("-")
-            elif kind == "r" and self.hiding.hidden(child(c, "rPr"), style, table):
-                continue  # hidden text: in the file, not on the page
-            elif c.tag not in _SKIP and len(c):
-                self._collect(c, out, style, table, depth + 1)
 
     def table(self, tbl: ET.Element, _outer: str | None) -> None:
         """One w:tbl as a grid, then the tables nested in its cells."""
@@ -102,13 +78,13 @@ class _Reader:
         nested: list[ET.Element] = []
         cells: list[_Cell] = []
         above: dict[int, _Cell] = {}  # start column → the cell reaching down to the row above there
-        rows = list(_children(tbl, ("tr",), 0))
+        rows = list(children(tbl, ("tr",), 0))
         n_cols = 0
         for r, tr in enumerate(rows):
             col = max(0, min(_int(val(child(tr, "trPr"), "gridBefore"), 0), MAX_COLS))
             here: dict[int, _Cell] = {}
             last: _Cell | None = None
-            for tc in _children(tr, ("tc",), 0):
+            for tc in children(tr, ("tc",), 0):
                 tc_pr = child(tc, "tcPr")
                 span = max(1, min(_int(val(tc_pr, "gridSpan"), 1), MAX_SPAN))
                 v_merge, h_merge = child(tc_pr, "vMerge"), child(tc_pr, "hMerge")
@@ -143,7 +119,7 @@ class _Reader:
         """A cell's paragraphs joined with new lines (a hidden mark joins without one); its nested
         tables go to `nested`."""
         out: list[str] = []
-        for el in _children(tc, ("p", "tbl"), 0):
+        for el in children(tc, ("p", "tbl"), 0):
             if w(el) == "tbl":
                 nested.append(el)
                 continue
@@ -157,20 +133,6 @@ def _int(value: str | None, default: int) -> int:
         return int(value) if value is not None else default
     except ValueError:
         return default
-
-
-def _children(parent: ET.Element, kinds: tuple[str, ...], depth: int) -> Iterator[ET.Element]:
-    """The children of these kinds in order, seeing through content controls and custom XML."""
-    if depth > MAX_DEPTH:
-        raise ReadProblem(Code.IMPORT_LIMIT, "nesting", limit=MAX_DEPTH)
-    for el in parent:
-        kind = w(el)
-        if kind in kinds:
-            yield el
-        elif kind in ("sdt", "customXml"):
-            content = child(el, "sdtContent") if kind == "sdt" else el
-            if content is not None:
-                yield from _children(content, kinds, depth + 1)
 
 
 def read_docx(data: bytes) -> Source:

@@ -18,6 +18,11 @@ read; our writer uses no table style.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+
+from ..findings import Code
+from .limits import MAX_DEPTH
+from .source import ReadProblem
 
 # transitional and strict WordprocessingML: the same elements under two names
 W_NAMESPACES = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -136,3 +141,53 @@ class Hiding:
             return direct
         character = self.style("character", val(rpr, "rStyle"))
         return any(self._inherited(table, paragraph, character))
+
+
+# subtrees whose text is not the paragraph's own: text boxes and drawings float elsewhere, an
+# AlternateContent's fallback repeats its choice, deleted text is gone, field codes are not shown
+SKIP_TEXT = frozenset({f"{{{ns}}}{name}" for ns in W_NAMESPACES for name in ("txbxContent", "drawing", "pict", "object",
+                                                                    "del", "delText", "instrText", "rPr", "pPr", "tbl")}
+                      | {"{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"})
+
+
+def _too_deep(depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise ReadProblem(Code.IMPORT_LIMIT, "nesting", limit=MAX_DEPTH)
+
+
+def children(parent: ET.Element, kinds: tuple[str, ...], depth: int = 0) -> Iterator[ET.Element]:
+    """The children of these kinds (paragraphs and tables of a body or a cell, rows of a table, cells
+    of a row) in order, seeing through content controls and custom XML; nested deeper than
+    `MAX_DEPTH`: ReadProblem (import-limit nesting)."""
+    _too_deep(depth)
+    for el in parent:
+        kind = w(el)
+        if kind in kinds:
+            yield el
+        elif kind in ("sdt", "customXml"):
+            content = child(el, "sdtContent") if kind == "sdt" else el
+            if content is not None:
+                yield from children(content, kinds, depth + 1)
+
+
+def run_text(el: ET.Element, out: list[str], hiding: Hiding, style: str | None, table: str | None,
+             hyphen: str = "-", depth: int = 0) -> None:
+    """What a paragraph (or an element inside one) prints, appended to `out`: its runs' text, tabs as
+    tab and line breaks as new lines, runs hidden (directly or by `style`, the paragraph's style, and
+    `table`, its table's style) left out. `hyphen` is what a w:noBreakHyphen prints as: the import
+    compares a plain "-", publish's read-back the U+2011 its writer wrote."""
+    _too_deep(depth)
+    for c in el:
+        kind = LOCAL.get(c.tag, "")  # type: ignore[call-overload]
+        if kind == "t":
+            out.append(c.text or "")
+        elif kind == "tab":
+            out.append("\t")
+        elif kind == "cr" or (kind == "br" and attr(c, "type") in (None, "textWrapping")):
+            out.append("\n")
+        elif kind == "noBreakHyphen":
+            out.append(hyphen)
+        elif kind == "r" and hiding.hidden(child(c, "rPr"), style, table):
+            continue  # hidden text: in the file, not on the page
+        elif c.tag not in SKIP_TEXT and len(c):
+            run_text(c, out, hiding, style, table, hyphen, depth + 1)

@@ -25,6 +25,7 @@ import lxml.etree
 from ..findings import Code
 from .limits import MAX_CELLS, MAX_DEPTH, MAX_SPAN
 from .source import Block, GridCell, Para, ReadProblem, Source, Table, Where
+from .text import decode
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "iframe", "object", "embed",
                    "svg", "math", "select", "option", "button", "input", "textarea", "map", "audio", "video"})
@@ -43,22 +44,11 @@ _PROLOG = re.compile(r"^\s*<\?xml[^>]*>")
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """The page's text and its encoding; ReadProblem(import-unsupported/encoding) when none fits."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        candidates: list[str] = ["utf-8-sig"]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    else:
-        found = _META_CHARSET.search(data[:8192])
-        declared = found.group(1).decode("ascii", "ignore").lower() if found else ""
-        first = "gb18030" if declared in _GB else ("big5" if declared == "big5" else "utf-8")
-        candidates = list(dict.fromkeys([first, "utf-8", "gb18030"]))
-    for encoding in candidates:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise ReadProblem(Code.IMPORT_UNSUPPORTED, "encoding")
+    """The page's text and its encoding (the charset its <meta> declares first: GBK and GB2312 as
+    GB18030, their superset); ReadProblem(import-unsupported/encoding) when none fits."""
+    found = _META_CHARSET.search(data[:8192])
+    declared = found.group(1).decode("ascii", "ignore").lower() if found else ""
+    return decode(data, "gb18030" if declared in _GB else ("big5" if declared == "big5" else None))
 
 
 def _hidden(el: lxml.etree._Element) -> bool:

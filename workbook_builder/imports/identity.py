@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from ..template.registry import Template
-from .labels import template_labels
+from .labels import template_key, template_labels
 from .source import Para, Source
 
 _YEAR = re.compile(r"(20\d\d)\s*年")
@@ -94,23 +94,38 @@ def choose_template(text: str, templates: Sequence[Template], year: int | None) 
     has) found in the report's text; on a tie, the one whose year range holds the year, then the first."""
     if len(templates) == 1:
         return templates[0], {templates[0].spec.id: 0}
-    labels = [template_labels(t) for t in templates]
     scores: dict[str, int] = {}
     ranked = []
-    for i, template in enumerate(templates):
-        others = set().union(*(labels[j] for j in range(len(templates)) if j != i))
-        own = labels[i] - others
-        # a label of its own that is a part of another template's label (2019's 规范性文件 inside
-        # 2021's 行政规范性文件, 处理决定数量 inside 本年处理决定数量) counts only where it stands alone
+    for i, (template, (own, masks)) in enumerate(zip(templates, _own_labels(tuple(templates)), strict=True)):
         masked = text
-        for label in sorted(others, key=len, reverse=True):
-            if any(o in label for o in own):
-                masked = masked.replace(label, "\x00")
+        for label in masks:
+            masked = masked.replace(label, "\x00")
         score = sum(label in masked for label in own)
         scores[template.spec.id] = score
         ranked.append((-score, 0 if year_fits(template, year) else 1, i))
     best = min(ranked)
     return templates[best[2]], scores
+
+
+_OWN: dict[tuple[tuple[str, str, str], ...], tuple[tuple[frozenset[str], tuple[str, ...]], ...]] = {}
+
+
+def _own_labels(templates: tuple[Template, ...]) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
+    """Per template (cached per set of templates, not worked out per report): its own labels (those no
+    other template has), and the other templates' labels to mask out of the text first, longest first."""
+    key = tuple(template_key(t) for t in templates)
+    if key not in _OWN:
+        labels = [template_labels(t) for t in templates]
+        out = []
+        for i in range(len(templates)):
+            others = set().union(*(labels[j] for j in range(len(templates)) if j != i))
+            own = labels[i] - others
+            # a label of its own that is a part of another template's label (2019's 规范性文件 inside
+            # 2021's 行政规范性文件, 处理决定数量 inside 本年处理决定数量) counts only where it stands alone
+            masks = tuple(label for label in sorted(others, key=len, reverse=True) if any(o in label for o in own))
+            out.append((frozenset(own), masks))
+        _OWN[key] = tuple(out)
+    return _OWN[key]
 
 
 def year_range(template: Template) -> tuple[float | None, float | None]:

@@ -142,7 +142,7 @@ def _read(path: str | os.PathLike[str]) -> Source:
                 if time.monotonic() - start > MAX_SECONDS:
                     raise ReadProblem(Code.IMPORT_LIMIT, "time", limit=int(MAX_SECONDS))
                 pages = number
-                text = page.extract_text() or ""
+                text = (_FIRST_PAGES.pop(_file_key(path), None) if number == 1 else None) or page.extract_text() or ""
                 page.close()  # pdfplumber caches each page's objects: a long PDF would keep them all
                 blocks.extend(Para(line, Where(page=number, line=n)) for n, line in enumerate(text.split("\n"), 1)
                               if line.strip())
@@ -155,6 +155,22 @@ def _read(path: str | os.PathLike[str]) -> Source:
     return Source("pdf", tuple(blocks), pages=pages)
 
 
+# `check` of a folder reads each PDF's first page in the parent process (`first_page_text`, to tell a
+# report from another PDF) before the workers fork: they inherit that text here and start reading at
+# page 2, instead of parsing page 1 again (a third of a three-page report). Keyed by the file's
+# path, size and time of change, so a file changed in between is read again; bounded.
+_FIRST_PAGES: dict[tuple[str, int, int], str] = {}
+_FIRST_PAGES_MAX = 10_000
+
+
+def _file_key(path: str | os.PathLike[str]) -> tuple[str, int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ("", -1, -1)
+    return (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+
+
 def first_page_text(path: str | os.PathLike[str]) -> str | None:
     """The first page's text, for telling a published report from another PDF in a folder; None when
     it cannot be told (no pdfplumber, a damaged or locked file, or no text: a scan), so that the
@@ -165,6 +181,8 @@ def first_page_text(path: str | os.PathLike[str]) -> str | None:
             if not pdf.pages:
                 return None
             text = pdf.pages[0].extract_text() or ""
+        if text and len(_FIRST_PAGES) < _FIRST_PAGES_MAX:
+            _FIRST_PAGES[_file_key(path)] = text
     except ReadProblem:
         return None
     except Exception:  # noqa: BLE001 - pdfminer raises anything on a damaged file

@@ -42,6 +42,24 @@ def report_templates() -> list[Template]:
     return out
 
 
+def warm(template: Template | None = None) -> None:
+    """Do once, in a batch's parent process before it forks its workers, what every report would
+    otherwise redo in each worker: load the templates reports are read with (the forced one when it
+    has a `document:` section, else every built-in one) and build what the matcher and the checks
+    derive from them (sections and row keys, labels, identities, compiled formulas)."""
+    from .identity import choose_template
+    from .labels import sections, template_labels
+    from .split import identities
+
+    templates = [template] if template is not None and template.spec.document is not None else report_templates()
+    for t in templates:
+        sections(t)
+        template_labels(t)
+        identities(t)
+        t.recompute.warm()
+    choose_template("", templates, None)  # the labels each template has of its own
+
+
 def _bug(exc: Exception) -> Finding:
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     return make(Code.CHECKER_ERROR, "exception", error=detail)

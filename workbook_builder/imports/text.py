@@ -16,14 +16,15 @@ from .source import Para, ReadProblem, Source, Where
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # not str.splitlines: a form feed or U+2028 is not a new line in a report
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """The text and the encoding it was decoded from; ReadProblem when it is none of the known ones."""
+def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """The text and the encoding it was decoded from; ReadProblem when it is none of the known ones.
+    `declared` (a web page's <meta> charset, already mapped to a codec) is tried first after a BOM."""
     if data.startswith(b"\xef\xbb\xbf"):
         candidates: tuple[str, ...] = ("utf-8-sig",)
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates = ("utf-16",)
     else:
-        candidates = ("utf-8", "gb18030")
+        candidates = tuple(dict.fromkeys([declared or "utf-8", "utf-8", "gb18030"]))
     for encoding in candidates:
         try:
             return data.decode(encoding), encoding

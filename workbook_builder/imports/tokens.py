@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from .source import Para, Source, Table, Where
@@ -31,8 +32,12 @@ _ITEM_NUMBER = re.compile(r"(?<![0-9.])(\d{1,2})、")  # "1、" → "1." ("１�
 _SPACE = re.compile(r"\s+")
 _FIGURE_WITH_WORDS = re.compile(r"[约共计近超逾]?\s*-?\d(?:[\d,.]*\d)?\s*(?:万元|元|件|个|条|次|项|人次|人|户|家|余件|余条|余|%)?")
 _PIECES = re.compile(r"[ \u3000|]+")  # cells on a line of text: spaces, ideographic spaces, "|"
+# The pieces of reports repeat (every report prints the same labels, and small figures): the pure
+# functions of one piece below are cached, so each distinct piece is normalised once per process.
+_PIECE_CACHE = 16384
 
 
+@lru_cache(maxsize=_PIECE_CACHE)
 def normalise(text: str) -> str:
     """A label or a piece of text as the matcher compares it: NFKC (full-width forms half-width,
     Kangxi radicals ⼀ → 一, （） → ()), no whitespace, one kind of quote, "1、" → "1."."""
@@ -41,6 +46,7 @@ def normalise(text: str) -> str:
     return _ITEM_NUMBER.sub(r"\1.", text)
 
 
+@lru_cache(maxsize=_PIECE_CACHE)
 def is_page_mark(line: str) -> bool:
     """A line that is only a page number (an extracted PDF's footer): not part of any table."""
     return bool(_PAGE_MARK.fullmatch(unicodedata.normalize("NFKC", line).strip()))
@@ -49,6 +55,7 @@ def is_page_mark(line: str) -> bool:
 MAX_DIGITS = 15  # the most digits of one cell: more is no table figure (nor held exactly by a float)
 
 
+@lru_cache(maxsize=_PIECE_CACHE)
 def number(piece: str) -> int | float | None:
     """The figure a piece says, or None: integers, thousands groups, decimals (NFKC first). A run of
     more than MAX_DIGITS digits is a number still (cells run together, to be split), nothing else is."""
@@ -68,6 +75,7 @@ def one_cell(piece: str) -> bool:
     return sum(ch.isdigit() for ch in piece) <= MAX_DIGITS
 
 
+@lru_cache(maxsize=_PIECE_CACHE)
 def token_kind(piece: str) -> str:
     """What a cell-sized piece is: a number, a no-number mark, a blank, or other text."""
     text = unicodedata.normalize("NFKC", piece).strip()
@@ -182,6 +190,7 @@ def _table_units(table: Table, index: int, out: list[Unit]) -> None:
     out.append(Unit(GRIDROW, "", table.where, index))
 
 
+@lru_cache(maxsize=_PIECE_CACHE)
 def _is_label(text: str) -> bool:
     """A piece or a cell that names something, rather than a figure printed with words around it
     ("251000元", "12件", "约3"): such a figure fills its cell but cannot be read (it is no label)."""

@@ -3,7 +3,9 @@
 An independent reader: it shares no code with the docx writer (and never imports python-docx or
 lxml), so a writer bug cannot hide itself by being read back the same wrong way. The zip is opened
 with the preflight's own limits (directory checks, bounded inflating) and the XML parsed by
-`ooxml.xml.parse_xml` (defusedxml where a DOCTYPE appears). A file that cannot be read gives no
+`ooxml.xml.parse_xml` (defusedxml where a DOCTYPE appears). The walk of paragraphs, runs, rows and
+cells is the importer's (`imports.docx_styles.children`, `run_text`: a lower layer that knows nothing of
+the writers), so a published report and our own written file are read by one reader. A file that cannot be read gives no
 tables and no paragraphs; the comparison then reports every data point as missing.
 """
 
@@ -14,16 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..imports.docx_parts import read_parts
-from ..imports.docx_styles import LOCAL, W_NAMESPACES, Hiding, attr, child, val, w
+from ..imports.docx_styles import Hiding, attr, child, children, run_text, val, w
+from ..imports.source import ReadProblem
 from .readback_grid import MAX_COL_SPAN, MAX_COLS, Grid, RawCell, clamp, make_grid
-
-# subtrees whose text is not the paragraph's own: text boxes and drawings float elsewhere, an
-# AlternateContent's fallback repeats its choice, deleted text is gone, field codes are not shown
-_SKIP = frozenset({"txbxContent", "drawing", "pict", "object", "Fallback", "del", "delText", "instrText", "rPr",
-                   "pPr", "tbl"})
-_SKIP_TAGS = frozenset(
-    [f"{{{ns}}}{name}" for ns in W_NAMESPACES for name in _SKIP]
-    + ["{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"])
 
 
 @dataclass(frozen=True)
@@ -74,7 +69,7 @@ def read_docx(data: bytes) -> tuple[list[Grid], list[str]]:
                 if carry:
                     paragraphs.append(carry)
                 carry = ""
-    except RecursionError:  # absurdly deep nesting: unreadable, like a broken zip
+    except (RecursionError, ReadProblem):  # absurdly deep nesting: unreadable, like a broken zip
         return [], []
     if carry:
         paragraphs.append(carry)
@@ -91,21 +86,8 @@ def read_docx_text(data: bytes) -> list[str]:
     return read_docx(data)[1]
 
 
-def _children(parent: ET.Element, kinds: tuple[str, ...]) -> Iterator[ET.Element]:
-    """The children of these kinds (paragraphs and tables of a body or cell, rows of a table, cells
-    of a row) in order, seeing through content controls and custom XML."""
-    for el in parent:
-        kind = w(el)
-        if kind in kinds:
-            yield el
-        elif kind in ("sdt", "customXml"):
-            content = child(el, "sdtContent") if kind == "sdt" else el
-            if content is not None:
-                yield from _children(content, kinds)
-
-
 def _blocks(parent: ET.Element) -> Iterator[ET.Element]:
-    return _children(parent, ("p", "tbl"))
+    return children(parent, ("p", "tbl"))
 
 
 def paragraph(p: ET.Element, ctx: _Context) -> tuple[str, bool]:
@@ -114,30 +96,13 @@ def paragraph(p: ET.Element, ctx: _Context) -> tuple[str, bool]:
     ppr = child(p, "pPr")
     ctx = _Context(ctx.hiding, ctx.hiding.style("paragraph", val(ppr, "pStyle")), ctx.table)
     out: list[str] = []
-    _collect(p, out, ctx)
+    run_text(p, out, ctx.hiding, ctx.paragraph, ctx.table, hyphen="\u2011")
     return "".join(out), ctx.hiding.hidden(child(ppr, "rPr"), ctx.paragraph, ctx.table)
 
 
 def paragraph_text(p: ET.Element, hiding: Hiding | None = None) -> str:
     """What a paragraph prints (by `hiding`'s style sheet; none: only direct hidden formatting)."""
     return paragraph(p, _Context(hiding or Hiding(None)))[0]
-
-
-def _collect(el: ET.Element, out: list[str], ctx: _Context) -> None:
-    for c in el:
-        kind = LOCAL.get(c.tag, "")  # type: ignore[call-overload]
-        if kind == "t":
-            out.append(c.text or "")
-        elif kind == "tab":
-            out.append("\t")
-        elif kind == "cr" or (kind == "br" and attr(c, "type") in (None, "textWrapping")):
-            out.append("\n")
-        elif kind == "noBreakHyphen":
-            out.append("\u2011")
-        elif kind == "r" and ctx.hiding.hidden(child(c, "rPr"), ctx.paragraph, ctx.table):
-            continue  # hidden text: in the file, not on the page
-        elif c.tag not in _SKIP_TAGS and len(c):
-            _collect(c, out, ctx)
 
 
 def _cell_text(tc: ET.Element, ctx: _Context) -> str:
@@ -159,14 +124,14 @@ def _table(tbl: ET.Element, ctx: _Context) -> Grid:
     ctx = _Context(ctx.hiding, None, ctx.hiding.style("table", val(tbl_pr, "tblStyle")))
     # start column → the cell that reaches down to the row above there (a vMerge continue extends it)
     above: dict[int, RawCell] = {}
-    rows = list(_children(tbl, ("tr",)))
+    rows = list(children(tbl, ("tr",)))
     for r, tr in enumerate(rows):
         tr_pr = child(tr, "trPr")
         header = child(tr_pr, "tblHeader") is not None and val(tr_pr, "tblHeader") not in ("0", "false", "off")
         col = max(0, min(_int(val(tr_pr, "gridBefore"), 0), MAX_COLS))
         here: dict[int, RawCell] = {}
         last: RawCell | None = None
-        for tc in _children(tr, ("tc",)):
+        for tc in children(tr, ("tc",)):
             tc_pr = child(tc, "tcPr")
             span = clamp(_int(val(tc_pr, "gridSpan"), 1), MAX_COL_SPAN)
             v_merge = child(tc_pr, "vMerge")

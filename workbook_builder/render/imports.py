@@ -108,6 +108,17 @@ def render_file(result: ImportResult, lang: str = "zh") -> str:
     return "\n".join(lines)
 
 
+# the closing lines of `render_text`, per language
+_TOTALS = {
+    "zh": {"all": "共导入 {files} 个文件：读出统计表 {read} 个，共读取 {value}/{total} 项。",
+           "kinds": "按文件类型：{}。", "kind": "{kind} {n} 个 {v}/{t} 项", "sep": "，",
+           "skipped": "已跳过不是已发布报告的文件 {n} 个：{names}。"},
+    "en": {"all": "{files} file(s) imported: tables read in {read}, {value}/{total} data points read.",
+           "kinds": "By kind: {}.", "kind": "{kind} {n} file(s) {v}/{t}", "sep": ", ",
+           "skipped": "Skipped {n} file(s) that are no published report: {names}."},
+}
+
+
 def render_text(results: Sequence[ImportResult], lang: str = "zh",
                 skipped: Sequence[tuple[str, str]] = ()) -> str:
     """Every file, then one line of totals (and the files of the folders that were not imported)."""
@@ -116,20 +127,13 @@ def render_text(results: Sequence[ImportResult], lang: str = "zh",
     value = sum(statuses(r)["value"] for r in read)
     total = sum(len(r.cells) for r in read)
     kinds = by_kind(read)
-    if lang == "zh":
-        parts.append(f"共导入 {len(results)} 个文件：读出统计表 {len(read)} 个，共读取 {value}/{total} 项。")
-        if len(kinds) > 1:
-            parts.append("按文件类型：" + "，".join(f"{_KIND[lang].get(k, k)} {n} 个 {v}/{t} 项"
-                                               for k, (n, v, t) in kinds.items()) + "。")
-        if skipped:
-            parts.append(f"已跳过不是已发布报告的文件 {len(skipped)} 个：{_names(skipped)}。")
-    else:
-        parts.append(f"{len(results)} file(s) imported: tables read in {len(read)}, {value}/{total} data points read.")
-        if len(kinds) > 1:
-            parts.append("By kind: " + ", ".join(f"{_KIND[lang].get(k, k)} {n} file(s) {v}/{t}"
-                                                 for k, (n, v, t) in kinds.items()) + ".")
-        if skipped:
-            parts.append(f"Skipped {len(skipped)} file(s) that are no published report: {_names(skipped)}.")
+    words = _TOTALS[lang]
+    parts.append(words["all"].format(files=len(results), read=len(read), value=value, total=total))
+    if len(kinds) > 1:
+        parts.append(words["kinds"].format(words["sep"].join(
+            words["kind"].format(kind=_KIND[lang].get(k, k), n=n, v=v, t=t) for k, (n, v, t) in kinds.items())))
+    if skipped:
+        parts.append(words["skipped"].format(n=len(skipped), names=_names(skipped)))
     return "\n".join(clean_text(p) if "\n" not in p else p for p in parts)
 
 

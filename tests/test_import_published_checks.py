@@ -89,6 +89,21 @@ def test_heading_typo_missing_and_order() -> None:
     assert [f.reason for f in none.findings] == ["missing"] * 6
 
 
+def test_a_section_printed_before_the_one_it_follows_is_out_of_order_not_missing(tmp_path: Path) -> None:
+    """Huaian with 五 (problems) moved before 四 (appeals and its table): the figures are all read, and S1
+    says 五 stands in the wrong place, not that it is missing."""
+    from workbook_builder.imports.report import check_report
+
+    lines = (REAL / "huaian-city-2024.txt").read_text(encoding="utf-8").split("\n")
+    moved = lines[:131] + lines[141:154] + lines[131:141] + lines[154:]
+    path = tmp_path / "reordered.txt"
+    path.write_text("\n".join(moved), encoding="utf-8")
+    result = check_report(path)
+    assert [(f.code, f.reason, f.expected) for f in result.findings] == \
+        [(Code.PUBLISHED_HEADING, "order", "五、存在的主要问题及改进情况")]
+    assert result.findings[0].cell == "第132行"
+
+
 # ---- TX: prose against the tables ----
 
 def _huaian_prose() -> dict[str, str]:

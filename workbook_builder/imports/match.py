@@ -17,7 +17,7 @@ from . import labels as labels_mod
 from .identity import choose_template, find_title, year_fits
 from .labels import RowModel, SectionModel, TableModel
 from .model import CellRead, Reading
-from .rows import find_headings, find_label, find_row, last_run, mixed_lines, row_tokens
+from .rows import find_heading_anywhere, find_headings, find_label, find_row, last_run, mixed_lines, row_tokens
 from .source import Para, Source, Where
 from .split import identities, resolve_row
 from .tokens import (
@@ -103,7 +103,9 @@ def read_report(source: Source, templates: Sequence[Template], unit: str | None 
             for dp in row.datapoints:
                 cells.setdefault(dp, CellRead("missing", where=_where_text(table, row, None)))
     prose = _prose(source, stream, sections, heads)
-    printed = tuple(_heading_text(source, stream, h) for h in heads if h is not None)
+    # S1 judges the headings as printed: one out of the official order is looked for anywhere
+    placed = [h if h is not None else find_heading_anywhere(stream, s, heads) for s, h in zip(sections, heads, strict=True)]
+    printed = tuple(_heading_text(source, stream, h) for h in sorted(h for h in placed if h is not None))
     return Reading(template.spec.id, unit, year, cells, prose, printed, tuple(findings), title)
 
 

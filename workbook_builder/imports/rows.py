@@ -86,6 +86,15 @@ def find_headings(stream: Stream, sections: tuple[SectionModel, ...]) -> list[tu
     return out
 
 
+def find_heading_anywhere(stream: Stream, section: SectionModel,
+                          taken: list[tuple[int, int] | None]) -> tuple[int, int] | None:
+    """A section's heading line anywhere in the report, not one of `taken`: a heading printed out of
+    the official order is missed by `find_headings` (it reads on from the heading before), yet it is
+    there, and S1 must say "out of order", not "missing"."""
+    lines = [line for line in _lines(stream) if (line[0], line[1]) not in taken]
+    return _headings_from(stream, (section,), lines, 0)[0]
+
+
 _LEADER = frozenset("….·-—_ .．:：页第")  # what a contents line holds besides its heading and page number
 
 

@@ -25,11 +25,11 @@ from ..findings import Code, Finding, make
 from ..template import registry
 from ..template.registry import Template
 from .model import ImportResult, Reading
+from .sniff import HEAD, sniff, zip_kind
 from .source import ReadProblem
 
 # what `imports.sniff.sniff` calls a published report (or a document refused as one, with its finding)
 REPORT_KINDS = frozenset({"text", "html", "docx", "pdf", "legacy-word", "ofd"})
-_HEAD = 64 * 1024  # what `sniff` needs to tell the kinds apart
 
 
 def report_templates() -> list[Template]:
@@ -143,14 +143,12 @@ def _check(path: str | Path, template: Template | None, unit: str | None, year: 
 def _head(path: str | Path) -> bytes:
     try:
         with open(path, "rb") as fh:
-            return fh.read(_HEAD)
+            return fh.read(HEAD)
     except OSError:
         return b""
 
 
 def _kind_of(path: str | Path) -> str:
-    from .sniff import sniff
-
     kind = sniff(_head(path))
     return kind if kind in REPORT_KINDS else "other"
 
@@ -160,8 +158,6 @@ def is_published(path: str | Path) -> bool:
     (text, HTML, Word, PDF, a legacy .doc or an .ofd), except that a file with a spreadsheet's suffix
     (.xls, .csv, .ods …) keeps the workbook checker's words for it (an HTML "Excel" export saved as
     .xls is refused as a table to save as .xlsx, as before)."""
-    from .sniff import sniff
-
     if Path(path).suffix.lower() in TABLE_SUFFIXES:
         return False
     head = _head(path)
@@ -177,13 +173,9 @@ def _zip_kind(path: str | Path) -> str:
     a zip that cannot be opened is the workbook checker's to describe."""
     try:
         with zipfile.ZipFile(path) as zf:
-            names = {n.lower() for n in zf.namelist()}
+            return zip_kind(zf.namelist())
     except (OSError, zipfile.BadZipFile, ValueError, EOFError):
         return "other"
-    for marker, kind in (("xl/workbook.xml", "xlsx"), ("word/document.xml", "docx"), ("ofd.xml", "ofd")):
-        if marker in names:
-            return kind
-    return "other"
 
 
 def check_file(path: str | Path, template: Template | None = None, recheck: Recheck | None = None) -> FileResult:

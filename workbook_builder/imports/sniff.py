@@ -55,7 +55,8 @@ def _zip_names(data: bytes) -> list[str]:
     return names
 
 
-def _kind_of(names: list[str]) -> str:
+def zip_kind(names: list[str]) -> str:
+    """A zip's kind from its entry names: xlsx, docx, ofd, or other."""
     lower = {n.lower() for n in names}
     # xl/workbook.xml: what the preflight and `sniff_path` call a workbook
     for marker, kind in (("xl/workbook.xml", "xlsx"), ("word/document.xml", "docx"), ("ofd.xml", "ofd")):
@@ -71,7 +72,7 @@ def sniff(head: bytes) -> str:
         # it does a legacy .xls; only a Word/WPS text document is a published report here
         return "legacy-word" if ole_reason(head) == "document" else "other"
     if head.startswith(b"PK"):
-        return _kind_of(_zip_names(head))
+        return zip_kind(_zip_names(head))
     if b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM (Notepad's "Unicode")
@@ -182,6 +183,6 @@ def _zip_kind_of(fh: io.BufferedReader, head: bytes) -> str:
     fh.seek(0)
     try:
         with zipfile.ZipFile(fh) as zf:
-            return _kind_of(zf.namelist())
+            return zip_kind(zf.namelist())
     except ZIP_ERRORS:
-        return _kind_of(_zip_names(head))
+        return zip_kind(_zip_names(head))

@@ -8,22 +8,20 @@ typo; one not found at all is missing; the found ones must come in the official 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from difflib import SequenceMatcher
 
 from ..findings import Code, Finding, make
 from ..spec.document import heading
 from ..spec.model import TemplateSpec
+from .tokens import flat
 
 TYPO_RATIO = 0.75  # how alike a printed heading must be to an official one to be taken for a misspelling
-_SPACE = re.compile(r"\s+")
 _TRAILING = "。.：:；;"
 
 
 def normalise(text: str) -> str:
     """A heading compared as people read it: NFKC (、 and （ stay), no spaces, no closing punctuation."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text)).rstrip(_TRAILING)
+    return flat(text).rstrip(_TRAILING)
 
 
 def official_headings(spec: TemplateSpec) -> list[str]:

@@ -11,12 +11,12 @@ city's reports name their unit.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from ..template.registry import Template
 from .labels import template_key, template_labels
 from .source import Para, Source
+from .tokens import flat as squash
 
 _YEAR = re.compile(r"(20\d\d)\s*年")
 _ABOUT_YEAR = re.compile(r"(20\d\d)\s*年度?(?:政府信息公开|工作年度报告|年度报告)")
@@ -33,29 +33,29 @@ def find_title(source: Source, first_heading: str) -> tuple[str, str | None, int
     (with the line before it when the unit or the year stands there): a web page's menus and
     breadcrumbs come before the article's own title."""
     lines: list[str] = []
-    head = _squash(first_heading)
+    head = squash(first_heading)
     for block in source.blocks:
         if not isinstance(block, Para):
             continue
         texts = [x.strip() for x in block.text.split("\n") if x.strip()]
-        if head and any(_squash(x).startswith(head) and len(_squash(x)) < len(head) + 10 for x in texts):
-            lines.extend(x for x in texts if not _squash(x).startswith(head))
+        if head and any(squash(x).startswith(head) and len(squash(x)) < len(head) + 10 for x in texts):
+            lines.extend(x for x in texts if not squash(x).startswith(head))
             break
         lines.extend(texts)
         if len(lines) > MAX_TITLE_LINES:
             break
     best: tuple[str, str | None, int | None] = ("", None, None)
     for i, line in enumerate(lines[:MAX_TITLE_LINES]):
-        flat = _squash(line)
+        flat = squash(line)
         if not _TITLE_END.search(flat) or len(flat) > 60 or "。" in flat:
             continue
         used = [line]
         unit, year = _unit(flat), _report_year(flat)
-        if (unit is None or year is None) and i > 0 and _is_name(_squash(lines[i - 1])):
+        if (unit is None or year is None) and i > 0 and _is_name(squash(lines[i - 1])):
             used.insert(0, lines[i - 1])
-            joined = _squash(lines[i - 1]) + flat
+            joined = squash(lines[i - 1]) + flat
             # the title line's own year first: the line before may be a date ("2024年1月20日")
-            unit, year = _unit(joined) or unit, year or _report_year(_squash(lines[i - 1]))
+            unit, year = _unit(joined) or unit, year or _report_year(squash(lines[i - 1]))
         if year is not None:
             best = (" ".join(used), unit, year)
     return best
@@ -69,10 +69,6 @@ def _report_year(flat: str) -> int | None:
         return int(years.pop())
     about = set(_ABOUT_YEAR.findall(flat))
     return int(about.pop()) if len(about) == 1 else None
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def _unit(flat: str) -> str | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import unicodedata
 import zipfile
 
 from ..check.preflight.container import ZIP_ERRORS, check_directory
@@ -21,6 +20,7 @@ from ..check.preflight.problems import Limits, Refused
 from ..check.preflight.sniff import decode_text
 from ..outfile import SUMMARY_CSV_HEAD
 from .limits import MAX_BYTES
+from .tokens import flat
 
 KINDS = ("xlsx", "text", "html", "docx", "pdf", "legacy-word", "ofd", "other")
 HEAD = 64 * 1024  # what `is_report_file` reads of a text file, and inflates of a docx's body
@@ -33,7 +33,6 @@ _HTML_TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|table|p|
                        rb"|link|h[1-6]|strong|b)[\s>/]", re.I)
 _LOCAL_HEADER = b"PK\x03\x04"
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 _GENERATOR = re.compile(r"""<meta\s+name=["']?generator["']?\s+content=["']?workbook-builder""", re.I)
 
 
@@ -96,8 +95,8 @@ def sniff(head: bytes) -> str:
 def mentions_report(text: str) -> bool:
     """Whether text names the annual report on government information disclosure (spacing and
     full-width forms ignored, as a PDF's extracted text may space every character)."""
-    flat = _SPACE.sub("", unicodedata.normalize("NFKC", text))
-    return "政府信息公开" in flat and ("年度报告" in flat or "年报" in flat)
+    squashed = flat(text)
+    return "政府信息公开" in squashed and ("年度报告" in squashed or "年报" in squashed)
 
 
 def _docx_mentions(fh: io.BufferedReader) -> bool:

@@ -38,12 +38,16 @@ _PIECE_CACHE = 16384
 
 
 @lru_cache(maxsize=_PIECE_CACHE)
+def flat(text: str) -> str:
+    """Text as it reads whatever its spacing and width: NFKC (full-width forms half-width, Kangxi
+    radicals ⼀ → 一, （） → ()) with no whitespace (a PDF's line breaks, a title spaced out)."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+@lru_cache(maxsize=_PIECE_CACHE)
 def normalise(text: str) -> str:
-    """A label or a piece of text as the matcher compares it: NFKC (full-width forms half-width,
-    Kangxi radicals ⼀ → 一, （） → ()), no whitespace, one kind of quote, "1、" → "1."."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    text = _SPACE.sub("", text)
-    return _ITEM_NUMBER.sub(r"\1.", text)
+    """A label or a piece of text as the matcher compares it: `flat`, one kind of quote, "1、" → "1."."""
+    return _ITEM_NUMBER.sub(r"\1.", flat(text).translate(_QUOTES))
 
 
 @lru_cache(maxsize=_PIECE_CACHE)

@@ -19,11 +19,10 @@ from ..imports import match
 from ..imports.model import STATUSES, ImportResult
 from ..template import registry
 from ..textsafe import clean_text, display_path
+from .finding_lines import finding_lines
 
 SCHEMA = "workbook-builder/import/1"
 
-_SEVERITY = {"zh": {"error": "错误", "warning": "警告", "info": "提示"},
-             "en": {"error": "error", "warning": "warning", "info": "info"}}
 _KIND = {"zh": {"text": "文本", "html": "网页", "docx": "Word 文档", "pdf": "PDF"},
          "en": {"text": "text", "html": "HTML", "docx": "Word", "pdf": "PDF"}}
 # what a cell that is not a value is called in the recovery line, in the order it is listed
@@ -85,7 +84,6 @@ def format_name(template_id: str, lang: str = "zh", with_id: bool = True) -> str
 
 def render_file(result: ImportResult, lang: str = "zh") -> str:
     """One file: its head line (path, unit and year, kind, template, recovery), then its findings."""
-    names = _SEVERITY[lang]
     path = display_path(result.path)
     who = " ".join(x for x in (result.unit, str(result.year) if result.year else None) if x)
     kind = kind_name(result.kind, lang)
@@ -102,10 +100,7 @@ def render_file(result: ImportResult, lang: str = "zh") -> str:
     else:
         head = (f"{path}{f' ({who})' if who else ''}: {kind}, read as {format_name(result.template.id, lang)}; {recovery(result, lang)}; "
                 f"{errors} error(s), {warnings} warning(s)")
-    lines = [clean_text(head)]
-    for f in result.findings:
-        lines.append(clean_text(f"  [{names[f.severity]}] {f.code}: {f.message(lang)}"))
-    return "\n".join(lines)
+    return "\n".join([clean_text(head), *finding_lines(result.findings, lang)])
 
 
 # the closing lines of `render_text`, per language

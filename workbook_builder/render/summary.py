@@ -18,11 +18,11 @@ from ..batch.result import CheckRun
 from ..batch.roster import RosterResult
 from ..check.result import FileResult
 from ..textsafe import clean_text
+from .finding_lines import SEVERITY_NAMES
 
 FILE_HEADER = ("文件", "单位", "年度", "状态", "错误", "警告", "提示", "模板", "保存程序", "第一个错误")
 FINDING_HEADER = ("文件", "单位", "严重程度", "代码", "单元格", "数据点", "标签", "规则", "应为", "实际", "说明")
 ROSTER_HEADER = ("类别", "单位", "年度", "文件")
-_SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -68,7 +68,7 @@ def finding_rows(reports: Sequence[FileResult], lang: str = "zh") -> list[list[V
     rows: list[list[Value]] = []
     for r in reports:
         for f in r.findings:
-            rows.append([r.path, r.unit or "", _SEVERITY[f.severity], f.code, f.cell or "", f.datapoint or "",
+            rows.append([r.path, r.unit or "", SEVERITY_NAMES["zh"][f.severity], f.code, f.cell or "", f.datapoint or "",
                          f.label or "", f.rule or "", _number(f.expected), _number(f.actual), f.message(lang)])
     return [[_safe(c) for c in row] for row in rows]
 

@@ -9,9 +9,8 @@ from ..batch.result import CheckRun
 from ..batch.roster import RosterResult
 from ..check.result import FileResult
 from ..textsafe import clean_text, display_path
+from .finding_lines import finding_lines
 from .imports import read_as
-
-_SEVERITY = {"zh": {"error": "错误", "warning": "警告", "info": "提示"}, "en": {"error": "error", "warning": "warning", "info": "info"}}
 
 # Every line is passed through `clean_text` after it is put together: a unit name, value or file
 # name may carry a line break, tab, ESC or bidi override (the reader decodes Excel's _x000A_), and
@@ -30,7 +29,6 @@ def render(run: CheckRun, lang: str = "zh") -> str:
 
 
 def render_file(report: FileResult, lang: str = "zh") -> str:
-    names = _SEVERITY[lang]
     who = " ".join(x for x in (report.unit, str(report.year) if report.year else None) if x)
     path = display_path(report.path)
     # a published report: what it is and the format it was read in, as `import` says it
@@ -44,10 +42,7 @@ def render_file(report: FileResult, lang: str = "zh") -> str:
         status = "valid" if report.valid else "invalid"
         head = (f"{path}{f' ({who})' if who else ''}: {read}{status}, {_n(report.count('error'), 'error')}, "
                 f"{_n(report.count('warning'), 'warning')}, {report.count('info')} info")
-    lines = [clean_text(head)]
-    for f in report.findings:
-        lines.append(clean_text(f"  [{names[f.severity]}] {f.code}: {f.message(lang)}"))
-    return "\n".join(lines)
+    return "\n".join([clean_text(head), *finding_lines(report.findings, lang)])
 
 
 def _n(count: int, noun: str) -> str:

@@ -21,13 +21,17 @@ OWNERS = {
     "schedula": {"template/recompute.py"},
     "defusedxml": {"ooxml/xml.py"},
     "yaml": {"spec/yaml.py"},
-    "jinja2": {"render/html.py"},
+    "jinja2": {"render/jinja.py"},  # the check report's templates and the desk's pages
     "click": {"cli.py"},
     "docx": {"publish/docx.py"},
     "lxml": {"imports/html.py"},  # HTML pages of published reports; OOXML is read with defusedxml (ooxml/xml.py)
     "pdfplumber": {"imports/pdf.py"},  # the optional [pdf] extra
     "pdfminer": {"imports/pdf.py"},  # pdfplumber's engine: the page count, and its stream inflating bounded
     "pypdfium2": set(),
+    "starlette": {"desk/app.py"},  # the desk's web framework: routes, requests, responses
+    "uvicorn": {"desk/serve.py"},  # the desk's server
+    "multipart": set(), "python_multipart": set(),  # Starlette's own upload parser, never ours
+    "sqlite3": {"store/db.py"},  # the store's one file
 }
 
 # Top-level name (a folder or a module) → its layer. A module may import a lower layer, or its own
@@ -40,14 +44,16 @@ LAYERS = {
     "build": 4, "check": 4,
     "imports": 4.5,  # published reports: read into the template's data points, then checked (uses check)
     "batch": 5,
-    "render": 6, "publish": 6,
+    "render": 6, "publish": 6, "store": 6,  # store: the SQLite store of checked submissions (stdlib sqlite3)
     "api": 7,
-    "cli": 8,
+    "cli": 8, "desk": 8,  # desk: the local web page, a skin over the API like the CLI
     "__main__": 9,
 }
 # what the command line may reach: the API, the renderers, the progress bar, the error base, and the
 # helpers that put a path or an OS error into words
 CLI_MAY_IMPORT = {"api", "render", "progress", "errors", "__init__", "textsafe", "outfile"}
+# the desk is a skin as thin as the CLI: the API (which hands it the store), and the same helpers
+DESK_MAY_IMPORT = CLI_MAY_IMPORT | {"store"}
 
 
 def _modules() -> dict[str, Path]:
@@ -154,6 +160,11 @@ def test_no_import_circles() -> None:
 def test_the_cli_is_a_thin_skin() -> None:
     reached = {_top(t) for t in _graph()["cli"]}
     assert reached - CLI_MAY_IMPORT == set()
+
+
+def test_the_desk_is_a_thin_skin() -> None:
+    reached = {_top(t) for name, targets in _graph().items() if _top(name) == "desk" for t in targets}
+    assert reached - DESK_MAY_IMPORT - {"desk"} == set()
 
 
 def test_the_graph_sees_lazy_and_relative_imports() -> None:

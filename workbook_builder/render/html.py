@@ -16,14 +16,11 @@ ordering has a total tie-break.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import jinja2
 
 from ..batch.result import CheckRun, natural_key
 from ..batch.roster import RosterResult
@@ -32,6 +29,7 @@ from ..findings import CATALOGUE, SEVERITY_ORDER
 from ..textsafe import clean_text
 from .html_labels import LABELS
 from .imports import format_name, kind_name, read_as
+from .jinja import environment
 
 TOP_CODES = 10
 
@@ -42,15 +40,9 @@ _FILL = {"error": ("#fdecea", "#c62828"), "warning": ("#fff3e0", "#e65100"), "in
 _RULE_COLOUR = "#6a1b9a"
 
 
-@functools.cache
-def _environment() -> jinja2.Environment:
-    """The one template environment: templates ship inside the package, so an installed wheel finds them."""
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("workbook_builder.render", "templates"),
-        autoescape=True,  # every expression, for every template (.j2, .css, .js alike)
-        undefined=jinja2.StrictUndefined,  # a misspelt key is an error, not an empty cell
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False,
-    )
+def _environment() -> Any:
+    """The check report's templates (render/templates), through the one door to Jinja2."""
+    return environment("workbook_builder.render")
 
 
 # ----------------------------------------------------------------------------------------------- text helpers

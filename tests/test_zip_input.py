@@ -197,6 +197,24 @@ def test_a_member_over_the_size_cap_is_refused(books: dict[str, bytes], tmp_path
     run.release()
 
 
+def test_a_directory_that_declares_a_million_entries_is_not_read(tmp_path: Path) -> None:
+    data = bytearray(make_zip([("甲.txt", b"x")]))
+    end = data.rindex(b"PK\x05\x06")
+    data[end + 8:end + 12] = (60000).to_bytes(2, "little") * 2  # entries on this disk, entries in all
+    path = tmp_path / "x.zip"
+    path.write_bytes(bytes(data))
+    run = api.check([path], jobs=1)
+    assert [(x.reason, dict(x.params)) for x in run.files[0].findings] == [("too-many", {"count": 60000, "limit": 2000})]
+
+
+def test_two_members_of_one_name_are_both_checked(books: dict[str, bytes], tmp_path: Path) -> None:
+    path = tmp_path / "x.zip"
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        path.write_bytes(make_zip([("甲镇.xlsx", books["甲镇"]), ("甲镇.xlsx", books["乙镇"])]))
+    with api.check([path], names={path: "x.zip"}, jobs=1) as run:
+        assert [(f.path, f.unit) for f in run.files] == [("x.zip/甲镇.xlsx", "甲镇"), ("x.zip/甲镇（2）.xlsx", "乙镇")]
+
+
 def test_the_run_s_zips_share_one_budget(books: dict[str, bytes], tmp_path: Path) -> None:
     scratch = Scratch(max_bytes=len(books["甲镇"]) + 10)
     first, second = tmp_path / "a.zip", tmp_path / "b.zip"

@@ -170,6 +170,10 @@ def expand(path: Path, shown: str, scratch: Scratch, limits: ZipLimits | None = 
     limits = limits or DEFAULT_LIMITS
     out = Expanded()
     try:
+        count = _declared_entries(path)
+        if count is not None and count > limits.max_members:  # before zipfile builds one object per entry
+            out.refused.append((shown, "too-many", {"count": count, "limit": limits.max_members}))
+            return out
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             names = {i.filename for i in infos}
@@ -198,6 +202,18 @@ def expand(path: Path, shown: str, scratch: Scratch, limits: ZipLimits | None = 
         out.refused = [(shown, "damaged", {})]
     out.members.sort(key=lambda m: m[1])
     return out
+
+
+def _declared_entries(path: Path) -> int | None:
+    """The entry count the end of the zip declares (zip64 too), read before zipfile parses the whole
+    directory: a small file can declare a million entries, and zipfile would hold a ZipInfo for each.
+    None when the end record cannot be found (zipfile then says the zip is damaged)."""
+    end_record = getattr(zipfile, "_EndRecData", None)  # zipfile's own reader of the end record
+    if end_record is None:
+        return None
+    with open(path, "rb") as fh:
+        found = end_record(fh)
+    return int(found[zipfile._ECD_ENTRIES_TOTAL]) if found else None  # type: ignore[attr-defined]
 
 
 def _whole(files: list[zipfile.ZipInfo], limits: ZipLimits, scratch: Scratch) -> tuple[str, dict[str, Any]] | None:

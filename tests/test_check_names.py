@@ -103,7 +103,7 @@ def test_refused_inputs_come_first_and_are_told_to_progress(private: dict[str, P
 
 
 def test_only_refused_inputs_make_a_run(tmp_path: Path) -> None:
-    run = api.check([], refused=[("空.xlsx", "empty", {})])
+    run = api.check([], refused=[("空.xlsx", "empty", {})])  # a refused input has no real file
     assert [(f.path, f.valid) for f in run.files] == [("空.xlsx", False)] and run.sources == {}
     with pytest.raises(UsageError):
         api.check([])

@@ -35,8 +35,8 @@ class Shown:
         self.skipped = tuple((name(p), why) for p, why in found.skipped)
 
     def sources(self) -> dict[str, str]:
-        """Shown name → real file, for every file whose shown name is not its path."""
-        return {shown: real for real, shown in self.of.items() if shown != real}
+        """Shown name → real file, for every file checked (a refused input has none)."""
+        return {shown: real for real, shown in self.of.items()}
 
     def progress(self, progress: ProgressCallback | None) -> ProgressCallback | None:
         """`progress` told of the refused inputs first (now), then of each checked file under its

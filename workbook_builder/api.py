@@ -285,14 +285,19 @@ def annotate(run: CheckRun, out_dir: str | Path, lang: str = "zh") -> list[Path]
 
 def build_for_roster(roster: str | Path, output: str | Path, template: str | None = None,
                      prior_dir: str | Path | None = None, year: int | None = None, password: str | None = None,
-                     jobs: int | None = None) -> list[dict[str, Any]]:
+                     jobs: int | None = None, store: Store | str | Path | None = None) -> list[dict[str, Any]]:
     """One workbook per unit of the roster, named after the unit, pre-filled with its name (and
     year), and with last year's carry-overs taken from that unit's checked workbook of last year.
 
     Without `year`, the year is the one after the latest prior workbook's, else the year being
     reported on today (the previous calendar year; from November the current one).
 
-    Returns one record per unit: unit, path, the prior workbook used (or None), prior_choice (the
+    `store` (a `Store` or its file) instead of `prior_dir`: the carry-overs come from each unit's
+    current submission in the store, by the same rule (with `year`, of year − 1; else its latest).
+
+    Returns one record per unit: unit, path, the prior workbook used (or None; from a store, the name
+    it was recorded under), prior_store (from a store: `年报.sqlite#12`, the file and the submission's
+    number; else None), prior_choice (the
     `prior-year-ambiguous` finding saying which and why, when last year's folder held several of the
     unit's workbooks of that year, else None), year (None when the
     template declares no `identity.year`), and year_from (`given`, `prior`, `last-year` or `this-year`).
@@ -311,9 +316,15 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
     units = Roster.read(roster)
     prior: dict[str, FileResult] = {}  # unit → its checked workbook of last year
     choices: dict[str, Choice] = {}  # where last year's folder held several of a unit's year
-    if prior_dir is not None:
+    if prior_dir is not None and store is not None:
+        raise UsageError("上年的工作簿取自文件夹（--prior-dir）或数据文件（--store），只能给出其中一个")
+    recorded: dict[tuple[str, str, int], str] = {}  # a store's submission (name, unit, year) → 年报.sqlite#12
+    if store is not None:
+        reports = _store_reports(store, t.spec.id, recorded)
+    elif prior_dir is not None:
         reports = [r for r in run_batch(expand_paths([str(prior_dir)]), template, None, jobs)
                    if r.template is not None and r.template.id == t.spec.id]
+    if prior_dir is not None or store is not None:
         # with --year, only last year's workbook carries over; without, each unit's latest year; among
         # several of that year, the rule `check --prior` uses (batch.prior.choose)
         prior, choices = latest_by_unit(reports, t, year - 1 if year is not None else None)
@@ -330,9 +341,26 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
         path = build_file(out_dir / f"{namer.name(unit)}.xlsx", template, data, password)
         choice = choices.get(unit)
         records.append({"unit": unit, "path": str(path), "prior": found.path if found else None,
+                        "prior_store": recorded.get((found.path, unit, found.year or 0)) if found else None,
                         "prior_choice": choice.finding(found.year) if choice and found and found.year else None,
                         "year": year if t.spec.year_field else None, "year_from": year_from})
     return records
+
+
+def _store_reports(store: Store | str | Path, template_id: str,
+                   recorded: dict[tuple[str, str, int], str]) -> list[FileResult]:
+    """The current submissions of a template in the store as checked files, and where each is kept
+    (`recorded`: its shown name, unit and year → `年报.sqlite#12`)."""
+    opened = open_store(store, create=False) if isinstance(store, (str, Path)) else None
+    target = opened or store
+    assert not isinstance(target, (str, Path))
+    try:
+        subs = target.submissions(template_id=template_id, current_only=True)
+        recorded.update(((s.name, s.unit or "", s.year or 0), f"{target.path.name}#{s.id}") for s in subs)
+        return [s.as_result() for s in subs]
+    finally:
+        if opened is not None:
+            opened.close()
 
 
 def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, template: str | None = None,

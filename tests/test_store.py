@@ -264,6 +264,30 @@ def _try_record(store: Store, source: Path) -> BaseException:
     return AssertionError("recorded while another program held the file")
 
 
+def test_an_older_store_is_migrated_when_opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The schema version is in PRAGMA user_version; opening an older store runs the steps after it, in
+    one transaction, and keeps what it holds (a made-up version 2 adds a column)."""
+    from workbook_builder.store import db
+
+    path = tmp_path / "年报.sqlite"
+    source = tmp_path / "x.xlsx"
+    source.write_bytes(b"x")
+    with Store.open(path) as store:
+        store.record(_result("甲局", 2024, "x.xlsx", 7), source)
+    assert _raw_rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    monkeypatch.setattr(db, "MIGRATIONS", (*db.MIGRATIONS, "ALTER TABLE submissions ADD COLUMN note TEXT;"))
+    monkeypatch.setattr(db, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with Store.open(path) as store:
+        assert [s.values["x"] for s in store.submissions()] == [7]
+    assert _raw_rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION + 1,)]
+    assert "note" in [r[1] for r in _raw_rows(path, "PRAGMA table_info(submissions)")]
+    monkeypatch.setattr(db, "SCHEMA_VERSION", SCHEMA_VERSION + 2)  # a step that fails: nothing changes
+    monkeypatch.setattr(db, "MIGRATIONS", (*db.MIGRATIONS, "ALTER TABLE nowhere ADD COLUMN x;"))
+    with pytest.raises(UsageError, match=str(path)):
+        Store.open(path)
+    assert _raw_rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION + 1,)]
+
+
 def test_an_empty_file_becomes_a_store_and_reopening_keeps_it(tmp_path: Path) -> None:
     path = tmp_path / "年报.sqlite"
     path.write_bytes(b"")

@@ -17,7 +17,7 @@ import pytest
 
 from tests.batch_helpers import run_cli
 from tests.make_filled import build_to
-from tests.test_personalise import _fill, _roster, prior_data
+from tests.test_personalise import _fill, _roster, prior_data, unit_data
 from workbook_builder import api
 from workbook_builder.batch.prior import PriorIndex
 from workbook_builder.store import Store
@@ -121,3 +121,15 @@ def test_the_stores_prior_index_pickles(years: dict[str, Any]) -> None:
                                                                                              ("示例市甲局", 2023)]
     back = pickle.loads(pickle.dumps(index))
     assert back.by_unit == index.by_unit and back.years == index.years and 2023 in back.years
+
+
+def test_a_unit_the_store_has_no_last_year_of_is_told_so(years: dict[str, Any], tmp_path: Path) -> None:
+    """The store knows 2023 (甲局, 乙局) but not 丙局's: 丙局's 2024 workbook says last year's submission is
+    not in the store (`not-in-store`), naming the unit and the year."""
+    new = tmp_path / "本年-丙局"
+    data = unit_data(3, "示例市丙局", year=2024)
+    build_to(new, data, "丙局-2024.xlsx")
+    run = api.check([new], store=years["store"], jobs=1, select=["prior-year"])
+    (found,) = run.files[0].findings
+    assert (found.code, found.reason) == ("prior-year-not-found", "not-in-store")
+    assert "数据库中没有“示例市丙局”2023年度的报送记录" in found.message("zh")

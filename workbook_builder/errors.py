@@ -18,3 +18,15 @@ class WorkbookBuilderError(Exception):
 
 class UsageError(WorkbookBuilderError):
     """A request that cannot be carried out; `str(error)` is the Chinese message for the user."""
+
+
+class WorkerLost(UsageError):
+    """A checking process ended before its files were done (killed, or out of memory). Not a bug of the
+    files nor of the request: the results that came back are kept (and recorded, with a store), and a
+    second run finishes the rest."""
+
+    def __init__(self, done: int, total: int):
+        self.done, self.total = done, total
+        super().__init__(f"检查进程意外结束（可能被结束或内存不足），检查没有完成：已完成 {done}/{total} 个文件。"
+                         "请关闭其他占用内存的程序后再运行一次")
+

@@ -12,12 +12,14 @@ import os
 import signal
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ..check.result import FileResult
+from ..errors import WorkerLost
 from ..imports.model import ImportResult
 from ..imports.report import check_file, import_report
 from ..imports.report import warm as warm_reports
@@ -197,12 +199,18 @@ def _iterate(paths: list[str], template: str | None, prior: str | Path | PriorIn
     # SIGINT is blocked while the workers start (they inherit the mask until `_worker` ignores it), so a
     # Ctrl-C at that moment reaches only this process, when it is unblocked below.
     _block_sigint()
+    done = 0
     try:
         try:
             results = pool.map(one, paths, chunksize=chunk)  # submits every chunk, starts the workers
         finally:
             _unblock_sigint()
-        yield from results
+        for result in results:
+            done += 1
+            yield result
+    except BrokenProcessPool:  # a worker was killed (by the user, or the system out of memory)
+        _stop(pool, stop)
+        raise WorkerLost(done, len(paths)) from None
     except BaseException:  # KeyboardInterrupt, or GeneratorExit when the caller stops early
         _stop(pool, stop)
         raise

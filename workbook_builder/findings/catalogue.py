@@ -517,8 +517,10 @@ def _entries() -> tuple[Entry, ...]:
           "请把此文件和错误信息报告给工具维护者", "report this file and the message to the maintainers",
           {"exception": R("{error}", "{error}")}),
         E(C.PRIOR_YEAR_NOT_FOUND, "info", "未找到上年报告，未做跨年度核对", "no prior-year workbook was found; year-on-year rules were not checked",
-          "请确认 --prior 给出的上年工作簿中单位名称与本表一致、报告年度为上一年", "make sure the workbook given with --prior names the same unit and last year",
+          "请确认上年的工作簿（--prior 给出的，或数据库中记入的）单位名称与本表一致、报告年度为上一年",
+          "make sure last year's workbook (given with --prior, or recorded in the store) names the same unit and last year",
           {"not-found": R("没有找到“{unit:unit}”{year}年度的工作簿", "no workbook of “{unit:unit}” for {year}"),
+           "not-in-store": R("数据库中没有“{unit:unit}”{year}年度的报送记录", "the store holds no submission of “{unit:unit}” for {year}"),
            "no-year": R("没有找到“{unit:unit}”上一年度（本表未填报告年度）的工作簿",
                         "no workbook of “{unit:unit}” for the previous year (this file has no year)")}),
         # --prior named one workbook and it is not this unit's of last year: the auditor asked for the

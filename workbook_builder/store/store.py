@@ -27,6 +27,7 @@ from typing import Any
 from ..batch.prior import PriorIndex, pick
 from ..batch.result import UNREADABLE_CODES
 from ..check.result import FileResult
+from ..findings import Code, Finding, make
 from ..template import registry
 from ..textsafe import display_path
 from . import codec
@@ -97,6 +98,12 @@ class StorePriorIndex(PriorIndex):
         if r.year is not None and r.year - 1 not in self.years:
             return r
         return super().recheck(r, template, compare) if compare is not None else super().recheck(r, template)
+
+    def _not_found(self, r: FileResult) -> Finding:
+        """Last year's submission of this unit is not in the store (the store knows that year)."""
+        if r.year is None:
+            return super()._not_found(r)
+        return make(Code.PRIOR_YEAR_NOT_FOUND, "not-in-store", unit=r.unit, year=r.year - 1)
 
 
 class Store:

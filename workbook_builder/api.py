@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # the batch machinery (a process pool) is imported only by th
     from .check.result import FileResult
     from .imports.model import ImportResult
     from .publish.result import PublishRun
+    from .store import Store
 
 
 class UnreadableWorkbook(UsageError):
@@ -109,7 +111,8 @@ REPORT_SUFFIXES = (".xlsx", ".csv", ".html", ".json", ".txt")
 
 def check(paths: Sequence[str | Path] | str | Path, template: str | None = None, prior: str | Path | None = None,
           roster: str | Path | None = None, select: Sequence[str] = (), ignore: Sequence[str] = (),
-          jobs: int | None = None, progress: ProgressCallback | None = None) -> CheckRun:
+          jobs: int | None = None, progress: ProgressCallback | None = None,
+          store: Store | str | Path | None = None) -> CheckRun:
     """Check returned workbooks and published reports: files, folders (walked recursively) and globs.
 
     A published report (a web page, .docx, PDF or text naming the annual report; `imports.report`
@@ -122,8 +125,11 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
     UTF-8, UTF-16 or GBK; never checked as a return itself); in folders, our own outputs and files
     that are no table are skipped and listed in `CheckRun.skipped`;
     `select`/`ignore` keep or drop finding codes (or code prefixes). `progress(done, total, result)` is
-    called in this process as each file finishes. Raises `UsageError` for a path that matches nothing, an
-    unknown code, a roster that cannot be read or an invalid template.
+    called in this process as each file finishes. `store` (a `Store`, or the path of its file, made
+    when missing) records every file as its result arrives, one transaction each, with every finding
+    (`select`/`ignore` only choose what the run shows), and serves as last year's files when `prior`
+    is None (`Store.prior_index`). Raises `UsageError` for a path that matches nothing, an unknown
+    code, a roster that cannot be read, an invalid template or a store that cannot be used.
     """
     from .batch.result import CheckRun
     from .batch.roster import Roster, reconcile
@@ -135,9 +141,49 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
     files = list(found.files)
     if roster is not None:  # a roster kept in the returns folder is the auditor's, not a return
         files = [p for p in files if p.resolve() != Path(roster).resolve()] or files
-    results = run_batch(files, template, prior, jobs, progress)
+    with _recording(store, template, prior, progress) as (prior_used, progress_used):
+        results = run_batch(files, template, prior_used, jobs, progress_used)
     skipped = tuple((str(p), why) for p, why in found.skipped)
     return CheckRun(tuple(results), reconcile(expected, results), skipped).select(select, ignore)
+
+
+def open_store(path: str | Path, create: bool = True) -> Store:
+    """The store of checked submissions at `path` (an SQLite file, made when missing with `create`).
+    Raises `UsageError` in Chinese for a file that is no store, of a newer version, or that cannot be
+    opened, written or locked."""
+    from .store import Store
+
+    return Store.open(path, create)
+
+
+@contextmanager
+def _recording(store: Store | str | Path | None, template: str | None, prior: Any,
+               progress: ProgressCallback | None,
+               source: Callable[[FileResult], str | Path] = lambda r: r.path) -> Iterator[tuple[Any, Any]]:
+    """The prior and the progress callback a check runs with when it records into `store`: each result
+    is recorded in this process as it arrives (its bytes read from `source(result)`, its shown name
+    `result.path`), before the caller's progress sees it; last year's files are the store's when no
+    `prior` is given. A store given by its path is opened here and closed after."""
+    if store is None:
+        yield prior, progress
+        return
+    opened = open_store(store) if isinstance(store, (str, Path)) else None
+    target = opened or store
+    assert not isinstance(target, (str, Path))
+    try:
+        if prior is None:
+            index = target.prior_index(registry.resolve(template).spec.id if template else None)
+            prior = index if index.by_unit else None
+
+        def arrived(done: int, total: int, result: FileResult) -> None:
+            target.record(result, source(result), result.path)
+            if progress is not None:
+                progress(done, total, result)
+
+        yield prior, arrived
+    finally:
+        if opened is not None:
+            opened.close()
 
 
 def _expand(paths: Sequence[str | Path] | str | Path, none_found: str, wanted: str = ALL) -> Walk:
@@ -239,14 +285,19 @@ def annotate(run: CheckRun, out_dir: str | Path, lang: str = "zh") -> list[Path]
 
 def build_for_roster(roster: str | Path, output: str | Path, template: str | None = None,
                      prior_dir: str | Path | None = None, year: int | None = None, password: str | None = None,
-                     jobs: int | None = None) -> list[dict[str, Any]]:
+                     jobs: int | None = None, store: Store | str | Path | None = None) -> list[dict[str, Any]]:
     """One workbook per unit of the roster, named after the unit, pre-filled with its name (and
     year), and with last year's carry-overs taken from that unit's checked workbook of last year.
 
     Without `year`, the year is the one after the latest prior workbook's, else the year being
     reported on today (the previous calendar year; from November the current one).
 
-    Returns one record per unit: unit, path, the prior workbook used (or None), prior_choice (the
+    `store` (a `Store` or its file) instead of `prior_dir`: the carry-overs come from each unit's
+    current submission in the store, by the same rule (with `year`, of year − 1; else its latest).
+
+    Returns one record per unit: unit, path, the prior workbook used (or None; from a store, the name
+    it was recorded under), prior_store (from a store: `年报.sqlite#12`, the file and the submission's
+    number; else None), prior_choice (the
     `prior-year-ambiguous` finding saying which and why, when last year's folder held several of the
     unit's workbooks of that year, else None), year (None when the
     template declares no `identity.year`), and year_from (`given`, `prior`, `last-year` or `this-year`).
@@ -265,9 +316,15 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
     units = Roster.read(roster)
     prior: dict[str, FileResult] = {}  # unit → its checked workbook of last year
     choices: dict[str, Choice] = {}  # where last year's folder held several of a unit's year
-    if prior_dir is not None:
+    if prior_dir is not None and store is not None:
+        raise UsageError("上年的工作簿取自文件夹（--prior-dir）或数据文件（--store），只能给出其中一个")
+    recorded: dict[tuple[str, str, int], str] = {}  # a store's submission (name, unit, year) → 年报.sqlite#12
+    if store is not None:
+        reports = _store_reports(store, t.spec.id, recorded)
+    elif prior_dir is not None:
         reports = [r for r in run_batch(expand_paths([str(prior_dir)]), template, None, jobs)
                    if r.template is not None and r.template.id == t.spec.id]
+    if prior_dir is not None or store is not None:
         # with --year, only last year's workbook carries over; without, each unit's latest year; among
         # several of that year, the rule `check --prior` uses (batch.prior.choose)
         prior, choices = latest_by_unit(reports, t, year - 1 if year is not None else None)
@@ -284,9 +341,26 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
         path = build_file(out_dir / f"{namer.name(unit)}.xlsx", template, data, password)
         choice = choices.get(unit)
         records.append({"unit": unit, "path": str(path), "prior": found.path if found else None,
+                        "prior_store": recorded.get((found.path, unit, found.year or 0)) if found else None,
                         "prior_choice": choice.finding(found.year) if choice and found and found.year else None,
                         "year": year if t.spec.year_field else None, "year_from": year_from})
     return records
+
+
+def _store_reports(store: Store | str | Path, template_id: str,
+                   recorded: dict[tuple[str, str, int], str]) -> list[FileResult]:
+    """The current submissions of a template in the store as checked files, and where each is kept
+    (`recorded`: its shown name, unit and year → `年报.sqlite#12`)."""
+    opened = open_store(store, create=False) if isinstance(store, (str, Path)) else None
+    target = opened or store
+    assert not isinstance(target, (str, Path))
+    try:
+        subs = target.submissions(template_id=template_id, current_only=True)
+        recorded.update(((s.name, s.unit or "", s.year or 0), f"{target.path.name}#{s.id}") for s in subs)
+        return [s.as_result() for s in subs]
+    finally:
+        if opened is not None:
+            opened.close()
 
 
 def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, template: str | None = None,

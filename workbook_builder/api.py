@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the batch machinery (a process pool) is imported only by th
     from .batch.aggregate import Rollup
     from .batch.result import CheckRun
     from .batch.run import ProgressCallback
+    from .batch.zipin import Scratch
     from .check.result import FileResult
     from .imports.model import ImportResult
     from .publish.result import PublishRun
@@ -112,7 +113,8 @@ REPORT_SUFFIXES = (".xlsx", ".csv", ".html", ".json", ".txt")
 def check(paths: Sequence[str | Path] | str | Path, template: str | None = None, prior: str | Path | None = None,
           roster: str | Path | None = None, select: Sequence[str] = (), ignore: Sequence[str] = (),
           jobs: int | None = None, progress: ProgressCallback | None = None,
-          store: Store | str | Path | None = None) -> CheckRun:
+          store: Store | str | Path | None = None, names: Mapping[str | Path, str] | None = None,
+          refused: Sequence[tuple[str, str, Mapping[str, Any]]] = ()) -> CheckRun:
     """Check returned workbooks and published reports: files, folders (walked recursively) and globs.
 
     A published report (a web page, .docx, PDF or text naming the annual report; `imports.report`
@@ -130,21 +132,40 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
     (`select`/`ignore` only choose what the run shows), and serves as last year's files when `prior`
     is None (`Store.prior_index`). Raises `UsageError` for a path that matches nothing, an unknown
     code, a roster that cannot be read, an invalid template or a store that cannot be used.
+
+    A .zip (named, or in a folder) is expanded into a private temporary folder and its members checked
+    as a folder's files (`batch.zipin`; a member or zip refused is a `zip-refused` finding), each shown
+    as `<zip>/<member>`. `names` maps a real path to the name it is shown by (an upload kept under a
+    private name). Every `FileResult.path` is the shown name; `CheckRun.sources` maps it to the real
+    file, and `CheckRun.release()` (or `with api.check(...) as run:`) removes the expanded members.
+    `refused` lists inputs the caller refused before checking, as (shown name, reason, fields) with
+    an `upload-refused` reason (too-large, too-many, empty): each is a result, first in the run (and
+    not recorded in a store: there is no file).
     """
+    from .batch.inputs import Shown
     from .batch.result import CheckRun
     from .batch.roster import Roster, reconcile
     from .batch.run import run_batch
+    from .batch.zipin import Scratch
 
-    found = _expand(paths, "没有找到要检查的工作簿或表格文件")
     select, ignore = known_codes(select, "--select"), known_codes(ignore, "--ignore")
-    expected = Roster.read(roster) if roster is not None else None
-    files = list(found.files)
-    if roster is not None:  # a roster kept in the returns folder is the auditor's, not a return
-        files = [p for p in files if p.resolve() != Path(roster).resolve()] or files
-    with _recording(store, template, prior, progress) as (prior_used, progress_used):
-        results = run_batch(files, template, prior_used, jobs, progress_used)
-    skipped = tuple((str(p), why) for p, why in found.skipped)
-    return CheckRun(tuple(results), reconcile(expected, results), skipped).select(select, ignore)
+    scratch = Scratch()  # where zips are expanded; the run owns it (CheckRun.release)
+    try:
+        found = _expand(paths, "没有找到要检查的工作簿或表格文件", ALL, scratch, names, bool(refused))
+        expected = Roster.read(roster) if roster is not None else None
+        if roster is not None:  # a roster kept in the returns folder is the auditor's, not a return
+            found = replace(found, files=tuple(p for p in found.files if p.resolve() != Path(roster).resolve())
+                            or found.files)
+        shown = Shown(found, names, refused)
+        real = {v: k for k, v in shown.of.items()}  # shown name → the file itself (a refusal has none)
+        with _recording(store, template, prior, progress, lambda r: real.get(r.path)) as (prior_used, arrived):
+            checked = run_batch(found.files, template, prior_used, jobs, shown.progress(arrived))
+        results = shown.refusals + [shown.rename(r) for r in checked]
+    except BaseException:
+        scratch.release()
+        raise
+    return CheckRun(tuple(results), reconcile(expected, results), shown.skipped, shown.sources(),
+                    scratch).select(select, ignore)
 
 
 def open_store(path: str | Path, create: bool = True) -> Store:
@@ -159,7 +180,7 @@ def open_store(path: str | Path, create: bool = True) -> Store:
 @contextmanager
 def _recording(store: Store | str | Path | None, template: str | None, prior: Any,
                progress: ProgressCallback | None,
-               source: Callable[[FileResult], str | Path] = lambda r: r.path) -> Iterator[tuple[Any, Any]]:
+               source: Callable[[FileResult], str | Path | None] = lambda r: r.path) -> Iterator[tuple[Any, Any]]:
     """The prior and the progress callback a check runs with when it records into `store`: each result
     is recorded in this process as it arrives (its bytes read from `source(result)`, its shown name
     `result.path`), before the caller's progress sees it; last year's files are the store's when no
@@ -176,7 +197,9 @@ def _recording(store: Store | str | Path | None, template: str | None, prior: An
             prior = index if index.by_unit else None
 
         def arrived(done: int, total: int, result: FileResult) -> None:
-            target.record(result, source(result), result.path)
+            real = source(result)
+            if real is not None:  # an input refused before any check has no file to keep
+                target.record(result, real, result.path)
             if progress is not None:
                 progress(done, total, result)
 
@@ -186,15 +209,17 @@ def _recording(store: Store | str | Path | None, template: str | None, prior: An
             opened.close()
 
 
-def _expand(paths: Sequence[str | Path] | str | Path, none_found: str, wanted: str = ALL) -> Walk:
+def _expand(paths: Sequence[str | Path] | str | Path, none_found: str, wanted: str = ALL, unzip: Scratch | None = None,
+            names: Mapping[str | Path, str] | None = None, none_ok: bool = False) -> Walk:
     """The files to work on and the skipped ones (`batch.paths.walk`: our own outputs and files
-    that are no table are never checked; a file named on its own always is)."""
+    that are no table are never checked; a file named on its own always is); with `unzip`, zips
+    expanded into it. Nothing to work on is a `UsageError` unless `none_ok` or a zip was refused."""
     named = [paths] if isinstance(paths, (str, Path)) else list(paths)
     try:
-        found = walk([str(p) for p in named], wanted)
+        found = walk([str(p) for p in named], wanted, unzip, names)
     except FileNotFoundError as exc:
         raise UsageError(f"找不到文件或文件夹：{exc}") from None
-    if not found.files:
+    if not found.files and not found.refused and not none_ok:
         raise UsageError(none_found + (f"（已跳过本工具生成的文件和其他文件 {len(found.skipped)} 个）" if found.skipped else ""))
     return found
 
@@ -251,7 +276,7 @@ def save_report(run: CheckRun, output: str | Path, lang: str = "zh", office: str
     suffix = out.suffix.lower()
     if suffix not in REPORT_SUFFIXES:
         raise UsageError(f"结果文件 {display_path(out)} 的扩展名应为 {'、'.join(REPORT_SUFFIXES)} 之一")
-    if out.resolve() in {Path(f.path).resolve() for f in run.files}:
+    if out.resolve() in {Path(run.source(f)).resolve() for f in run.files}:
         raise UsageError(f"输出文件 {display_path(out)} 是要检查的文件之一：检查从不改写交回的文件")
     if suffix == ".xlsx":
         content = write_tables(render_summary.sheets(run, lang))

@@ -32,8 +32,10 @@ def templates() -> list[dict[str, str]]:
     return api.list_templates()
 
 
-def form(store: bool) -> Page:
-    return Page("check.j2", {"templates": templates(), "store": store})
+def form(store: bool, max_body_bytes: int = 0, max_files: int = 0) -> Page:
+    """The upload form; the caps go to the page's script, which says so before a doomed upload starts."""
+    return Page("check.j2", {"templates": templates(), "store": store, "max_bytes": max_body_bytes,
+                             "max_files": max_files})
 
 
 def start(jobs: Jobs, uploads: Iterable[Upload], paths: list[str], template: str, roster: Upload | None,

@@ -27,9 +27,12 @@ class Upload:
     stream: BinaryIO
 
 
-def templates() -> list[dict[str, str]]:
-    """The choices of `select#template`."""
-    return api.list_templates()
+def templates() -> list[dict[str, Any]]:
+    """The choices of `select#template`, the default template first (and preselected where a form
+    has no “自动”)."""
+    default = api.default_template()
+    found = api.list_templates()
+    return sorted(({**t, "default": t["id"] == default} for t in found), key=lambda t: not t["default"])
 
 
 def form(store: bool, max_body_bytes: int = 0, max_files: int = 0) -> Page:

@@ -10,13 +10,17 @@ from __future__ import annotations
 import io
 import re
 import time
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():  # Starlette 1.x asks for httpx2 for its test client; httpx works the same
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 from tests.batch_helpers import unit_data
 from tests.hostile import build_corpus

@@ -568,3 +568,42 @@ def _workbook_data(t: Template, result: ImportResult) -> dict[str, Any]:
             continue  # staff type it into the workbook, where the validation tells them what fits
         kept[dp] = value
     return kept
+
+
+# ---------------------------------------------------------------- small views for the desk (a web page)
+
+
+def default_template() -> str:
+    """The id of the template used when none is named (the one the desk's forms preselect)."""
+    return registry.DEFAULT_TEMPLATE
+
+
+def datapoint_labels(template: str | None = None) -> list[dict[str, str]]:
+    """Every data point of a template in the order of its sheets: id, official label path (as a finding
+    names it), kind (input · formula · check …) and cell; the desk compares a unit's years with it."""
+    t = registry.resolve(template)
+    out = []
+    for sheet in t.layout.sheets:
+        for cell in sheet.cells:
+            if cell.datapoint:
+                out.append({"id": cell.datapoint, "label": cell.label or cell.text, "kind": cell.kind,
+                            "cell": cell.ref})
+    return out
+
+
+def is_unreadable(result: FileResult) -> bool:
+    """The file could not be read at all (refused, broken, or a report nothing could be read from)."""
+    from .batch.result import UNREADABLE_CODES
+
+    return any(f.code in UNREADABLE_CODES for f in result.findings)
+
+
+def save_roster(run: CheckRun, output: str | Path) -> Path:
+    """The run's roster reconciliation (缺报 / 重复 / 名单外 / 无法读取) alone, as a one-sheet .xlsx."""
+    from .render import summary as render_summary
+
+    sheet = next(s for s in render_summary.sheets(run) if s[0] == "缺报与重复")
+    try:
+        return write_atomic(Path(output), write_tables([sheet]))
+    except OSError as exc:
+        raise OutputError(output, describe_os_error(exc)) from None

@@ -575,6 +575,28 @@ def import_command(paths: tuple[str, ...], as_: str, output: Path | None, fmt: s
     sys.exit(EXIT_FINDINGS if any(f.severity == "error" for r in results for f in r.findings) else EXIT_OK)
 
 
+@main.command("serve")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True,
+              help="端口；已被占用时依次改用后面的端口，并说明用的是哪一个。")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="监听的地址。默认只有本机能打开；其他地址（如 0.0.0.0）须有口令，未给 --token 时自动生成并显示。")
+@click.option("--store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="数据库文件（SQLite），保存每次检查的记录；默认为当前文件夹中的 年报.sqlite（没有就新建）。")
+@click.option("--token", default=None, help="口令：打开页面和下载都要带上它（地址中的 ?token=…）。")
+@click.option("--no-browser", is_flag=True, default=False, help="不自动打开浏览器。")
+@click.option("-j", "--jobs", type=int, default=None, help="检查时的并行进程数（默认为 CPU 核数）。")
+def serve_command(port: int, host: str, store: Path | None, token: str | None, no_browser: bool,
+                  jobs: int | None) -> None:
+    """打开工作台：在浏览器中下发、检查、汇总和发布（不用命令行）。 Open the desk, a local web page."""
+    from .desk.serve import serve  # the web stack is loaded only by this command
+
+    try:
+        code = serve(host=host, port=port, store=store, token=token, open_browser=not no_browser, jobs=jobs)
+    except UsageError as exc:
+        _fail(str(exc))
+    sys.exit(code)
+
+
 @main.command("templates")
 def list_templates() -> None:
     """列出内置模板。 List the built-in templates."""

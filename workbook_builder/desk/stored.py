@@ -1,0 +1,44 @@
+"""The desk's few words with the store: open it for one request (a SQLite connection belongs to the
+thread that opened it), choose a year, tell accepted submissions from those left out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .. import api
+
+
+@contextmanager
+def open_store(path: Path) -> Iterator[Any]:
+    """The store at `path`, closed after the request."""
+    store = api.open_store(path)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def pick_year(years: Sequence[int], text: str) -> int | None:
+    """The year asked for, else the latest one the store holds."""
+    if text.strip().isdigit():
+        return int(text)
+    return max(years) if years else None
+
+
+def accepted(subs: Sequence[Any]) -> tuple[list[Any], list[tuple[Any, str]]]:
+    """Current submissions that passed the check (no error), and the others with why they are left out."""
+    ok: list[Any] = []
+    left: list[tuple[Any, str]] = []
+    for s in subs:
+        if s.unreadable or s.sha256 is None:
+            left.append((s, "无法读取"))
+        elif s.kind != "workbook":
+            left.append((s, "是已发布的报告，不是填报工作簿"))
+        elif not s.valid:
+            left.append((s, f"未通过检查（错误 {s.errors} 个）"))
+        else:
+            ok.append(s)
+    return ok, left

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # the batch machinery (a process pool) is imported only by th
     from .check.result import FileResult
     from .imports.model import ImportResult
     from .publish.result import PublishRun
+    from .store import Store
 
 
 class UnreadableWorkbook(UsageError):
@@ -109,7 +111,8 @@ REPORT_SUFFIXES = (".xlsx", ".csv", ".html", ".json", ".txt")
 
 def check(paths: Sequence[str | Path] | str | Path, template: str | None = None, prior: str | Path | None = None,
           roster: str | Path | None = None, select: Sequence[str] = (), ignore: Sequence[str] = (),
-          jobs: int | None = None, progress: ProgressCallback | None = None) -> CheckRun:
+          jobs: int | None = None, progress: ProgressCallback | None = None,
+          store: Store | str | Path | None = None) -> CheckRun:
     """Check returned workbooks and published reports: files, folders (walked recursively) and globs.
 
     A published report (a web page, .docx, PDF or text naming the annual report; `imports.report`
@@ -122,8 +125,11 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
     UTF-8, UTF-16 or GBK; never checked as a return itself); in folders, our own outputs and files
     that are no table are skipped and listed in `CheckRun.skipped`;
     `select`/`ignore` keep or drop finding codes (or code prefixes). `progress(done, total, result)` is
-    called in this process as each file finishes. Raises `UsageError` for a path that matches nothing, an
-    unknown code, a roster that cannot be read or an invalid template.
+    called in this process as each file finishes. `store` (a `Store`, or the path of its file, made
+    when missing) records every file as its result arrives, one transaction each, with every finding
+    (`select`/`ignore` only choose what the run shows), and serves as last year's files when `prior`
+    is None (`Store.prior_index`). Raises `UsageError` for a path that matches nothing, an unknown
+    code, a roster that cannot be read, an invalid template or a store that cannot be used.
     """
     from .batch.result import CheckRun
     from .batch.roster import Roster, reconcile
@@ -135,9 +141,49 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
     files = list(found.files)
     if roster is not None:  # a roster kept in the returns folder is the auditor's, not a return
         files = [p for p in files if p.resolve() != Path(roster).resolve()] or files
-    results = run_batch(files, template, prior, jobs, progress)
+    with _recording(store, template, prior, progress) as (prior_used, progress_used):
+        results = run_batch(files, template, prior_used, jobs, progress_used)
     skipped = tuple((str(p), why) for p, why in found.skipped)
     return CheckRun(tuple(results), reconcile(expected, results), skipped).select(select, ignore)
+
+
+def open_store(path: str | Path, create: bool = True) -> Store:
+    """The store of checked submissions at `path` (an SQLite file, made when missing with `create`).
+    Raises `UsageError` in Chinese for a file that is no store, of a newer version, or that cannot be
+    opened, written or locked."""
+    from .store import Store
+
+    return Store.open(path, create)
+
+
+@contextmanager
+def _recording(store: Store | str | Path | None, template: str | None, prior: Any,
+               progress: ProgressCallback | None,
+               source: Callable[[FileResult], str | Path] = lambda r: r.path) -> Iterator[tuple[Any, Any]]:
+    """The prior and the progress callback a check runs with when it records into `store`: each result
+    is recorded in this process as it arrives (its bytes read from `source(result)`, its shown name
+    `result.path`), before the caller's progress sees it; last year's files are the store's when no
+    `prior` is given. A store given by its path is opened here and closed after."""
+    if store is None:
+        yield prior, progress
+        return
+    opened = open_store(store) if isinstance(store, (str, Path)) else None
+    target = opened or store
+    assert not isinstance(target, (str, Path))
+    try:
+        if prior is None:
+            index = target.prior_index(registry.resolve(template).spec.id if template else None)
+            prior = index if index.by_unit else None
+
+        def arrived(done: int, total: int, result: FileResult) -> None:
+            target.record(result, source(result), result.path)
+            if progress is not None:
+                progress(done, total, result)
+
+        yield prior, arrived
+    finally:
+        if opened is not None:
+            opened.close()
 
 
 def _expand(paths: Sequence[str | Path] | str | Path, none_found: str, wanted: str = ALL) -> Walk:

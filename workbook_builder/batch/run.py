@@ -29,15 +29,17 @@ ProgressCallback = Callable[[int, int, FileResult], None]  # (files done, files 
 T = TypeVar("T")
 
 
-def _init(template: str | None, prior: str | Path | None, reports: bool = False) -> None:
-    """Per process: resolve the template and index last year's files once; with `reports` (the run
-    holds published reports), load and prepare every template a report may be read with too."""
+def _init(template: str | None, prior: str | Path | PriorIndex | None, reports: bool = False) -> None:
+    """Per process: resolve the template and index last year's files once (`prior` a path, or an
+    index built already: a store's); with `reports` (the run holds published reports), load and
+    prepare every template a report may be read with too."""
     forced = registry.resolve(template) if template else None
     (forced or registry.resolve()).recompute.warm()  # compile once here; forked workers inherit it
     if reports:
         warm_reports(forced)
     _STATE["template"] = forced
-    _STATE["prior"] = PriorIndex.from_path(prior, forced) if prior else None
+    _STATE["prior"] = (prior if isinstance(prior, PriorIndex)
+                       else PriorIndex.from_path(prior, forced) if prior else None)
 
 
 # what a workbook is called; any other file may be a published report (decided by content, per file)
@@ -92,7 +94,7 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def run_batch(paths: Sequence[str | Path], template: str | None = None, prior: str | Path | None = None,
+def run_batch(paths: Sequence[str | Path], template: str | None = None, prior: str | Path | PriorIndex | None = None,
               jobs: int | None = None, progress: ProgressCallback | None = None) -> list[FileResult]:
     """Check every path; one `FileResult` per path, in order. `progress(done, total, result)` is
     called in this process as each file finishes."""
@@ -109,7 +111,7 @@ def run_batch(paths: Sequence[str | Path], template: str | None = None, prior: s
 
 
 def iterate_then(paths: Sequence[str | Path], then: Callable[[FileResult], T], template: str | None = None,
-                 jobs: int | None = None, prior: str | Path | None = None) -> Generator[tuple[FileResult, T], None, None]:
+                 jobs: int | None = None, prior: str | Path | PriorIndex | None = None) -> Generator[tuple[FileResult, T], None, None]:
     """Check every path and run `then` on each result in the same worker (a later step that is as
     costly as the check itself, such as laying out a document, runs on every core too); yields
     (result, what `then` returned) in input order, as they arrive, so the caller can write each
@@ -148,7 +150,7 @@ def import_batch(paths: Sequence[str | Path], template: str | None = None, unit:
     return results
 
 
-def _worker(template: str | None, prior: str | Path | None, load: bool, stop: Any, reports: bool = False) -> None:
+def _worker(template: str | None, prior: str | Path | PriorIndex | None, load: bool, stop: Any, reports: bool = False) -> None:
     """A worker's start. Ctrl-C is the parent's to handle: a terminal sends SIGINT to every process of
     the group, and a worker that took it would print a traceback and break the pool mid-chunk. The
     parent sets `stop` instead, and the worker skips what is left of its chunk."""
@@ -178,7 +180,7 @@ def _stop(pool: ProcessPoolExecutor, stop: Any) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _iterate(paths: list[str], template: str | None, prior: str | Path | None, jobs: int,
+def _iterate(paths: list[str], template: str | None, prior: str | Path | PriorIndex | None, jobs: int,
              one: Callable[[str], Any] | None = None, reports: bool = False) -> Iterator[Any]:
     one = one or _one  # looked up now: a test may replace `_one`
     if jobs == 1 or len(paths) < 4:

@@ -137,7 +137,13 @@ def upload(driver: Any, desk: Desk, paths: list[Path], *, roster: Path | None = 
 def result_rows(driver: Any) -> list[dict[str, str]]:
     """The results table's visible rows as the page shows them."""
     return driver.execute_script("""
-        const text = (tr, c) => { const td = tr.querySelector('td.' + c); return td ? td.innerText.trim() : null; };
+        const text = (tr, c) => {  // the cell's own words (a unit's year, shown beside it, left out)
+          const td = tr.querySelector('td.' + c);
+          if (!td) return null;
+          const copy = td.cloneNode(true);
+          copy.querySelectorAll('.year').forEach(e => e.remove());
+          return copy.textContent.trim();
+        };
         return [...document.querySelectorAll('table#results tbody tr')]
           .filter(tr => tr.offsetParent !== null)
           .map(tr => ({unit: text(tr, 'unit'), file: text(tr, 'file'), verdict: text(tr, 'verdict'),

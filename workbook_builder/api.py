@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the batch machinery (a process pool) is imported only by th
     from .batch.aggregate import Rollup
     from .batch.result import CheckRun
     from .batch.run import ProgressCallback
+    from .batch.zipin import Scratch
     from .check.result import FileResult
     from .imports.model import ImportResult
     from .publish.result import PublishRun
@@ -112,7 +113,8 @@ REPORT_SUFFIXES = (".xlsx", ".csv", ".html", ".json", ".txt")
 def check(paths: Sequence[str | Path] | str | Path, template: str | None = None, prior: str | Path | None = None,
           roster: str | Path | None = None, select: Sequence[str] = (), ignore: Sequence[str] = (),
           jobs: int | None = None, progress: ProgressCallback | None = None,
-          store: Store | str | Path | None = None) -> CheckRun:
+          store: Store | str | Path | None = None, names: Mapping[str | Path, str] | None = None,
+          refused: Sequence[tuple[str, str, Mapping[str, Any]]] = ()) -> CheckRun:
     """Check returned workbooks and published reports: files, folders (walked recursively) and globs.
 
     A published report (a web page, .docx, PDF or text naming the annual report; `imports.report`
@@ -130,21 +132,40 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
     (`select`/`ignore` only choose what the run shows), and serves as last year's files when `prior`
     is None (`Store.prior_index`). Raises `UsageError` for a path that matches nothing, an unknown
     code, a roster that cannot be read, an invalid template or a store that cannot be used.
+
+    A .zip (named, or in a folder) is expanded into a private temporary folder and its members checked
+    as a folder's files (`batch.zipin`; a member or zip refused is a `zip-refused` finding), each shown
+    as `<zip>/<member>`. `names` maps a real path to the name it is shown by (an upload kept under a
+    private name). Every `FileResult.path` is the shown name; `CheckRun.sources` maps it to the real
+    file, and `CheckRun.release()` (or `with api.check(...) as run:`) removes the expanded members.
+    `refused` lists inputs the caller refused before checking, as (shown name, reason, fields) with
+    an `upload-refused` reason (too-large, too-many, empty): each is a result, first in the run (and
+    not recorded in a store: there is no file).
     """
+    from .batch.inputs import Shown
     from .batch.result import CheckRun
     from .batch.roster import Roster, reconcile
     from .batch.run import run_batch
+    from .batch.zipin import Scratch
 
-    found = _expand(paths, "没有找到要检查的工作簿或表格文件")
     select, ignore = known_codes(select, "--select"), known_codes(ignore, "--ignore")
-    expected = Roster.read(roster) if roster is not None else None
-    files = list(found.files)
-    if roster is not None:  # a roster kept in the returns folder is the auditor's, not a return
-        files = [p for p in files if p.resolve() != Path(roster).resolve()] or files
-    with _recording(store, template, prior, progress) as (prior_used, progress_used):
-        results = run_batch(files, template, prior_used, jobs, progress_used)
-    skipped = tuple((str(p), why) for p, why in found.skipped)
-    return CheckRun(tuple(results), reconcile(expected, results), skipped).select(select, ignore)
+    scratch = Scratch()  # where zips are expanded; the run owns it (CheckRun.release)
+    try:
+        found = _expand(paths, "没有找到要检查的工作簿或表格文件", ALL, scratch, names, bool(refused))
+        expected = Roster.read(roster) if roster is not None else None
+        if roster is not None:  # a roster kept in the returns folder is the auditor's, not a return
+            found = replace(found, files=tuple(p for p in found.files if p.resolve() != Path(roster).resolve())
+                            or found.files)
+        shown = Shown(found, names, refused)
+        real = {v: k for k, v in shown.of.items()}  # shown name → the file itself (a refusal has none)
+        with _recording(store, template, prior, progress, lambda r: real.get(r.path)) as (prior_used, arrived):
+            checked = run_batch(found.files, template, prior_used, jobs, shown.progress(arrived))
+        results = shown.refusals + [shown.rename(r) for r in checked]
+    except BaseException:
+        scratch.release()
+        raise
+    return CheckRun(tuple(results), reconcile(expected, results), shown.skipped, shown.sources(),
+                    scratch).select(select, ignore)
 
 
 def open_store(path: str | Path, create: bool = True) -> Store:
@@ -159,7 +180,7 @@ def open_store(path: str | Path, create: bool = True) -> Store:
 @contextmanager
 def _recording(store: Store | str | Path | None, template: str | None, prior: Any,
                progress: ProgressCallback | None,
-               source: Callable[[FileResult], str | Path] = lambda r: r.path) -> Iterator[tuple[Any, Any]]:
+               source: Callable[[FileResult], str | Path | None] = lambda r: r.path) -> Iterator[tuple[Any, Any]]:
     """The prior and the progress callback a check runs with when it records into `store`: each result
     is recorded in this process as it arrives (its bytes read from `source(result)`, its shown name
     `result.path`), before the caller's progress sees it; last year's files are the store's when no
@@ -176,7 +197,9 @@ def _recording(store: Store | str | Path | None, template: str | None, prior: An
             prior = index if index.by_unit else None
 
         def arrived(done: int, total: int, result: FileResult) -> None:
-            target.record(result, source(result), result.path)
+            real = source(result)
+            if real is not None:  # an input refused before any check has no file to keep
+                target.record(result, real, result.path)
             if progress is not None:
                 progress(done, total, result)
 
@@ -186,15 +209,17 @@ def _recording(store: Store | str | Path | None, template: str | None, prior: An
             opened.close()
 
 
-def _expand(paths: Sequence[str | Path] | str | Path, none_found: str, wanted: str = ALL) -> Walk:
+def _expand(paths: Sequence[str | Path] | str | Path, none_found: str, wanted: str = ALL, unzip: Scratch | None = None,
+            names: Mapping[str | Path, str] | None = None, none_ok: bool = False) -> Walk:
     """The files to work on and the skipped ones (`batch.paths.walk`: our own outputs and files
-    that are no table are never checked; a file named on its own always is)."""
+    that are no table are never checked; a file named on its own always is); with `unzip`, zips
+    expanded into it. Nothing to work on is a `UsageError` unless `none_ok` or a zip was refused."""
     named = [paths] if isinstance(paths, (str, Path)) else list(paths)
     try:
-        found = walk([str(p) for p in named], wanted)
+        found = walk([str(p) for p in named], wanted, unzip, names)
     except FileNotFoundError as exc:
         raise UsageError(f"找不到文件或文件夹：{exc}") from None
-    if not found.files:
+    if not found.files and not found.refused and not none_ok:
         raise UsageError(none_found + (f"（已跳过本工具生成的文件和其他文件 {len(found.skipped)} 个）" if found.skipped else ""))
     return found
 
@@ -251,7 +276,7 @@ def save_report(run: CheckRun, output: str | Path, lang: str = "zh", office: str
     suffix = out.suffix.lower()
     if suffix not in REPORT_SUFFIXES:
         raise UsageError(f"结果文件 {display_path(out)} 的扩展名应为 {'、'.join(REPORT_SUFFIXES)} 之一")
-    if out.resolve() in {Path(f.path).resolve() for f in run.files}:
+    if out.resolve() in {Path(run.source(f)).resolve() for f in run.files}:
         raise UsageError(f"输出文件 {display_path(out)} 是要检查的文件之一：检查从不改写交回的文件")
     if suffix == ".xlsx":
         content = write_tables(render_summary.sheets(run, lang))
@@ -285,14 +310,19 @@ def annotate(run: CheckRun, out_dir: str | Path, lang: str = "zh") -> list[Path]
 
 def build_for_roster(roster: str | Path, output: str | Path, template: str | None = None,
                      prior_dir: str | Path | None = None, year: int | None = None, password: str | None = None,
-                     jobs: int | None = None) -> list[dict[str, Any]]:
+                     jobs: int | None = None, store: Store | str | Path | None = None) -> list[dict[str, Any]]:
     """One workbook per unit of the roster, named after the unit, pre-filled with its name (and
     year), and with last year's carry-overs taken from that unit's checked workbook of last year.
 
     Without `year`, the year is the one after the latest prior workbook's, else the year being
     reported on today (the previous calendar year; from November the current one).
 
-    Returns one record per unit: unit, path, the prior workbook used (or None), prior_choice (the
+    `store` (a `Store` or its file) instead of `prior_dir`: the carry-overs come from each unit's
+    current submission in the store, by the same rule (with `year`, of year − 1; else its latest).
+
+    Returns one record per unit: unit, path, the prior workbook used (or None; from a store, the name
+    it was recorded under), prior_store (from a store: `年报.sqlite#12`, the file and the submission's
+    number; else None), prior_choice (the
     `prior-year-ambiguous` finding saying which and why, when last year's folder held several of the
     unit's workbooks of that year, else None), year (None when the
     template declares no `identity.year`), and year_from (`given`, `prior`, `last-year` or `this-year`).
@@ -311,9 +341,15 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
     units = Roster.read(roster)
     prior: dict[str, FileResult] = {}  # unit → its checked workbook of last year
     choices: dict[str, Choice] = {}  # where last year's folder held several of a unit's year
-    if prior_dir is not None:
+    if prior_dir is not None and store is not None:
+        raise UsageError("上年的工作簿取自文件夹（--prior-dir）或数据文件（--store），只能给出其中一个")
+    recorded: dict[tuple[str, str, int], str] = {}  # a store's submission (name, unit, year) → 年报.sqlite#12
+    if store is not None:
+        reports = _store_reports(store, t.spec.id, recorded)
+    elif prior_dir is not None:
         reports = [r for r in run_batch(expand_paths([str(prior_dir)]), template, None, jobs)
                    if r.template is not None and r.template.id == t.spec.id]
+    if prior_dir is not None or store is not None:
         # with --year, only last year's workbook carries over; without, each unit's latest year; among
         # several of that year, the rule `check --prior` uses (batch.prior.choose)
         prior, choices = latest_by_unit(reports, t, year - 1 if year is not None else None)
@@ -330,9 +366,26 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
         path = build_file(out_dir / f"{namer.name(unit)}.xlsx", template, data, password)
         choice = choices.get(unit)
         records.append({"unit": unit, "path": str(path), "prior": found.path if found else None,
+                        "prior_store": recorded.get((found.path, unit, found.year or 0)) if found else None,
                         "prior_choice": choice.finding(found.year) if choice and found and found.year else None,
                         "year": year if t.spec.year_field else None, "year_from": year_from})
     return records
+
+
+def _store_reports(store: Store | str | Path, template_id: str,
+                   recorded: dict[tuple[str, str, int], str]) -> list[FileResult]:
+    """The current submissions of a template in the store as checked files, and where each is kept
+    (`recorded`: its shown name, unit and year → `年报.sqlite#12`)."""
+    opened = open_store(store, create=False) if isinstance(store, (str, Path)) else None
+    target = opened or store
+    assert not isinstance(target, (str, Path))
+    try:
+        subs = target.submissions(template_id=template_id, current_only=True)
+        recorded.update(((s.name, s.unit or "", s.year or 0), f"{target.path.name}#{s.id}") for s in subs)
+        return [s.as_result() for s in subs]
+    finally:
+        if opened is not None:
+            opened.close()
 
 
 def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, template: str | None = None,
@@ -518,3 +571,37 @@ def _workbook_data(t: Template, result: ImportResult) -> dict[str, Any]:
             continue  # staff type it into the workbook, where the validation tells them what fits
         kept[dp] = value
     return kept
+
+
+# ---------------------------------------------------------------- small views for the desk (a web page)
+
+
+def datapoint_labels(template: str | None = None) -> list[dict[str, str]]:
+    """Every data point of a template in the order of its sheets: id, official label path (as a finding
+    names it), kind (input · formula · check …) and cell; the desk compares a unit's years with it."""
+    t = registry.resolve(template)
+    out = []
+    for sheet in t.layout.sheets:
+        for cell in sheet.cells:
+            if cell.datapoint:
+                out.append({"id": cell.datapoint, "label": cell.label or cell.text, "kind": cell.kind,
+                            "cell": cell.ref})
+    return out
+
+
+def is_unreadable(result: FileResult) -> bool:
+    """The file could not be read at all (refused, broken, or a report nothing could be read from)."""
+    from .batch.result import UNREADABLE_CODES
+
+    return any(f.code in UNREADABLE_CODES for f in result.findings)
+
+
+def save_roster(run: CheckRun, output: str | Path) -> Path:
+    """The run's roster reconciliation (缺报 / 重复 / 名单外 / 无法读取) alone, as a one-sheet .xlsx."""
+    from .render import summary as render_summary
+
+    sheet = next(s for s in render_summary.sheets(run) if s[0] == "缺报与重复")
+    try:
+        return write_atomic(Path(output), write_tables([sheet]))
+    except OSError as exc:
+        raise OutputError(output, describe_os_error(exc)) from None

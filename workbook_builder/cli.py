@@ -235,22 +235,26 @@ _YEAR_FROM = {"given": "", "prior": "（未指定 --year，取上年工作簿的
               help="上年交回的工作簿所在文件夹：按单位名称匹配，预填“上年结转”等结转数据。")
 @click.option("--year", type=int, default=None, help="报告年度（与 --roster 一起用；默认为上年工作簿的年度加 1，没有上年工作簿时为上一年，11—12 月为今年）。")
 @click.option("--jobs", type=int, default=None, help="读取上年工作簿时的并行进程数（默认为 CPU 核数）。")
+@click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="数据文件（check --store 记下的检查结果，如 年报.sqlite）：上年结转取自各单位上年的当前报送，不必再给上年的文件夹。")
 def build(template: str | None, output: Path, data: Path | None, password: str | None, roster: Path | None,
-          prior_dir: Path | None, year: int | None, jobs: int | None) -> None:
+          prior_dir: Path | None, year: int | None, jobs: int | None, store: Path | None) -> None:
     """生成填报工作簿（可预填数据，或按名单每个单位生成一个）。 Build workbooks."""
-    if (prior_dir or year) and not roster:
-        _fail("--prior-dir 和 --year 只能与 --roster 一起使用")
+    if (prior_dir or year or store) and not roster:
+        _fail("--prior-dir、--store 和 --year 只能与 --roster 一起使用")
     if roster and data:
         _fail("--roster 与 --data 不能同时使用")
     if not roster and output.suffix.lower() != ".xlsx":
         _fail(f"输出文件应以 .xlsx 结尾（Excel、WPS 和 LibreOffice 按扩展名识别格式）：{output}")
     try:
         if roster:
-            records = api.build_for_roster(roster, output, template, prior_dir, year, password, jobs)
+            records = api.build_for_roster(roster, output, template, prior_dir, year, password, jobs, store=store)
             if records and records[0]["year"] is not None:
                 click.echo(f"报告年度：{records[0]['year']}{_YEAR_FROM[records[0]['year_from']]}")
             for r in records:
-                note = f"（上年结转取自 {display_path(r['prior'])}）" if r["prior"] else ("（未找到上年工作簿）" if prior_dir else "")
+                note = ("（未找到上年工作簿）" if prior_dir or store else "") if not r["prior"] else (
+                    f"（上年结转取自 {r['prior_store']}：{display_path(r['prior'])}）" if r["prior_store"]
+                    else f"（上年结转取自 {display_path(r['prior'])}）")
                 click.echo(f"已生成 {display_path(r['path'])}{note}")
                 if r["prior_choice"] is not None:  # a draft and a final of last year: say which carried over
                     click.echo(clean_text(f"  注意：{r['prior_choice'].message('zh')}"))
@@ -299,10 +303,14 @@ def export(file: Path, fmt: str, template: str | None) -> None:
               help="为每个有问题的工作簿在此文件夹写一份带批注和标红的副本（原文件不动；已发布的报告没有工作簿可批注，不写副本）。")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="应报单位名单（.xlsx 或 .csv）：列出缺报、重复和名单外的单位。")
+@click.option("--store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="数据文件（如 年报.sqlite，没有就新建）：每份检查结果连同文件本身记入其中，"
+                   "并作为上年的报送用于跨年度核对（未给 --prior 时）。")
 @click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端且输出为文本时显示）。")
 def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt: str, lang: str,
           select_codes: str, ignore_codes: str, jobs: int | None, summary: Path | None, html_out: Path | None,
-          office: str | None, annotate: Path | None, roster: Path | None, progress: bool | None) -> None:
+          office: str | None, annotate: Path | None, roster: Path | None, store: Path | None,
+          progress: bool | None) -> None:
     """检查交回的工作簿或已发布的年度报告（文件、文件夹或通配符；文件夹递归查找）。 Check returned workbooks and published reports.
 
     已发布的年度报告（文本、网页、Word、PDF）按内容识别，读出三张统计表后按同样的规则检查。
@@ -316,11 +324,18 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
     if summary and summary.suffix.lower() not in (".xlsx", ".csv"):
         _fail("--summary 的文件名应以 .xlsx 或 .csv 结尾")
     try:
-        with _progress(progress if progress is not None else (fmt == "text" and Progress.wanted())) as update:
-            run = api.check(list(paths), template=template, prior=prior, roster=roster, select=select_codes,
-                            ignore=ignore_codes, jobs=jobs, progress=update)
+        opened = api.open_store(store) if store is not None else None
+        with contextlib.ExitStack() as stack:
+            if opened is not None:
+                stack.callback(opened.close)
+            tally = stack.enter_context(opened.tally()) if opened is not None else None
+            with _progress(progress if progress is not None else (fmt == "text" and Progress.wanted())) as update:
+                run = api.check(list(paths), template=template, prior=prior, roster=roster, select=select_codes,
+                                ignore=ignore_codes, jobs=jobs, progress=update, store=opened)
     except UsageError as exc:
         _fail(str(exc))
+    if store is not None and tally is not None:
+        click.echo(_recorded(store, tally), err=True)
     # Every output is tried, whatever happened to the others: a summary that cannot be written must not
     # cost the annotated copies or the report on stdout. Failures are listed at the end, after the report.
     failed: list[str] = []  # outputs that could not be written (exit 2)
@@ -368,6 +383,16 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
         click.echo("检查程序在部分文件上出错（checker-error），这些文件未能完成检查。请把检查结果报告给维护者。", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_OK if run.valid else EXIT_FINDINGS)
+
+
+def _recorded(store: Path, tally: Any) -> str:
+    """`已记入 年报.sqlite：5 份（新单位 3 个，重交 1 份，…）`: what `check --store` recorded."""
+    parts = [f"新单位 {tally.count('new')} 个", f"重交 {tally.count('resubmitted')} 份"]
+    for outcome, words in (("again", "已记入过、重新检查 {} 份"), ("unnamed", "未认出单位或年度 {} 份"),
+                           ("unreadable", "无法读取 {} 份")):
+        if tally.count(outcome):
+            parts.append(words.format(tally.count(outcome)))
+    return f"已记入 {display_path(store.name)}：{tally.total} 份（{'，'.join(parts)}）"
 
 
 @main.command("aggregate")
@@ -543,6 +568,28 @@ def import_command(paths: tuple[str, ...], as_: str, output: Path | None, fmt: s
         click.echo("导入程序在部分文件上出错（checker-error），这些文件未能读完。请把结果报告给维护者。", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_FINDINGS if any(f.severity == "error" for r in results for f in r.findings) else EXIT_OK)
+
+
+@main.command("serve")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True,
+              help="端口；已被占用时依次改用后面的端口，并说明用的是哪一个。")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="监听的地址。默认只有本机能打开；其他地址（如 0.0.0.0）须有口令，未给 --token 时自动生成并显示。")
+@click.option("--store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="数据库文件（SQLite），保存每次检查的记录；默认为当前文件夹中的 年报.sqlite（没有就新建）。")
+@click.option("--token", default=None, help="口令：打开页面和下载都要带上它（地址中的 ?token=…）。")
+@click.option("--no-browser", is_flag=True, default=False, help="不自动打开浏览器。")
+@click.option("-j", "--jobs", type=int, default=None, help="检查时的并行进程数（默认为 CPU 核数）。")
+def serve_command(port: int, host: str, store: Path | None, token: str | None, no_browser: bool,
+                  jobs: int | None) -> None:
+    """打开工作台：在浏览器中下发、检查、汇总和发布（不用命令行）。 Open the desk, a local web page."""
+    from .desk.serve import serve  # the web stack is loaded only by this command
+
+    try:
+        code = serve(host=host, port=port, store=store, token=token, open_browser=not no_browser, jobs=jobs)
+    except UsageError as exc:
+        _fail(str(exc))
+    sys.exit(code)
 
 
 @main.command("templates")

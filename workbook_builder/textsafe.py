@@ -56,3 +56,47 @@ def clean_lines(text: str) -> str:
     """Multi-line text of ours (lines joined by newlines) whose lines may hold file text: each line
     cleaned, the line breaks kept."""
     return "\n".join(clean_text(line) for line in text.split("\n"))
+
+
+# ---------------------------------------------------------------- names shown for inputs
+
+MAX_SHOWN = 200  # characters of a shown name: a browser may send a folder path of any length
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_STRIP = re.compile(_UNSAFE.pattern)
+
+
+def shown_name(raw: str, max_chars: int = MAX_SHOWN, default: str = "file") -> str:
+    """A name from outside (an upload's relative path, a zip member's name) as a relative name to
+    show and store: control characters, bidi controls and lone surrogates removed, `\\` read as `/`
+    (Windows), empty, `.` and `..` parts and a drive or leading `/` dropped, at most `max_chars`
+    characters (the middle of the last part cut, its extension kept). Never a path to open: the
+    result only names a file in reports; `default` when nothing is left."""
+    text = _STRIP.sub("", raw).replace("\\", "/")
+    text = _DRIVE.sub("", text)
+    parts = [p.strip() for p in text.split("/")]
+    parts = [p for p in parts if p and p not in (".", "..")]
+    name = "/".join(parts) or default
+    if len(name) > max_chars:
+        head, _, last = name.rpartition("/")
+        stem, dot, ext = last.rpartition(".")
+        ext = f".{ext}" if dot and stem and len(ext) <= 16 else ""
+        keep = max(1, max_chars - len(ext) - 1)
+        name = f"{name[:keep]}…{ext}" if not head or len(head) >= keep else f"{head}/{last[:keep - len(head) - 1]}…{ext}"
+    return name
+
+
+def numbered(name: str, taken: set[str], fold: bool = True) -> str:
+    """`name`, or when it is `taken` (compared case-insensitively, as Windows and macOS folders do,
+    unless not `fold`) `name（2）.ext`, `name（3）.ext` …; the result is added to `taken`."""
+    key = str.casefold if fold else str
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or "/" in ext:
+        stem, ext = name, ""
+    else:
+        ext = f".{ext}"
+    out, n = name, 1
+    while key(out) in taken:
+        n += 1
+        out = f"{stem}（{n}）{ext}"
+    taken.add(key(out))
+    return out

@@ -4,10 +4,10 @@ never replaces a checked file (the XML work on one file is `batch.annotate`)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..errors import UsageError
-from ..outfile import describe_os_error
+from ..outfile import describe_os_error, safe_name
 from ..textsafe import display_path
 from .annotate import AnnotateError, annotate_copy
 from .result import CheckRun
@@ -28,8 +28,10 @@ def annotate_run(run: CheckRun, out_dir: str | Path, lang: str = "zh",
     """For each readable workbook with findings, a copy in `out_dir` with the cells marked and commented
     (a published report has no workbook to mark: it gets no copy).
 
-    Copies are named `<name>.批注.xlsx` (a number is added when two inputs share a name); no copy is
-    written over a checked file of the run or over a `protected` path. Raises `UsageError` when
+    Copies are named `<name>.批注.xlsx` after the file's shown name (a zip member `交回.zip/甲镇.xlsx`
+    gives `甲镇.批注.xlsx`; a number is added when two inputs share a name), always directly inside
+    `out_dir`: no folder of a shown name is ever followed. The copy is made from the real file
+    (`CheckRun.source`). No copy is written over a checked file of the run or over a `protected` path. Raises `UsageError` when
     `out_dir` cannot be created, and `AnnotateFailed` (after trying every file) when some copies
     could not be written: one file we cannot copy does not lose the others' copies.
     """
@@ -38,7 +40,7 @@ def annotate_run(run: CheckRun, out_dir: str | Path, lang: str = "zh",
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"无法创建这个文件夹：{describe_os_error(exc)}") from None
-    keep = {Path(p).resolve() for p in protected} | {Path(f.path).resolve() for f in run.files}
+    keep = {Path(p).resolve() for p in protected} | {Path(run.source(f)).resolve() for f in run.files}
     written: list[Path] = []
     failed: list[tuple[str, str]] = []
     used: set[str] = set()
@@ -47,14 +49,15 @@ def annotate_run(run: CheckRun, out_dir: str | Path, lang: str = "zh",
             continue  # nothing to mark, a file we cannot read as ours, or a published report (no workbook)
         if any(f.code == "unsafe-content" for f in report.findings):
             continue  # refused content (links, connections) is not copied, not even marked up
-        stem = Path(report.path).stem
+        # the shown name may come from a browser or a zip: only its last part, made a safe file name
+        stem = safe_name(PurePosixPath(report.path.replace("\\", "/")).stem) or "file"
         name, n = f"{stem}.批注.xlsx", 1
         while name in used or (out_dir / name).resolve() in keep:
             n += 1
             name = f"{stem}.批注{n}.xlsx"
         used.add(name)
         try:
-            written.append(annotate_copy(report.path, report.findings, out_dir / name, lang))
+            written.append(annotate_copy(run.source(report), report.findings, out_dir / name, lang))
         except OSError as exc:
             failed.append((report.path, describe_os_error(exc)))
         except (AnnotateError, ValueError) as exc:

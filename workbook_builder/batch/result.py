@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -19,8 +19,9 @@ from .roster import RosterResult
 
 # codes that mean the file could not be used at all
 # a file nothing could be read from: a refused workbook, or a published report that could not be read
+# or an input refused before it was checked (a zip's member not unpacked, an upload over the desk's caps)
 UNREADABLE_CODES = frozenset({"unreadable-file", "unsafe-content", "import-unsupported", "import-no-text",
-                              "import-limit", "import-not-a-report"})
+                              "import-limit", "import-not-a-report", "zip-refused", "upload-refused"})
 FILE_FIELDS = ("path", "unit", "year", "saved_by")
 FINDING_FIELDS = ("code", "severity", "cell", "datapoint", "label", "rule", "expected", "actual")
 
@@ -62,6 +63,30 @@ class CheckRun:
     # files of the checked folders that were not checked: (path, SKIPPED_OUTPUT | SKIPPED_OTHER),
     # see batch.paths (our annotated copies, summaries and roll-ups; documents and other files)
     skipped: tuple[tuple[str, str], ...] = ()
+    # shown name (each FileResult's `path`) → the real file, where they differ: a zip's member (expanded
+    # into a private folder), an upload kept under a private name. Whatever opens a result's file
+    # afterwards (annotate, a store's hash, a download) goes through `source`.
+    sources: dict[str, str] = field(default_factory=dict)
+    # the private folder zip members were expanded into (batch.zipin.Scratch), removed by `release`
+    scratch: Any = field(default=None, compare=False, repr=False)
+
+    def source(self, path: str | FileResult) -> str:
+        """The real file of a result (or of its shown name): its `sources` entry, else the name itself."""
+        name = path.path if isinstance(path, FileResult) else path
+        return self.sources.get(name, name)
+
+    def release(self) -> None:
+        """Remove the private folder the run's zip members were expanded into (if any); their
+        `sources` are gone afterwards. Idempotent; also done when the run is garbage collected or
+        the process exits, but a long-lived caller (the desk) releases each run when done with it."""
+        if self.scratch is not None:
+            self.scratch.release()
+
+    def __enter__(self) -> CheckRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
     @property
     def skipped_outputs(self) -> tuple[str, ...]:
@@ -116,7 +141,7 @@ class CheckRun:
         if not select_codes and not ignore:
             return self
         files = tuple(f.with_findings(select(f.findings, select_codes, ignore)) for f in self.files)
-        return CheckRun(files, self.roster, self.skipped)
+        return replace(self, files=files)
 
     def flatten(self, fields: Sequence[str] = ("path", "code", "cell")) -> list[list[Any]]:
         """One row per finding with the given fields (of the file: path, unit, year, saved_by; of the

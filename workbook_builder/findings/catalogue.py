@@ -27,6 +27,9 @@ class Code(StrEnum):
 
     UNREADABLE_FILE = "unreadable-file"
     UNSAFE_CONTENT = "unsafe-content"
+    # inputs refused before any check: a zip's members that are not unpacked, uploads over the desk's caps
+    ZIP_REFUSED = "zip-refused"
+    UPLOAD_REFUSED = "upload-refused"
     UNKNOWN_TEMPLATE = "unknown-template"
     TEMPLATE_VERSION_MISMATCH = "template-version-mismatch"
     STRUCTURE_CHANGED = "structure-changed"
@@ -387,6 +390,34 @@ def _entries() -> tuple[Entry, ...]:
         E(C.UNSAFE_CONTENT, "error", "文件含有不安全或主动内容", "the file contains unsafe or active content",
           "请在本工具生成的原始工作簿中填写，不要加入宏、外部链接或嵌入对象", "fill in the original workbook without macros, links or embedded objects",
           PREFLIGHT_UNSAFE),
+        # batch/zipin.py: the zip (its shown name) or one member (<zip>/<member>) that was not unpacked; the
+        # other members are checked. Sizes are in MB, as a clerk reads them in Explorer.
+        E(C.ZIP_REFUSED, "error", "压缩包或其中的文件未解压、未检查", "the zip, or a file in it, was not unpacked or checked",
+          "请把要交回的工作簿直接放进一个普通的 .zip 压缩包（不设密码、不套压缩包）后重新提交",
+          "put the workbooks to return straight into a plain .zip (no password, no zip inside) and submit it again",
+          {"damaged": R("压缩包已损坏或不是 .zip 文件，无法解开", "the zip is damaged or not a .zip file and cannot be unpacked"),
+           "encrypted": R("压缩包设置了密码，无法解开", "the zip has a password and cannot be unpacked"),
+           "too-many": R("压缩包中有 {count} 个文件，超过 {limit} 个的上限", "the zip holds {count} files, more than the limit of {limit}"),
+           "too-large": R("压缩包解压后共 {size} MB，超过 {limit} MB 的上限",
+                          "the zip unpacks to {size} MB, more than the limit of {limit} MB"),
+           "member-encrypted": R("这个文件在压缩包中设置了密码，无法解开", "this file has a password in the zip and cannot be unpacked"),
+           "member-too-large": R("这个文件解压后超过 {limit} MB 的上限", "this file unpacks to more than the limit of {limit} MB"),
+           "member-damaged": R("这个文件在压缩包中已损坏，无法解开", "this file is damaged in the zip and cannot be unpacked"),
+           "bomb": R("这个文件解压后的大小异常（疑似“压缩炸弹”），已拒绝解压",
+                     "this file inflates to an abnormal size (a suspected zip bomb) and was refused"),
+           "unsafe-name": R("压缩包中的文件名“{name}”含有不安全的路径（“..”、以“/”开头或盘符），已拒绝解压",
+                            "the name “{name}” in the zip holds an unsafe path (“..”, a leading “/” or a drive) and was refused"),
+           "nested": R("压缩包中又套着压缩包，只解开一层，里面的压缩包未解开",
+                       "a zip inside the zip: only one level is unpacked, the inner zip was not"),
+           "unsupported-compression": R("这个文件使用了不支持的压缩方式，请用系统自带的“发送到 → 压缩文件夹”重新压缩",
+                                        "this file uses an unsupported compression method; zip it again with the "
+                                        "system's own “Send to → Compressed folder”", says_fix=True)}),
+        # desk/intake.py: an upload refused before it was kept (the browser sent it; nothing was checked)
+        E(C.UPLOAD_REFUSED, "error", "上传的文件未被接收、未检查", "an uploaded file was not accepted or checked",
+          "请只上传填好的工作簿或其压缩包，过大的请拆分后分批上传", "upload only the filled workbooks or a zip of them; split large uploads",
+          {"too-large": R("文件大于 {limit} MB 的上限（已收到 {size} MB）", "the file is larger than the {limit} MB limit ({size} MB received)"),
+           "too-many": R("一次上传了 {count} 个文件，超过 {limit} 个的上限", "{count} files in one upload, more than the limit of {limit}"),
+           "empty": R("文件是空的（0 字节）", "the file is empty (0 bytes)")}),
         E(C.UNKNOWN_TEMPLATE, "error", "不是由本工具的模板生成的工作簿", "not a workbook made from one of our templates",
           "请使用下发的填报工作簿，或用 --template 指定模板", "use the workbook that was issued, or name the template with --template",
           {"claims": R("文件属性中的模板 ID 为“{actual}”", "the file claims template “{actual}”"),

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..findings import Code, Finding
-from ..findings.catalogue import Side, Term
+from ..findings.catalogue import Side, Term, Text
 
 _FINDING_FIELDS = ("severity", "cell", "datapoint", "label", "rule", "expected", "actual", "reason", "params", "cells")
 
@@ -49,6 +49,8 @@ def _enc(value: Any) -> Any:
         return {"$": "term", "v": [value.cell, value.label, value.last_label, value.prior]}
     if isinstance(value, Side):
         return {"$": "side", "v": [value.formula, _enc(value.parts), _enc(value.value)]}
+    if isinstance(value, Text):
+        return {"$": "text", "v": [value.zh, value.en]}
     # never lose a submission over a type we did not foresee: its text is kept, and a test walks the
     # findings of every kind of file to keep this line unused
     return {"$": "repr", "v": repr(value)}
@@ -81,6 +83,8 @@ def _dec(data: Any) -> Any:
         return Term(v[0], v[1], v[2], bool(v[3]))
     if tag == "side":
         return Side(v[0], _dec(v[1]), _dec(v[2]))
+    if tag == "text":
+        return Text(v[0], v[1])
     if tag == "repr":
         return v
     raise ValueError(f"unknown tag {tag!r} in the store")

@@ -1,0 +1,128 @@
+"""检查: the upload form, the job's progress and results, each file's findings, and the downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any, BinaryIO
+
+from .. import api
+from ..errors import UsageError
+from ..render.finding_lines import finding_columns
+from ..textsafe import clean_text
+from .intake import Intake
+from .jobs import DONE, DOWNLOADS, FAILED, Job, Jobs, download
+from .results import XLSX, ZIP, Download, Json, Page, Redirect, Result, problem
+
+PASS, FAIL, UNREADABLE = "通过", "未通过", "无法读取"
+MEDIA = {"summary.xlsx": XLSX, "report.html": "text/html; charset=utf-8", "annotated.zip": ZIP, "roster.xlsx": XLSX}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file as the framework handed it over: the name it came with, and its bytes."""
+
+    name: str
+    stream: BinaryIO
+
+
+def templates() -> list[dict[str, str]]:
+    """The choices of `select#template`."""
+    return api.list_templates()
+
+
+def form(store: bool) -> Page:
+    return Page("check.j2", {"templates": templates(), "store": store})
+
+
+def start(jobs: Jobs, uploads: Iterable[Upload], paths: list[str], template: str, roster: Upload | None,
+          store_prior: bool, max_file_bytes: int, max_files: int) -> Result:
+    """Take the uploads into a new job's private folder and queue the check; on to the job's page."""
+    job_id, folder = jobs.new_folder()
+    intake = Intake(folder, max_file_bytes, max_files)
+    for i, up in enumerate(uploads):
+        # the relative name the page's script sent (a file inside a dropped folder), else the file's own
+        intake.add(paths[i] if i < len(paths) and paths[i].strip() else up.name, up.stream)
+    if not intake.paths and not intake.refused:
+        return problem("没有选择文件", "请先选择或拖入要检查的工作簿、文件夹或压缩包，再点“开始检查”。", back="/check")
+    roster_path = None
+    if roster is not None and roster.name:
+        suffix = PurePosixPath(roster.name.replace("\\", "/")).suffix.lower()
+        if suffix not in (".xlsx", ".csv", ".tsv", ".txt"):
+            return problem("名单文件的格式不对", "单位名单请用 Excel 工作簿（.xlsx）或 CSV 文件。", back="/check")
+        roster_path = folder / f"roster{suffix}"
+        with roster_path.open("xb") as out:
+            while chunk := roster.stream.read(1 << 20):
+                out.write(chunk)
+    job = Job(job_id, folder, intake.paths, intake.names, list(intake.refused),
+              template=template or None, roster=roster_path, use_store=store_prior)
+    jobs.submit(job)
+    return Redirect(f"/check/{job_id}")
+
+
+def status(jobs: Jobs, job_id: str) -> Result:
+    job = jobs.get(job_id)
+    if job is None:
+        return Json({"state": FAILED, "done": 0, "total": 0, "message": "找不到这次检查（工作台重启后，以前的检查结果不再保留）"}, 404)
+    return Json(job.status())
+
+
+def _missing() -> Page:
+    return problem("找不到这次检查", "这次检查的结果已不在了：工作台重启后，以前的检查结果不再保留。请重新检查。", 404, back="/check")
+
+
+def verdict(result: Any) -> str:
+    if api.is_unreadable(result):
+        return UNREADABLE
+    return PASS if result.valid else FAIL
+
+
+def _top(result: Any) -> str:
+    first = result.findings[0] if result.findings else None
+    return clean_text(first.message("zh")) if first is not None else ""
+
+
+def rows(job: Job) -> list[dict[str, Any]]:
+    """One row per checked file, as the results table shows it."""
+    assert job.run is not None
+    return [{"n": n, "unit": clean_text(r.unit or ""), "year": r.year or "", "file": clean_text(r.path),
+             "verdict": verdict(r), "errors": r.count("error"), "warnings": r.count("warning"), "top": _top(r)}
+            for n, r in enumerate(job.run.files, start=1)]
+
+
+def job_page(jobs: Jobs, job_id: str) -> Result:
+    job = jobs.get(job_id)
+    if job is None:
+        return _missing()
+    context: dict[str, Any] = {"job": job, "status": job.status()}
+    if job.state == DONE and job.run is not None:
+        run = job.run
+        context.update(rows=rows(job), stats=run.stats, roster=job.roster is not None,
+                       skipped=[clean_text(p) for p, _ in run.skipped], downloads=DOWNLOADS)
+    return Page("job.j2", context)
+
+
+def file_page(jobs: Jobs, job_id: str, n: int) -> Result:
+    job = jobs.get(job_id)
+    if job is None or job.state != DONE or job.run is None:
+        return _missing()
+    if not 1 <= n <= len(job.run.files):
+        return problem("找不到这个文件", "这次检查里没有这个文件。", 404, back=f"/check/{job_id}")
+    result = job.run.files[n - 1]
+    findings = [finding_columns(f) for f in result.findings]
+    return Page("file.j2", {"job": job, "n": n, "result": result, "file": clean_text(result.path),
+                            "unit": clean_text(result.unit or ""), "verdict": verdict(result), "findings": findings})
+
+
+def get_download(jobs: Jobs, job_id: str, name: str) -> Result:
+    job = jobs.get(job_id)
+    if job is None or job.state != DONE or job.run is None or name not in DOWNLOADS:
+        return _missing()
+    if name == "roster.xlsx" and job.roster is None:
+        return problem("没有名单", "这次检查没有上传单位名单，没有名单核对结果。", 404, back=f"/check/{job_id}")
+    try:
+        path = download(job, name)
+    except UsageError as exc:
+        return problem("无法生成下载文件", str(exc), 500, back=f"/check/{job_id}")
+    return Download(DOWNLOADS[name], MEDIA[name], path=path)

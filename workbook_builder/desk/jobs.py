@@ -1,0 +1,178 @@
+"""Background check jobs: one thread runs the checks, one job at a time (two process pools at once on a
+two-core office PC only thrash), the others wait in a queue. A job's files, its results and its
+downloads live in its own private folder `workdir/jobs/<random id>/` (in/, out/)."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import queue
+import secrets
+import threading
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .. import api
+from ..errors import UsageError
+
+CheckRun = Any  # api.check's result (batch.result.CheckRun): the desk reaches the library only through the API
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    """One check: its inputs, its progress and, once done, its run."""
+
+    id: str
+    folder: Path
+    paths: list[Path]
+    names: dict[str, str]  # real path → the name it is shown under
+    refused: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    template: str | None = None
+    roster: Path | None = None
+    use_store: bool = False
+    state: str = QUEUED
+    done: int = 0
+    total: int = 0
+    message: str = "排队等候：前面还有检查在进行"
+    run: Any = None  # the CheckRun, once done
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def status(self) -> dict[str, Any]:
+        """What the progress poll reads: a queued job is `running` with 0 done."""
+        state = RUNNING if self.state == QUEUED else self.state
+        return {"state": state, "done": self.done, "total": self.total, "message": self.message}
+
+    def shown(self, path: str) -> str:
+        """The name a file is shown under (the run names files as shown once the library knows `names`)."""
+        return self.names.get(path, path)
+
+    def real(self, shown_or_path: str) -> str:
+        """Where a file of the run really is."""
+        sources = getattr(self.run, "sources", None) or {}
+        if shown_or_path in sources:
+            return str(sources[shown_or_path])
+        return shown_or_path
+
+
+_CHECK_KEYWORDS = frozenset(inspect.signature(api.check).parameters)
+
+
+class Jobs:
+    """The jobs of this desk, in memory; one worker thread runs them in turn."""
+
+    def __init__(self, workdir: Path, jobs: int | None = None, store: Path | None = None):
+        self.root = Path(workdir) / "jobs"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.processes, self.store = jobs, store
+        self._jobs: dict[str, Job] = {}
+        self._queue: queue.Queue[Job] = queue.Queue()
+        self._thread = threading.Thread(target=self._work, name="desk-checks", daemon=True)
+        self._thread.start()
+
+    def new_folder(self) -> tuple[str, Path]:
+        """A fresh random job id and its private folder."""
+        job_id = secrets.token_urlsafe(12)
+        folder = self.root / job_id
+        (folder / "out").mkdir(parents=True)
+        return job_id, folder
+
+    def submit(self, job: Job) -> Job:
+        job.total = len(job.paths) + len(job.refused)
+        self._jobs[job.id] = job
+        self._queue.put(job)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id)
+
+    def _work(self) -> None:
+        while True:
+            job = self._queue.get()
+            try:
+                self._check(job)
+            except UsageError as exc:
+                job.state, job.message = FAILED, str(exc)
+            except Exception as exc:  # our bug: said in Chinese on the page, the traceback in the log
+                _LOG.exception("check job %s failed", job.id)
+                job.state, job.message = FAILED, f"检查时发生内部错误（{type(exc).__name__}），请把这批文件交给维护人员"
+            finally:
+                self._queue.task_done()
+
+    def _check(self, job: Job) -> None:
+        job.state, job.message = RUNNING, "正在检查…"
+
+        def progress(done: int, total: int, result: Any) -> None:
+            job.done, job.total = done, total
+            job.message = f"已检查 {done} / {total} 个文件"
+
+        extra: dict[str, Any] = {}
+        if "names" in _CHECK_KEYWORDS:
+            extra["names"], extra["refused"] = job.names, job.refused
+        if "store" in _CHECK_KEYWORDS and job.use_store and self.store is not None:
+            extra["store"] = self.store
+        run = api.check(job.paths, template=job.template, roster=job.roster, jobs=self.processes,
+                        progress=progress, **extra)
+        if "names" not in _CHECK_KEYWORDS:  # until the library names files as shown, the desk does
+            sources = {job.shown(f.path): f.path for f in run.files}
+            run = replace(run, files=tuple(replace(f, path=job.shown(f.path)) for f in run.files))
+            object.__setattr__(run, "sources", sources)
+        job.run, job.done, job.total = run, len(run.files), len(run.files)
+        job.state, job.message = DONE, f"检查完毕：共 {len(run.files)} 个文件"
+
+
+DOWNLOADS = {
+    "summary.xlsx": "检查汇总.xlsx",
+    "report.html": "检查报告.html",
+    "annotated.zip": "批注副本.zip",
+    "roster.xlsx": "名单核对.xlsx",
+}
+
+
+def download(job: Job, name: str) -> Path:
+    """One of a finished job's downloads, made on first ask and kept in the job's out/ folder."""
+    assert job.run is not None
+    target = job.folder / "out" / name
+    with job.lock:
+        if target.exists():
+            return target
+        makers: dict[str, Callable[[Path], Any]] = {
+            "summary.xlsx": lambda p: api.save_report(_runnable(job), p),
+            "report.html": lambda p: api.save_report(_runnable(job), p),
+            "roster.xlsx": lambda p: api.save_roster(_runnable(job), p),
+            "annotated.zip": lambda p: _annotated_zip(job, p),
+        }
+        makers[name](target)
+    return target
+
+
+def _runnable(job: Job) -> CheckRun:
+    """The run as the library's writers take it (files named as shown)."""
+    assert job.run is not None
+    return job.run
+
+
+def _annotated_zip(job: Job, target: Path) -> None:
+    """Annotated copies of the files with findings, zipped under the names people gave them."""
+    assert job.run is not None
+    run = job.run
+    real = replace(run, files=tuple(replace(f, path=job.real(f.path)) for f in run.files))
+    folder = job.folder / "out" / "annotated"
+    try:
+        written = api.annotate(real, folder)
+    except UsageError as exc:  # some copies failed: zip the ones written
+        written = list(getattr(exc, "written", []))
+    by_stem = {PurePosixPath(job.real(f.path)).stem: f.path for f in run.files}
+    tmp = target.with_suffix(".part")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in written:
+            stem = path.name.split(".批注")[0]
+            shown = by_stem.get(stem)
+            member = str(PurePosixPath(shown).with_suffix("")) + ".批注.xlsx" if shown else path.name
+            zf.write(path, member)
+    tmp.replace(target)

@@ -1,0 +1,200 @@
+"""下发 (personalised workbooks for a roster), 汇总 (the roll-up of a year's accepted returns) and 发布
+(their report documents): framework-free handlers over the API and the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .. import api
+from ..errors import UsageError
+from ..textsafe import clean_text
+from .check_page import Upload, templates
+from .results import XLSX, ZIP, Download, Page, Result, problem
+from .stored import accepted, open_store, pick_year
+from .units_page import make_current, unit_page, units_page
+
+__all__ = ["IssueForm", "issue_form", "issue_post", "make_current", "publish_page", "publish_post", "rollup_page",
+           "rollup_post", "unit_page", "units_page"]
+
+ROSTER_SUFFIXES = (".xlsx", ".csv", ".tsv", ".txt")
+
+
+@dataclass(frozen=True)
+class IssueForm:
+    template: str
+    year: str
+    roster: Upload | None
+    prior: list[Upload] = field(default_factory=list)
+    from_store: bool = False
+
+
+def _scratch(workdir: Path, kind: str) -> Path:
+    """A private folder for one request's files (uploads under our own names, outputs)."""
+    folder = workdir / kind / secrets.token_urlsafe(9)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _save(upload: Upload, target: Path) -> Path:
+    with target.open("xb") as out:
+        shutil.copyfileobj(upload.stream, out, 1 << 20)
+    return target
+
+
+def _zip_folder(folder: Path, target: Path, suffixes: tuple[str, ...]) -> int:
+    """Zip the files of `folder` (their names are ours: made from unit names by the library)."""
+    count = 0
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.name.lower().endswith(suffixes):
+                zf.write(path, path.relative_to(folder).as_posix())
+                count += 1
+    return count
+
+
+def default_year() -> int:
+    """The year being reported on: last year, from November this one (as `build --roster` decides)."""
+    today = dt.date.today()
+    return today.year if today.month >= 11 else today.year - 1
+
+
+def issue_form(store: bool) -> Page:
+    return Page("issue.j2", {"templates": templates(), "year": default_year(), "store": store})
+
+
+def issue_post(form: IssueForm, workdir: Path, store: Path | None, jobs: int | None) -> Result:
+    """One personalised workbook per unit of the roster, zipped."""
+    back = "/issue"
+    if form.roster is None:
+        return problem("缺少单位名单", "请上传单位名单（.xlsx 或 .csv，每行一个单位）。", back=back)
+    suffix = PurePosixPath(form.roster.name.replace("\\", "/")).suffix.lower()
+    if suffix not in ROSTER_SUFFIXES:
+        return problem("名单文件的格式不对", "单位名单请用 Excel 工作簿（.xlsx）或 CSV 文件。", back=back)
+    year: int | None = None
+    if form.year.strip():
+        if not form.year.strip().isdigit() or not 2000 <= int(form.year) <= 2100:
+            return problem("年度不对", "年度请填四位数字，例如 2024。", back=back)
+        year = int(form.year)
+    folder = _scratch(workdir, "issue")
+    roster = _save(form.roster, folder / f"roster{suffix}")
+    prior_dir = None
+    if form.prior:
+        prior_dir = folder / "prior"
+        prior_dir.mkdir()
+        for i, up in enumerate(form.prior, start=1):
+            ext = PurePosixPath(up.name.replace("\\", "/")).suffix.lower()
+            _save(up, prior_dir / f"{i:04d}{ext if ext in ('.xlsx', '.xlsm', '.zip') else '.bin'}")
+    extra: dict[str, Any] = {}
+    if form.from_store and store is not None and "store" in _keywords(api.build_for_roster):
+        extra["store"] = store
+    out = folder / "out"
+    try:
+        records = api.build_for_roster(roster, out, template=form.template or None, prior_dir=prior_dir, year=year,
+                                       jobs=jobs, **extra)
+    except UsageError as exc:
+        return problem("没有生成工作簿", str(exc), back=back)
+    target = folder / "下发工作簿.zip"
+    _zip_folder(out, target, (".xlsx",))
+    if not records:
+        return problem("没有生成工作簿", "名单里没有单位。", back=back)
+    return Download("下发工作簿.zip", ZIP, path=target)
+
+
+def _keywords(fn: Any) -> frozenset[str]:
+    import inspect
+
+    return frozenset(inspect.signature(fn).parameters)
+
+
+# ---------------------------------------------------------------- 汇总 and 发布: a year's accepted returns
+
+
+def _year_view(store_path: Path | None, year_text: str, template: str, page: str, back: str) -> Page | dict[str, Any]:
+    """The store's years, the chosen one, and its current submissions (accepted and left out)."""
+    if store_path is None:
+        return problem("没有打开数据库", "工作台启动时没有数据库，汇总和发布需要检查过的工作簿记录。", 200, back="/check")
+    with open_store(store_path) as store:
+        years = store.years()
+        year = pick_year(years, year_text)
+        subs = store.submissions(year=year, current_only=True) if year is not None else []
+    chosen = [s for s in subs if not template or s.template_id == template]
+    ok, left_out = accepted(chosen)
+    return {"years": years, "year": year, "template": template, "included": ok, "left_out": left_out,
+            "page": page, "templates": templates()}
+
+
+def _write_inputs(store_path: Path, subs: list[Any], folder: Path) -> list[Path]:
+    """The accepted submissions' bytes under private names (the store keeps each file once per hash)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    with open_store(store_path) as store:
+        for i, s in enumerate(subs, start=1):
+            path = folder / f"{i:04d}.xlsx"
+            path.write_bytes(store.file_bytes(s.sha256))
+            paths.append(path)
+    return paths
+
+
+def rollup_page(store: Path | None, year: str, template: str) -> Result:
+    view = _year_view(store, year, template, "rollup", "/rollup")
+    return view if isinstance(view, Page) else Page("rollup.j2", view)
+
+
+def rollup_post(store: Path | None, workdir: Path, year: str, template: str, jobs: int | None) -> Result:
+    view = _year_view(store, year, template, "rollup", "/rollup")
+    if isinstance(view, Page):
+        return view
+    assert store is not None
+    subs = view["included"]
+    if not subs:
+        return problem("没有可以汇总的工作簿", f"{view['year'] or ''}年度还没有通过检查的工作簿。请先在“检查”页检查各单位交回的工作簿。",
+                       back="/rollup")
+    folder = _scratch(workdir, "rollup")
+    paths = _write_inputs(store, subs, folder / "in")
+    target = folder / "汇总.xlsx"
+    try:
+        api.aggregate(paths, target, template=template or None, jobs=jobs)
+    except UsageError as exc:
+        return problem("没有汇总", str(exc), back="/rollup")
+    return Download(f"{view['year']}年度汇总.xlsx", XLSX, path=target)
+
+
+def pdf_available() -> bool:
+    """LibreOffice turns the Word document into PDF; without it there is no PDF (said on the page)."""
+    return any(shutil.which(name) for name in ("soffice", "libreoffice"))
+
+
+def publish_page(store: Path | None, year: str, template: str) -> Result:
+    view = _year_view(store, year, template, "publish", "/publish")
+    if isinstance(view, Page):
+        return view
+    return Page("publish.j2", {**view, "pdf": pdf_available()})
+
+
+def publish_post(store: Path | None, workdir: Path, year: str, template: str, pdf: bool, jobs: int | None) -> Result:
+    view = _year_view(store, year, template, "publish", "/publish")
+    if isinstance(view, Page):
+        return view
+    assert store is not None
+    subs = view["included"]
+    if not subs:
+        return problem("没有可以发布的工作簿", "这一年度还没有通过检查的工作簿。", back="/publish")
+    folder = _scratch(workdir, "publish")
+    paths = _write_inputs(store, subs, folder / "in")
+    formats = "docx,html" + (",pdf" if pdf and pdf_available() else "")
+    out = folder / "out"
+    try:
+        run = api.publish(paths, out, formats=formats, template=template or None, jobs=jobs)
+    except UsageError as exc:
+        return problem("没有生成年度报告", str(exc), back="/publish")
+    target = folder / "年度报告.zip"
+    if not _zip_folder(out, target, (".docx", ".html", ".pdf")):
+        lines = "；".join(clean_text(line) for line in run.summary("zh"))
+        return problem("没有生成年度报告", lines or "没有文档写出。", back="/publish")
+    return Download(f"{view['year']}年度报告.zip", ZIP, path=target)

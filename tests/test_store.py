@@ -223,6 +223,45 @@ def test_files_that_are_no_store_are_refused_in_chinese(tmp_path: Path) -> None:
     assert done.returncode == 2 and "不是本工具的数据文件" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_a_locked_or_read_only_store_is_refused_in_chinese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbook_builder.store import db
+
+    path = tmp_path / "年报.sqlite"
+    source = tmp_path / "x.xlsx"
+    source.write_bytes(b"x")
+    store = Store.open(path)
+    monkeypatch.setattr(db, "BUSY_MS", 200)  # another program holds the file longer than a writer waits
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(UsageError, match=f"数据文件 {path} 正被其他程序占用"):
+            Store.open(path)
+        with pytest.raises(UsageError, match="正被其他程序占用"):
+            threading_result: list[Any] = []
+            worker = threading.Thread(target=lambda: threading_result.append(_try_record(store, source)))
+            worker.start()
+            worker.join()
+            raise threading_result[0]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert store.record(_result("甲局", 2024, "x.xlsx"), source).id == 1, "usable again once the other is done"
+    store.close()
+    if os.geteuid() != 0:  # root writes through file permissions
+        os.chmod(path, 0o444)
+        with pytest.raises(UsageError, match="只读"):
+            Store.open(path).record(_result("甲局", 2024, "y.xlsx"), source)
+
+
+def _try_record(store: Store, source: Path) -> BaseException:
+    """Record on a fresh thread (its own connection, made with the short wait); the error it raised."""
+    try:
+        store.record(_result("甲局", 2024, "x.xlsx"), source)
+    except BaseException as exc:
+        return exc
+    return AssertionError("recorded while another program held the file")
+
+
 def test_an_empty_file_becomes_a_store_and_reopening_keeps_it(tmp_path: Path) -> None:
     path = tmp_path / "年报.sqlite"
     path.write_bytes(b"")

@@ -329,9 +329,14 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
             if opened is not None:
                 stack.callback(opened.close)
             tally = stack.enter_context(opened.tally()) if opened is not None else None
-            with _progress(progress if progress is not None else (fmt == "text" and Progress.wanted())) as update:
-                run = api.check(list(paths), template=template, prior=prior, roster=roster, select=select_codes,
-                                ignore=ignore_codes, jobs=jobs, progress=update, store=opened)
+            try:
+                with _progress(progress if progress is not None else (fmt == "text" and Progress.wanted())) as update:
+                    run = api.check(list(paths), template=template, prior=prior, roster=roster, select=select_codes,
+                                    ignore=ignore_codes, jobs=jobs, progress=update, store=opened)
+            except BaseException:  # interrupted, or a worker died: what was recorded is kept, and said
+                if store is not None and tally is not None and tally.total:
+                    click.echo(_recorded(store, tally) + "；检查未完成，再运行一次即可补全", err=True)
+                raise
     except UsageError as exc:
         _fail(str(exc))
     if store is not None and tally is not None:

@@ -14,9 +14,9 @@ go through the folder walk's rules (`batch.paths`). A zip is untrusted like any 
 - a zip inside the zip is refused, not expanded (one level only): nobody returns workbooks that way,
   and every level multiplies what a bomb can do.
 Member names: a name with the UTF-8 flag (bit 11) is UTF-8; without it, zipfile reads it as cp437,
-which is right only for ASCII. Windows' own zips of Chinese names are GBK without the flag, and
-Linux's and macOS's command-line zip write UTF-8 without it: the raw bytes are read as UTF-8 when
-they are valid UTF-8 (GBK names almost never are), else as GBK (GB18030), else cp437.
+which is right only for ASCII. Windows' own zips of Chinese names are GBK (code page 936) without
+the flag, while macOS's Archive Utility and Info-ZIP on Linux write UTF-8 without it: the raw bytes
+are read as UTF-8 or as GBK (GB18030), whichever gives Chinese text (`member_name`), else cp437.
 
 The private folder lives until the run is released (`CheckRun.release`), the `Scratch` is garbage
 collected, or the process exits: a long-lived server checking many uploads never keeps more than the
@@ -124,18 +124,30 @@ def is_zip_name(path: str | os.PathLike[str]) -> bool:
 def member_name(info: zipfile.ZipInfo) -> str:
     """The member's name as its writer meant it (see the module's notes on GBK names)."""
     name = info.orig_filename
-    if info.flag_bits & _UTF8_FLAG:
+    if info.flag_bits & _UTF8_FLAG or name.isascii():
         return name
     try:
         raw = name.encode("cp437")  # zipfile read the bytes as cp437, a one-to-one map of all 256
     except UnicodeEncodeError:
         return name
+    readings = []
     for encoding in ("utf-8", "gb18030"):
         try:
-            return raw.decode(encoding)
+            readings.append(raw.decode(encoding))
         except UnicodeDecodeError:
             continue
-    return name
+    # Short GBK names are often valid UTF-8 too (省 is CA A1 in GBK, “ʡ” in UTF-8; about one in seven characters),
+    # but read as UTF-8 they give Latin, Greek or Cyrillic letters, never Chinese: the reading that is
+    # all Chinese (or ASCII and Chinese punctuation) wins, else the first that decodes at all.
+    return next((r for r in readings if _chinese(r)), readings[0] if readings else name)
+
+
+_CJK = re.compile("[\u2000-\u206f\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+
+
+def _chinese(text: str) -> bool:
+    """Every character ASCII, CJK or punctuation used with it."""
+    return all(ch.isascii() or _CJK.match(ch) for ch in text)
 
 
 def _unsafe(name: str) -> bool:
@@ -149,13 +161,19 @@ def _mb(size: int) -> int:
     return -(-size // MiB)  # rounded up: “65 MB, over 64” and never “64 MB, over 64”
 
 
-def expand(path: Path, shown: str, scratch: Scratch, limits: ZipLimits = DEFAULT_LIMITS,
+def expand(path: Path, shown: str, scratch: Scratch, limits: ZipLimits | None = None,
            skip: Callable[[PurePosixPath], bool] = lambda p: False) -> Expanded | None:
     """Expand the zip at `path` (shown as `shown`) into a new folder of `scratch`. Members whose
     name `skip` says nobody sent (lock files, `__MACOSX/`) are left out silently. Returns None when
-    the file is an Office or ODF package named .zip (a workbook to check as it is)."""
+    the file is an Office or ODF package named .zip (a workbook to check as it is). `limits`:
+    `DEFAULT_LIMITS` (looked up at each call)."""
+    limits = limits or DEFAULT_LIMITS
     out = Expanded()
     try:
+        count = _declared_entries(path)
+        if count is not None and count > limits.max_members:  # before zipfile builds one object per entry
+            out.refused.append((shown, "too-many", {"count": count, "limit": limits.max_members}))
+            return out
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             names = {i.filename for i in infos}
@@ -184,6 +202,18 @@ def expand(path: Path, shown: str, scratch: Scratch, limits: ZipLimits = DEFAULT
         out.refused = [(shown, "damaged", {})]
     out.members.sort(key=lambda m: m[1])
     return out
+
+
+def _declared_entries(path: Path) -> int | None:
+    """The entry count the end of the zip declares (zip64 too), read before zipfile parses the whole
+    directory: a small file can declare a million entries, and zipfile would hold a ZipInfo for each.
+    None when the end record cannot be found (zipfile then says the zip is damaged)."""
+    end_record = getattr(zipfile, "_EndRecData", None)  # zipfile's own reader of the end record
+    if end_record is None:
+        return None
+    with open(path, "rb") as fh:
+        found = end_record(fh)
+    return int(found[zipfile._ECD_ENTRIES_TOTAL]) if found else None  # type: ignore[attr-defined]
 
 
 def _whole(files: list[zipfile.ZipInfo], limits: ZipLimits, scratch: Scratch) -> tuple[str, dict[str, Any]] | None:

@@ -82,8 +82,9 @@ class Intake:
         target = self.folder / f"{self._next:04d}{suffix if suffix in SUFFIXES else OTHER_SUFFIX}"
         try:
             size = self._copy(stream, target)
-        except BaseException:
+        except BaseException:  # the upload broke off: nothing of it is kept, its name is free again
             target.unlink(missing_ok=True)
+            self._taken.discard(shown.casefold())
             raise
         if size > self.max_file_bytes:
             target.unlink(missing_ok=True)

@@ -26,7 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
-from ..render.jinja import render
+from ..render.jinja import environment
 from . import check_page, pages
 from .jobs import Jobs
 from .results import Json, Page, Redirect, Result, problem
@@ -59,7 +59,8 @@ class BodyTooLarge(Exception):
 
 
 def _page(result: Page) -> HTMLResponse:
-    html = render("workbook_builder.desk", result.template, **result.context)
+    # the environment's own render: a page's context may hold a key called `name`
+    html = environment("workbook_builder.desk").get_template(result.template).render(**result.context)
     return HTMLResponse(html, status_code=result.status)
 
 
@@ -121,7 +122,8 @@ class Guard:
         async def secured(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw = list(message.get("headers", []))
-                raw += _security_headers(scope["path"])
+                have = {k.lower() for k, _ in raw}
+                raw += [(k, v) for k, v in _security_headers(scope["path"]) if k not in have]
                 if set_cookie:
                     self._cookie(raw)
                 message = {**message, "headers": raw}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from .. import api
@@ -55,7 +55,8 @@ def start(jobs: Jobs, uploads: Iterable[Upload], paths: list[str], template: str
         with roster_path.open("xb") as out:
             while chunk := roster.stream.read(1 << 20):
                 out.write(chunk)
-    job = Job(job_id, folder, intake.paths, intake.names, list(intake.refused),
+    names: dict[str | Path, str] = {k: v for k, v in intake.names.items()}
+    job = Job(job_id, folder, intake.paths, names, list(intake.refused),
               template=template or None, roster=roster_path, use_store=store_prior)
     jobs.submit(job)
     return Redirect(f"/check/{job_id}")

@@ -4,21 +4,18 @@ downloads live in its own private folder `workdir/jobs/<random id>/` (in/, out/)
 
 from __future__ import annotations
 
-import inspect
 import logging
 import queue
 import secrets
 import threading
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .. import api
 from ..errors import UsageError
-
-CheckRun = Any  # api.check's result (batch.result.CheckRun): the desk reaches the library only through the API
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 _LOG = logging.getLogger(__name__)
@@ -31,7 +28,7 @@ class Job:
     id: str
     folder: Path
     paths: list[Path]
-    names: dict[str, str]  # real path → the name it is shown under
+    names: Mapping[str | Path, str]  # real path → the name it is shown under
     refused: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     template: str | None = None
     roster: Path | None = None
@@ -47,20 +44,6 @@ class Job:
         """What the progress poll reads: a queued job is `running` with 0 done."""
         state = RUNNING if self.state == QUEUED else self.state
         return {"state": state, "done": self.done, "total": self.total, "message": self.message}
-
-    def shown(self, path: str) -> str:
-        """The name a file is shown under (the run names files as shown once the library knows `names`)."""
-        return self.names.get(path, path)
-
-    def real(self, shown_or_path: str) -> str:
-        """Where a file of the run really is."""
-        sources = getattr(self.run, "sources", None) or {}
-        if shown_or_path in sources:
-            return str(sources[shown_or_path])
-        return shown_or_path
-
-
-_CHECK_KEYWORDS = frozenset(inspect.signature(api.check).parameters)
 
 
 class Jobs:
@@ -111,17 +94,9 @@ class Jobs:
             job.done, job.total = done, total
             job.message = f"已检查 {done} / {total} 个文件"
 
-        extra: dict[str, Any] = {}
-        if "names" in _CHECK_KEYWORDS:
-            extra["names"], extra["refused"] = job.names, job.refused
-        if "store" in _CHECK_KEYWORDS and job.use_store and self.store is not None:
-            extra["store"] = self.store
+        store = self.store if job.use_store else None
         run = api.check(job.paths, template=job.template, roster=job.roster, jobs=self.processes,
-                        progress=progress, **extra)
-        if "names" not in _CHECK_KEYWORDS:  # until the library names files as shown, the desk does
-            sources = {job.shown(f.path): f.path for f in run.files}
-            run = replace(run, files=tuple(replace(f, path=job.shown(f.path)) for f in run.files))
-            object.__setattr__(run, "sources", sources)
+                        progress=progress, store=store, names=job.names, refused=job.refused)
         job.run, job.done, job.total = run, len(run.files), len(run.files)
         job.state, job.message = DONE, f"检查完毕：共 {len(run.files)} 个文件"
 
@@ -142,37 +117,25 @@ def download(job: Job, name: str) -> Path:
         if target.exists():
             return target
         makers: dict[str, Callable[[Path], Any]] = {
-            "summary.xlsx": lambda p: api.save_report(_runnable(job), p),
-            "report.html": lambda p: api.save_report(_runnable(job), p),
-            "roster.xlsx": lambda p: api.save_roster(_runnable(job), p),
+            "summary.xlsx": lambda p: api.save_report(job.run, p),
+            "report.html": lambda p: api.save_report(job.run, p),
+            "roster.xlsx": lambda p: api.save_roster(job.run, p),
             "annotated.zip": lambda p: _annotated_zip(job, p),
         }
         makers[name](target)
     return target
 
 
-def _runnable(job: Job) -> CheckRun:
-    """The run as the library's writers take it (files named as shown)."""
-    assert job.run is not None
-    return job.run
-
-
 def _annotated_zip(job: Job, target: Path) -> None:
-    """Annotated copies of the files with findings, zipped under the names people gave them."""
-    assert job.run is not None
-    run = job.run
-    real = replace(run, files=tuple(replace(f, path=job.real(f.path)) for f in run.files))
+    """Annotated copies of the files with findings, zipped; each copy is named after the name the file
+    was shown by (`<name>.批注.xlsx`), never after our private names."""
     folder = job.folder / "out" / "annotated"
     try:
-        written = api.annotate(real, folder)
-    except UsageError as exc:  # some copies failed: zip the ones written
+        written = api.annotate(job.run, folder)
+    except UsageError as exc:  # some copies could not be written: the others are zipped all the same
         written = list(getattr(exc, "written", []))
-    by_stem = {PurePosixPath(job.real(f.path)).stem: f.path for f in run.files}
     tmp = target.with_suffix(".part")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in written:
-            stem = path.name.split(".批注")[0]
-            shown = by_stem.get(stem)
-            member = str(PurePosixPath(shown).with_suffix("")) + ".批注.xlsx" if shown else path.name
-            zf.write(path, member)
+            zf.write(path, path.name)
     tmp.replace(target)

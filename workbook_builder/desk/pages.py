@@ -90,13 +90,10 @@ def issue_post(form: IssueForm, workdir: Path, store: Path | None, jobs: int | N
         for i, up in enumerate(form.prior, start=1):
             ext = PurePosixPath(up.name.replace("\\", "/")).suffix.lower()
             _save(up, prior_dir / f"{i:04d}{ext if ext in ('.xlsx', '.xlsm', '.zip') else '.bin'}")
-    extra: dict[str, Any] = {}
-    if form.from_store and store is not None and "store" in _keywords(api.build_for_roster):
-        extra["store"] = store
     out = folder / "out"
     try:
         records = api.build_for_roster(roster, out, template=form.template or None, prior_dir=prior_dir, year=year,
-                                       jobs=jobs, **extra)
+                                       jobs=jobs, store=store if form.from_store else None)
     except UsageError as exc:
         return problem("没有生成工作簿", str(exc), back=back)
     target = folder / "下发工作簿.zip"
@@ -104,12 +101,6 @@ def issue_post(form: IssueForm, workdir: Path, store: Path | None, jobs: int | N
     if not records:
         return problem("没有生成工作簿", "名单里没有单位。", back=back)
     return Download("下发工作簿.zip", ZIP, path=target)
-
-
-def _keywords(fn: Any) -> frozenset[str]:
-    import inspect
-
-    return frozenset(inspect.signature(fn).parameters)
 
 
 # ---------------------------------------------------------------- 汇总 and 发布: a year's accepted returns

@@ -69,9 +69,7 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def _check_store(path: Path) -> None:
     """Open (and create) the store once at start, so a file that is no store is said before the page opens."""
-    opener = getattr(api, "open_store", None)
-    if opener is not None:
-        opener(path).close()
+    api.open_store(path).close()
 
 
 def private_folder() -> Path:

@@ -9,16 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import api
-from ..errors import UsageError
 
 
 @contextmanager
 def open_store(path: Path) -> Iterator[Any]:
     """The store at `path`, closed after the request."""
-    opener = getattr(api, "open_store", None)
-    if opener is None:  # pragma: no cover - a library without the store
-        raise UsageError("这个版本的工具没有数据库功能")
-    store = opener(path)
+    store = api.open_store(path)
     try:
         yield store
     finally:
@@ -37,8 +33,10 @@ def accepted(subs: Sequence[Any]) -> tuple[list[Any], list[tuple[Any, str]]]:
     ok: list[Any] = []
     left: list[tuple[Any, str]] = []
     for s in subs:
-        if s.unreadable:
+        if s.unreadable or s.sha256 is None:
             left.append((s, "无法读取"))
+        elif s.kind != "workbook":
+            left.append((s, "是已发布的报告，不是填报工作簿"))
         elif not s.valid:
             left.append((s, f"未通过检查（错误 {s.errors} 个）"))
         else:

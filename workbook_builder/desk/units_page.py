@@ -109,7 +109,7 @@ def unit_page(store_path: Path | None, name: str, year_text: str) -> Result:
 def _history_row(s: Any) -> dict[str, Any]:
     return {"id": s.id, "name": clean_text(s.name), "received": _when(s.received_at), "valid": s.valid,
             "unreadable": s.unreadable, "errors": s.errors, "warnings": s.warnings, "current": s.current,
-            "sha": s.sha256[:12]}
+            "sha": (s.sha256 or "")[:12]}
 
 
 def make_current(store_path: Path | None, name: str, sub_id: str, year: str) -> Result:

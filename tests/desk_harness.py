@@ -183,6 +183,7 @@ def start_desk(tmp: Path, *, store: Path | None = None, host: str | None = None,
                jobs: int | None = 2, extra: tuple[str, ...] = ()) -> Iterator[Desk]:
     """`python -m workbook_builder serve --no-browser --port P --store …` in its own process group and
     a fresh working folder; yields when it printed its address and answers; kills the group after."""
+    tmp.mkdir(parents=True, exist_ok=True)
     cwd = Path(tempfile.mkdtemp(prefix="wb-desk-cwd-", dir=tmp))
     store = store or (tmp / "年报.sqlite")
     port = free_port()

@@ -44,6 +44,7 @@ from workbook_builder import api
 from workbook_builder.batch.result import UNREADABLE_CODES
 from workbook_builder.check.result import FileResult
 from workbook_builder.findings import CATALOGUE
+from workbook_builder.template import registry
 
 pytestmark = pytest.mark.slow
 
@@ -240,7 +241,7 @@ def test_prior_year_from_the_store(driver: Any, job: str, expected: dict[str, Fi
     row = next(r for r in result_rows(driver) if r["file"] == name)
     assert row["verdict"] == "未通过" and row["unit"] == PRIOR_UNIT
     open_file_page(driver, name)
-    shown_cells = [r[0] for r in table_rows(driver, "table#findings")]
+    shown_cells = [r["cell"] for r in finding_rows(driver)]
     for finding in x1:
         assert any(_same_cell(c, finding.cell) for c in shown_cells), (finding.cell, shown_cells)
 
@@ -251,6 +252,16 @@ def _same_cell(shown: str, cell: str | None) -> bool:
         return not shown
     sheet, _, ref = cell.replace("'", "").rpartition("!")
     return ref in shown and sheet in shown
+
+
+def finding_rows(driver: Any) -> list[dict[str, str]]:
+    """The findings table's rows: the text under 位置, 项目, 问题 and 怎样改 (found by their headers)."""
+    return driver.execute_script("""
+        const heads = [...document.querySelectorAll('table#findings thead th')].map(th => th.innerText.trim());
+        const col = w => heads.findIndex(h => h.includes(w));
+        const want = {cell: col('位置'), label: col('项目'), problem: col('问题'), fix: col('怎样改')};
+        return [...document.querySelectorAll('table#findings tbody tr')].map(tr => Object.fromEntries(
+          Object.entries(want).map(([k, i]) => [k, i < 0 ? null : tr.children[i].innerText.trim()])));""")
 
 
 def open_file_page(driver: Any, name: str) -> None:
@@ -272,19 +283,17 @@ def test_findings_page_names_cell_label_and_fix(driver: Any, job: str, expected:
     headers = [th.text.strip() for th in css(driver, "table#findings thead th")]
     for word in ("位置", "项目", "问题", "怎样改"):
         assert any(word in h for h in headers), headers
-    rows = table_rows(driver, "table#findings")
+    rows = finding_rows(driver)
     assert len(rows) == len(result.findings), (rows, result.findings)
-    at = {h: i for i, h in enumerate(headers)}
-    col = {w: next(i for h, i in at.items() if w in h) for w in ("位置", "项目", "问题", "怎样改")}
     for finding in result.findings:
-        row = next((r for r in rows if _same_cell(r[col["位置"]], finding.cell)), None)
+        row = next((r for r in rows if _same_cell(r["cell"], finding.cell)), None)
         assert row is not None, (finding.cell, rows)
-        assert (finding.label or "") in row[col["项目"]] or row[col["项目"]] in (finding.label or ""), row
+        assert row["label"] == (finding.label or ""), (finding.label, row)
         entry = CATALOGUE[finding.code]
-        assert entry.zh in row[col["问题"]], (entry.zh, row)
+        assert entry.zh in row["problem"], (entry.zh, row)
         said = bool(finding.reason) and entry.reasons[finding.reason].says_fix
         if not said:
-            assert entry.fix_zh.rstrip("。") in row[col["怎样改"]], (entry.fix_zh, row)
+            assert entry.fix_zh.rstrip("。") in row["fix"], (entry.fix_zh, row)
     text = driver.find_element("tag name", "body").text
     assert not re.search(r"\b[a-z]+\.[a-z_]+\.[a-z_]+\b", text), "no data point IDs on the page"
 
@@ -371,8 +380,10 @@ def test_download_annotated_zip(driver: Any, job: str, downloads: Path, expected
             assert zipfile.is_zipfile(io.BytesIO(zf.read(next(n for n in zf.namelist() if n.endswith(member)))))
     wanted = {Path(n).stem for n, r in expected.items()
               if r.findings and r.template is not None and verdict(r) != "无法读取" and not r.published}
-    got = {m.split(".批注")[0] for m in members}
-    assert wanted <= got, (wanted, members)
+    got = [m.split(".批注")[0] for m in members]
+    for stem in wanted:  # a name too long for a file name is cut in the middle (…), never dropped
+        assert any(m == stem or ("…" in m and stem.startswith(m.split("…")[0]) and stem.endswith(m.split("…")[-1]))
+                   for m in got), (stem, members)
     assert not any(re.fullmatch(r"\d{4}(\..*)?", m) for m in members), members
 
 
@@ -437,9 +448,11 @@ def test_issue_workbooks_for_a_roster(driver: Any, desk: Desk, job: str, downloa
     """下发: a roster in, one zip of personalised workbooks out; each is named after its unit and carries
     its name, the year, and (from the store) last year's 结转 as this year's 上年结转."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
 
     roster = roster_csv(root / "名单.csv", (PRIOR_UNIT, "示例县新设局"))
     driver.get(desk.url("/issue"))
+    Select(by_id(driver, "template")).select_by_value(registry.resolve().spec.id)
     by_id(driver, "year").clear()
     by_id(driver, "year").send_keys("2024")
     by_id(driver, "roster").send_keys(str(roster))
@@ -461,6 +474,17 @@ def test_issue_workbooks_for_a_roster(driver: Any, desk: Desk, job: str, downloa
         assert result.year == 2024
         if result.unit == PRIOR_UNIT:
             assert result.values["requests.carried_over.person"] == last["requests.carried_forward.person"]
+
+
+@pytest.mark.xfail(strict=False, reason="desk-web: /issue preselects the first template by id (the 2019 one), "
+                   "so a clerk who leaves it gets 'meta.year … 大于上限2020' for this year")
+def test_issue_form_preselects_the_current_template(driver: Any, desk: Desk) -> None:
+    """A clerk who leaves 模板 as it is gets this year's template (the registry's default)."""
+    from selenium.webdriver.support.ui import Select
+
+    driver.get(desk.url("/issue"))
+    chosen = Select(by_id(driver, "template")).first_selected_option.get_attribute("value")
+    assert chosen == registry.resolve().spec.id, chosen
 
 
 def test_rollup_of_the_accepted_units(driver: Any, desk: Desk, job: str, downloads: Path,

@@ -5,7 +5,8 @@
 Starts the desk with a fresh store, checks last year's (2023) returns of a county's townships through
 the page, then this year's (2024) batch — most honest, one whose totals do not add up, one whose 上年
 结转 differs from last year's 结转, one that is no workbook at all — and photographs each page at
-1366×900 (the results, a unit's page and the findings page at their full height):
+1366×900 (the results, the findings page, 汇总, 单位 and a unit's page at their full height, at most
+2400 pixels):
 
     desk-check.png    检查: the form
     desk-results.png  the results table of this year's batch
@@ -40,6 +41,7 @@ from tests.desk_harness import new_driver, roster_csv, start_desk  # noqa: E402
 from tests.make_filled import build_to  # noqa: E402
 
 WIDTH, HEIGHT = 1366, 900
+MAX_HEIGHT = 2400  # a unit's page lists every data point: its top is what the docs need
 TOWNS = ("城关镇", "河东街道", "新集镇", "桥头乡", "白马镇", "青山乡", "石门镇", "柳林街道")
 COUNTY = "示例县"
 FAILS = {"新集镇": "totals", "白马镇": "carry-over"}
@@ -109,12 +111,14 @@ def shot(driver: Any, out: Path, full: bool = False) -> Path:
     time.sleep(0.3)  # let the fonts and the last layout settle
     height = HEIGHT
     if full:
-        height = max(HEIGHT, int(driver.execute_script(
-            "return Math.ceil(document.documentElement.scrollHeight)")))
+        height = min(MAX_HEIGHT, max(HEIGHT, int(driver.execute_script(
+            "return Math.ceil(document.documentElement.scrollHeight)"))))
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": False})
     try:
-        data = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": full})
+        clip = {"x": 0, "y": 0, "width": WIDTH, "height": height, "scale": 1}
+        data = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "clip": clip,
+                                                                 "captureBeyondViewport": full})
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     out.write_bytes(base64.b64decode(data["data"]))

@@ -28,6 +28,7 @@ from tests.desk_harness import (
     PRIOR_UNIT,
     Desk,
     bad_file,
+    gbk_zip,
     honest_files,
     hostile_files,
     listing,
@@ -524,32 +525,33 @@ def test_publish_documents(driver: Any, desk: Desk, job: str, downloads: Path) -
 # ---------------------------------------------------------------- the token
 
 
-def test_token_closes_every_page(root: Path, downloads: Path) -> None:
+def test_token_closes_every_page(root: Path, driver: Any) -> None:
     """Served beyond the loopback without --token, the desk makes one up and prints it; without it every
-    page is a 403 in Chinese; with ?token= once, later pages open by cookie."""
+    page and download is a 403 in Chinese; with ?token= once, later pages open by an HttpOnly,
+    SameSite=Strict cookie."""
     import httpx
 
     with start_desk(root / "token-server", host="0.0.0.0") as desk:
         assert desk.token, f"no token printed: {desk.log()}"
-        for path in ("/check", "/units", "/rollup", "/check/x/summary.xlsx"):
+        for path in ("/check", "/units", "/rollup", "/issue", "/check/x/summary.xlsx", "/units/x"):
             answer = httpx.get(desk.url(path), follow_redirects=False, timeout=10)
             assert answer.status_code == 403, (path, answer.status_code)
             assert re.search(r"[\u4e00-\u9fff]", answer.text), answer.text[:200]
-        browser = new_driver(root / "token-downloads")
-        try:
-            browser.get(desk.url("/check"))
-            body = browser.find_element("tag name", "body").text
-            assert re.search(r"[\u4e00-\u9fff]", body) and not css(browser, "form#check-form"), body
-            browser.get(desk.url("/check", token=True))
-            assert css(browser, "form#check-form")
-            browser.get(desk.url("/units"))
-            assert css(browser, "table#units") or "单位" in browser.title
-            cookies = browser.get_cookies()
-            assert cookies and all(c.get("httpOnly") for c in cookies), cookies
-            assert all(c.get("sameSite") == "Strict" for c in cookies), cookies
-        finally:
-            browser.quit()
+        assert httpx.post(desk.url("/check"), files={"files": ("a.xlsx", b"x")}, timeout=10).status_code == 403
+        driver.delete_all_cookies()
+        driver.get(desk.url("/check"))
+        body = driver.find_element("tag name", "body").text
+        assert re.search(r"[\u4e00-\u9fff]", body) and not css(driver, "form#check-form"), body
+        driver.get(desk.url("/check", token=True))
+        assert css(driver, "form#check-form")
+        driver.get(desk.url("/units"))
+        assert css(driver, "table#units") or css(driver, "main h1")
+        assert not re.search(r"403|令牌|口令", driver.find_element("tag name", "main").text[:40])
+        cookies = driver.get_cookies()
+        assert cookies and all(c.get("httpOnly") for c in cookies), cookies
+        assert all(c.get("sameSite") == "Strict" for c in cookies), cookies
         assert httpx.get(desk.url("/check"), headers=desk.headers(), timeout=10).status_code == 200
+        driver.delete_all_cookies()
 
 
 def test_sample_published_report(driver: Any, job: str, expected: dict[str, FileResult]) -> None:
@@ -560,3 +562,67 @@ def test_sample_published_report(driver: Any, job: str, expected: dict[str, File
     row = next(r for r in result_rows(driver) if r["file"] == SAMPLE.name)
     assert row["unit"] == SAMPLE_UNIT
     assert row["verdict"] == verdict(expected[SAMPLE.name])
+
+
+# ---------------------------------------------------------------- a folder and a Windows zip
+
+
+def test_folder_and_windows_zip(driver: Any, desk: Desk, root: Path, job: str) -> None:
+    """A folder chosen with 选择文件夹 and a zip made by Windows on a Chinese system (GBK member names)
+    go in together: each file is shown under its folder path, each member as <zip>/<member> in
+    Chinese, and checked like any file."""
+    from selenium.webdriver.common.by import By
+
+    units = ("示例县庚镇", "示例县辛乡", "示例县壬镇")
+    folder = root / "交回材料"
+    made = honest_files(folder / "第一批", units[:1])
+    elsewhere = honest_files(root / "zipped", units[1:])
+    archive = gbk_zip(root / "交回.zip", {f"第二批/{p.name}": p.read_bytes() for p in elsewhere.values()})
+    driver.get(desk.url("/check"))
+    by_id(driver, "folder").send_keys(str(folder.resolve()))
+    by_id(driver, "files").send_keys(str(archive.resolve()))
+    driver.find_element(By.ID, "start").click()
+    wait_for(driver, "table#results")
+    rows = {r["file"]: r for r in result_rows(driver)}
+    want = {f"交回材料/第一批/{made[units[0]].name}": units[0],
+            **{f"交回.zip/第二批/{p.name}": u for u, p in elsewhere.items()}}
+    assert set(rows) == set(want), sorted(rows)
+    for name, unit in want.items():
+        assert rows[name]["unit"] == unit and rows[name]["verdict"] == "通过", rows[name]
+
+
+# ---------------------------------------------------------------- what the pages show a person
+
+
+@pytest.mark.xfail(strict=False, reason="desk-web: the 未通过 card counts unreadable files too (with_errors), "
+                   "so the cards add up to more files than the table has")
+def test_stats_cards_agree_with_the_table(driver: Any, job: str) -> None:
+    driver.get(job)
+    cards = driver.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('#stats .stat')]"
+        ".map(s => [s.querySelector('span').innerText.trim(), parseInt(s.querySelector('b').innerText)]))")
+    verdicts = [r["verdict"] for r in result_rows(driver)]
+    for word in ("通过", "未通过", "无法读取"):
+        assert cards[word] == verdicts.count(word), (word, cards, verdicts)
+
+
+PAGES = ["/check", "JOB", "/issue", "/rollup", "/publish", "/units",
+         pytest.param("UNIT", marks=pytest.mark.xfail(strict=False, reason=(
+             "desk-web: a unit page's text rows sit in td.num (white-space: nowrap), so the compare table "
+             "runs off to the right and squeezes 项目 to one character a line")))]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_scrolls_sideways(driver: Any, desk: Desk, job: str, page: str) -> None:
+    """At 1366 pixels (an office laptop) no page is wider than the window."""
+    url = {"JOB": job, "UNIT": desk.url(f"/units/{quote(PRIOR_UNIT)}?year=2024")}.get(page) or desk.url(page)
+    driver.get(url)
+    wide, inner = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide <= inner, (page, wide, inner)
+
+
+@pytest.mark.xfail(strict=False, reason="desk-web: 填报日期 is shown as Excel's day number (45677), not a date")
+def test_unit_page_shows_dates_as_dates(driver: Any, desk: Desk, job: str) -> None:
+    driver.get(desk.url(f"/units/{quote(PRIOR_UNIT)}?year=2024"))
+    row = next(r for r in table_rows(driver, "table#compare") if r[0] == "填报日期")
+    assert re.fullmatch(r"\d{4}[-年/.]\d{1,2}[-月/.]\d{1,2}日?", row[1]), row

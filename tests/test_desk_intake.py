@@ -113,6 +113,14 @@ def test_a_broken_upload_leaves_no_partial_file(tmp_path: Path) -> None:
     assert [p.name for p in intake.paths] == ["0002.xlsx"] and list(intake.names.values()) == ["甲.xlsx"]
 
 
+def test_a_second_intake_in_the_same_folder_never_touches_the_first_s_files(tmp_path: Path) -> None:
+    first, second = Intake(tmp_path, MiB, 5), Intake(tmp_path, MiB, 5)
+    first.add("甲.xlsx", io.BytesIO(b"first"))
+    second.add("甲.xlsx", io.BytesIO(b"second"))
+    assert [p.name for p in second.paths] == ["0002.xlsx"]
+    assert first.paths[0].read_bytes() == b"first" and second.paths[0].read_bytes() == b"second"
+
+
 def test_the_folder_is_private(tmp_path: Path) -> None:
     Intake(tmp_path / "job", 1, 1)
     assert (tmp_path / "job" / "in").stat().st_mode & 0o777 == 0o700

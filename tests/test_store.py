@@ -27,6 +27,7 @@ from tests.hostile import build_corpus
 from tests.import_files import mixed_folder
 from tests.make_filled import build_to
 from workbook_builder import api
+from workbook_builder.batch.result import UNREADABLE_CODES
 from workbook_builder.check.result import FileResult, TemplateRef
 from workbook_builder.errors import UsageError
 from workbook_builder.findings import Code, make
@@ -101,7 +102,8 @@ def test_every_kind_of_checked_file_reads_back_exactly(tmp_path: Path) -> None:
         assert back == FileResult(**{**r.__dict__, "path": display_path(r.path)}), r.path
         assert [f.message() for f in back.findings] == [f.message() for f in r.findings]
         assert (s.valid, s.errors, s.warnings) == (r.valid, r.count("error"), r.count("warning"))
-        assert s.unreadable == (r.template is None) and s.kind == (r.published or "workbook")
+        unreadable = r.template is None or any(f.code in UNREADABLE_CODES for f in r.findings)
+        assert s.unreadable == unreadable and s.kind == (r.published or "workbook")
         assert s.sha256 == hashlib.sha256(Path(r.path).read_bytes()).hexdigest()
         codes |= {f.code for f in r.findings}
     assert {"invalid-input", "unsafe-content"} <= codes and any(c.startswith("rule") for c in codes), codes
@@ -262,6 +264,30 @@ def _try_record(store: Store, source: Path) -> BaseException:
     return AssertionError("recorded while another program held the file")
 
 
+def test_an_older_store_is_migrated_when_opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The schema version is in PRAGMA user_version; opening an older store runs the steps after it, in
+    one transaction, and keeps what it holds (a made-up version 2 adds a column)."""
+    from workbook_builder.store import db
+
+    path = tmp_path / "年报.sqlite"
+    source = tmp_path / "x.xlsx"
+    source.write_bytes(b"x")
+    with Store.open(path) as store:
+        store.record(_result("甲局", 2024, "x.xlsx", 7), source)
+    assert _raw_rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    monkeypatch.setattr(db, "MIGRATIONS", (*db.MIGRATIONS, "ALTER TABLE submissions ADD COLUMN note TEXT;"))
+    monkeypatch.setattr(db, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with Store.open(path) as store:
+        assert [s.values["x"] for s in store.submissions()] == [7]
+    assert _raw_rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION + 1,)]
+    assert "note" in [r[1] for r in _raw_rows(path, "PRAGMA table_info(submissions)")]
+    monkeypatch.setattr(db, "SCHEMA_VERSION", SCHEMA_VERSION + 2)  # a step that fails: nothing changes
+    monkeypatch.setattr(db, "MIGRATIONS", (*db.MIGRATIONS, "ALTER TABLE nowhere ADD COLUMN x;"))
+    with pytest.raises(UsageError, match=str(path)):
+        Store.open(path)
+    assert _raw_rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION + 1,)]
+
+
 def test_an_empty_file_becomes_a_store_and_reopening_keeps_it(tmp_path: Path) -> None:
     path = tmp_path / "年报.sqlite"
     path.write_bytes(b"")
@@ -293,6 +319,7 @@ def test_store_names_in_chinese_and_gbk(tmp_path: Path) -> None:
 _WRITER = """
 import sys
 from pathlib import Path
+from workbook_builder.batch.result import UNREADABLE_CODES
 from workbook_builder.check.result import FileResult, TemplateRef
 from workbook_builder.store import Store
 store_path, source, who, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -363,3 +390,9 @@ def test_two_threads_one_store(tmp_path: Path) -> None:
         for t in threads:
             t.join()
         assert errors == [] and len(store.submissions()) == 30
+        for _ in range(5):  # a thread per desk job: each one's connection is closed once it has ended
+            t = threading.Thread(target=store.submissions)
+            t.start()
+            t.join()
+        store.submissions()
+        assert len(store._db._all) <= 2, "the main thread's and the last thread's, at most"

@@ -92,6 +92,9 @@ def _assert_whole(store_path: Path, folder: Path) -> list[str]:
     with sqlite3.connect(f"file:{store_path}?mode=ro", uri=True) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        # a file's bytes are written in the transaction of its submission: never one without the other
+        assert conn.execute("SELECT count(*) FROM files WHERE sha256 NOT IN "
+                            "(SELECT sha256 FROM submissions WHERE sha256 IS NOT NULL)").fetchone() == (0,)
     with Store.open(store_path, create=False) as store:
         subs = store.submissions()
         assert subs, "something was committed before the kill"

@@ -576,6 +576,11 @@ def _workbook_data(t: Template, result: ImportResult) -> dict[str, Any]:
 # ---------------------------------------------------------------- small views for the desk (a web page)
 
 
+def default_template() -> str:
+    """The id of the template used when none is named (the one the desk's forms preselect)."""
+    return registry.DEFAULT_TEMPLATE
+
+
 def datapoint_labels(template: str | None = None) -> list[dict[str, str]]:
     """Every data point of a template in the order of its sheets: id, official label path (as a finding
     names it), kind (input · formula · check …) and cell; the desk compares a unit's years with it."""

@@ -23,6 +23,17 @@ class AnnotateFailed(UsageError):
         super().__init__(f"已写出 {len(written)} 份，{len(failed)} 份未能写出：\n  " + "\n  ".join(lines))
 
 
+def _copy_stem(shown: str) -> str:
+    """The stem of a copy's name: the shown name's last part (it may come from a browser or a zip),
+    made a safe file name. A real file name with bytes that are not UTF-8 (GBK names unzipped on
+    Linux: lone surrogates in Python) is one this file system took: kept as it is."""
+    stem = PurePosixPath(shown.replace("\\", "/")).stem
+    try:
+        return safe_name(stem) or "file"
+    except UnicodeEncodeError:
+        return stem
+
+
 def annotate_run(run: CheckRun, out_dir: str | Path, lang: str = "zh",
                  protected: Iterable[str | Path] = ()) -> list[Path]:
     """For each readable workbook with findings, a copy in `out_dir` with the cells marked and commented
@@ -49,8 +60,7 @@ def annotate_run(run: CheckRun, out_dir: str | Path, lang: str = "zh",
             continue  # nothing to mark, a file we cannot read as ours, or a published report (no workbook)
         if any(f.code == "unsafe-content" for f in report.findings):
             continue  # refused content (links, connections) is not copied, not even marked up
-        # the shown name may come from a browser or a zip: only its last part, made a safe file name
-        stem = safe_name(PurePosixPath(report.path.replace("\\", "/")).stem) or "file"
+        stem = _copy_stem(report.path)
         name, n = f"{stem}.批注.xlsx", 1
         while name in used or (out_dir / name).resolve() in keep:
             n += 1

@@ -66,7 +66,7 @@ class CheckRun:
     # shown name (each FileResult's `path`) → the real file, where they differ: a zip's member (expanded
     # into a private folder), an upload kept under a private name. Whatever opens a result's file
     # afterwards (annotate, a store's hash, a download) goes through `source`.
-    sources: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict, hash=False)
     # the private folder zip members were expanded into (batch.zipin.Scratch), removed by `release`
     scratch: Any = field(default=None, compare=False, repr=False)
 

@@ -27,13 +27,18 @@ class Upload:
     stream: BinaryIO
 
 
-def templates() -> list[dict[str, str]]:
-    """The choices of `select#template`."""
-    return api.list_templates()
+def templates() -> list[dict[str, Any]]:
+    """The choices of `select#template`, the default template first (and preselected where a form
+    has no “自动”)."""
+    default = api.default_template()
+    found = api.list_templates()
+    return sorted(({**t, "default": t["id"] == default} for t in found), key=lambda t: not t["default"])
 
 
-def form(store: bool) -> Page:
-    return Page("check.j2", {"templates": templates(), "store": store})
+def form(store: bool, max_body_bytes: int = 0, max_files: int = 0) -> Page:
+    """The upload form; the caps go to the page's script, which says so before a doomed upload starts."""
+    return Page("check.j2", {"templates": templates(), "store": store, "max_bytes": max_body_bytes,
+                             "max_files": max_files})
 
 
 def start(jobs: Jobs, uploads: Iterable[Upload], paths: list[str], template: str, roster: Upload | None,

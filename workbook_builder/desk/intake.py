@@ -78,10 +78,9 @@ class Intake:
             self._over.append(shown)
             return
         suffix = PurePosixPath(shown).suffix.lower()
-        self._next += 1
-        target = self.folder / f"{self._next:04d}{suffix if suffix in SUFFIXES else OTHER_SUFFIX}"
+        fd, target = self._create(suffix if suffix in SUFFIXES else OTHER_SUFFIX)
         try:
-            size = self._copy(stream, target)
+            size = self._copy(stream, fd)
         except BaseException:  # the upload broke off: nothing of it is kept, its name is free again
             target.unlink(missing_ok=True)
             self._taken.discard(shown.casefold())
@@ -96,11 +95,20 @@ class Intake:
             self.paths.append(target)
             self.names[str(target)] = shown
 
-    def _copy(self, stream: BinaryIO, target: Path) -> int:
+    def _create(self, suffix: str) -> tuple[int, Path]:
+        """A new file `in/NNNN<suffix>`, opened for writing: the next number no file has yet."""
+        while True:
+            self._next += 1
+            target = self.folder / f"{self._next:04d}{suffix}"
+            try:
+                # a new file, never through a link or over another upload; 0600 (the folder is 0700)
+                return os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600), target
+            except FileExistsError:
+                continue
+
+    def _copy(self, stream: BinaryIO, fd: int) -> int:
         """Copy up to the cap; past it, stop writing and count on. Returns the size seen."""
         size = 0
-        # "x": a new file, never through a link or over another upload; 0600, the folder is 0700
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
         with os.fdopen(fd, "wb") as fh:
             while chunk := stream.read(_CHUNK):
                 size += len(chunk)

@@ -17,7 +17,7 @@ from ..textsafe import clean_text
 from .check_page import Upload, templates
 from .results import XLSX, ZIP, Download, Page, Result, problem
 from .stored import accepted, open_store, pick_year
-from .units_page import make_current, unit_page, units_page
+from .units_page import make_current, unit_page, units_page, when
 
 __all__ = ["IssueForm", "issue_form", "issue_post", "make_current", "publish_page", "publish_post", "rollup_page",
            "rollup_post", "unit_page", "units_page"]
@@ -116,7 +116,10 @@ def _year_view(store_path: Path | None, year_text: str, template: str, page: str
         subs = store.submissions(year=year, current_only=True) if year is not None else []
     chosen = [s for s in subs if not template or s.template_id == template]
     ok, left_out = accepted(chosen)
-    return {"years": years, "year": year, "template": template, "included": ok, "left_out": left_out,
+    ok = [{"unit": clean_text(s.unit or ""), "name": clean_text(s.name), "received": when(s.received_at)} for s in ok]
+    left_out = [({"unit": clean_text(s.unit or ""), "name": clean_text(s.name), "received": when(s.received_at)}, why)
+                for s, why in left_out]
+    return {"years": years, "year": year, "template": template, "included": ok, "left_out": left_out, "subs": chosen,
             "page": page, "templates": templates()}
 
 
@@ -142,7 +145,7 @@ def rollup_post(store: Path | None, workdir: Path, year: str, template: str, job
     if isinstance(view, Page):
         return view
     assert store is not None
-    subs = view["included"]
+    subs, _ = accepted(view["subs"])
     if not subs:
         return problem("没有可以汇总的工作簿", f"{view['year'] or ''}年度还没有通过检查的工作簿。请先在“检查”页检查各单位交回的工作簿。",
                        back="/rollup")
@@ -173,7 +176,7 @@ def publish_post(store: Path | None, workdir: Path, year: str, template: str, pd
     if isinstance(view, Page):
         return view
     assert store is not None
-    subs = view["included"]
+    subs, _ = accepted(view["subs"])
     if not subs:
         return problem("没有可以发布的工作簿", "这一年度还没有通过检查的工作簿。", back="/publish")
     folder = _scratch(workdir, "publish")

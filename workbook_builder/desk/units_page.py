@@ -34,11 +34,11 @@ def units_page(store_path: Path | None) -> Result:
             latest[s.unit] = s
     rows = [{"name": clean_text(u), "link": unit_link(u, latest[u].year), "years": "、".join(str(y) for y in sorted(years[u])),
              "year": latest[u].year, "valid": latest[u].valid, "errors": latest[u].errors, "warnings": latest[u].warnings,
-             "received": _when(latest[u].received_at)} for u in sorted(latest)]
+             "received": when(latest[u].received_at)} for u in sorted(latest)]
     return Page("units.j2", {"rows": rows})
 
 
-def _when(iso: str) -> str:
+def when(iso: str) -> str:
     """ISO time (UTC) as a person reads it: 2025-03-01 14:05 (the desk's own clock, local time)."""
     import datetime as dt
 
@@ -75,9 +75,9 @@ def compare_rows(template: str | None, this: Any, last: Any) -> list[dict[str, A
             continue
         now = this.values.get(dp["id"]) if this is not None else None
         before = last.values.get(dp["id"]) if last is not None else None
-        if now is None and before is None:
-            continue
         a, b = _number(now), _number(before)
+        if a is None and b is None:
+            continue  # names, contacts, dates as text: not figures to compare
         change = "" if a is None or b is None else _show(a - b) if a != b else "—"
         if change and change != "—" and a is not None and b is not None and a > b:
             change = "+" + change
@@ -107,7 +107,7 @@ def unit_page(store_path: Path | None, name: str, year_text: str) -> Result:
 
 
 def _history_row(s: Any) -> dict[str, Any]:
-    return {"id": s.id, "name": clean_text(s.name), "received": _when(s.received_at), "valid": s.valid,
+    return {"id": s.id, "name": clean_text(s.name), "received": when(s.received_at), "valid": s.valid,
             "unreadable": s.unreadable, "errors": s.errors, "warnings": s.warnings, "current": s.current,
             "sha": (s.sha256 or "")[:12]}
 

@@ -111,17 +111,20 @@ class Database:
     def __init__(self, path: Path):
         self.path = path
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: dict[threading.Thread, sqlite3.Connection] = {}
         self._lock = threading.Lock()
 
     def connection(self) -> sqlite3.Connection:
-        """This thread's connection (made on first use)."""
+        """This thread's connection (made on first use). The connections of threads that have ended
+        are closed then: the desk starts a thread per check job, and each would keep a file open."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._connect()
             self._local.conn = conn
             with self._lock:
-                self._all.append(conn)
+                for thread in [t for t in self._all if not t.is_alive()]:
+                    self._all.pop(thread).close()
+                self._all[threading.current_thread()] = conn
         return conn
 
     def _connect(self) -> sqlite3.Connection:
@@ -171,7 +174,7 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
-            conns, self._all = self._all, []
+            conns, self._all = list(self._all.values()), {}
         for conn in conns:
             conn.close()
         self._local = threading.local()

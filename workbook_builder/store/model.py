@@ -15,8 +15,8 @@ WORKBOOK = "workbook"  # `kind` of a returned workbook; a published report's kin
 
 @dataclass(frozen=True)
 class Submission:
-    """One checked file as the store keeps it. `unit`/`year`/`template_id` are None for a file that
-    could not be read (it is kept all the same). `current`: the one of its unit, year and template
+    """One checked file as the store keeps it. `unit`/`year` are None for a file that could not be
+    read (`unreadable`: refused, broken, or no template recognised in it; it is kept all the same). `current`: the one of its unit, year and template
     that counts (the newest, unless another was chosen with `Store.make_current`)."""
 
     id: int

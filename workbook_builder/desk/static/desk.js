@@ -9,6 +9,9 @@
   // ---------------------------------------------------------------- the check form
   var form = $("#check-form");
   if (form) {
+    var sizeText = function (n) {
+      return n < 1048576 ? Math.max(1, Math.round(n / 1024)) + " KB" : (n / 1048576).toFixed(1) + " MB";
+    };
     var filesInput = $("#files"), folderInput = $("#folder"), drop = $("#drop");
     var dropped = [];  // {file, path} from drag and drop
 
@@ -31,7 +34,7 @@
       });
       var size = all.reduce(function (s, p) { return s + p.file.size; }, 0);
       $("#chosen").textContent = all.length
-        ? "已选择 " + all.length + " 个文件，共 " + (size / 1048576).toFixed(1) + " MB"
+        ? "已选择 " + all.length + " 个文件，共 " + sizeText(size)
         : "还没有选择文件";
     };
     filesInput.addEventListener("change", refresh);
@@ -85,6 +88,13 @@
       if (!window.FormData || !window.XMLHttpRequest) { return; }  // the plain form post
       e.preventDefault();
       if (!all.length) { $("#chosen").textContent = "请先选择或拖入要检查的文件"; return; }
+      var maxBytes = +form.getAttribute("data-max-bytes") || 0;
+      var total = all.reduce(function (s, p) { return s + p.file.size; }, 0);
+      if (maxBytes && total > maxBytes) {  // the desk would refuse it: say so before a long upload
+        $("#chosen").textContent = "一次最多上传 " + sizeText(maxBytes) + "，这次选了 " + sizeText(total) +
+          "。请分几次上传。";
+        return;
+      }
       var data = new FormData(form);
       data.delete("files"); data.delete("paths");
       all.forEach(function (p) { data.append("files", p.file, p.file.name); data.append("paths", p.path); });

@@ -51,6 +51,7 @@ pytestmark = pytest.mark.slow
 
 WAIT = 90  # seconds for a job on a busy two-core machine
 UNITS = HONEST_UNITS[:3]
+MISSING_UNIT = "示例县癸镇"  # on the roster, never returned: 缺报
 
 
 def verdict(result: FileResult) -> str:
@@ -78,7 +79,8 @@ def files(root: Path) -> dict[str, Any]:
     batch = [*honest.values(), bad_file(root / "in" / "bad"), this, *hostile_files(root / "in" / "hostile").values()]
     if SAMPLE.is_file():
         batch.append(SAMPLE)
-    return {"last": last, "this": this, "honest": honest, "batch": batch}
+    roster = roster_csv(root / "in" / "名单.csv", (*UNITS, BAD_UNIT, PRIOR_UNIT, MISSING_UNIT))
+    return {"last": last, "this": this, "honest": honest, "batch": batch, "roster": roster}
 
 
 @pytest.fixture(scope="module")
@@ -185,8 +187,8 @@ def last_year_job(driver: Any, desk: Desk, files: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="module")
 def job(driver: Any, desk: Desk, files: dict[str, Any], last_year_job: str) -> str:
-    """This year's batch, checked through the page with X-1 from the store."""
-    return upload(driver, desk, files["batch"])
+    """This year's batch with the county's roster, checked through the page with X-1 from the store."""
+    return upload(driver, desk, files["batch"], roster=files["roster"])
 
 
 @pytest.fixture(scope="module")
@@ -397,6 +399,21 @@ def test_download_annotated_zip(driver: Any, job: str, downloads: Path, expected
         assert any(m == stem or ("…" in m and stem.startswith(m.split("…")[0]) and stem.endswith(m.split("…")[-1]))
                    for m in got), (stem, members)
     assert not any(re.fullmatch(r"\d{4}(\..*)?", m) for m in members), members
+
+
+def test_download_roster_reconciliation(driver: Any, job: str, downloads: Path) -> None:
+    """With a roster, 名单核对 downloads: the unit that never returned is 缺报, the units that were not on
+    the roster are 名单外."""
+    import openpyxl
+
+    driver.get(job)
+    path = click_download(driver, downloads, "dl-roster", ".xlsx")
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = [[("" if v is None else str(v)) for v in row] for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)]
+    assert any(r[:2] == ["缺报", MISSING_UNIT] for r in rows), rows
+    assert any(r[0] == "名单外" and r[1] == "示例县长名镇" for r in rows), rows
+    assert not any(r[1] in UNITS for r in rows if r and r[0] == "缺报"), rows
 
 
 # ---------------------------------------------------------------- the store: units, issue, roll-up, publish

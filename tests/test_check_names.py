@@ -103,7 +103,7 @@ def test_refused_inputs_come_first_and_are_told_to_progress(private: dict[str, P
 
 
 def test_only_refused_inputs_make_a_run(tmp_path: Path) -> None:
-    run = api.check([], refused=[("空.xlsx", "empty", {})])
+    run = api.check([], refused=[("空.xlsx", "empty", {})])  # a refused input has no real file
     assert [(f.path, f.valid) for f in run.files] == [("空.xlsx", False)] and run.sources == {}
     with pytest.raises(UsageError):
         api.check([])
@@ -118,3 +118,23 @@ def test_a_refused_zip_alone_makes_a_run(tmp_path: Path) -> None:
     path.write_bytes(b"no zip")
     run = api.check([path], names={path: "坏.zip"})
     assert [(f.path, [x.reason for x in f.findings]) for f in run.files] == [("坏.zip", ["damaged"])]
+
+
+def test_the_store_records_shown_names_and_the_real_bytes(private: dict[str, Path], tmp_path: Path) -> None:
+    """A store given to the check records each file under its shown name, hashing the real file (a
+    zip's member in the private folder); a refused upload is recorded without bytes."""
+    import hashlib
+
+    store = api.open_store(tmp_path / "年报.sqlite")
+    try:
+        with api.check([private["jia"], private["zip"]], names=_names(private), refused=[("空.xlsx", "empty", {})],
+                       store=store, jobs=1) as run:
+            member = Path(run.sources["交回.zip/乙镇.xlsx"]).read_bytes()
+        kept = {s.name: s for s in store.submissions()}
+        assert set(kept) == {"空.xlsx", "乡镇/甲镇.xlsx", "交回.zip/乙镇.xlsx"}
+        assert kept["交回.zip/乙镇.xlsx"].sha256 == hashlib.sha256(member).hexdigest()
+        assert store.file_bytes(kept["交回.zip/乙镇.xlsx"].sha256) == member
+        assert kept["乡镇/甲镇.xlsx"].sha256 == hashlib.sha256(private["jia"].read_bytes()).hexdigest()
+        assert kept["空.xlsx"].sha256 is None and kept["空.xlsx"].unreadable
+    finally:
+        store.close()

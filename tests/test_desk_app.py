@@ -10,13 +10,17 @@ from __future__ import annotations
 import io
 import re
 import time
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():  # Starlette 1.x asks for httpx2 for its test client; httpx works the same
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 from tests.batch_helpers import unit_data
 from tests.hostile import build_corpus
@@ -178,7 +182,12 @@ def test_downloads_open(tmp_path: Path, files: dict[str, Path]) -> None:
                                   ("files", ("乙镇.xlsx", files["bad"].read_bytes())),
                                   ("roster", ("名单.csv", roster))], follow_redirects=False).headers["location"]
     assert wait(c, job)["state"] == "done"
-    assert 'id="dl-roster"' in c.get(job).text
+    page = c.get(job).text
+    assert 'id="dl-roster"' in page
+    summary_card = page.split('id="roster-summary"', 1)[1].split("</section>", 1)[0]
+    assert "缺报（1 个）" in summary_card and "丙镇" in summary_card
+    recent = c.get("/check").text.split('id="recent"', 1)[1]  # a person can come back to a check
+    assert f'href="{job}"' in recent and "2 个文件" in recent
     summary = c.get(f"{job}/summary.xlsx")
     assert summary.status_code == 200
     assert "filename*=UTF-8''" in summary.headers["content-disposition"]

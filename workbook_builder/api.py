@@ -136,11 +136,11 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
     A .zip (named, or in a folder) is expanded into a private temporary folder and its members checked
     as a folder's files (`batch.zipin`; a member or zip refused is a `zip-refused` finding), each shown
     as `<zip>/<member>`. `names` maps a real path to the name it is shown by (an upload kept under a
-    private name). Every `FileResult.path` is the shown name; `CheckRun.sources` maps it to the real
-    file, and `CheckRun.release()` (or `with api.check(...) as run:`) removes the expanded members.
-    `refused` lists inputs the caller refused before checking, as (shown name, reason, fields) with
-    an `upload-refused` reason (too-large, too-many, empty): each is a result, first in the run (and
-    not recorded in a store: there is no file).
+    private name). Every `FileResult.path` is the shown name (the store records it under it);
+    `CheckRun.sources` maps it to the real file, and `CheckRun.release()` (or `with api.check(...) as
+    run:`) removes the expanded members. `refused` lists inputs the caller refused before checking, as
+    (shown name, reason, fields) with an `upload-refused` reason (too-large, too-many, empty): each is
+    a result, first in the run.
     """
     from .batch.inputs import Shown
     from .batch.result import CheckRun
@@ -157,9 +157,8 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
             found = replace(found, files=tuple(p for p in found.files if p.resolve() != Path(roster).resolve())
                             or found.files)
         shown = Shown(found, names, refused)
-        real = {v: k for k, v in shown.of.items()}  # shown name → the file itself (a refusal has none)
-        with _recording(store, template, prior, progress, lambda r: real.get(r.path)) as (prior_used, arrived):
-            checked = run_batch(found.files, template, prior_used, jobs, shown.progress(arrived))
+        with _recording(store, template, prior, progress, shown.real) as (prior_used, progress_used):
+            checked = run_batch(found.files, template, prior_used, jobs, shown.progress(progress_used))
         results = shown.refusals + [shown.rename(r) for r in checked]
     except BaseException:
         scratch.release()
@@ -180,10 +179,10 @@ def open_store(path: str | Path, create: bool = True) -> Store:
 @contextmanager
 def _recording(store: Store | str | Path | None, template: str | None, prior: Any,
                progress: ProgressCallback | None,
-               source: Callable[[FileResult], str | Path | None] = lambda r: r.path) -> Iterator[tuple[Any, Any]]:
+               source: Callable[[str], str | Path] = lambda name: name) -> Iterator[tuple[Any, Any]]:
     """The prior and the progress callback a check runs with when it records into `store`: each result
-    is recorded in this process as it arrives (its bytes read from `source(result)`, its shown name
-    `result.path`), before the caller's progress sees it; last year's files are the store's when no
+    is recorded in this process as it arrives (its bytes read from `source(result.path)`, the real file
+    of its shown name `result.path`), before the caller's progress sees it; last year's files are the store's when no
     `prior` is given. A store given by its path is opened here and closed after."""
     if store is None:
         yield prior, progress
@@ -197,9 +196,7 @@ def _recording(store: Store | str | Path | None, template: str | None, prior: An
             prior = index if index.by_unit else None
 
         def arrived(done: int, total: int, result: FileResult) -> None:
-            real = source(result)
-            if real is not None:  # an input refused before any check has no file to keep
-                target.record(result, real, result.path)
+            target.record(result, source(result.path), result.path)
             if progress is not None:
                 progress(done, total, result)
 

@@ -63,9 +63,10 @@ class CheckRun:
     # files of the checked folders that were not checked: (path, SKIPPED_OUTPUT | SKIPPED_OTHER),
     # see batch.paths (our annotated copies, summaries and roll-ups; documents and other files)
     skipped: tuple[tuple[str, str], ...] = ()
-    # shown name (each FileResult's `path`) → the real file, where they differ: a zip's member (expanded
-    # into a private folder), an upload kept under a private name. Whatever opens a result's file
-    # afterwards (annotate, a store's hash, a download) goes through `source`.
+    # shown name (each FileResult's `path`) → the real file, for every file `api.check` checked (a refused
+    # input has none): a zip's member is in a private folder, an upload kept under a private name.
+    # Whatever opens a result's file afterwards (annotate, a store's hash, a download) goes through
+    # `source`; a run made without it (older callers, tests) has the real paths as shown names.
     sources: dict[str, str] = field(default_factory=dict, hash=False)
     # the private folder zip members were expanded into (batch.zipin.Scratch), removed by `release`
     scratch: Any = field(default=None, compare=False, repr=False)

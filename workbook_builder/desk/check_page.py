@@ -35,12 +35,6 @@ def templates() -> list[dict[str, Any]]:
     return sorted(({**t, "default": t["id"] == default} for t in found), key=lambda t: not t["default"])
 
 
-def form(store: bool, max_body_bytes: int = 0, max_files: int = 0) -> Page:
-    """The upload form; the caps go to the page's script, which says so before a doomed upload starts."""
-    return Page("check.j2", {"templates": templates(), "store": store, "max_bytes": max_body_bytes,
-                             "max_files": max_files})
-
-
 def start(jobs: Jobs, uploads: Iterable[Upload], paths: list[str], template: str, roster: Upload | None,
           store_prior: bool, max_file_bytes: int, max_files: int) -> Result:
     """Take the uploads into a new job's private folder and queue the check; on to the job's page."""
@@ -97,6 +91,29 @@ def rows(job: Job) -> list[dict[str, Any]]:
             for n, r in enumerate(job.run.files, start=1)]
 
 
+def reconciled(job: Job) -> dict[str, list[str]] | None:
+    """The roster's reconciliation as the results page lists it (缺报 / 重复 / 名单外 / 无法读取)."""
+    if job.roster is None or job.run is None:
+        return None
+    r = job.run.roster
+    return {"缺报": [clean_text(u) for u in r.missing],
+            "重复": [f"{clean_text(u)}（{'、'.join(clean_text(p) for p in paths)}）" for u, _, paths in r.duplicates],
+            "名单外": [f"{clean_text(u)}（{clean_text(p)}）" for u, p in r.unexpected],
+            "交回的文件无法读取": [f"{clean_text(u)}（{clean_text(p)}）" for u, p in r.unreadable]}
+
+
+def form(store: bool, max_body_bytes: int = 0, max_files: int = 0, recent: list[dict[str, Any]] | None = None) -> Page:
+    """The upload form; the caps go to the page's script, which says so before a doomed upload starts.
+    `recent`: this desk's checks so far, newest first (a person can leave a long check and come back)."""
+    return Page("check.j2", {"templates": templates(), "store": store, "max_bytes": max_body_bytes,
+                             "max_files": max_files, "recent": recent or []})
+
+
+def recent(jobs: Jobs) -> list[dict[str, Any]]:
+    return [{"id": j.id, "when": j.created, "files": j.total, "state": j.status()["state"], "message": j.message}
+            for j in reversed(jobs.all())]
+
+
 def job_page(jobs: Jobs, job_id: str) -> Result:
     job = jobs.get(job_id)
     if job is None:
@@ -104,7 +121,7 @@ def job_page(jobs: Jobs, job_id: str) -> Result:
     context: dict[str, Any] = {"job": job, "status": job.status()}
     if job.state == DONE and job.run is not None:
         run = job.run
-        context.update(rows=rows(job), stats=run.stats, roster=job.roster is not None,
+        context.update(rows=rows(job), stats=run.stats, roster=job.roster is not None, reconciled=reconciled(job),
                        skipped=[clean_text(p) for p, _ in run.skipped], downloads=DOWNLOADS)
     return Page("job.j2", context)
 

@@ -8,6 +8,7 @@ import logging
 import queue
 import secrets
 import threading
+import time
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class Job:
     total: int = 0
     message: str = "排队等候：前面还有检查在进行"
     run: Any = None  # the CheckRun, once done
+    created: str = field(default_factory=lambda: time.strftime("%H:%M"))  # local time, as the page shows it
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def status(self) -> dict[str, Any]:
@@ -70,6 +72,10 @@ class Jobs:
         self._jobs[job.id] = job
         self._queue.put(job)
         return job
+
+    def all(self) -> list[Job]:
+        """Every job of this desk, oldest first."""
+        return list(self._jobs.values())
 
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)

@@ -130,6 +130,7 @@ def _zeros(n: int) -> bytes:
 HOSTILE = {  # kind → (how the zip is made from the good member, the refused shown name, the reason)
     "damaged": (lambda good: good[: len(good) // 2], "x.zip", "damaged"),
     "not-a-zip": (lambda good: b"this is no zip at all", "x.zip", "damaged"),
+    "empty": (lambda good: make_zip([("空文件夹/", b"")]), "x.zip", "empty"),
     "encrypted": (lambda good: set_flag(make_zip([("乙.xlsx", b"secret")]), "乙.xlsx", 1), "x.zip", "encrypted"),
     "member-encrypted": (lambda good: set_flag(make_zip([("甲镇.xlsx", good), ("乙.xlsx", b"secret")]), "乙.xlsx", 1),
                          "x.zip/乙.xlsx", "member-encrypted"),

@@ -184,14 +184,16 @@ def expand(path: Path, shown: str, scratch: Scratch, limits: ZipLimits | None = 
             if refusal is not None:
                 out.refused.append((shown, *refusal))
                 return out
-            dest = scratch.folder() if files else None
+            if not files:  # a zip of an empty folder: said, rather than “nothing found” for the whole run
+                out.refused.append((shown, "empty", {}))
+                return out
+            dest = scratch.folder()
             for n, info in enumerate(files, 1):
                 raw = member_name(info)
                 name = shown_name(raw)
                 if skip(PurePosixPath(name)):
                     continue
                 where = f"{shown}/{name}"
-                assert dest is not None  # there are files
                 why = _member(zf, info, raw, limits, scratch, dest / f"{n:04d}", name)
                 if isinstance(why, Path):
                     out.members.append((why, where))

@@ -397,6 +397,7 @@ def _entries() -> tuple[Entry, ...]:
           "put the workbooks to return straight into a plain .zip (no password, no zip inside) and submit it again",
           {"damaged": R("压缩包已损坏或不是 .zip 文件，无法解开", "the zip is damaged or not a .zip file and cannot be unpacked"),
            "encrypted": R("压缩包设置了密码，无法解开", "the zip has a password and cannot be unpacked"),
+           "empty": R("压缩包是空的，里面没有文件", "the zip is empty: it holds no file"),
            "too-many": R("压缩包中有 {count} 个文件，超过 {limit} 个的上限", "the zip holds {count} files, more than the limit of {limit}"),
            "too-large": R("压缩包解压后共 {size} MB，超过 {limit} MB 的上限",
                           "the zip unpacks to {size} MB, more than the limit of {limit} MB"),

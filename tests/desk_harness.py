@@ -259,7 +259,9 @@ def stop(process: subprocess.Popen[str]) -> None:
 HONEST_UNITS = ("示例县甲镇", "示例县乙乡", "示例县丙街道", "示例县丁镇")
 BAD_UNIT = "示例县戊镇"  # a request counted in the total but never answered (T3-A)
 PRIOR_UNIT = "宿迁市人民政府"  # 2023 and 2024 from the real fixtures: last year's 结转 carries over
-HUGE_NAME = "某某县人民政府办公室关于报送二〇二四年度政府信息公开工作年度报告统计表的函附件" * 2 + ".xlsx"
+# longer than a shown name may be (200 characters) yet a valid file name (≤ 255 bytes)
+HUGE_NAME = "示例县长名镇年报_" + "final_v2_" * 22 + ".xlsx"
+assert len(HUGE_NAME) > 200 and len(HUGE_NAME.encode()) <= 255
 
 
 def honest_files(folder: Path, units: tuple[str, ...] = HONEST_UNITS, year: int = 2024) -> dict[str, Path]:

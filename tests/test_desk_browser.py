@@ -46,6 +46,7 @@ from workbook_builder.batch.result import UNREADABLE_CODES
 from workbook_builder.check.result import FileResult
 from workbook_builder.findings import CATALOGUE
 from workbook_builder.template import registry
+from workbook_builder.textsafe import shown_name
 
 pytestmark = pytest.mark.slow
 
@@ -195,7 +196,7 @@ def job(driver: Any, desk: Desk, files: dict[str, Any], last_year_job: str) -> s
 def expected(files: dict[str, Any]) -> dict[str, FileResult]:
     """What the library says of the same files, last year's given as --prior: shown name → result."""
     run = api.check(files["batch"], prior=files["last"].parent, jobs=2)
-    return {Path(r.path).name: r for r in run.files}
+    return {shown_name(Path(r.path).name): r for r in run.files}  # a name over 200 characters is cut
 
 
 # ---------------------------------------------------------------- the check page
@@ -407,6 +408,8 @@ def test_download_roster_reconciliation(driver: Any, job: str, downloads: Path) 
     import openpyxl
 
     driver.get(job)
+    summary = by_id(driver, "roster-summary").text
+    assert "缺报" in summary and MISSING_UNIT in summary, summary
     path = click_download(driver, downloads, "dl-roster", ".xlsx")
     book = openpyxl.load_workbook(path, read_only=True)
     rows = [[("" if v is None else str(v)) for v in row] for sheet in book.worksheets
@@ -628,7 +631,10 @@ def test_stats_cards_agree_with_the_table(driver: Any, job: str) -> None:
         assert cards[word] == verdicts.count(word), (word, cards, verdicts)
 
 
-PAGES = ["/check", "JOB", "FILE", "/issue", "/rollup", "/publish", "/units", "UNIT"]
+PAGES = ["/check", pytest.param("JOB", marks=pytest.mark.xfail(strict=False, reason=(
+    "desk-web: #roster-summary p lists 名单外 units with their file names; a long name without spaces "
+    "(the 212-character one) runs past the window: it needs overflow-wrap: anywhere"))),
+    "FILE", "/issue", "/rollup", "/publish", "/units", "UNIT"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -638,7 +644,17 @@ def test_no_page_scrolls_sideways(driver: Any, desk: Desk, job: str, page: str) 
     url = special.get(page) or desk.url(page)
     driver.get(url)
     wide, inner = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
-    assert wide <= inner, (page, wide, inner)
+    beyond = driver.execute_script("""
+        const out = [], walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const range = document.createRange();
+          range.selectNodeContents(node);
+          const right = range.getBoundingClientRect().right + scrollX;
+          if (right > innerWidth + 1) out.push(node.parentElement.tagName.toLowerCase() + '.' +
+            node.parentElement.className + ' ' + Math.round(right) + ': ' + node.textContent.slice(0, 60));
+        }
+        return out.slice(0, 5);""")
+    assert wide <= inner, (page, wide, inner, beyond)
 
 
 @pytest.mark.xfail(strict=False, reason="desk-web: 填报日期 is shown as Excel's day number (45677), not a date")

@@ -242,6 +242,11 @@ def test_results_table_says_what_the_library_says(driver: Any, job: str, expecte
     assert {"通过", "未通过", "无法读取"} <= set(verdicts)
     stats = by_id(driver, "stats").text
     assert str(len(expected)) in stats
+    status = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(location.pathname + '/status').then(r => r.json()).then(done, e => done(String(e)));")
+    assert status["state"] == "done" and status["done"] == status["total"] == len(expected), status
+    assert re.search(r"[\u4e00-\u9fff]", status["message"]), status
 
 
 def test_prior_year_from_the_store(driver: Any, job: str, expected: dict[str, FileResult],

@@ -600,13 +600,14 @@ def test_sample_published_report(driver: Any, job: str, expected: dict[str, File
 def test_folder_and_windows_zip(driver: Any, desk: Desk, root: Path, job: str) -> None:
     """A folder chosen with 选择文件夹 and a zip made by Windows on a Chinese system (GBK member names)
     go in together: each file is shown under its folder path, each member as <zip>/<member> in
-    Chinese, and checked like any file."""
+    Chinese, and checked like any file; an empty file is a row that says so."""
     from selenium.webdriver.common.by import By
 
     units = ("示例县庚镇", "示例县辛乡", "示例县壬镇")
     folder = root / "交回材料"
     made = honest_files(folder / "第一批", units[:1])
     elsewhere = honest_files(root / "zipped", units[1:])
+    (folder / "第一批" / "空文件.xlsx").write_bytes(b"")  # an upload that broke off: refused, and said so
     archive = gbk_zip(root / "交回.zip", {f"第二批/{p.name}": p.read_bytes() for p in elsewhere.values()})
     driver.get(desk.url("/check"))
     by_id(driver, "folder").send_keys(str(folder.resolve()))
@@ -616,6 +617,8 @@ def test_folder_and_windows_zip(driver: Any, desk: Desk, root: Path, job: str) -
     rows = {r["file"]: r for r in result_rows(driver)}
     want = {f"交回材料/第一批/{made[units[0]].name}": units[0],
             **{f"交回.zip/第二批/{p.name}": u for u, p in elsewhere.items()}}
+    empty = rows.pop("交回材料/第一批/空文件.xlsx")
+    assert empty["verdict"] != "通过" and int(empty["errors"]) >= 1 and "空" in empty["top"], empty
     assert set(rows) == set(want), sorted(rows)
     for name, unit in want.items():
         assert rows[name]["unit"] == unit and rows[name]["verdict"] == "通过", rows[name]

@@ -438,12 +438,14 @@ def test_unit_page_compares_with_last_year(driver: Any, desk: Desk, job: str, fi
     driver.get(desk.url(f"/units/{quote(PRIOR_UNIT)}?year=2024"))
     rows = table_rows(driver, "table#compare")
     assert len(rows) > 20, rows[:3]
-    numbers = [(_num(r[1]), _num(r[2])) for r in rows if len(r) >= 3]
-    shown = {pair for pair in numbers if pair[1] is not None}
-    point = "requests.carried_forward.person"
-    assert (this[point], last[point]) in shown or any(p[1] == last[point] for p in shown)
-    last_new = last["requests.new.person"]
-    assert any(p == (this["requests.new.person"], last_new) for p in numbers), (this["requests.new.person"], last_new)
+    by_label = {r[0]: r for r in rows}
+    labels = {d["id"]: d["label"] for d in api.datapoint_labels()}
+    for point in ("requests.new.person", "requests.carried_over.person", "requests.carried_forward.person",
+                  "disclosure.licensing.decisions"):
+        row = by_label[labels[point]]
+        assert (_num(row[1]), _num(row[2])) == (this[point], last[point]), (point, row)
+        change = this[point] - last[point]
+        assert _num(row[3].replace("+", "")) == change or (change == 0 and row[3] in ("—", "", "0")), (point, row)
     history = css(driver, "table#history tbody tr")
     assert len(history) >= 1 and len(css(driver, "table#history tbody tr.current")) == 1
 

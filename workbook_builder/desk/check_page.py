@@ -121,7 +121,10 @@ def job_page(jobs: Jobs, job_id: str) -> Result:
     context: dict[str, Any] = {"job": job, "status": job.status()}
     if job.state == DONE and job.run is not None:
         run = job.run
-        context.update(rows=rows(job), stats=run.stats, roster=job.roster is not None, reconciled=reconciled(job),
+        # the tiles part the files: an unreadable file is counted once, under 无法读取, not also as 未通过
+        failed = max(0, run.stats.with_errors - run.stats.unreadable)
+        context.update(rows=rows(job), stats=run.stats, failed=failed, roster=job.roster is not None,
+                       reconciled=reconciled(job),
                        skipped=[clean_text(p) for p, _ in run.skipped], downloads=DOWNLOADS)
     return Page("job.j2", context)
 

@@ -1,0 +1,51 @@
+"""The desk as a first-time user meets it (found walking a whole year through the page): counts
+that add up, no template IDs in the choices, where the store file is, and dates not compared as
+numbers. Starlette's test client, like tests/test_desk_app.py."""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+with warnings.catch_warnings():  # Starlette asks for httpx2 for its test client; httpx works the same
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from tests.batch_helpers import unit_data
+from tests.make_filled import build_to
+from workbook_builder.desk.app import Settings, create_app
+
+BASE = "http://127.0.0.1:8765"
+
+
+def client(tmp_path: Path, **kw: Any) -> TestClient:
+    settings = Settings(workdir=tmp_path / "work", store=kw.pop("store", tmp_path / "年报.sqlite"), jobs=1, **kw)
+    return TestClient(create_app(settings), base_url=BASE)
+
+
+def check(c: TestClient, items: list[tuple[str, bytes]], **data: Any) -> str:
+    """Upload, wait for the check to finish; the results page."""
+    r = c.post("/check", files=[("files", item) for item in items], data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    job = str(r.headers["location"])
+    end = time.monotonic() + 120
+    while c.get(f"{job}/status").json()["state"] == "running":
+        assert time.monotonic() < end, "the check did not finish"
+        time.sleep(0.1)
+    return c.get(job).text
+
+
+def tiles(page: str) -> dict[str, int]:
+    return {label: int(n) for n, label in re.findall(r"<b>(\d+)</b><span>([^<]+)</span>", page)}
+
+
+def test_the_tiles_count_an_unreadable_file_once(tmp_path: Path) -> None:
+    honest = build_to(tmp_path, unit_data(1, "甲镇", year=2024), "甲镇.xlsx")
+    page = check(client(tmp_path), [("甲镇.xlsx", honest.read_bytes()), ("通知.docx", b"not a document at all")])
+    counts = tiles(page)
+    assert counts["个文件"] == 2 and counts["通过"] == 1 and counts["无法读取"] == 1
+    assert counts["未通过"] == 0  # the letter is 无法读取, not also 未通过
+    assert counts["通过"] + counts["未通过"] + counts["无法读取"] == counts["个文件"]

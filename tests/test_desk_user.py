@@ -49,3 +49,11 @@ def test_the_tiles_count_an_unreadable_file_once(tmp_path: Path) -> None:
     assert counts["个文件"] == 2 and counts["通过"] == 1 and counts["无法读取"] == 1
     assert counts["未通过"] == 0  # the letter is 无法读取, not also 未通过
     assert counts["通过"] + counts["未通过"] + counts["无法读取"] == counts["个文件"]
+
+
+def test_template_choices_are_named_without_their_ids(tmp_path: Path) -> None:
+    c = client(tmp_path)
+    for path in ("/check", "/issue"):
+        options = re.findall(r"<option[^>]*>([^<]*)</option>", c.get(path).text)
+        assert any("政府信息公开工作年度报告" in o for o in options), path
+        assert not [o for o in options if re.search(r"[a-z]_[a-z]", o)], (path, options)

@@ -57,3 +57,10 @@ def test_template_choices_are_named_without_their_ids(tmp_path: Path) -> None:
         options = re.findall(r"<option[^>]*>([^<]*)</option>", c.get(path).text)
         assert any("政府信息公开工作年度报告" in o for o in options), path
         assert not [o for o in options if re.search(r"[a-z]_[a-z]", o)], (path, options)
+
+
+def test_the_check_page_says_where_the_store_file_is(tmp_path: Path) -> None:
+    page = client(tmp_path).get("/check").text
+    shown = page.split('id="store-path"', 1)[1].split("</p>", 1)[0]
+    assert str((tmp_path / "年报.sqlite").resolve()) in shown and "备份" in shown
+    assert 'id="store-path"' not in client(tmp_path, store=None).get("/check").text

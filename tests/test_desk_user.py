@@ -64,3 +64,13 @@ def test_the_check_page_says_where_the_store_file_is(tmp_path: Path) -> None:
     shown = page.split('id="store-path"', 1)[1].split("</p>", 1)[0]
     assert str((tmp_path / "年报.sqlite").resolve()) in shown and "备份" in shown
     assert 'id="store-path"' not in client(tmp_path, store=None).get("/check").text
+
+
+def test_a_units_comparison_leaves_the_date_out(tmp_path: Path) -> None:
+    c = client(tmp_path)
+    for year in (2023, 2024):
+        path = build_to(tmp_path, unit_data(1, "甲镇", year=year), f"甲镇{year}.xlsx")
+        check(c, [(path.name, path.read_bytes())], store_prior="1")
+    compare = c.get("/units/甲镇?year=2024").text.split('id="compare"', 1)[1].split("</table>", 1)[0]
+    assert "上年结转" in compare
+    assert "填报日期" not in compare  # kept as Excel's day number (45677): nothing to compare

@@ -49,6 +49,12 @@ def test_the_tiles_count_an_unreadable_file_once(tmp_path: Path) -> None:
     assert counts["个文件"] == 2 and counts["通过"] == 1 and counts["无法读取"] == 1
     assert counts["未通过"] == 0  # the letter is 无法读取, not also 未通过
     assert counts["通过"] + counts["未通过"] + counts["无法读取"] == counts["个文件"]
+    assert "下一步" in page.split('id="next-step"', 1)[1].split("</p>", 1)[0]  # what to do with the feedback
+
+
+def test_no_next_step_when_every_file_passed(tmp_path: Path) -> None:
+    honest = build_to(tmp_path, unit_data(1, "甲镇", year=2024), "甲镇.xlsx")
+    assert 'id="next-step"' not in check(client(tmp_path), [("甲镇.xlsx", honest.read_bytes())])
 
 
 def test_template_choices_are_named_without_their_ids(tmp_path: Path) -> None:

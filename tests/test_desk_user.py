@@ -80,3 +80,16 @@ def test_a_units_comparison_leaves_the_date_out(tmp_path: Path) -> None:
     compare = c.get("/units/甲镇?year=2024").text.split('id="compare"', 1)[1].split("</table>", 1)[0]
     assert "上年结转" in compare
     assert "填报日期" not in compare  # kept as Excel's day number (45677): nothing to compare
+
+
+def test_the_publish_page_says_publish_and_the_rollup_says_take_in(tmp_path: Path) -> None:
+    c = client(tmp_path)
+    bad = unit_data(2, "乙镇", year=2024)
+    bad["requests.new.person"] += 5
+    items = [("甲镇.xlsx", build_to(tmp_path, unit_data(1, "甲镇", year=2024), "甲镇.xlsx").read_bytes()),
+             ("乙镇.xlsx", build_to(tmp_path, bad, "乙镇.xlsx", strict=False).read_bytes())]
+    check(c, items, store_prior="1")
+    publish = c.get("/publish?year=2024").text.split('id="publish-units"', 1)[1].split("</table>", 1)[0]
+    assert "是否发布" in publish and ">发布<" in publish and "不发布：" in publish and "纳入" not in publish
+    rollup = c.get("/rollup?year=2024").text.split('id="rollup-units"', 1)[1].split("</table>", 1)[0]
+    assert "是否纳入" in rollup and ">纳入<" in rollup and "不纳入：" in rollup

@@ -580,14 +580,15 @@ def default_template() -> str:
 
 def datapoint_labels(template: str | None = None) -> list[dict[str, str]]:
     """Every data point of a template in the order of its sheets: id, official label path (as a finding
-    names it), kind (input · formula · check …) and cell; the desk compares a unit's years with it."""
+    names it), kind (input · formula · check …), cell, and an input's type (whole · date · text …, else
+    ""); the desk compares a unit's years with it."""
     t = registry.resolve(template)
     out = []
     for sheet in t.layout.sheets:
         for cell in sheet.cells:
             if cell.datapoint:
                 out.append({"id": cell.datapoint, "label": cell.label or cell.text, "kind": cell.kind,
-                            "cell": cell.ref})
+                            "cell": cell.ref, "type": cell.input.type if cell.input else ""})
     return out
 
 

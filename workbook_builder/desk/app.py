@@ -215,7 +215,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def check_form(request: Request) -> Response:
         return await call(check_page.form, has_store, settings.max_body_bytes, settings.max_files,
-                          check_page.recent(jobs))
+                          check_page.recent(jobs), str(settings.store.resolve()) if settings.store else "")
 
     async def check_post(request: Request) -> Response:
         async with request.form(max_files=settings.max_files + 100, max_fields=settings.max_files + 100) as form:

@@ -102,11 +102,13 @@ def reconciled(job: Job) -> dict[str, list[str]] | None:
             "交回的文件无法读取": [f"{clean_text(u)}（{clean_text(p)}）" for u, p in r.unreadable]}
 
 
-def form(store: bool, max_body_bytes: int = 0, max_files: int = 0, recent: list[dict[str, Any]] | None = None) -> Page:
+def form(store: bool, max_body_bytes: int = 0, max_files: int = 0, recent: list[dict[str, Any]] | None = None,
+         store_path: str = "") -> Page:
     """The upload form; the caps go to the page's script, which says so before a doomed upload starts.
-    `recent`: this desk's checks so far, newest first (a person can leave a long check and come back)."""
+    `recent`: this desk's checks so far, newest first (a person can leave a long check and come back);
+    `store_path`: where the store file is, said on the page (a person backs it up and looks for it there)."""
     return Page("check.j2", {"templates": templates(), "store": store, "max_bytes": max_body_bytes,
-                             "max_files": max_files, "recent": recent or []})
+                             "max_files": max_files, "recent": recent or [], "store_path": clean_text(store_path)})
 
 
 def recent(jobs: Jobs) -> list[dict[str, Any]]:
@@ -121,7 +123,10 @@ def job_page(jobs: Jobs, job_id: str) -> Result:
     context: dict[str, Any] = {"job": job, "status": job.status()}
     if job.state == DONE and job.run is not None:
         run = job.run
-        context.update(rows=rows(job), stats=run.stats, roster=job.roster is not None, reconciled=reconciled(job),
+        # the tiles part the files: an unreadable file is counted once, under 无法读取, not also as 未通过
+        failed = max(0, run.stats.with_errors - run.stats.unreadable)
+        context.update(rows=rows(job), stats=run.stats, failed=failed, roster=job.roster is not None,
+                       reconciled=reconciled(job),
                        skipped=[clean_text(p) for p, _ in run.skipped], downloads=DOWNLOADS)
     return Page("job.j2", context)
 

@@ -578,17 +578,20 @@ def default_template() -> str:
     return registry.DEFAULT_TEMPLATE
 
 
-def datapoint_labels(template: str | None = None) -> list[dict[str, str]]:
+def datapoint_labels(template: str | None = None) -> list[dict[str, Any]]:
     """Every data point of a template in the order of its sheets: id, official label path (as a finding
-    names it), kind (input · formula · check …), cell, and an input's type (whole · date · text …, else
-    ""); the desk compares a unit's years with it."""
+    names it), kind (input · formula · check …), cell, an input's type (whole · date · text …, else
+    ""), and identity (True for the inputs naming the unit and the report year: who and when, no
+    figure); the desk compares a unit's years with it."""
     t = registry.resolve(template)
-    out = []
+    who = {t.spec.unit_field, t.spec.year_field} - {""}
+    out: list[dict[str, Any]] = []
     for sheet in t.layout.sheets:
         for cell in sheet.cells:
             if cell.datapoint:
                 out.append({"id": cell.datapoint, "label": cell.label or cell.text, "kind": cell.kind,
-                            "cell": cell.ref, "type": cell.input.type if cell.input else ""})
+                            "cell": cell.ref, "type": cell.input.type if cell.input else "",
+                            "identity": cell.datapoint in who})
     return out
 
 

@@ -71,8 +71,10 @@ def compare_rows(template: str | None, this: Any, last: Any) -> list[dict[str, A
         return []
     rows = []
     for dp in labels:
-        if dp["kind"] not in ("input", "formula") or dp.get("type") == "date":
-            continue  # a date is kept as Excel's day number (45677): no figure to set against last year's
+        if dp["kind"] not in ("input", "formula") or dp.get("type") == "date" or dp.get("identity"):
+            # a date is kept as Excel's day number (45677), and the report year always differs by one:
+            # neither is a figure to set against last year's
+            continue
         now = this.values.get(dp["id"]) if this is not None else None
         before = last.values.get(dp["id"]) if last is not None else None
         a, b = _number(now), _number(before)

@@ -16,7 +16,7 @@ from ..errors import UsageError
 from ..textsafe import clean_text
 from .check_page import Upload, templates
 from .results import XLSX, ZIP, Download, Page, Result, problem
-from .stored import accepted, open_store, pick_year
+from .stored import accepted, open_store, pick_year, whole_number
 from .units_page import make_current, unit_page, units_page, when
 
 __all__ = ["IssueForm", "issue_form", "issue_post", "make_current", "publish_page", "publish_post", "rollup_page",
@@ -78,9 +78,9 @@ def issue_post(form: IssueForm, workdir: Path, store: Path | None, jobs: int | N
         return problem("名单文件的格式不对", "单位名单请用 Excel 工作簿（.xlsx）或 CSV 文件。", back=back)
     year: int | None = None
     if form.year.strip():
-        if not form.year.strip().isdigit() or not 2000 <= int(form.year) <= 2100:
+        year = whole_number(form.year, 9999)
+        if year is None or not 2000 <= year <= 2100:
             return problem("年度不对", "年度请填四位数字，例如 2024。", back=back)
-        year = int(form.year)
     folder = _scratch(workdir, "issue")
     roster = _save(form.roster, folder / f"roster{suffix}")
     prior_dir = None

@@ -36,3 +36,28 @@ def test_odd_years_and_ids_get_a_calm_answer_not_an_internal_error(tmp_path: Pat
                c.post("/units/甲镇/current", data={"id": year, "year": year})]
     for r in answers:
         assert r.status_code < 500 and "内部错误" not in r.text, (r.request.url, r.status_code)
+
+
+def test_a_unit_whose_name_holds_a_slash_has_its_page(tmp_path: Path) -> None:
+    # “县委办/县政府办”: one office under two names is common; the link quotes the slash as %2F, which
+    # the router decodes back into a path separator
+    from tests.batch_helpers import unit_data
+    from tests.make_filled import build_to
+    from workbook_builder import api
+
+    name = "县委办/县政府办"
+    store = tmp_path / "年报.sqlite"
+    api.check([build_to(tmp_path, unit_data(1, name, year=2024), "a.xlsx"),
+               build_to(tmp_path, unit_data(1, name, year=2024), "b.xlsx")], store=store, jobs=1)
+    c = client(tmp_path, store=store)
+    link = "/units/%E5%8E%BF%E5%A7%94%E5%8A%9E%2F%E5%8E%BF%E6%94%BF%E5%BA%9C%E5%8A%9E"
+    assert f'href="{link}?year=2024"' in c.get("/units").text
+    r = c.get(f"{link}?year=2024")
+    assert r.status_code == 200 and 'id="history"' in r.text, r.text[:300]
+    first = api.open_store(store)
+    try:
+        older = min(s.id for s in first.history(name, 2024))
+    finally:
+        first.close()
+    r = c.post(f"{link}/current", data={"id": str(older), "year": "2024"}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]

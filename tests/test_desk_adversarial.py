@@ -61,3 +61,28 @@ def test_a_unit_whose_name_holds_a_slash_has_its_page(tmp_path: Path) -> None:
         first.close()
     r = c.post(f"{link}/current", data={"id": str(older), "year": "2024"}, follow_redirects=False)
     assert r.status_code == 303, r.text[:300]
+
+
+def _wait(c: TestClient, job: str) -> dict[str, Any]:
+    import time
+
+    for _ in range(600):
+        status = dict(c.get(f"{job}/status").json())
+        if status["state"] != "running":
+            return status
+        time.sleep(0.1)
+    raise AssertionError("the check did not finish")
+
+
+def test_a_bad_roster_is_named_as_uploaded_not_by_its_private_path(tmp_path: Path) -> None:
+    c = client(tmp_path)
+    garbage = bytes(range(128, 256)) * 20  # no encoding reads it
+    r = c.post("/check", files=[("files", ("甲镇.xlsx", b"PK\x03\x04x")), ("roster", ("乡镇名单.csv", garbage))],
+               follow_redirects=False)
+    status = _wait(c, r.headers["location"])
+    assert status["state"] == "failed"
+    assert "乡镇名单.csv" in status["message"] and str(tmp_path) not in status["message"], status["message"]
+    page = c.get(r.headers["location"]).text
+    assert "乡镇名单.csv" in page and str(tmp_path) not in page
+    r = c.post("/issue", files={"roster": ("乡镇名单.csv", garbage)}, data={"year": "2024"})
+    assert r.status_code == 400 and "乡镇名单.csv" in r.text and str(tmp_path) not in r.text, r.text

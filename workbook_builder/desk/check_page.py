@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 from .. import api
 from ..errors import UsageError
 from ..render.finding_lines import finding_columns
-from ..textsafe import clean_text
+from ..textsafe import clean_text, shown_name
 from .intake import Intake
 from .jobs import DONE, DOWNLOADS, FAILED, Job, Jobs, download
 from .results import XLSX, ZIP, Download, Json, Page, Redirect, Result, problem
@@ -56,7 +56,8 @@ def start(jobs: Jobs, uploads: Iterable[Upload], paths: list[str], template: str
                 out.write(chunk)
     names: dict[str | Path, str] = {k: v for k, v in intake.names.items()}
     job = Job(job_id, folder, intake.paths, names, list(intake.refused),
-              template=template or None, roster=roster_path, use_store=store_prior)
+              template=template or None, roster=roster_path, use_store=store_prior,
+              roster_name=shown_name(roster.name) if roster_path is not None and roster is not None else "")
     jobs.submit(job)
     return Redirect(f"/check/{job_id}")
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from .. import api
 from ..errors import UsageError
-from ..textsafe import clean_text
+from ..textsafe import clean_text, shown_name
 from .check_page import Upload, templates
+from .jobs import as_uploaded
 from .results import XLSX, ZIP, Download, Page, Result, problem
 from .stored import accepted, open_store, pick_year, whole_number
 from .units_page import make_current, unit_page, units_page, when
@@ -95,7 +96,7 @@ def issue_post(form: IssueForm, workdir: Path, store: Path | None, jobs: int | N
         records = api.build_for_roster(roster, out, template=form.template or None, prior_dir=prior_dir, year=year,
                                        jobs=jobs, store=store if form.from_store else None)
     except UsageError as exc:
-        return problem("没有生成工作簿", str(exc), back=back)
+        return problem("没有生成工作簿", as_uploaded(str(exc), roster, shown_name(form.roster.name)), back=back)
     target = folder / "下发工作簿.zip"
     _zip_folder(out, target, (".xlsx",))
     if not records:

@@ -86,3 +86,32 @@ def test_a_bad_roster_is_named_as_uploaded_not_by_its_private_path(tmp_path: Pat
     assert "乡镇名单.csv" in page and str(tmp_path) not in page
     r = c.post("/issue", files={"roster": ("乡镇名单.csv", garbage)}, data={"year": "2024"})
     assert r.status_code == 400 and "乡镇名单.csv" in r.text and str(tmp_path) not in r.text, r.text
+
+
+def test_a_desk_stopped_by_sigterm_leaves_no_uploaded_file_behind(tmp_path: Path) -> None:
+    # `kill`, a logout or a shutdown end the desk with SIGTERM (uvicorn re-raises it once it has stopped,
+    # and its default action ended the process before the private folder was removed): the units'
+    # returns stayed in the temp folder for good
+    import signal
+    import time
+
+    import httpx
+
+    from tests.batch_helpers import unit_data
+    from tests.make_filled import build_to
+    from tests.test_desk_serve import desk, free_port
+
+    workbook = build_to(tmp_path / "files", unit_data(1, "甲镇", year=2024), "甲镇.xlsx").read_bytes()
+    with desk(tmp_path, "--port", str(free_port())) as (proc, url, lines):
+        with httpx.Client(base_url=url.rstrip("/"), timeout=30, follow_redirects=True) as web:
+            job = str(web.post("/check", files={"files": ("甲镇.xlsx", workbook)}).url.path)
+            for _ in range(300):
+                if web.get(f"{job}/status").json()["state"] != "running":
+                    break
+                time.sleep(0.1)
+        assert [p for p in (tmp_path / "tmp").rglob("*") if p.is_file()], "the upload is kept while the desk runs"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        time.sleep(0.2)
+        assert "工作台已停止" in "\n".join(lines)
+    assert list((tmp_path / "tmp").iterdir()) == []

@@ -115,3 +115,23 @@ def test_a_desk_stopped_by_sigterm_leaves_no_uploaded_file_behind(tmp_path: Path
         time.sleep(0.2)
         assert "工作台已停止" in "\n".join(lines)
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_the_template_field_names_a_built_in_template_never_a_file(tmp_path: Path) -> None:
+    # the form's template is a choice among the built-in ones; as a path it read any YAML file of the
+    # desk's computer and echoed its lines in the error (a token holder on another computer could)
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("password: hunter2\nrows: [1, 2\n", encoding="utf-8")
+    c = client(tmp_path)
+    r = c.post("/check", files=[("files", ("甲镇.xlsx", b"PK\x03\x04x"))], data={"template": str(secret)},
+               follow_redirects=False)
+    texts = [r.text]
+    if r.status_code == 303:
+        texts += [str(_wait(c, r.headers["location"])), c.get(r.headers["location"]).text]
+    texts.append(c.post("/issue", files={"roster": ("名单.csv", "甲镇\n".encode())},
+                        data={"template": str(secret), "year": "2024"}).text)
+    texts += [c.get("/rollup", params={"template": str(secret)}).text,
+              c.post("/rollup", data={"template": str(secret), "year": "2024"}).text,
+              c.post("/publish", data={"template": str(secret), "year": "2024"}).text]
+    for text in texts:
+        assert "hunter2" not in text and "rows: [1, 2" not in text and str(secret) not in text, text[:400]

@@ -35,9 +35,21 @@ def templates() -> list[dict[str, Any]]:
     return sorted(({**t, "default": t["id"] == default} for t in found), key=lambda t: not t["default"])
 
 
+def known_template(text: str) -> bool:
+    """The form's template is one of the built-in ones it offers, or empty (“自动”). Never a path: the
+    library would read any YAML file of this computer and quote its lines in the error."""
+    return not text or text in {t["id"] for t in api.list_templates()}
+
+
+def unknown_template(back: str) -> Page:
+    return problem("没有这个模板", "请在“模板”一栏里选择列出的模板。", back=back)
+
+
 def start(jobs: Jobs, uploads: Iterable[Upload], paths: list[str], template: str, roster: Upload | None,
           store_prior: bool, max_file_bytes: int, max_files: int) -> Result:
     """Take the uploads into a new job's private folder and queue the check; on to the job's page."""
+    if not known_template(template):
+        return unknown_template("/check")
     job_id, folder = jobs.new_folder()
     intake = Intake(folder, max_file_bytes, max_files)
     for i, up in enumerate(uploads):

@@ -14,7 +14,7 @@ from typing import Any
 from .. import api
 from ..errors import UsageError
 from ..textsafe import clean_text, shown_name
-from .check_page import Upload, templates
+from .check_page import Upload, known_template, templates, unknown_template
 from .jobs import as_uploaded
 from .results import XLSX, ZIP, Download, Page, Result, problem
 from .stored import accepted, open_store, pick_year, whole_number
@@ -72,6 +72,8 @@ def issue_form(store: bool) -> Page:
 def issue_post(form: IssueForm, workdir: Path, store: Path | None, jobs: int | None) -> Result:
     """One personalised workbook per unit of the roster, zipped."""
     back = "/issue"
+    if not known_template(form.template):
+        return unknown_template(back)
     if form.roster is None:
         return problem("缺少单位名单", "请上传单位名单（.xlsx 或 .csv，每行一个单位）。", back=back)
     suffix = PurePosixPath(form.roster.name.replace("\\", "/")).suffix.lower()
@@ -109,6 +111,8 @@ def issue_post(form: IssueForm, workdir: Path, store: Path | None, jobs: int | N
 
 def _year_view(store_path: Path | None, year_text: str, template: str, page: str, back: str) -> Page | dict[str, Any]:
     """The store's years, the chosen one, and its current submissions (accepted and left out)."""
+    if not known_template(template):
+        return unknown_template(back)
     if store_path is None:
         return problem("没有打开数据库", "工作台启动时没有数据库，汇总和发布需要检查过的工作簿记录。", 200, back="/check")
     with open_store(store_path) as store:

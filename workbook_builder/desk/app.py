@@ -289,7 +289,9 @@ def create_app(settings: Settings) -> Starlette:
         Route("/check/{job}/file/{n:int}", job_file), Route("/check/{job}/{name}", job_download),
         Route("/issue", issue, methods=["GET", "POST"]), Route("/rollup", rollup, methods=["GET", "POST"]),
         Route("/publish", publish, methods=["GET", "POST"]), Route("/units", units),
-        Route("/units/{name}", unit), Route("/units/{name}/current", unit_current, methods=["POST"]),
+        # `path`: a unit's name may hold a slash (“县委办/县政府办”); its link's %2F arrives decoded
+        Route("/units/{name:path}", unit, methods=["GET"]),
+        Route("/units/{name:path}/current", unit_current, methods=["POST"]),
         Mount("/static", StaticFiles(packages=[("workbook_builder.desk", "static")]), name="static"),
     ]
 

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 from .. import api
 from ..errors import UsageError
 from ..render.finding_lines import finding_columns
-from ..textsafe import clean_text
+from ..textsafe import clean_text, shown_name
 from .intake import Intake
 from .jobs import DONE, DOWNLOADS, FAILED, Job, Jobs, download
 from .results import XLSX, ZIP, Download, Json, Page, Redirect, Result, problem
@@ -35,9 +35,21 @@ def templates() -> list[dict[str, Any]]:
     return sorted(({**t, "default": t["id"] == default} for t in found), key=lambda t: not t["default"])
 
 
+def known_template(text: str) -> bool:
+    """The form's template is one of the built-in ones it offers, or empty (“自动”). Never a path: the
+    library would read any YAML file of this computer and quote its lines in the error."""
+    return not text or text in {t["id"] for t in api.list_templates()}
+
+
+def unknown_template(back: str) -> Page:
+    return problem("没有这个模板", "请在“模板”一栏里选择列出的模板。", back=back)
+
+
 def start(jobs: Jobs, uploads: Iterable[Upload], paths: list[str], template: str, roster: Upload | None,
           store_prior: bool, max_file_bytes: int, max_files: int) -> Result:
     """Take the uploads into a new job's private folder and queue the check; on to the job's page."""
+    if not known_template(template):
+        return unknown_template("/check")
     job_id, folder = jobs.new_folder()
     intake = Intake(folder, max_file_bytes, max_files)
     for i, up in enumerate(uploads):
@@ -56,7 +68,8 @@ def start(jobs: Jobs, uploads: Iterable[Upload], paths: list[str], template: str
                 out.write(chunk)
     names: dict[str | Path, str] = {k: v for k, v in intake.names.items()}
     job = Job(job_id, folder, intake.paths, names, list(intake.refused),
-              template=template or None, roster=roster_path, use_store=store_prior)
+              template=template or None, roster=roster_path, use_store=store_prior,
+              roster_name=shown_name(roster.name) if roster_path is not None and roster is not None else "")
     jobs.submit(job)
     return Redirect(f"/check/{job_id}")
 

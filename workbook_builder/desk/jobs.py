@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import api
 from ..errors import UsageError
+from ..textsafe import display_path
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 _LOG = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class Job:
     refused: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     template: str | None = None
     roster: Path | None = None
+    roster_name: str = ""  # the name the roster was uploaded by (its message names it so)
     use_store: bool = False
     state: str = QUEUED
     done: int = 0
@@ -86,7 +88,7 @@ class Jobs:
             try:
                 self._check(job)
             except UsageError as exc:
-                job.state, job.message = FAILED, str(exc)
+                job.state, job.message = FAILED, as_uploaded(str(exc), job.roster, job.roster_name)
             except Exception as exc:  # our bug: said in Chinese on the page, the traceback in the log
                 _LOG.exception("check job %s failed", job.id)
                 job.state, job.message = FAILED, f"检查时发生内部错误（{type(exc).__name__}），请把这批文件交给维护人员"
@@ -105,6 +107,14 @@ class Jobs:
                         progress=progress, store=store, names=job.names, refused=job.refused)
         job.run, job.done, job.total = run, len(run.files), len(run.files)
         job.state, job.message = DONE, f"检查完毕：共 {len(run.files)} 个文件"
+
+
+def as_uploaded(message: str, path: Path | None, name: str) -> str:
+    """A message naming the private copy at `path` names the file as it was uploaded instead: the
+    person never saw our working folder, and its path is nobody's business."""
+    if path is None or not name:
+        return message
+    return message.replace(display_path(path), name).replace(str(path), name)
 
 
 DOWNLOADS = {

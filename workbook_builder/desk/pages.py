@@ -13,10 +13,11 @@ from typing import Any
 
 from .. import api
 from ..errors import UsageError
-from ..textsafe import clean_text
-from .check_page import Upload, templates
+from ..textsafe import clean_text, shown_name
+from .check_page import Upload, known_template, templates, unknown_template
+from .jobs import as_uploaded
 from .results import XLSX, ZIP, Download, Page, Result, problem
-from .stored import accepted, open_store, pick_year
+from .stored import accepted, open_store, pick_year, whole_number
 from .units_page import make_current, unit_page, units_page, when
 
 __all__ = ["IssueForm", "issue_form", "issue_post", "make_current", "publish_page", "publish_post", "rollup_page",
@@ -71,6 +72,8 @@ def issue_form(store: bool) -> Page:
 def issue_post(form: IssueForm, workdir: Path, store: Path | None, jobs: int | None) -> Result:
     """One personalised workbook per unit of the roster, zipped."""
     back = "/issue"
+    if not known_template(form.template):
+        return unknown_template(back)
     if form.roster is None:
         return problem("缺少单位名单", "请上传单位名单（.xlsx 或 .csv，每行一个单位）。", back=back)
     suffix = PurePosixPath(form.roster.name.replace("\\", "/")).suffix.lower()
@@ -78,9 +81,9 @@ def issue_post(form: IssueForm, workdir: Path, store: Path | None, jobs: int | N
         return problem("名单文件的格式不对", "单位名单请用 Excel 工作簿（.xlsx）或 CSV 文件。", back=back)
     year: int | None = None
     if form.year.strip():
-        if not form.year.strip().isdigit() or not 2000 <= int(form.year) <= 2100:
+        year = whole_number(form.year, 9999)
+        if year is None or not 2000 <= year <= 2100:
             return problem("年度不对", "年度请填四位数字，例如 2024。", back=back)
-        year = int(form.year)
     folder = _scratch(workdir, "issue")
     roster = _save(form.roster, folder / f"roster{suffix}")
     prior_dir = None
@@ -95,7 +98,7 @@ def issue_post(form: IssueForm, workdir: Path, store: Path | None, jobs: int | N
         records = api.build_for_roster(roster, out, template=form.template or None, prior_dir=prior_dir, year=year,
                                        jobs=jobs, store=store if form.from_store else None)
     except UsageError as exc:
-        return problem("没有生成工作簿", str(exc), back=back)
+        return problem("没有生成工作簿", as_uploaded(str(exc), roster, shown_name(form.roster.name)), back=back)
     target = folder / "下发工作簿.zip"
     _zip_folder(out, target, (".xlsx",))
     if not records:
@@ -108,6 +111,8 @@ def issue_post(form: IssueForm, workdir: Path, store: Path | None, jobs: int | N
 
 def _year_view(store_path: Path | None, year_text: str, template: str, page: str, back: str) -> Page | dict[str, Any]:
     """The store's years, the chosen one, and its current submissions (accepted and left out)."""
+    if not known_template(template):
+        return unknown_template(back)
     if store_path is None:
         return problem("没有打开数据库", "工作台启动时没有数据库，汇总和发布需要检查过的工作簿记录。", 200, back="/check")
     with open_store(store_path) as store:

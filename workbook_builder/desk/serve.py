@@ -10,12 +10,14 @@ import errno
 import ipaddress
 import secrets
 import shutil
+import signal
 import socket
 import sys
 import tempfile
 import threading
 import webbrowser
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -72,6 +74,22 @@ def _check_store(path: Path) -> None:
     api.open_store(path).close()
 
 
+def _stop_like_ctrl_c(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_signals_like_ctrl_c() -> dict[int, Any]:
+    """SIGTERM (`kill`, logout, shutdown) and, on Windows, SIGBREAK (Ctrl+Break, closing the console
+    window) end the desk as Ctrl+C does. uvicorn re-raises the signal that stopped it once it has shut
+    down; with the default handler that ended the process at once, and the private folder with every
+    uploaded return stayed in the temp folder for good."""
+    before: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGBREAK"):
+        if hasattr(signal, name) and threading.current_thread() is threading.main_thread():
+            before[getattr(signal, name)] = signal.signal(getattr(signal, name), _stop_like_ctrl_c)
+    return before
+
+
 def private_folder() -> Path:
     """The desk's private working folder (only this user may read it): every upload, every job's
     files and every download are kept under it, and it is removed on exit."""
@@ -112,12 +130,15 @@ def serve(host: str = "127.0.0.1", port: int = 8765, store: str | Path | None = 
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                                 timeout_graceful_shutdown=3)
         server = uvicorn.Server(config)
+        handlers = _stop_signals_like_ctrl_c()
         try:
             server.run(sockets=[sock])
         except KeyboardInterrupt:
             pass
         finally:
             sock.close()
+            for signum, handler in handlers.items():
+                signal.signal(signum, handler)
         _say("工作台已停止。")
         return 0
     finally:

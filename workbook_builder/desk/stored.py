@@ -21,10 +21,20 @@ def open_store(path: Path) -> Iterator[Any]:
         store.close()
 
 
+def whole_number(text: str, limit: int = (1 << 63) - 1) -> int | None:
+    """`text` as a whole number from 0 to `limit`, or None. Only ASCII digits: `isdigit()` also
+    accepts “²”, which `int()` refuses, and a number past SQLite's 64 bits makes a query fail."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > limit:
+        return None
+    return int(text)
+
+
 def pick_year(years: Sequence[int], text: str) -> int | None:
-    """The year asked for, else the latest one the store holds."""
-    if text.strip().isdigit():
-        return int(text)
+    """The year asked for (a year of four digits at most), else the latest one the store holds."""
+    year = whole_number(text, 9999)
+    if year is not None:
+        return year
     return max(years) if years else None
 
 

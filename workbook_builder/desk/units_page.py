@@ -10,7 +10,7 @@ from .. import api
 from ..errors import UsageError
 from ..textsafe import clean_text
 from .results import Page, Redirect, Result, problem
-from .stored import open_store, pick_year
+from .stored import open_store, pick_year, whole_number
 
 NO_STORE = ("没有打开数据库", "工作台启动时没有数据库，无法查看各单位的记录。")
 
@@ -117,14 +117,15 @@ def _history_row(s: Any) -> dict[str, Any]:
 def make_current(store_path: Path | None, name: str, sub_id: str, year: str) -> Result:
     if store_path is None:
         return problem(*NO_STORE, 200, back="/check")
-    if not sub_id.isdigit():
+    chosen_id = whole_number(sub_id)
+    if chosen_id is None:
         return problem("没有选中记录", "请在记录列表里选一条，再点“设为当前”。", back=unit_link(name))
     with open_store(store_path) as store:
         try:
-            chosen = store.get(int(sub_id))
+            chosen = store.get(chosen_id)
         except (KeyError, LookupError, UsageError):
             return problem("找不到这条记录", "这条记录已不在数据库里。", 404, back=unit_link(name))
         if chosen.unit != name:
             return problem("记录不属于这个单位", "请在这个单位的记录列表里选择。", 400, back=unit_link(name))
         store.make_current(chosen.id)
-    return Redirect(unit_link(name, chosen.year or (int(year) if year.isdigit() else None)))
+    return Redirect(unit_link(name, chosen.year or whole_number(year, 9999)))

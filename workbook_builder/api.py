@@ -578,6 +578,16 @@ def default_template() -> str:
     return registry.DEFAULT_TEMPLATE
 
 
+def default_year() -> int:
+    """The year being reported on today, as `build_for_roster` takes it without a year or last year's
+    workbooks: the previous calendar year, from November the current one."""
+    import datetime as dt
+
+    from .build.personalise import default_year as year_for
+
+    return year_for((), dt.date.today())[0]
+
+
 def datapoint_labels(template: str | None = None) -> list[dict[str, Any]]:
     """Every data point of a template in the order of its sheets: id, official label path (as a finding
     names it), kind (input · formula · check …), cell, an input's type (whole · date · text …, else
@@ -597,9 +607,9 @@ def datapoint_labels(template: str | None = None) -> list[dict[str, Any]]:
 
 def is_unreadable(result: FileResult) -> bool:
     """The file could not be read at all (refused, broken, or a report nothing could be read from)."""
-    from .batch.result import UNREADABLE_CODES
+    from .batch.result import is_unreadable as unreadable
 
-    return any(f.code in UNREADABLE_CODES for f in result.findings)
+    return unreadable(result)
 
 
 def save_roster(run: CheckRun, output: str | Path) -> Path:

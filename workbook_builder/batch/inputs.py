@@ -33,11 +33,11 @@ class Shown:
         self.refusals += [_refusal(Code.ZIP_REFUSED, numbered(n, taken, fold=False), r, f) for n, r, f in found.refused]
         self.of: dict[str, str] = {str(p): numbered(name(p), taken, fold=False) for p in found.files}  # real → shown
         self.skipped = tuple((name(p), why) for p, why in found.skipped)
-        self._real = self.sources()
+        self._real = {shown: real for real, shown in self.of.items()}
 
     def sources(self) -> dict[str, str]:
         """Shown name → real file, for every file checked (a refused input has none)."""
-        return {shown: real for real, shown in self.of.items()}
+        return self._real
 
     def real(self, shown: str) -> str:
         """The real file of a shown name; "" (no file to open) for a refused input."""

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..batch.prior import PriorIndex, pick
-from ..batch.result import UNREADABLE_CODES
+from ..batch.result import is_unreadable
 from ..check.result import FileResult
 from ..findings import Code, Finding, make
 from ..template import registry
@@ -143,7 +143,7 @@ class Store:
         shown = _text(name if name is not None else result.path) or ""
         # as the run counts it (无法读取或不安全), and a file no template was recognised in: nothing in it
         # is to be trusted, its unit and year included
-        unreadable = result.template is None or any(f.code in UNREADABLE_CODES for f in result.findings)
+        unreadable = result.template is None or is_unreadable(result)
         unit = None if unreadable or not result.unit or not result.unit.strip() else _text(result.unit.strip())
         year = None if unreadable else result.year
         template_id = result.template.id if result.template else None

@@ -201,6 +201,11 @@ def too_large(settings: Settings) -> Response:
                              f"一次最多上传 {settings.max_body_bytes // MiB} MB。请分几次上传，或把文件夹压缩成 .zip 再上传。", 413)
 
 
+def _upload(value: Any) -> check_page.Upload | None:
+    """A form's one-file field (the roster) as the handlers take it, or None when no file was chosen."""
+    return check_page.Upload(value.filename or "", value.file) if isinstance(value, UploadFile) and value.filename else None
+
+
 def create_app(settings: Settings) -> Starlette:
     """The desk as an ASGI app (wrapped in its guard)."""
     settings.workdir.mkdir(parents=True, exist_ok=True)
@@ -222,11 +227,8 @@ def create_app(settings: Settings) -> Starlette:
             uploads = [check_page.Upload(f.filename or "", f.file) for f in form.getlist("files")
                        if isinstance(f, UploadFile) and (f.filename or f.size)]
             paths = [p for p in form.getlist("paths") if isinstance(p, str)]
-            roster = form.get("roster")
-            roster_up = (check_page.Upload(roster.filename or "", roster.file)
-                         if isinstance(roster, UploadFile) and roster.filename else None)
             template = str(form.get("template") or "")
-            return await call(check_page.start, jobs, uploads, paths, template, roster_up,
+            return await call(check_page.start, jobs, uploads, paths, template, _upload(form.get("roster")),
                               bool(form.get("store_prior")) and has_store, settings.max_file_bytes, settings.max_files)
 
     async def job(request: Request) -> Response:
@@ -245,13 +247,11 @@ def create_app(settings: Settings) -> Starlette:
         if request.method == "GET":
             return await call(pages.issue_form, has_store)
         async with request.form(max_files=settings.max_files + 100, max_fields=200) as form:
-            roster = form.get("roster")
             prior = [check_page.Upload(f.filename or "", f.file) for f in form.getlist("prior")
                      if isinstance(f, UploadFile) and f.filename]
             return await call(pages.issue_post, pages.IssueForm(
                 template=str(form.get("template") or ""), year=str(form.get("year") or ""),
-                roster=check_page.Upload(roster.filename or "", roster.file)
-                if isinstance(roster, UploadFile) and roster.filename else None,
+                roster=_upload(form.get("roster")),
                 prior=prior, from_store=bool(form.get("from_store")) and has_store),
                 settings.workdir, settings.store, settings.jobs)
 

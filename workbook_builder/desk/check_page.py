@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -35,6 +36,31 @@ def templates() -> list[dict[str, Any]]:
     return sorted(({**t, "default": t["id"] == default} for t in found), key=lambda t: not t["default"])
 
 
+ROSTER_SUFFIXES = (".xlsx", ".csv", ".tsv", ".txt")
+
+
+def save_upload(upload: Upload, target: Path) -> Path:
+    """The uploaded bytes as a new file `target` (a private name of ours, never the upload's)."""
+    with target.open("xb") as out:
+        shutil.copyfileobj(upload.stream, out, 1 << 20)
+    return target
+
+
+def roster_suffix(upload: Upload) -> str:
+    """The roster's kind by its name's extension (.xlsx, .csv …), or "" for a kind no roster comes in."""
+    suffix = PurePosixPath(upload.name.replace("\\", "/")).suffix.lower()
+    return suffix if suffix in ROSTER_SUFFIXES else ""
+
+
+def bad_roster(back: str) -> Page:
+    return problem("名单文件的格式不对", "单位名单请用 Excel 工作簿（.xlsx）或 CSV 文件。", back=back)
+
+
+def save_roster(upload: Upload, folder: Path) -> Path:
+    """An uploaded roster (of a kind `roster_suffix` allows) kept as `folder/roster<suffix>`."""
+    return save_upload(upload, folder / f"roster{roster_suffix(upload)}")
+
+
 def known_template(text: str) -> bool:
     """The form's template is one of the built-in ones it offers, or empty (“自动”). Never a path: the
     library would read any YAML file of this computer and quote its lines in the error."""
@@ -59,14 +85,10 @@ def start(jobs: Jobs, uploads: Iterable[Upload], paths: list[str], template: str
         return problem("没有选择文件", "请先选择或拖入要检查的工作簿、文件夹或压缩包，再点“开始检查”。", back="/check")
     roster_path = None
     if roster is not None and roster.name:
-        suffix = PurePosixPath(roster.name.replace("\\", "/")).suffix.lower()
-        if suffix not in (".xlsx", ".csv", ".tsv", ".txt"):
-            return problem("名单文件的格式不对", "单位名单请用 Excel 工作簿（.xlsx）或 CSV 文件。", back="/check")
-        roster_path = folder / f"roster{suffix}"
-        with roster_path.open("xb") as out:
-            while chunk := roster.stream.read(1 << 20):
-                out.write(chunk)
-    names: dict[str | Path, str] = {k: v for k, v in intake.names.items()}
+        if not roster_suffix(roster):
+            return bad_roster("/check")
+        roster_path = save_roster(roster, folder)
+    names: dict[str | Path, str] = {k: v for k, v in intake.names.items()}  # keys widened for api.check
     job = Job(job_id, folder, intake.paths, names, list(intake.refused),
               template=template or None, roster=roster_path, use_store=store_prior,
               roster_name=shown_name(roster.name) if roster_path is not None and roster is not None else "")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import shutil
 import zipfile
@@ -14,7 +13,16 @@ from typing import Any
 from .. import api
 from ..errors import UsageError
 from ..textsafe import clean_text, shown_name
-from .check_page import Upload, known_template, templates, unknown_template
+from .check_page import (
+    Upload,
+    bad_roster,
+    known_template,
+    roster_suffix,
+    save_roster,
+    save_upload,
+    templates,
+    unknown_template,
+)
 from .jobs import as_uploaded
 from .results import XLSX, ZIP, Download, Page, Result, problem
 from .stored import accepted, open_store, pick_year, whole_number
@@ -22,9 +30,6 @@ from .units_page import make_current, unit_page, units_page, when
 
 __all__ = ["IssueForm", "issue_form", "issue_post", "make_current", "publish_page", "publish_post", "rollup_page",
            "rollup_post", "unit_page", "units_page"]
-
-ROSTER_SUFFIXES = (".xlsx", ".csv", ".tsv", ".txt")
-
 
 @dataclass(frozen=True)
 class IssueForm:
@@ -42,12 +47,6 @@ def _scratch(workdir: Path, kind: str) -> Path:
     return folder
 
 
-def _save(upload: Upload, target: Path) -> Path:
-    with target.open("xb") as out:
-        shutil.copyfileobj(upload.stream, out, 1 << 20)
-    return target
-
-
 def _zip_folder(folder: Path, target: Path, suffixes: tuple[str, ...]) -> int:
     """Zip the files of `folder` (their names are ours: made from unit names by the library)."""
     count = 0
@@ -59,14 +58,8 @@ def _zip_folder(folder: Path, target: Path, suffixes: tuple[str, ...]) -> int:
     return count
 
 
-def default_year() -> int:
-    """The year being reported on: last year, from November this one (as `build --roster` decides)."""
-    today = dt.date.today()
-    return today.year if today.month >= 11 else today.year - 1
-
-
 def issue_form(store: bool) -> Page:
-    return Page("issue.j2", {"templates": templates(), "year": default_year(), "store": store})
+    return Page("issue.j2", {"templates": templates(), "year": api.default_year(), "store": store})
 
 
 def issue_post(form: IssueForm, workdir: Path, store: Path | None, jobs: int | None) -> Result:
@@ -76,23 +69,22 @@ def issue_post(form: IssueForm, workdir: Path, store: Path | None, jobs: int | N
         return unknown_template(back)
     if form.roster is None:
         return problem("缺少单位名单", "请上传单位名单（.xlsx 或 .csv，每行一个单位）。", back=back)
-    suffix = PurePosixPath(form.roster.name.replace("\\", "/")).suffix.lower()
-    if suffix not in ROSTER_SUFFIXES:
-        return problem("名单文件的格式不对", "单位名单请用 Excel 工作簿（.xlsx）或 CSV 文件。", back=back)
+    if not roster_suffix(form.roster):
+        return bad_roster(back)
     year: int | None = None
     if form.year.strip():
         year = whole_number(form.year, 9999)
         if year is None or not 2000 <= year <= 2100:
             return problem("年度不对", "年度请填四位数字，例如 2024。", back=back)
     folder = _scratch(workdir, "issue")
-    roster = _save(form.roster, folder / f"roster{suffix}")
+    roster = save_roster(form.roster, folder)
     prior_dir = None
     if form.prior:
         prior_dir = folder / "prior"
         prior_dir.mkdir()
         for i, up in enumerate(form.prior, start=1):
             ext = PurePosixPath(up.name.replace("\\", "/")).suffix.lower()
-            _save(up, prior_dir / f"{i:04d}{ext if ext in ('.xlsx', '.xlsm', '.zip') else '.bin'}")
+            save_upload(up, prior_dir / f"{i:04d}{ext if ext in ('.xlsx', '.xlsm', '.zip') else '.bin'}")
     out = folder / "out"
     try:
         records = api.build_for_roster(roster, out, template=form.template or None, prior_dir=prior_dir, year=year,
@@ -110,7 +102,8 @@ def issue_post(form: IssueForm, workdir: Path, store: Path | None, jobs: int | N
 
 
 def _year_view(store_path: Path | None, year_text: str, template: str, page: str, back: str) -> Page | dict[str, Any]:
-    """The store's years, the chosen one, and its current submissions (accepted and left out)."""
+    """The store's years, the chosen one, and its current submissions: those accepted (as rows to show,
+    and the submissions themselves) and those left out, with why."""
     if not known_template(template):
         return unknown_template(back)
     if store_path is None:
@@ -121,23 +114,38 @@ def _year_view(store_path: Path | None, year_text: str, template: str, page: str
         subs = store.submissions(year=year, current_only=True) if year is not None else []
     chosen = [s for s in subs if not template or s.template_id == template]
     ok, left_out = accepted(chosen)
-    ok = [{"unit": clean_text(s.unit or ""), "name": clean_text(s.name), "received": when(s.received_at)} for s in ok]
-    left_out = [({"unit": clean_text(s.unit or ""), "name": clean_text(s.name), "received": when(s.received_at)}, why)
-                for s, why in left_out]
-    return {"years": years, "year": year, "template": template, "included": ok, "left_out": left_out, "subs": chosen,
-            "page": page, "templates": templates()}
+
+    def row(s: Any) -> dict[str, str]:
+        return {"unit": clean_text(s.unit or ""), "name": clean_text(s.name), "received": when(s.received_at)}
+
+    return {"years": years, "year": year, "template": template, "included": [row(s) for s in ok],
+            "left_out": [(row(s), why) for s, why in left_out], "accepted": ok, "page": page,
+            "templates": templates()}
 
 
-def _write_inputs(store_path: Path, subs: list[Any], folder: Path) -> list[Path]:
-    """The accepted submissions' bytes under private names (the store keeps each file once per hash)."""
-    folder.mkdir(parents=True, exist_ok=True)
+def _accepted_files(store_path: Path | None, workdir: Path, year: str, template: str, page: str,
+                    nothing: tuple[str, str]) -> Page | tuple[dict[str, Any], Path, list[Path]]:
+    """For 汇总 and 发布: the year's view, a private folder, and the accepted current submissions' bytes
+    written into its in/ under private names (the store keeps each file once per hash); a page saying
+    why not (no store, an unknown template, `nothing` accepted: its title and its text, where `{year}`
+    is the year shown)."""
+    back = f"/{page}"
+    view = _year_view(store_path, year, template, page, back)
+    if isinstance(view, Page):
+        return view
+    assert store_path is not None
+    subs = view["accepted"]
+    if not subs:
+        return problem(nothing[0], nothing[1].format(year=view["year"] or ""), back=back)
+    folder = _scratch(workdir, page)
+    (folder / "in").mkdir()
     paths = []
     with open_store(store_path) as store:
         for i, s in enumerate(subs, start=1):
-            path = folder / f"{i:04d}.xlsx"
+            path = folder / "in" / f"{i:04d}.xlsx"
             path.write_bytes(store.file_bytes(s.sha256))
             paths.append(path)
-    return paths
+    return view, folder, paths
 
 
 def rollup_page(store: Path | None, year: str, template: str) -> Result:
@@ -146,16 +154,11 @@ def rollup_page(store: Path | None, year: str, template: str) -> Result:
 
 
 def rollup_post(store: Path | None, workdir: Path, year: str, template: str, jobs: int | None) -> Result:
-    view = _year_view(store, year, template, "rollup", "/rollup")
-    if isinstance(view, Page):
-        return view
-    assert store is not None
-    subs, _ = accepted(view["subs"])
-    if not subs:
-        return problem("没有可以汇总的工作簿", f"{view['year'] or ''}年度还没有通过检查的工作簿。请先在“检查”页检查各单位交回的工作簿。",
-                       back="/rollup")
-    folder = _scratch(workdir, "rollup")
-    paths = _write_inputs(store, subs, folder / "in")
+    found = _accepted_files(store, workdir, year, template, "rollup", (
+        "没有可以汇总的工作簿", "{year}年度还没有通过检查的工作簿。请先在“检查”页检查各单位交回的工作簿。"))
+    if isinstance(found, Page):
+        return found
+    view, folder, paths = found
     target = folder / "汇总.xlsx"
     try:
         api.aggregate(paths, target, template=template or None, jobs=jobs)
@@ -177,15 +180,11 @@ def publish_page(store: Path | None, year: str, template: str) -> Result:
 
 
 def publish_post(store: Path | None, workdir: Path, year: str, template: str, pdf: bool, jobs: int | None) -> Result:
-    view = _year_view(store, year, template, "publish", "/publish")
-    if isinstance(view, Page):
-        return view
-    assert store is not None
-    subs, _ = accepted(view["subs"])
-    if not subs:
-        return problem("没有可以发布的工作簿", "这一年度还没有通过检查的工作簿。", back="/publish")
-    folder = _scratch(workdir, "publish")
-    paths = _write_inputs(store, subs, folder / "in")
+    found = _accepted_files(store, workdir, year, template, "publish",
+                            ("没有可以发布的工作簿", "这一年度还没有通过检查的工作簿。"))
+    if isinstance(found, Page):
+        return found
+    view, folder, paths = found
     formats = "docx,html" + (",pdf" if pdf and pdf_available() else "")
     out = folder / "out"
     try:

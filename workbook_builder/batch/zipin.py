@@ -25,7 +25,6 @@ runs it holds.
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 import shutil
@@ -37,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..check.preflight.container import ZIP_ERRORS
+from ..check.preflight.container import ZIP_ERRORS, over_ratio, read_chunks
 from ..outfile import safe_name
 from ..textsafe import clean_text, shown_name
 
@@ -242,7 +241,7 @@ def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, raw: str, limits: ZipLim
         return "member-encrypted", {}
     if info.file_size > limits.max_member_bytes:
         return "member-too-large", {"limit": _mb(limits.max_member_bytes)}
-    if _over_ratio(info.file_size, info.compress_size, limits):
+    if over_ratio(info.file_size, info.compress_size, limits):
         return "bomb", {}
     folder.mkdir(mode=0o700)
     base = PurePosixPath(name).name
@@ -257,24 +256,18 @@ def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, raw: str, limits: ZipLim
     return target
 
 
-def _over_ratio(size: int, compressed: int, limits: ZipLimits) -> bool:
-    return size > limits.ratio_floor_bytes and size > limits.max_ratio * max(compressed, 1)
-
-
 def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path,
              limits: ZipLimits) -> tuple[str, dict[str, Any]] | None:
     """Copy one member to `target` in chunks, stopping as soon as it outgrows its declared size (a
     lie), the per-file limit or the ratio; None when written whole."""
-    probe = copy.copy(info)
-    probe.file_size = info.file_size + 4 * _CHUNK  # room for a lie to show (see the module's notes)
     size = 0
     try:
-        with zf.open(probe) as stream, open(target, "xb") as fh:
-            while chunk := stream.read(_CHUNK):
+        with open(target, "xb") as fh:
+            for chunk in read_chunks(zf, info, _CHUNK):  # past the declared size when it lies
                 size += len(chunk)
                 if size > limits.max_member_bytes:
                     return "member-too-large", {"limit": _mb(limits.max_member_bytes)}
-                if size > info.file_size or _over_ratio(size, info.compress_size, limits):
+                if size > info.file_size or over_ratio(size, info.compress_size, limits):
                     return "bomb", {}
                 fh.write(chunk)
     except NotImplementedError:  # deflate64 (Explorer's for large files), PPMd, …

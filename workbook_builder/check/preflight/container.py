@@ -12,6 +12,8 @@ import struct
 import zipfile
 import zlib
 from collections import Counter
+from collections.abc import Iterator
+from typing import Protocol
 
 from .problems import Limits, refuse
 
@@ -70,7 +72,7 @@ def check_directory(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo
         total += info.file_size
         if info.file_size > limits.max_part_bytes or total > limits.max_total_bytes:
             raise refuse("zip-bomb", info.filename)
-        if _over_ratio(info.file_size, info.compress_size, limits):
+        if over_ratio(info.file_size, info.compress_size, limits):
             raise refuse("zip-bomb", info.filename)
     # Overlapping entries let one compressed blob be inflated many times
     # ("non-recursive" zip bombs).  Each entry spans at least its 30-byte
@@ -82,13 +84,24 @@ def check_directory(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo
     return infos
 
 
-def _over_ratio(size: int, compressed: int, limits: Limits) -> bool:
+class RatioLimits(Protocol):
+    """What `over_ratio` reads of a set of limits (the preflight's, or a zip input's)."""
+
+    @property
+    def max_ratio(self) -> float: ...
+
+    @property
+    def ratio_floor_bytes(self) -> int: ...
+
+
+def over_ratio(size: int, compressed: int, limits: RatioLimits) -> bool:
     """Compression ratio above the limit, only for parts above the floor size."""
     return size > limits.ratio_floor_bytes and size > limits.max_ratio * compressed
 
 
-def inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, budget: int) -> bytes:
-    """Inflate one part in chunks, stopping as soon as it outgrows any limit.
+def read_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, chunk_size: int = _CHUNK) -> Iterator[bytes]:
+    """One member's bytes in chunks, past its declared size when the header lies: the caller stops
+    as soon as the member outgrows a limit, and compares the size read with the declared one.
 
     zipfile trusts the declared size: it stops there and checks the CRC,
     which would report a header that lies about the size as a mere CRC error.
@@ -96,21 +109,27 @@ def inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, budget: 
     than two reads ahead) makes a lie show up as extra bytes instead.
     """
     probe = copy.copy(info)
-    probe.file_size = info.file_size + 4 * _CHUNK
+    probe.file_size = info.file_size + 4 * chunk_size
+    with zf.open(probe) as stream:
+        while chunk := stream.read(chunk_size):
+            yield chunk
+
+
+def inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, budget: int) -> bytes:
+    """Inflate one part in chunks (`read_chunks`), stopping as soon as it outgrows any limit."""
     chunks: list[bytes] = []
     size = 0
     try:
-        with zf.open(probe) as stream:
-            while chunk := stream.read(_CHUNK):
-                size += len(chunk)
-                if (
-                    size > info.file_size
-                    or size > limits.max_part_bytes
-                    or size > budget
-                    or _over_ratio(size, info.compress_size, limits)
-                ):
-                    raise refuse("zip-bomb", info.filename)
-                chunks.append(chunk)
+        for chunk in read_chunks(zf, info):
+            size += len(chunk)
+            if (
+                size > info.file_size
+                or size > limits.max_part_bytes
+                or size > budget
+                or over_ratio(size, info.compress_size, limits)
+            ):
+                raise refuse("zip-bomb", info.filename)
+            chunks.append(chunk)
     except ZIP_ERRORS:
         raise refuse("truncated", info.filename) from None
     if size != info.file_size:

@@ -177,6 +177,16 @@ def open_store(path: str | Path, create: bool = True) -> Store:
 
 
 @contextmanager
+def _store_at(store: Store | str | Path, create: bool = True) -> Iterator[Store]:
+    """`store` itself (the caller's to close), or the store at a path, opened here and closed after."""
+    if isinstance(store, (str, Path)):
+        with open_store(store, create) as opened:
+            yield opened
+    else:
+        yield store
+
+
+@contextmanager
 def _recording(store: Store | str | Path | None, template: str | None, prior: Any,
                progress: ProgressCallback | None,
                source: Callable[[str], str | Path] = lambda name: name) -> Iterator[tuple[Any, Any]]:
@@ -187,10 +197,7 @@ def _recording(store: Store | str | Path | None, template: str | None, prior: An
     if store is None:
         yield prior, progress
         return
-    opened = open_store(store) if isinstance(store, (str, Path)) else None
-    target = opened or store
-    assert not isinstance(target, (str, Path))
-    try:
+    with _store_at(store) as target:
         if prior is None:
             index = target.prior_index(registry.resolve(template).spec.id if template else None)
             prior = index if index.by_unit else None
@@ -201,9 +208,6 @@ def _recording(store: Store | str | Path | None, template: str | None, prior: An
                 progress(done, total, result)
 
         yield prior, arrived
-    finally:
-        if opened is not None:
-            opened.close()
 
 
 def _expand(paths: Sequence[str | Path] | str | Path, none_found: str, wanted: str = ALL, unzip: Scratch | None = None,
@@ -373,16 +377,10 @@ def _store_reports(store: Store | str | Path, template_id: str,
                    recorded: dict[tuple[str, str, int], str]) -> list[FileResult]:
     """The current submissions of a template in the store as checked files, and where each is kept
     (`recorded`: its shown name, unit and year → `年报.sqlite#12`)."""
-    opened = open_store(store, create=False) if isinstance(store, (str, Path)) else None
-    target = opened or store
-    assert not isinstance(target, (str, Path))
-    try:
+    with _store_at(store, create=False) as target:
         subs = target.submissions(template_id=template_id, current_only=True)
         recorded.update(((s.name, s.unit or "", s.year or 0), f"{target.path.name}#{s.id}") for s in subs)
         return [s.as_result() for s in subs]
-    finally:
-        if opened is not None:
-            opened.close()
 
 
 def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, template: str | None = None,

@@ -25,7 +25,7 @@ from .check_page import (
 )
 from .jobs import as_uploaded
 from .results import XLSX, ZIP, Download, Page, Result, problem
-from .stored import accepted, open_store, pick_year, whole_number
+from .stored import accepted, pick_year, whole_number
 from .units_page import make_current, unit_page, units_page, when
 
 __all__ = ["IssueForm", "issue_form", "issue_post", "make_current", "publish_page", "publish_post", "rollup_page",
@@ -108,7 +108,7 @@ def _year_view(store_path: Path | None, year_text: str, template: str, page: str
         return unknown_template(back)
     if store_path is None:
         return problem("没有打开数据库", "工作台启动时没有数据库，汇总和发布需要检查过的工作簿记录。", 200, back="/check")
-    with open_store(store_path) as store:
+    with api.open_store(store_path) as store:  # closed after the request (a connection per thread)
         years = store.years()
         year = pick_year(years, year_text)
         subs = store.submissions(year=year, current_only=True) if year is not None else []
@@ -140,7 +140,7 @@ def _accepted_files(store_path: Path | None, workdir: Path, year: str, template:
     folder = _scratch(workdir, page)
     (folder / "in").mkdir()
     paths = []
-    with open_store(store_path) as store:
+    with api.open_store(store_path) as store:  # closed after the request (a connection per thread)
         for i, s in enumerate(subs, start=1):
             path = folder / "in" / f"{i:04d}.xlsx"
             path.write_bytes(store.file_bytes(s.sha256))

@@ -3,22 +3,8 @@ thread that opened it), choose a year, tell accepted submissions from those left
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
-
-from .. import api
-
-
-@contextmanager
-def open_store(path: Path) -> Iterator[Any]:
-    """The store at `path`, closed after the request."""
-    store = api.open_store(path)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def whole_number(text: str, limit: int = (1 << 63) - 1) -> int | None:

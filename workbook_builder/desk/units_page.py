@@ -10,7 +10,7 @@ from .. import api
 from ..errors import UsageError
 from ..textsafe import clean_text
 from .results import Page, Redirect, Result, problem
-from .stored import open_store, pick_year, whole_number
+from .stored import pick_year, whole_number
 
 NO_STORE = ("没有打开数据库", "工作台启动时没有数据库，无法查看各单位的记录。")
 
@@ -22,12 +22,12 @@ def unit_link(name: str, year: int | None = None) -> str:
 def units_page(store_path: Path | None) -> Result:
     if store_path is None:
         return problem(*NO_STORE, 200, back="/check")
-    with open_store(store_path) as store:
+    with api.open_store(store_path) as store:  # closed after the request (a connection per thread)
         subs = store.submissions(current_only=True)
     latest: dict[str, Any] = {}
     years: dict[str, set[int]] = {}
     for s in subs:
-        if s.unit is None:
+        if s.unit is None or s.year is None:  # a current submission always has both: the store groups by them
             continue
         years.setdefault(s.unit, set()).add(s.year)
         if s.unit not in latest or (s.year or 0, s.received_at) > (latest[s.unit].year or 0, latest[s.unit].received_at):
@@ -91,11 +91,10 @@ def compare_rows(template: str | None, this: Any, last: Any) -> list[dict[str, A
 def unit_page(store_path: Path | None, name: str, year_text: str) -> Result:
     if store_path is None:
         return problem(*NO_STORE, 200, back="/check")
-    with open_store(store_path) as store:
-        subs = [s for s in store.submissions(unit=name) if s.year is not None]
-        if not subs:
+    with api.open_store(store_path) as store:  # closed after the request (a connection per thread)
+        years = sorted({s.year for s in store.submissions(unit=name) if s.year is not None}, reverse=True)
+        if not years:
             return problem("没有这个单位", f"数据库里没有“{clean_text(name)}”的记录。", 404, back="/units")
-        years = sorted({s.year for s in subs}, reverse=True)
         year = pick_year(years, year_text) or years[0]
         history = store.history(name, year)
         current = next((s for s in history if s.current), None)
@@ -120,7 +119,7 @@ def make_current(store_path: Path | None, name: str, sub_id: str, year: str) -> 
     chosen_id = whole_number(sub_id)
     if chosen_id is None:
         return problem("没有选中记录", "请在记录列表里选一条，再点“设为当前”。", back=unit_link(name))
-    with open_store(store_path) as store:
+    with api.open_store(store_path) as store:  # closed after the request (a connection per thread)
         try:
             chosen = store.get(chosen_id)
         except (KeyError, LookupError, UsageError):

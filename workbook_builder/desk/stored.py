@@ -1,5 +1,6 @@
-"""The desk's few words with the store: open it for one request (a SQLite connection belongs to the
-thread that opened it), choose a year, tell accepted submissions from those left out."""
+"""The desk's few words about the store's contents: read a year or a record id from a form, choose a
+year, tell accepted submissions from those left out. (Each request opens the store itself, `with
+api.open_store(path) as store:`: a SQLite connection belongs to the thread that opened it.)"""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ import pytest
 
 from tests.batch_helpers import ROOT, run_cli, unit_data
 from tests.hostile import build_corpus
-from tests.import_files import mixed_folder
+from tests.import_files import mixed_folder, needs_shared
 from tests.make_filled import build_to
 from workbook_builder import api
 from workbook_builder.batch.result import UNREADABLE_CODES
@@ -81,6 +81,7 @@ def test_a_rule_finding_round_trips_with_its_sides() -> None:
     assert [f.message() for f in back] == [finding.message(), odd.message()]
 
 
+@needs_shared
 def test_every_kind_of_checked_file_reads_back_exactly(tmp_path: Path) -> None:
     """Workbooks, a GBK-named sample, published HTML and docx, a scan, a .doc, hostile files and a
     tampered workbook: each submission's `as_result()` is the FileResult the check gave, and no

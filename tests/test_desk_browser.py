@@ -117,11 +117,18 @@ def css(driver: Any, selector: str) -> list[Any]:
 
 
 def wait_for(driver: Any, selector: str, timeout: float = WAIT) -> Any:
+    """The element, once the page has it; a failure says which page the browser was on and what it
+    showed (a refused upload, a check still running, an error page), not only that time ran out."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(ec.presence_of_element_located((By.CSS_SELECTOR, selector)))
+    try:
+        return WebDriverWait(driver, timeout).until(ec.presence_of_element_located((By.CSS_SELECTOR, selector)))
+    except TimeoutException:
+        shown = driver.execute_script("return document.body ? document.body.innerText : ''") or ""
+        raise AssertionError(f"no {selector} after {timeout} s on {driver.current_url}: {shown[:1500]}") from None
 
 
 def upload(driver: Any, desk: Desk, paths: list[Path], *, roster: Path | None = None, store_prior: bool = True) -> str:
@@ -167,7 +174,9 @@ def click_and_reload(driver: Any, button: Any, timeout: float = 30) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element("tag name", "html")
-    button.click()
+    # the button's own click, as the person's: chromedriver's native click sometimes fails on the page
+    # it has just left ("Node with given id does not belong to the document") when the post answers fast
+    driver.execute_script("arguments[0].click();", button)
     WebDriverWait(driver, timeout).until(ec.staleness_of(old))
     wait_for(driver, "footer", timeout)
 

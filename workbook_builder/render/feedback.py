@@ -177,6 +177,7 @@ def plan(files: Sequence[FileResult], matched: Mapping[str, str], roster: Mappin
     the unit `甲镇-反馈单（2）.txt`); names made safe on Windows (`outfile.Namer`: refused characters,
     reserved names, long names), two units whose names come out alike numbered apart."""
     folders = Namer(default="单位")
+    folders.used[CSV_NAME.casefold()] = ""  # a unit called 邮件合并.csv gets 邮件合并.csv（2）, not the CSV's place
     by_unit: dict[str, str] = {}
     taken: dict[str, set[str]] = {}
     out: list[Planned] = []

@@ -355,3 +355,17 @@ def test_cli_progress_bar_on_a_terminal(batch: Path, tmp_path: Path) -> None:
     assert code == 1 and "反馈 4/4" in terminal
     code, _, terminal = run_cli_tty_stderr("check", batch, "--feedback", tmp_path / "反馈2", "--no-progress")
     assert code == 1 and "反馈 4/4" not in terminal and "写出反馈材料" in terminal
+
+
+def test_a_published_report_gets_a_letter_without_a_copy(tmp_path: Path) -> None:
+    from tests.published_forms import printed, sample_text
+
+    values = unit_data(0, "某县人民政府")
+    values["requests.new.person"] += 3
+    (tmp_path / "某县2024年报.txt").write_text(sample_text(printed(values)), encoding="utf-8")
+    run = api.check([tmp_path], jobs=1)
+    pack = api.feedback(run, tmp_path / "反馈")
+    assert [(u.unit, u.verdict, u.annotated) for u in pack.units] == [("某县人民政府", "未通过", None)]
+    text = _letter(pack.letters[0])
+    assert "检查的文件：某县2024年报.txt" in text and "1. 位置：表三" in text
+    assert "核对已发布的报告" in text and "工作簿" not in text

@@ -386,7 +386,7 @@ def _store_reports(store: Store | str | Path, template_id: str,
 def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, template: str | None = None,
               include_invalid: bool = False, data: Mapping[str, Any] | str | Path | None = None,
               jobs: int | None = None, progress: ProgressCallback | None = None, latest: bool = False,
-              roster: str | Path | None = None) -> Rollup:
+              roster: str | Path | None = None, names: Mapping[str | Path, str] | None = None) -> Rollup:
     """Sum every input of the valid workbooks of one template (and year) into a new workbook.
 
     `paths` are files, folders, globs or zips (expanded into a private temporary folder removed
@@ -394,7 +394,8 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
     with its reason), as for `check`. Two workbooks of one unit and year are refused, unless
     `latest`: then the one with the latest 填报日期 (then the newer file; a zip member: its date in
     the zip) is summed and the other left out, saying which file replaced it. `roster` (as for
-    `check`) lists its units that sent nothing as 缺报 (`Rollup.missing`).
+    `check`) lists its units that sent nothing as 缺报 (`Rollup.missing`). `names` maps a real path to
+    the name it is shown by, as for `check` (a file kept under a private name).
 
     Raises `AggregateError` (a `UsageError`) for mixed templates or years, or duplicates without
     `latest`, and `UsageError` when nothing is found or `output` is one of the inputs. Returns the
@@ -415,13 +416,13 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
 
     scratch = Scratch()  # zips are expanded here, and removed whatever happens
     try:
-        found = _expand(paths, "没有找到要汇总的工作簿", WORKBOOKS, scratch)
+        found = _expand(paths, "没有找到要汇总的工作簿", WORKBOOKS, scratch, names)
         _workbooks_only([p for p in found.files if p not in found.shown], "汇总")
         if Path(output).resolve() in {p.resolve() for p in found.files}:
             raise UsageError(f"输出文件 {output} 是要汇总的文件之一")
         expected = Roster.read(roster) if roster is not None else None
         files = [p for p in found.files if roster is None or p.resolve() != Path(roster).resolve()]
-        shown = Shown(replace(found, files=tuple(files)))
+        shown = Shown(replace(found, files=tuple(files)), names)
         checked = shown.refusals + [shown.rename(r) for r in
                                     run_batch(files, template, None, jobs, shown.progress(progress))]
         ids = {r.template.id for r in checked if r.template}

@@ -197,6 +197,17 @@ def test_a_rollup_accepts_that_sheet_only(tmp_path: Path) -> None:
     assert [f.code for f in api.check_file(other).findings if f.severity != "info"] == ["extra-sheet"]
 
 
+def test_a_hidden_rollup_sheet_is_not_accepted(tmp_path: Path) -> None:
+    """What a reader cannot see is never the roll-up's own sheet: hidden, it is an extra sheet."""
+    from tests.tamper_xml import tamper
+
+    ours = _book(tmp_path, "汇总.xlsx", ROLLUP_SHEET, {OUTPUT_PROPERTY: OUTPUT_ROLLUP})
+    hidden = tamper(ours, tmp_path / "藏.xlsx", "xl/workbook.xml",
+                    lambda xml: xml.replace(f'<sheet name="{ROLLUP_SHEET}"', f'<sheet name="{ROLLUP_SHEET}" state="hidden"'))
+    assert [(f.code, f.reason) for f in api.check_file(hidden).findings if f.severity != "info"] == [
+        ("extra-sheet", "hidden")]
+
+
 def test_blank_contacts_are_missing_in_a_return(tmp_path: Path) -> None:
     """The roll-up's blank 联系人 is accepted because it is a roll-up; a return's is still missing."""
     data = unit_data(0, "示例市甲局", year=YEAR)

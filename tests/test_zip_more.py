@@ -200,3 +200,14 @@ def test_prior_folder_with_a_zip_for_publish(tmp_path: Path, private_tmp: Path) 
     run = api.publish(this_year, tmp_path / "out2", formats="html", jobs=1, prior=folder)
     assert "prior-year-not-found" in [f.code for f in run.check.files[0].findings]
     assert list(private_tmp.iterdir()) == []
+
+
+def test_prior_zip_with_the_unit_s_file_refused_says_so(tmp_path: Path, private_tmp: Path) -> None:
+    """Last year's workbook behind a name the zip's rules refuse: not silently “not found”."""
+    prior = tmp_path / "上年.zip"
+    prior.write_bytes(make_zip([("../宿迁市.xlsx", api.build(data=honest_data("suqian-city-2023")))]))
+    this_year = build_to(tmp_path, honest_data("suqian-city-2024"), "宿迁市2024.xlsx")
+    [finding] = api.check([this_year], prior=prior, jobs=1).files[0].findings
+    assert (finding.code, finding.reason) == ("prior-year-not-found", "not-found-refused")
+    assert f"上年的压缩包中有 1 个文件未解压（{prior}/宿迁市.xlsx）" in finding.message()
+    assert list(private_tmp.iterdir()) == []

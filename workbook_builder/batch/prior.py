@@ -124,6 +124,7 @@ class PriorIndex:
     by_unit: dict[tuple[str, int], FileResult]
     single: FileResult | None = None
     choices: dict[tuple[str, int], Choice] = field(default_factory=dict)  # where the folder held several
+    refused: tuple[str, ...] = ()  # zip members (or zips) of last year's files not unpacked: their shown names
 
     @classmethod
     def from_path(cls, path: str | Path, template: Template | None = None) -> PriorIndex:
@@ -152,7 +153,8 @@ class PriorIndex:
 
         return cls({k: named(r) for k, r in index.items()},
                    choices={k: Choice(named(c.chosen), tuple(named(o) for o in c.others), c.rule)
-                            for k, c in choices.items()})
+                            for k, c in choices.items()},
+                   refused=tuple(name for name, _, _ in found_files.refused))
 
     def find(self, unit: str | None, year: int | None) -> FileResult | None:
         """Last year's workbook of this unit: same unit name, year − 1 (a single file must match too)."""
@@ -181,6 +183,10 @@ class PriorIndex:
     def _not_found(self, r: FileResult) -> Finding:
         s = self.single
         year: dict[str, Any] = {"year": r.year - 1} if r.year else {}
+        if s is None and self.refused and r.year:  # it may be among what the zip's limits refused
+            shown = "、".join(self.refused[:3]) + ("…" if len(self.refused) > 3 else "")
+            return make(Code.PRIOR_YEAR_NOT_FOUND, "not-found-refused", unit=r.unit, count=len(self.refused),
+                        files=shown, **year)
         if s is None:
             return make(Code.PRIOR_YEAR_NOT_FOUND, "not-found" if r.year else "no-year", unit=r.unit, **year)
         if s.template is None or not s.values:

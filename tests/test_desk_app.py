@@ -361,7 +361,10 @@ def test_units_history_compare_rollup_and_publish(tmp_path: Path, files: dict[st
     r = c.post("/rollup", data={"year": "2024"})
     assert r.status_code == 200, r.text[-600:]
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
-    openpyxl.load_workbook(io.BytesIO(r.content))
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content))["汇总说明"]
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any("甲镇.xlsx" in c for c in cells), cells  # named as sent, never by the private copy
+    assert not any("0001.xlsx" in c for c in cells), cells
 
     publish = c.get("/publish?year=2024").text
     assert 'id="publish-form"' in publish

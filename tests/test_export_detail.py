@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from tests.batch_helpers import run_cli, unit_data
+from tests.batch_helpers import run_cli, run_cli_tty_stderr, unit_data
 from tests.make_filled import build_to
 from tests.make_filled_2019 import build_to as build_2019
 from tests.make_filled_2019 import generic_fill
@@ -26,6 +27,7 @@ from workbook_builder.cli import main
 from workbook_builder.errors import UsageError
 from workbook_builder.render import detail
 from workbook_builder.template import registry
+from workbook_builder.template.place import display_width
 
 LEAD = ["单位", "年度", "状态", "错误数", "警告数", "文件"]
 
@@ -144,6 +146,9 @@ def test_an_invalid_input_and_its_total_are_blank_marked_and_listed(tmp_path: Pa
     note = row[-1].value
     assert "一、本年新收政府信息公开申请数量 / 自然人：十二" in note and "总计" not in note
     assert row[2].value == "未通过"
+    # the list is shown whole, though the row's long prose is cut to two lines
+    lines = math.ceil(display_width(note) / (ws.column_dimensions[row[-1].column_letter].width - 2))
+    assert ws.row_dimensions[3].height >= 15 * lines > 30
 
 
 def test_frozen_panes_print_setup_and_filter(written: tuple[Path, Any]) -> None:
@@ -234,6 +239,13 @@ def test_cli_exit_codes_and_what_it_says(returns: Path, tmp_path: Path) -> None:
     assert bad.stderr == ""  # no progress bar off a terminal
     good = run_cli("export", returns / "甲镇.xlsx", "-o", tmp_path / "甲.csv", "-j", "1")
     assert good.returncode == 0 and (tmp_path / "甲.csv").exists()
+
+
+def test_a_progress_bar_on_a_terminal_only_and_never_on_stdout(returns: Path, tmp_path: Path) -> None:
+    code, out, err = run_cli_tty_stderr("export", returns, "-o", tmp_path / "明细.xlsx", "-j", "1")
+    assert code == 1 and "检查 3/3" in err and "已写出明细表" in out and "检查 3/3" not in out
+    code, out, err = run_cli_tty_stderr("export", returns, "-o", tmp_path / "明细.xlsx", "-j", "1", "--no-progress")
+    assert code == 1 and "检查 " not in err
 
 
 def test_cli_usage_errors_are_chinese_and_exit_2(returns: Path, tmp_path: Path) -> None:

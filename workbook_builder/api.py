@@ -522,7 +522,8 @@ def export_detail(paths: Sequence[str | Path] | str | Path, output: str | Path, 
 
         content = write_tables([TableSheet("明细表", table.headers, table.rows, frozen_cols=table.lead,
                                            flagged=table.flagged, print_scale=DETAIL_PRINT_SCALE,
-                                           print_cols=DETAIL_PRINT_COLS, max_lines=2)], title="明细表")
+                                           print_cols=DETAIL_PRINT_COLS, max_lines=2, max_width=30,
+                                           whole_cols=(len(table.headers[0]) - 1,))], title="明细表")
     try:
         written = write_atomic(out, content)
     except OSError as exc:

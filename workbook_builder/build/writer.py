@@ -267,6 +267,8 @@ class TableSheet:
     print_scale: int | None = None
     print_cols: int = 0
     max_lines: int = 20  # a data row shows at most this many lines of wrapped text (the cell keeps it all)
+    max_width: float = 48  # no column wider (characters); longer text wraps
+    whole_cols: Collection[int] = ()  # columns always shown whole (up to 20 lines), whatever `max_lines` says
 
 
 def write_tables(sheets: Sequence[tuple[str, Any, list[list[Any]]] | TableSheet], title: str = "检查汇总") -> bytes:
@@ -312,7 +314,7 @@ def _write_table(wb: xlsxwriter.Workbook, formats: _TableFormats, sheet: TableSh
     flagged = set(sheet.flagged)
     for r, row in enumerate(rows, start=top):
         # LibreOffice does not fit the height of a row of wrapped text on opening an xlsx: give it
-        ws.set_row(r, _row_height(row, widths, sheet.max_lines))
+        ws.set_row(r, _row_height(row, widths, sheet.max_lines, sheet.whole_cols))
         for c, value in enumerate(row):
             if (r - top, c) in flagged:
                 _ok(ws.write_blank(r, c, None, formats.flagged), f"{name} row {r}")
@@ -354,7 +356,7 @@ def _table_widths(sheet: TableSheet, heads: list[list[str]]) -> list[float]:
         else:
             label = heads[-1][c]
             out.append(max(_table_width("", values), min(_table_width(label, []), TABLE_LABEL_WIDTH)))
-    return out
+    return [min(w, sheet.max_width) for w in out]
 
 
 A4_LANDSCAPE_POINTS = 842 - 2 * 0.4 * 72  # the page's width inside the margins set below
@@ -441,11 +443,13 @@ def _table_width(title: str, values: list[Any]) -> float:
     return min(TABLE_MAX_WIDTH, max(TABLE_MIN_WIDTH, widest + 2))
 
 
-def _row_height(row: list[Any], widths: list[float], max_lines: int = TABLE_MAX_LINES) -> float:
-    """The height that shows every line of a row's wrapped text (within `TABLE_MAX_LINES`)."""
+def _row_height(row: list[Any], widths: list[float], max_lines: int = TABLE_MAX_LINES,
+                whole: Collection[int] = ()) -> float:
+    """The height that shows every line of a row's wrapped text, within `max_lines`; a column in
+    `whole` is shown up to `TABLE_MAX_LINES` however few `max_lines` allows the rest."""
     lines = 1
-    for value, width in zip(row, widths, strict=False):
+    for c, (value, width) in enumerate(zip(row, widths, strict=False)):
         usable = max(1.0, width - 2)
         wrapped = sum(max(1, math.ceil(display_width(line) / usable)) for line in str(value).split("\n"))
-        lines = max(lines, wrapped)
-    return TABLE_LINE_HEIGHT * min(lines, max_lines)
+        lines = max(lines, min(wrapped, TABLE_MAX_LINES if c in whole else max_lines))
+    return TABLE_LINE_HEIGHT * lines

@@ -133,6 +133,7 @@ def test_status_of_a_good_a_bad_and_an_unreadable_file(written: tuple[Path, Any]
 def test_an_invalid_input_and_its_total_are_blank_marked_and_listed(tmp_path: Path) -> None:
     data = unit_data(0, "丙镇人民政府")
     data["requests.new.person"] = "十二"  # staff typed words into a number cell
+    del data["requests.carried_over.research"]  # and left one blank
     build_to(tmp_path / "in", data, "丙镇.xlsx", strict=False)
     out = tmp_path / "明细.xlsx"
     api.export_detail([tmp_path / "in"], out, jobs=1)
@@ -143,12 +144,30 @@ def test_an_invalid_input_and_its_total_are_blank_marked_and_listed(tmp_path: Pa
     assert person.value is None and total.value is None
     assert person.fill.fgColor.rgb.endswith("FFC7CE") and total.fill.fgColor.rgb.endswith("FFC7CE")
     assert row[_col("requests.new.business")].value == data["requests.new.business"]  # the rest stays
+    # a required cell left empty is an error of the check: blank as left, marked, and so is its total
+    blank, blank_total = row[_col("requests.carried_over.research")], row[_col("requests.carried_over.total")]
+    assert blank.value is None and blank.fill.fgColor.rgb.endswith("FFC7CE")
+    assert blank_total.value is None and blank_total.fill.fgColor.rgb.endswith("FFC7CE")
+    assert row[_col("requests.carried_over.person")].fill.fgColor.rgb != "FFFFC7CE"  # the rest unmarked
     note = row[-1].value
     assert "一、本年新收政府信息公开申请数量 / 自然人：十二" in note and "总计" not in note
+    assert "上年结转" not in note  # nothing was typed there: nothing to list
     assert row[2].value == "未通过"
     # the list is shown whole, though the row's long prose is cut to two lines
     lines = math.ceil(display_width(note) / (ws.column_dimensions[row[-1].column_letter].width - 2))
     assert ws.row_dimensions[3].height >= 15 * lines > 30
+
+
+def test_a_published_report_is_a_row_like_its_workbook(returns: Path, tmp_path: Path) -> None:
+    """`check` reads published reports too: the report of 甲镇's workbook gives the same figures."""
+    api.publish([returns / "甲镇.xlsx"], tmp_path / "甲镇报告.html")
+    out = tmp_path / "明细.csv"
+    result = api.export_detail([tmp_path / "甲镇报告.html", returns / "甲镇.xlsx"], out, jobs=1)
+    assert result.all_passed
+    head, labels, report, workbook = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline="")))
+    differ = {labels[i] for i in range(6, len(head)) if report[i] != workbook[i]}
+    assert differ == {"联系人", "联系电话", "填报日期"}  # the cover's contact is not printed in the report
+    assert report[_col("requests.new.person")] == workbook[_col("requests.new.person")] != ""
 
 
 def test_frozen_panes_print_setup_and_filter(written: tuple[Path, Any]) -> None:

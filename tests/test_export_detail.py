@@ -276,6 +276,12 @@ def test_cli_usage_errors_are_chinese_and_exit_2(returns: Path, tmp_path: Path) 
     assert result.exit_code == 2 and "扩展名应为 .xlsx 或 .csv" in result.output
     result = runner.invoke(main, ["export", str(tmp_path / "没有.xlsx")])
     assert result.exit_code == 2 and "找不到文件" in result.output
+    result = runner.invoke(main, ["export", str(returns / "*.xlsx")])  # a glob Windows' cmd left unexpanded
+    assert result.exit_code == 2 and "-o 明细.xlsx" in result.output
+    bracketed = tmp_path / "甲镇[终稿].xlsx"  # a file's own name, not a glob: still exported as JSON
+    bracketed.write_bytes((returns / "甲镇.xlsx").read_bytes())
+    result = runner.invoke(main, ["export", str(bracketed)])
+    assert result.exit_code == 0 and '"requests.new.person"' in result.output
 
 
 def test_inputs_are_never_written_and_an_input_is_no_output(returns: Path, tmp_path: Path) -> None:

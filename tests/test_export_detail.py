@@ -317,3 +317,20 @@ def test_unit_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     api.export_detail([tmp_path / "in"], out, jobs=1)
     ws = _sheet(out)
     assert ws.cell(3, 1).value.startswith("'=") and ws.cell(3, 1).data_type == "s"
+
+
+def test_page_breaks_keep_a_form_s_row_on_one_page_and_split_only_what_is_wider() -> None:
+    from workbook_builder.build.tables import A4_LANDSCAPE_POINTS, TableSheet, page_breaks, points
+
+    groups = ["", "甲", "甲", "甲", "乙", "乙", "乙", "丙", *["宽"] * 40]
+    sheet = TableSheet("t", [groups, [""] * len(groups)], [], frozen_cols=1, print_scale=100, print_cols=1)
+    widths = [10.0] * len(groups)
+    room = A4_LANDSCAPE_POINTS * 0.98 - points(10)
+    per_page = int(room // points(10))
+    breaks = page_breaks(sheet, groups, widths)
+    starts = {1, 4, 7, 8}  # where a group begins
+    for b in breaks:
+        assert b in starts or b > 8, b  # between groups, or inside the one wider than a page
+    assert 8 in breaks  # the wide group starts on a page of its own
+    inside = [b for b in breaks if b > 8]
+    assert inside and all(later - earlier == per_page for earlier, later in zip([8, *inside], inside, strict=False))

@@ -25,6 +25,7 @@ from tests.make_filled_2019 import generic_fill
 from workbook_builder import api
 from workbook_builder.cli import main
 from workbook_builder.errors import UsageError
+from workbook_builder.outfile import DETAIL_CSV_HEAD
 from workbook_builder.render import detail
 from workbook_builder.template import registry
 from workbook_builder.template.place import display_width
@@ -306,8 +307,13 @@ def test_the_table_written_into_the_returns_folder_is_not_read_back(returns: Pat
     folder.mkdir()
     (folder / "甲镇.xlsx").write_bytes((returns / "甲镇.xlsx").read_bytes())
     api.export_detail([folder], folder / "明细.xlsx", jobs=1)
+    api.export_detail([folder], folder / "明细.csv", jobs=1)
     again = api.export_detail([folder], folder / "明细2.xlsx", jobs=1)
-    assert again.rows == 1  # our own table is skipped by the folder walk, as the summary is
+    assert again.rows == 1  # our own tables are skipped by the folder walk, as the summary is
+    with api.check([folder], jobs=1) as run:
+        assert len(run.files) == 1 and {Path(p).name for p, _ in run.skipped} >= {"明细.xlsx", "明细.csv"}
+    # the CSV is known by its header row: the walk and the table are kept in step
+    assert ",".join(detail.LEAD_HEADER) == DETAIL_CSV_HEAD
 
 
 def test_unit_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:

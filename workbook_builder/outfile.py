@@ -46,6 +46,7 @@ DIGEST_SEPARATOR = ":"
 # A CSV cannot carry a property: the `--summary` .csv is known by the start of its header row
 # (render/summary.py FILE_HEADER; a test keeps the two in step).
 SUMMARY_CSV_HEAD = "文件,单位,年度,状态,错误,警告,提示"
+DETAIL_CSV_HEAD = "单位,年度,状态,错误数,警告数,文件"  # the detail table's .csv (render/detail.py LEAD_HEADER)
 
 
 _SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")

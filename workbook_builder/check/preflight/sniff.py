@@ -16,7 +16,14 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from ...outfile import DIGEST_SEPARATOR, OUTPUT_PROPERTY, OUTPUT_SUMMARY, SUMMARY_CSV_HEAD, sheets_digest
+from ...outfile import (
+    DETAIL_CSV_HEAD,
+    DIGEST_SEPARATOR,
+    OUTPUT_PROPERTY,
+    OUTPUT_SUMMARY,
+    SUMMARY_CSV_HEAD,
+    sheets_digest,
+)
 from .container import ZIP_ERRORS, check_directory, inflate
 from .ole import OLE_MAGIC, ole_reason
 from .problems import Limits, Refused
@@ -118,9 +125,10 @@ def sniff_path(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Sniffe
                 return Sniffed(ole_reason(fh.read(size)) in TABLE_REASONS)
             if not head.startswith(b"PK"):
                 # text is never a table by its content alone (a web page, a note, our HTML report):
-                # an .xls that is HTML or a .csv is checked for its suffix; only our CSV summary is known
+                # an .xls that is HTML or a .csv is checked for its suffix; only our CSV summary and detail
+                # table are known
                 text = decode_text(fh.read(len(SUMMARY_CSV_HEAD.encode("utf-8-sig")) + 8), complete=False) or ""
-                return Sniffed(False, OUTPUT_SUMMARY if text.startswith(SUMMARY_CSV_HEAD) else None)
+                return Sniffed(False, OUTPUT_SUMMARY if text.startswith((SUMMARY_CSV_HEAD, DETAIL_CSV_HEAD)) else None)
             return _sniff_zip(fh, limits)
     except (Refused, *ZIP_ERRORS):
         return Sniffed(False)

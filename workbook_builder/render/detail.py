@@ -8,9 +8,10 @@ template's own words. The header has two rows: row 1 names the table and the row
 Honesty about the figures: a value is shown only when the checker trusts it. An input that failed
 re-validation (text in a number cell, a negative count …, or a required cell left empty, which the
 check counts as an error) and every total computed from it are left blank and marked
-(`DetailTable.flagged`): the engine would count the cell as 0 or leave it out, and the total would look
-right. What the unit actually typed is listed, by label, in the last column so nothing is hidden. Check rows (平衡/不平衡) are not columns: the 状态 column and the
-error count say whether the file passed.
+(`DetailTable.flagged`): the engine would count the cell as 0 or leave it out, and the total would
+look right. What the unit actually typed is listed, by label, in the last column, so nothing is
+hidden. Check rows (平衡/不平衡) are not columns: the 状态 column and the error count say whether
+the file passed.
 
 Pure: no I/O. `api.export_detail` writes the table (xlsx through `build.writer`, CSV here).
 """

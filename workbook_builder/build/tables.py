@@ -75,6 +75,8 @@ def row_height(row: list[Any], widths: list[float], max_lines: int = TABLE_MAX_L
     for c, (value, width) in enumerate(zip(row, widths, strict=False)):
         usable = max(1.0, width - 2)
         wrapped = sum(max(1, math.ceil(display_width(line) / usable)) for line in str(value).split("\n"))
+        if c in whole and wrapped > 1:  # the estimate is a guess at where the program wraps: a line to spare
+            wrapped += 1
         lines = max(lines, min(wrapped, TABLE_MAX_LINES if c in whole else max_lines))
     return TABLE_LINE_HEIGHT * lines
 

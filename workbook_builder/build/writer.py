@@ -22,10 +22,11 @@ from ..spec import formula_text
 from ..spec.model import InputSpec
 from ..template.inputs import describe
 from ..template.layout import ALL_BALANCED, BALANCED, CHECK_INPUTS, UNBALANCED, Cell, Layout, SheetLayout, rectangles
-from ..template.place import display_width
+from .tables import TABLE_LINE_HEIGHT, TABLE_MARGIN, TableSheet, page_breaks, row_height, table_width, table_widths
 
 FIXED_DATE = dt.datetime(2021, 9, 26, 0, 0, 0)  # the format's date; keeps builds byte-identical
 INPUT_FILL, FORMULA_FILL, HEADER_FILL = "#FFF2CC", "#EDEDED", "#DDEBF7"
+FLAGGED_FILL = "#FFC7CE"  # a value left out of a table as untrustworthy: the pink of a failed check
 FONT = "宋体"
 
 
@@ -78,12 +79,12 @@ def _write_plain(wb: xlsxwriter.Workbook, sheet: PlainSheet, password: str) -> N
     ws = wb.add_worksheet(name)
     head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1, "font_name": FONT, "valign": "vcenter"})
     text = wb.add_format({"font_name": FONT, "num_format": "@", "valign": "top", "text_wrap": True, "border": 1})
-    widths = [_table_width(str(title), [r[c] for r in rows if c < len(r)]) for c, title in enumerate(header)]
+    widths = [table_width(str(title), [r[c] for r in rows if c < len(r)]) for c, title in enumerate(header)]
     for c, title in enumerate(header):
         _ok(ws.write_string(0, c, str(title), head), f"{name} header")
         ws.set_column(c, c, widths[c])
     for r, row in enumerate(rows, start=1):
-        ws.set_row(r, _row_height(list(row), widths))
+        ws.set_row(r, row_height(list(row), widths))
         for c, value in enumerate(row):
             if isinstance(value, int) and not isinstance(value, bool):
                 _ok(ws.write_number(r, c, value, text), f"{name} row {r}")
@@ -278,72 +279,102 @@ def _highlight(ws: Any, formats: _Formats, cell: Cell) -> None:
         _ok(ws.conditional_format(r, c, r2, c2, bad), f"conditional format at {cell.ref}")
 
 
-def write_tables(sheets: list[tuple[str, Any, list[list[Any]]]]) -> bytes:
-    """Plain tables (the batch summary) as .xlsx, ready to print: text cells are written as text,
-    never a formula; ints and floats as numbers (an auditor sums and sorts them). Each sheet prints
-    on A4 landscape, fitted to one page wide, with its header row repeated on every page and frozen
-    on screen; columns are as wide as their content up to a cap, longer text wraps."""
+def write_tables(sheets: Sequence[tuple[str, Any, list[list[Any]]] | TableSheet], title: str = "检查汇总") -> bytes:
+    """Plain tables (the batch summary, the detail table) as .xlsx, ready to print: text cells are
+    written as text, never a formula; ints and floats as numbers (an auditor sums and sorts them).
+    A sheet given as (name, header, rows) has one header row. Each sheet prints on A4 landscape,
+    with its header rows repeated on every page and frozen on screen; columns are as wide as their
+    content up to a cap, longer text wraps."""
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {
         "in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
     })
-    wb.set_properties({"title": "检查汇总", "author": "workbook_builder", "created": FIXED_DATE})
+    wb.set_properties({"title": title, "author": "workbook_builder", "created": FIXED_DATE})
     # marks it as ours: a summary written into the checked folder is skipped by the next run's walk
     _ok(wb.set_custom_property(OUTPUT_PROPERTY, OUTPUT_SUMMARY), "custom property")
-    head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1, "font_name": FONT, "text_wrap": True,
-                          "valign": "vcenter"})
-    text = wb.add_format({"font_name": FONT, "num_format": "@", "valign": "top", "text_wrap": True, "border": 1})
-    whole = wb.add_format({"font_name": FONT, "num_format": "0", "valign": "top", "border": 1})
-    number = wb.add_format({"font_name": FONT, "num_format": "General", "valign": "top", "border": 1})
-    for name, header, rows in sheets:
-        ws = wb.add_worksheet(name)
-        widths = [_table_width(str(title), [r[c] for r in rows[:200] if c < len(r)]) for c, title in enumerate(header)]
-        for c, title in enumerate(header):
-            _ok(ws.write_string(0, c, str(title), head), f"{name} header")
-            ws.set_column(c, c, widths[c])
-        ws.set_row(0, _row_height([str(t) for t in header], widths))
-        for r, row in enumerate(rows, start=1):
-            # LibreOffice does not fit the height of a row of wrapped text on opening an xlsx: give it
-            ws.set_row(r, _row_height(row, widths))
-            for c, value in enumerate(row):
-                if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-                    fmt = whole if float(value).is_integer() else number
-                    _ok(ws.write_number(r, c, value, fmt), f"{name} row {r}")
-                elif value == "":  # nothing to say: a blank cell with its border, not an empty text
-                    _ok(ws.write_blank(r, c, None, text), f"{name} row {r}")
-                else:
-                    _ok(ws.write_string(r, c, str(value), text), f"{name} row {r}")
-        ws.freeze_panes(1, 0)
-        if rows:
-            ws.autofilter(0, 0, len(rows), len(header) - 1)
-        ws.set_paper(9)  # A4
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)  # one page wide, as many long as the rows need
-        ws.repeat_rows(0)
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_footer("&C第 &P 页，共 &N 页")
+    formats = _TableFormats(wb)
+    for sheet in sheets:
+        _write_table(wb, formats, sheet if isinstance(sheet, TableSheet) else TableSheet(sheet[0], [sheet[1]], sheet[2]))
     wb.close()
     return buffer.getvalue()
 
 
-TABLE_MIN_WIDTH, TABLE_MAX_WIDTH = 6, 48  # in characters of the default font; wider text wraps
+class _TableFormats:
+    def __init__(self, wb: xlsxwriter.Workbook):
+        base = {"font_name": FONT, "valign": "top", "border": 1}
+        self.head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1, "font_name": FONT,
+                                   "text_wrap": True, "valign": "vcenter"})
+        self.text = wb.add_format({**base, "num_format": "@", "text_wrap": True})
+        self.whole = wb.add_format({**base, "num_format": "0"})
+        self.number = wb.add_format({**base, "num_format": "General"})
+        self.flagged = wb.add_format({**base, "bg_color": FLAGGED_FILL})
 
 
-TABLE_LINE_HEIGHT = 15  # points per line of 11-point text
-TABLE_MAX_LINES = 20  # a longer cell is cut on paper, not given a page of its own
+def _write_table(wb: xlsxwriter.Workbook, formats: _TableFormats, sheet: TableSheet) -> None:
+    name, rows, heads = sheet.name, sheet.rows, [[str(t) for t in h] for h in sheet.headers]
+    ws = wb.add_worksheet(name)
+    top = len(heads)
+    widths = table_widths(sheet, heads)
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
+    breaks = page_breaks(sheet, heads[0], widths) if sheet.print_scale is not None else []
+    _write_headers(ws, formats, sheet, heads, widths, set(breaks))
+    flagged = set(sheet.flagged)
+    for r, row in enumerate(rows, start=top):
+        # LibreOffice does not fit the height of a row of wrapped text on opening an xlsx: give it
+        ws.set_row(r, row_height(row, widths, sheet.max_lines, sheet.whole_cols))
+        for c, value in enumerate(row):
+            if (r - top, c) in flagged:
+                _ok(ws.write_blank(r, c, None, formats.flagged), f"{name} row {r}")
+            elif isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+                fmt = formats.whole if float(value).is_integer() else formats.number
+                _ok(ws.write_number(r, c, value, fmt), f"{name} row {r}")
+            elif value == "":  # nothing to say: a blank cell with its border, not an empty text
+                _ok(ws.write_blank(r, c, None, formats.text), f"{name} row {r}")
+            else:
+                _ok(ws.write_string(r, c, str(value), formats.text), f"{name} row {r}")
+    ws.freeze_panes(top, sheet.frozen_cols)
+    if rows:
+        ws.autofilter(top - 1, 0, top - 1 + len(rows), len(heads[-1]) - 1)
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    if sheet.print_scale is None:
+        ws.fit_to_pages(1, 0)  # one page wide, as many long as the rows need
+    else:  # fitted to one page wide, 200 columns would be specks: across at a readable size, then down
+        ws.set_print_scale(sheet.print_scale)
+        ws.print_across()
+        if sheet.print_cols:
+            ws.repeat_columns(0, sheet.print_cols - 1)
+        ws.set_v_pagebreaks(breaks)
+    ws.repeat_rows(0, top - 1)
+    ws.set_margins(left=TABLE_MARGIN, right=TABLE_MARGIN, top=0.6, bottom=0.6)
+    ws.set_footer("&C第 &P 页，共 &N 页")
 
 
-def _table_width(title: str, values: list[Any]) -> float:
-    """A column's width from its widest line (a CJK character counts as two), between the bounds."""
-    widest = max([display_width(title)] + [display_width(line) for v in values for line in str(v).split("\n")])
-    return min(TABLE_MAX_WIDTH, max(TABLE_MIN_WIDTH, widest + 2))
-
-
-def _row_height(row: list[Any], widths: list[float]) -> float:
-    """The height that shows every line of a row's wrapped text (within `TABLE_MAX_LINES`)."""
-    lines = 1
-    for value, width in zip(row, widths, strict=False):
-        usable = max(1.0, width - 2)
-        wrapped = sum(max(1, math.ceil(display_width(line) / usable)) for line in str(value).split("\n"))
-        lines = max(lines, wrapped)
-    return TABLE_LINE_HEIGHT * min(lines, TABLE_MAX_LINES)
+def _write_headers(ws: Any, formats: _TableFormats, sheet: TableSheet, heads: list[list[str]],
+                   widths: list[float], breaks: set[int]) -> None:
+    """The header rows: lead columns merged down, equal neighbours above the last row merged across
+    up to a page break (a group wider than a page has its label again on the next page)."""
+    top, name = len(heads), sheet.name
+    heights: list[float] = [TABLE_LINE_HEIGHT] * top
+    for level, head in enumerate(heads):
+        c = 0
+        while c < len(head):
+            title = head[c]
+            if level > 0 and not title and not heads[level - 1][c]:
+                c += 1  # covered by the merge of a label above
+                continue
+            down = top - 1 if level == 0 and top > 1 and all(not h[c] for h in heads[1:]) else level
+            end = c
+            if level < top - 1 and c >= sheet.frozen_cols and down == level:
+                while end + 1 < len(head) and head[end + 1] == title and title and end + 1 not in breaks:
+                    end += 1
+            if (end, down) != (c, level):
+                _ok(ws.merge_range(level, c, down, end, title, formats.head), f"{name} header")
+            else:
+                _ok(ws.write_string(level, c, title, formats.head), f"{name} header")
+            if down == level:
+                heights[level] = max(heights[level], row_height([title], [sum(widths[c:end + 1])]))
+            c = end + 1
+    for level, height in enumerate(heights):
+        ws.set_row(level, height)

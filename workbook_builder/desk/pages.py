@@ -161,7 +161,7 @@ def rollup_post(store: Path | None, workdir: Path, year: str, template: str, job
     view, folder, paths = found
     target = folder / "汇总.xlsx"
     # the 汇总说明 sheet names each file as it was sent, not by its private copy's name
-    names = {path: s.name for path, s in zip(paths, view["accepted"], strict=True)}
+    names: dict[str | Path, str] = {path: s.name for path, s in zip(paths, view["accepted"], strict=True)}
     try:
         api.aggregate(paths, target, template=template or None, jobs=jobs, names=names)
     except UsageError as exc:

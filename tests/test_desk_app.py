@@ -7,6 +7,7 @@ page in tests/test_desk_browser.py.)"""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import time
@@ -204,6 +205,38 @@ def test_downloads_open(tmp_path: Path, files: dict[str, Path]) -> None:
     rows = list(roster_book.active.iter_rows(min_row=2, values_only=True))
     assert ("缺报", "丙镇") in [(r[0], r[1]) for r in rows]
     assert c.get(f"{job}/other.txt").status_code == 404
+
+
+def test_the_detail_table_and_the_feedback_pack_download(tmp_path: Path, files: dict[str, Path]) -> None:
+    c = client(tmp_path)
+    roster = "单位名称,联系人,联系电话,电子邮箱\n甲镇,张三,0517-1,a@x.cn\n乙镇,李四,0517-2,b@x.cn\n丙镇,王五,,c@x.cn\n"
+    job = c.post("/check", files=[("files", ("甲镇.xlsx", files["honest"].read_bytes())),
+                                  ("files", ("乙镇.xlsx", files["bad"].read_bytes())),
+                                  ("roster", ("名单.csv", roster.encode("gbk")))], follow_redirects=False).headers["location"]
+    assert wait(c, job)["state"] == "done"
+    page = c.get(job).text
+    assert 'id="dl-detail"' in page and 'id="dl-feedback"' in page
+    assert "反馈材料" in page.split('id="next-step"', 1)[1].split("</p>", 1)[0]
+
+    detail = c.get(f"{job}/detail.xlsx")
+    assert detail.status_code == 200 and "%E6%98%8E%E7%BB%86" in detail.headers["content-disposition"]  # 明细
+    sheet = openpyxl.load_workbook(io.BytesIO(detail.content))["明细表"]
+    rows = [r[:6] for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert [(r[0], r[2], r[5]) for r in rows] == [("甲镇", "通过", "甲镇.xlsx"), ("乙镇", "未通过", "乙镇.xlsx")]
+
+    pack = zipfile.ZipFile(io.BytesIO(c.get(f"{job}/feedback.zip").content))
+    names = set(pack.namelist())
+    mail = list(csv.DictReader(io.StringIO(pack.read("邮件合并.csv").decode("utf-8-sig"))))
+    by_unit = {r["单位"]: r for r in mail}
+    assert by_unit["乙镇"]["联系人"] == "李四" and by_unit["乙镇"]["结论"] == "未通过"
+    assert by_unit["丙镇"]["结论"] == "缺报" and by_unit["丙镇"]["电子邮箱"] == "c@x.cn"
+    for row in mail:  # the attachments are where the CSV says, once the zip is unpacked
+        for column in ("反馈单", "批注副本"):
+            if row[column]:
+                assert not Path(row[column]).is_absolute() and Path(row[column]).as_posix() in names, row
+    assert by_unit["乙镇"]["批注副本"] and not by_unit["甲镇"]["批注副本"]
+    letter = pack.read(Path(by_unit["乙镇"]["反馈单"]).as_posix()).decode("utf-8-sig")
+    assert "未通过" in letter and "怎样改" in letter
 
 
 def test_a_zip_of_returns_is_checked_member_by_member(tmp_path: Path, files: dict[str, Path]) -> None:

@@ -310,7 +310,7 @@ def annotate(run: CheckRun, out_dir: str | Path, lang: str = "zh") -> list[Path]
 
 
 def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | None = None, lang: str = "zh",
-             progress: Callable[[int, int], None] | None = None) -> FeedbackPack:
+             progress: Callable[[int, int], None] | None = None, relative: bool = False) -> FeedbackPack:
     """A feedback pack in `out_dir` to mail back to the units: per unit a folder `<单位>/` with a
     反馈单 for each of its checked files (`<单位>-反馈单.txt`, UTF-8 with BOM and CRLF for Notepad: the
     verdict and every error and 提醒 with its cell, label, problem and fix) and, for a workbook with
@@ -319,7 +319,8 @@ def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | N
     else the workbook's cover) and the absolute paths of the attachments.
 
     A file without a unit name goes under its file's name. Never writes over a checked file.
-    `progress(done, total)` after each file. Raises `UsageError` when `out_dir` cannot be created or
+    `progress(done, total)` after each file. `relative`: the CSV gives the attachments' paths relative
+    to `out_dir` (`甲镇/甲镇-反馈单.txt`), for a pack that is zipped and unpacked elsewhere (the desk's). Raises `UsageError` when `out_dir` cannot be created or
     the roster cannot be read, and `render.feedback.FeedbackFailed` (a `UsageError`, listing what is
     missing, with the pack as written) when some files could not be written: the others still are.
     """
@@ -334,6 +335,10 @@ def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | N
     except OSError as exc:
         raise UsageError(f"无法创建文件夹 {display_path(out)}：{describe_os_error(exc)}") from None
     keep = {Path(run.source(f)).resolve() for f in run.files}
+
+    def shown(path: Path | None) -> str:  # an attachment as the CSV gives it
+        return "" if path is None else str(path.relative_to(out.resolve()) if relative else path)
+
     planned = fb.plan(run.files, {path: unit for unit, path in run.roster.unreadable}, contacts)
     written: dict[int, tuple[str, str]] = {}
     units: list[fb.PackUnit] = []
@@ -358,7 +363,7 @@ def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | N
         except UsageError as exc:
             failed.append((display_path(target), str(exc)))
         keep |= {c for c in (copy, letter) if c is not None}  # a second file of the unit: its own names
-        written[i] = (str(letter or ""), str(copy or ""))
+        written[i] = (shown(letter), shown(copy))
         units.append(fb.PackUnit(p.unit, fb.verdict(p.result), p.result.path, letter, copy))
         if progress is not None:
             progress(i + 1, len(planned))
@@ -621,7 +626,6 @@ def export_detail(paths: Sequence[str | Path] | str | Path, output: str | Path, 
     output that is one of the inputs or paths that match nothing, and `OutputError` when the output
     cannot be written; returns a `DetailResult` (the run in it already released).
     """
-    from .render import detail as render_detail
 
     out = Path(output)
     if out.suffix.lower() not in DETAIL_SUFFIXES:
@@ -630,15 +634,28 @@ def export_detail(paths: Sequence[str | Path] | str | Path, output: str | Path, 
     if out.exists() and any(Path(p).exists() and out.resolve() == Path(p).resolve() for p in named):
         raise UsageError(f"输出文件 {display_path(out)} 是要导出的文件之一：导出从不改写交回的文件")
     with check(named, template=template, jobs=jobs, progress=progress) as run:
-        if out.resolve() in {Path(run.source(f)).resolve() for f in run.files}:
-            raise UsageError(f"输出文件 {display_path(out)} 是要导出的文件之一：导出从不改写交回的文件")
-        ids = {r.template.id for r in run.files if r.template}
-        if template is None and len(ids) > 1:
-            named_ids = "、".join(_template_name(i) for i in sorted(ids))
-            raise UsageError(f"这些文件来自不同的模板（{named_ids}），不能放进同一张明细表："
-                             "请按模板分开导出，或用 -t 指定模板")
-        t = registry.resolve(template or (ids.pop() if ids else None))
-        table = render_detail.table(t.layout, run.files)
+        return save_detail(run, out, template)
+
+
+def save_detail(run: CheckRun, output: str | Path, template: str | None = None) -> DetailResult:
+    """The detail table (明细表) of a run already checked (`export_detail` says what it holds): one row
+    per file of `run`, written to `output` (.xlsx or .csv). Raises `UsageError` for another suffix,
+    an output that is one of the checked files, or files of different templates when `template` does
+    not name one, and `OutputError` when the output cannot be written."""
+    from .render import detail as render_detail
+
+    out = Path(output)
+    if out.suffix.lower() not in DETAIL_SUFFIXES:
+        raise UsageError(f"明细表 {display_path(out)} 的扩展名应为 .xlsx 或 .csv")
+    if out.resolve() in {Path(run.source(f)).resolve() for f in run.files}:
+        raise UsageError(f"输出文件 {display_path(out)} 是要导出的文件之一：导出从不改写交回的文件")
+    ids = {r.template.id for r in run.files if r.template}
+    if template is None and len(ids) > 1:
+        named_ids = "、".join(_template_name(i) for i in sorted(ids))
+        raise UsageError(f"这些文件来自不同的模板（{named_ids}），不能放进同一张明细表："
+                         "请按模板分开导出，或用 -t 指定模板")
+    t = registry.resolve(template or (ids.pop() if ids else None))
+    table = render_detail.table(t.layout, run.files)
     if out.suffix.lower() == ".csv":
         content = render_detail.to_csv(table).encode("utf-8-sig")  # BOM: Excel reads UTF-8
     else:

@@ -17,7 +17,8 @@ from .jobs import DONE, DOWNLOADS, FAILED, Job, Jobs, download
 from .results import XLSX, ZIP, Download, Json, Page, Redirect, Result, problem
 
 PASS, FAIL, UNREADABLE = "通过", "未通过", "无法读取"
-MEDIA = {"summary.xlsx": XLSX, "report.html": "text/html; charset=utf-8", "annotated.zip": ZIP, "roster.xlsx": XLSX}
+MEDIA = {"summary.xlsx": XLSX, "report.html": "text/html; charset=utf-8", "annotated.zip": ZIP, "roster.xlsx": XLSX,
+         "detail.xlsx": XLSX, "feedback.zip": ZIP}
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,8 @@ DOWNLOADS = {
     "report.html": "检查报告.html",
     "annotated.zip": "批注副本.zip",
     "roster.xlsx": "名单核对.xlsx",
+    "detail.xlsx": "明细表.xlsx",
+    "feedback.zip": "反馈材料.zip",
 }
 
 
@@ -137,6 +139,8 @@ def download(job: Job, name: str) -> Path:
             "report.html": lambda p: api.save_report(job.run, p),
             "roster.xlsx": lambda p: api.save_roster(job.run, p),
             "annotated.zip": lambda p: _annotated_zip(job, p),
+            "detail.xlsx": lambda p: api.save_detail(job.run, p),
+            "feedback.zip": lambda p: _feedback_zip(job, p),
         }
         makers[name](target)
     return target
@@ -150,8 +154,28 @@ def _annotated_zip(job: Job, target: Path) -> None:
         written = api.annotate(job.run, folder)
     except UsageError as exc:  # some copies could not be written: the others are zipped all the same
         written = list(getattr(exc, "written", []))
+    _zip(written, folder, target)
+
+
+def _feedback_zip(job: Job, target: Path) -> None:
+    """The feedback pack (`check --feedback`: a folder per unit with its 反馈单 and annotated copy, and
+    邮件合并.csv with the roster's contacts), zipped; the CSV names the attachments relative to the
+    pack's folder, which is where they are once the zip is unpacked."""
+    assert job.run is not None
+    folder = job.folder / "out" / "feedback"
+    try:
+        api.feedback(job.run, folder, roster=job.roster, relative=True)
+    except UsageError:  # what could not be written is missing; the rest is zipped all the same
+        if not folder.is_dir():
+            raise
+    _zip(sorted(p for p in folder.rglob("*") if p.is_file()), folder, target)
+
+
+def _zip(files: list[Path], root: Path, target: Path) -> None:
+    """`files` (under `root`) zipped into `target` by their paths relative to `root`, written whole or not
+    at all."""
     tmp = target.with_suffix(".part")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in written:
-            zf.write(path, path.name)
+        for path in files:
+            zf.write(path, path.relative_to(root).as_posix())
     tmp.replace(target)

@@ -312,8 +312,9 @@ class _Command(click.Command):
 
 
 class _Main(click.Group):
-    """The command group with the package's own endings: Ctrl-C exits 130 with a Chinese message
-    (not click's "Aborted!" and 1), and an unexpected exception exits 3, never 1 ("errors found")."""
+    """The command group with the package's own endings: Ctrl-C (and click's Abort) exits 130 with
+    “已中断。” (“Aborted!” for an English user; click exits 1), a usage error is worded in Chinese for
+    a Chinese user (`ui_language`), and an unexpected exception exits 3, never 1 ("errors found")."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         _safe_streams()

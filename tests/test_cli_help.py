@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from workbook_builder import api, cli
+from workbook_builder.cli import words
 from workbook_builder.textsafe import display_width, wrap_display
 
 ZH, EN = {"WORKBOOK_BUILDER_LANG": "zh"}, {"WORKBOOK_BUILDER_LANG": "en"}
@@ -227,7 +228,7 @@ def test_every_kind_of_path_problem(kind: dict[str, Any], zh: str, tmp_path: Pat
     monkeypatch.setattr(os, "access", lambda *_a, **_k: False)
     with pytest.raises(click.BadParameter) as raised:
         click.Path(**kind).convert(str(target), None, None)
-    assert cli._path_problem("--x", raised.value.message) == zh.format(path=target)
+    assert words._path_problem("--x", raised.value.message) == zh.format(path=target)
 
 
 def test_more_of_clicks_usage_errors_in_chinese(tmp_path: Path) -> None:

@@ -214,3 +214,10 @@ def steps(text: str) -> list[Step]:
             for step in out[start:]:
                 step.image = m.group(1)
     return out
+
+
+def yaml_block(text: str) -> str:
+    """The manual's ```yaml block: the 汇总信息.yaml the reader is told to write."""
+    match = re.search(r"^```yaml\n(.*?)^```", text, re.M | re.S)
+    assert match, "the manual shows no 汇总信息.yaml"
+    return match.group(1)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.batch_helpers import ROOT, run_cli
-from tests.manual_folder import MANUAL, Step, classify, prepare, steps, windows_args
+from tests.manual_folder import MANUAL, Step, classify, prepare, steps, windows_args, yaml_block
 from workbook_builder.findings.catalogue import CATALOGUE
 
 DOCS = ROOT / "docs" / "zh"
@@ -44,13 +44,6 @@ def manual_steps() -> list[Step]:
 def pending(step: Step) -> str | None:
     """The branch a step waits for, or None."""
     return next((branch for key, branch in PENDING.items() if key in step.line), None)
-
-
-def yaml_block(text: str) -> str:
-    """The manual's ```yaml block: the 汇总信息.yaml the reader is told to write."""
-    match = re.search(r"^```yaml\n(.*?)^```", text, re.M | re.S)
-    assert match, "the manual shows no 汇总信息.yaml"
-    return match.group(1)
 
 
 # ---------------------------------------------------------------- the rule that picks the lines to run

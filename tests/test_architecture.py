@@ -205,6 +205,7 @@ COMMAND_API = {
 }
 PRESENTATION = {"format", "summary", "html", "annotate", "report_format", "as",
                 "no_browser"}  # serve's --no-browser is open_browser=False
+PRESENTATION |= {"feedback"}  # check --feedback OUTDIR: api.feedback's out_dir
 
 
 def _function(api: object, name: str) -> object:

@@ -21,11 +21,13 @@ from .textsafe import display_path
 if TYPE_CHECKING:  # the batch machinery (a process pool) is imported only by the commands that run it
     from .batch.aggregate import Rollup
     from .batch.result import CheckRun
+    from .batch.roster import Roster
     from .batch.run import ProgressCallback
     from .batch.zipin import Scratch
     from .check.result import FileResult
     from .imports.model import ImportResult
     from .publish.result import PublishRun
+    from .render.feedback import FeedbackPack
     from .store import Store
 
 
@@ -304,6 +306,76 @@ def annotate(run: CheckRun, out_dir: str | Path, lang: str = "zh") -> list[Path]
     from .batch.annotated import annotate_run
 
     return annotate_run(run, out_dir, lang)
+
+
+def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | None = None, lang: str = "zh",
+             progress: Callable[[int, int], None] | None = None) -> FeedbackPack:
+    """A feedback pack in `out_dir` to mail back to the units: per unit a folder `<单位>/` with a
+    反馈单 for each of its checked files (`<单位>-反馈单.txt`, UTF-8 with BOM and CRLF for Notepad: the
+    verdict and every error and 提醒 with its cell, label, problem and fix) and, for a workbook with
+    findings, its annotated copy (as `annotate` writes it, comments in `lang`); and `邮件合并.csv`,
+    one row per checked file and per 缺报 unit with the contact (the `roster`'s contact columns,
+    else the workbook's cover) and the absolute paths of the attachments.
+
+    A file without a unit name goes under its file's name. Never writes over a checked file.
+    `progress(done, total)` after each file. Raises `UsageError` when `out_dir` cannot be created or
+    the roster cannot be read, and `render.feedback.FeedbackFailed` (a `UsageError`, listing what is
+    missing, with the pack as written) when some files could not be written: the others still are.
+    """
+    from .batch.annotated import AnnotateFailed, annotate_run
+    from .batch.roster import Roster
+    from .render import feedback as fb
+
+    contacts = {} if roster is None else (roster if isinstance(roster, Roster) else Roster.read(roster)).contacts
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"无法创建文件夹 {display_path(out)}：{describe_os_error(exc)}") from None
+    keep = {Path(run.source(f)).resolve() for f in run.files}
+    planned = fb.plan(run.files, {path: unit for unit, path in run.roster.unreadable}, contacts)
+    written: dict[int, tuple[str, str]] = {}
+    units: list[fb.PackUnit] = []
+    failed: list[tuple[str, str]] = []
+    for i, p in enumerate(planned):
+        folder, copy, letter = out / p.folder, None, None
+        try:  # the copy first: the 反馈单 says whether one goes with it
+            copies = annotate_run(replace(run, files=(p.result,)), folder, lang, protected=keep)
+            copy = copies[0].resolve() if copies else None
+        except AnnotateFailed as exc:
+            failed += [(display_path(folder), why) for _, why in exc.failed]
+        except UsageError as exc:
+            failed.append((display_path(folder), str(exc)))
+        target = (folder / p.name).resolve()
+        try:
+            if target in keep:
+                raise UsageError("是要检查的文件之一：检查从不改写交回的文件")
+            text = fb.letter(p.result, p.unit, p.result.path, annotated=copy is not None)
+            letter = write_atomic(target, fb.notepad_bytes(text))
+        except OSError as exc:
+            failed.append((display_path(target), describe_os_error(exc)))
+        except UsageError as exc:
+            failed.append((display_path(target), str(exc)))
+        keep |= {c for c in (copy, letter) if c is not None}  # a second file of the unit: its own names
+        written[i] = (str(letter or ""), str(copy or ""))
+        units.append(fb.PackUnit(p.unit, fb.verdict(p.result), p.result.path, letter, copy))
+        if progress is not None:
+            progress(i + 1, len(planned))
+    units += [fb.PackUnit(u, fb.MISSING) for u in run.roster.missing]
+    csv_path = (out / fb.CSV_NAME).resolve()
+    table: Path | None = None
+    try:
+        if csv_path in keep:
+            raise UsageError("是要检查的文件之一：检查从不改写交回的文件")
+        table = write_atomic(csv_path, fb.to_csv(fb.rows(planned, run.roster.missing, contacts, written)))
+    except OSError as exc:
+        failed.append((display_path(csv_path), describe_os_error(exc)))
+    except UsageError as exc:
+        failed.append((display_path(csv_path), str(exc)))
+    pack = fb.FeedbackPack(out.resolve(), tuple(units), table)
+    if failed:
+        raise fb.FeedbackFailed(pack, failed)
+    return pack
 
 
 # ---------------------------------------------------------------- roster builds and roll-up

@@ -306,11 +306,15 @@ def export(file: Path, fmt: str, template: str | None) -> None:
 @click.option("--store", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="数据文件（如 年报.sqlite，没有就新建）：每份检查结果连同文件本身记入其中，"
                    "并作为上年的报送用于跨年度核对（未给 --prior 时）。")
+@click.option("--feedback", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="在此文件夹写出反馈材料：每个单位一个文件夹，内有反馈单（记事本可打开）和带批注的副本；"
+                   "另有邮件合并表 邮件合并.csv（单位、联系人、电话、邮箱、结论和附件路径；联系人取自 --roster 名单，"
+                   "名单没有时取自工作簿封面）。")
 @click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端且输出为文本时显示）。")
 def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt: str, lang: str,
           select_codes: str, ignore_codes: str, jobs: int | None, summary: Path | None, html_out: Path | None,
           office: str | None, annotate: Path | None, roster: Path | None, store: Path | None,
-          progress: bool | None) -> None:
+          feedback: Path | None, progress: bool | None) -> None:
     """检查交回的工作簿或已发布的年度报告（文件、文件夹或通配符；文件夹递归查找）。 Check returned workbooks and published reports.
 
     已发布的年度报告（文本、网页、Word、PDF）按内容识别，读出三张统计表后按同样的规则检查。
@@ -368,6 +372,14 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
         no_copy = f"；已发布的报告 {published} 份没有工作簿可批注，未写副本" if published else ""
         attempt("带批注的副本", annotate,
                 lambda: f"已在 {display_path(annotate)} 写出 {len(api.annotate(run, annotate, lang))} 份带批注的副本{no_copy}")
+    if feedback is not None:
+        def write_feedback() -> str:
+            with _progress(progress if progress is not None else (fmt == "text" and Progress.wanted()),
+                           "反馈") as update:
+                pack = api.feedback(run, feedback, roster, lang, progress=update)
+            return f"已在 {display_path(feedback)} 写出反馈材料：{pack.summary()}"
+
+        attempt("反馈材料", feedback, write_feedback)
     try:
         report = (render_json.render(run, lang, ascii_only=not _carries_unicode(sys.stdout)) if fmt == "json"
                   else render_text.render(run, lang))

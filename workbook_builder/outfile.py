@@ -46,6 +46,11 @@ DIGEST_SEPARATOR = ":"
 # A CSV cannot carry a property: the `--summary` .csv is known by the start of its header row
 # (render/summary.py FILE_HEADER; a test keeps the two in step).
 SUMMARY_CSV_HEAD = "文件,单位,年度,状态,错误,警告,提示"
+# The feedback pack (`check --feedback`): its mail-merge CSV and each 反馈单 (a .txt) start with these
+# words (render/feedback.py writes them), so a pack written inside the checked folder is skipped too.
+OUTPUT_FEEDBACK = "feedback"
+FEEDBACK_CSV_HEAD = "单位,联系人,联系电话,电子邮箱,结论"
+FEEDBACK_TEXT_HEAD = "政府信息公开工作年度报告检查反馈单"
 
 
 _SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")

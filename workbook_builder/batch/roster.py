@@ -3,7 +3,9 @@
 A roster is what an office keeps: an .xlsx (its first sheet), or a CSV / tab-separated text in
 UTF-8 (with or without BOM), UTF-16 with a BOM or GBK/GB18030; with a header row naming the unit
 column (单位名称, 单位 …, brackets such as “（全称）” ignored) or without one; a 序号 column of
-numbers is never taken for the units.
+numbers is never taken for the units. Beside the units, a header row may name contact columns
+(联系人; 联系电话, 电话, 手机; 邮箱, 电子邮箱, E-mail): what they hold is kept per unit (`Roster.contacts`)
+for the feedback pack's mail-merge list; a roster without them reads as before.
 
 A unit on the roster that sent only files that cannot be read (an .xls, an .ods, a damaged file)
 is not 缺报: such a file is matched to the unit by its file name (the longest roster name the file
@@ -18,7 +20,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from ..check.preflight.ole import OLE_MAGIC
@@ -31,6 +33,13 @@ from ..errors import UsageError
 UNIT_HEADERS = ("unit", "unit_name", "单位", "单位名称", "名称", "单位全称", "应报单位", "填报单位", "机关名称",
                 "部门名称", "部门", "name")
 NUMBER_HEADERS = frozenset({"序号", "编号", "no", "no.", "#", "id"})
+# header cells (normalised as above) of the optional contact columns, by preference
+CONTACT_HEADERS = {
+    "person": ("联系人", "联系人姓名", "联系人员", "经办人", "填报人", "contact", "contact_person"),
+    "phone": ("联系电话", "电话", "手机", "手机号", "手机号码", "联系人电话", "办公电话", "联系方式", "phone", "tel",
+              "telephone", "mobile"),
+    "email": ("电子邮箱", "邮箱", "电子邮件", "邮件", "电子信箱", "e-mail", "email", "mail"),
+}
 _BRACKETS = re.compile(r"[（(【\[].*?[）)】\]]")
 _NUMBER = re.compile(r"\d+(?:\.0)?")
 
@@ -86,12 +95,14 @@ def _unit_column(rows: list[list[str]], path: str | Path) -> tuple[int, bool]:
     for name in UNIT_HEADERS:
         if name in header:
             return header.index(name), True
-    has_header = any(h in NUMBER_HEADERS for h in header)
+    contact = {n for names in CONTACT_HEADERS.values() for n in names}
+    has_header = any(h in NUMBER_HEADERS or h in contact for h in header)
     body = rows[1:] if has_header else rows
     width = max(len(r) for r in rows)
-    # a column of numbers only (序号) is not the units; neither is an empty one
+    # a column of numbers only (序号) is not the units; neither is an empty one, nor a contact column
     texts = [c for c in range(width)
              if any(len(r) > c and r[c].strip() for r in body)
+             and not (has_header and c < len(header) and header[c] in contact)
              and not all(_NUMBER.fullmatch(r[c].strip()) for r in body if len(r) > c and r[c].strip())]
     if len(texts) == 1:
         return texts[0], has_header
@@ -101,8 +112,39 @@ def _unit_column(rows: list[list[str]], path: str | Path) -> tuple[int, bool]:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """Who to write to about a unit's return: any part may be empty."""
+
+    person: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+def _contacts(rows: list[list[str]], column: int, has_header: bool) -> dict[str, Contact]:
+    """The contact columns a header row names (none without a header): unit → its contact."""
+    if not has_header:
+        return {}
+    header = [_header(c) for c in rows[0]]
+    where: dict[str, int] = {}
+    for kind, names in CONTACT_HEADERS.items():
+        found = next((header.index(n) for n in names if n in header and header.index(n) != column), None)
+        if found is not None:
+            where[kind] = found
+    if not where:
+        return {}
+    out: dict[str, Contact] = {}
+    for r in rows[1:]:
+        unit = r[column].strip() if len(r) > column else ""
+        if unit and unit not in out:
+            out[unit] = Contact(**{k: (r[c].strip() if len(r) > c else "") for k, c in where.items()})
+    return out
+
+
+@dataclass(frozen=True)
 class Roster:
     units: tuple[str, ...]
+    # unit → its contact, from the roster's optional contact columns (empty when it has none)
+    contacts: dict[str, Contact] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def read(cls, path: str | Path) -> Roster:
@@ -124,7 +166,7 @@ class Roster:
         units = [r[column].strip() for r in body if len(r) > column and r[column].strip()]
         if not units:
             raise RosterError(f"名单 {path} 中没有单位名称")
-        return cls(tuple(dict.fromkeys(units)))
+        return cls(tuple(dict.fromkeys(units)), _contacts(rows, column, has_header))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,16 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from ...outfile import DIGEST_SEPARATOR, OUTPUT_PROPERTY, OUTPUT_SUMMARY, SUMMARY_CSV_HEAD, sheets_digest
+from ...outfile import (
+    DIGEST_SEPARATOR,
+    FEEDBACK_CSV_HEAD,
+    FEEDBACK_TEXT_HEAD,
+    OUTPUT_FEEDBACK,
+    OUTPUT_PROPERTY,
+    OUTPUT_SUMMARY,
+    SUMMARY_CSV_HEAD,
+    sheets_digest,
+)
 from .container import ZIP_ERRORS, check_directory, inflate
 from .ole import OLE_MAGIC, ole_reason
 from .problems import Limits, Refused
@@ -104,6 +113,11 @@ _OUTPUT_VALUE = re.compile(
     rb'name="' + re.escape(OUTPUT_PROPERTY.encode()) + rb'"[^>]*>\s*<(?:\w+:)?lpwstr\b[^>]*>([^<]{1,40})</')
 
 
+# our text outputs known by their first words: the summary CSV, the feedback pack's CSV and 反馈单
+_FEEDBACK_HEADS = (FEEDBACK_CSV_HEAD, FEEDBACK_TEXT_HEAD)
+_TEXT_HEAD_BYTES = max(len(h.encode("utf-8-sig")) for h in (SUMMARY_CSV_HEAD, *_FEEDBACK_HEADS)) + 8
+
+
 def sniff_path(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Sniffed:
     """Look at a file found in a folder: a few bytes, a zip's directory and at most one small part.
     Anything that cannot be read, or a file over the size limit, is not a table."""
@@ -119,8 +133,10 @@ def sniff_path(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Sniffe
             if not head.startswith(b"PK"):
                 # text is never a table by its content alone (a web page, a note, our HTML report):
                 # an .xls that is HTML or a .csv is checked for its suffix; only our CSV summary is known
-                text = decode_text(fh.read(len(SUMMARY_CSV_HEAD.encode("utf-8-sig")) + 8), complete=False) or ""
-                return Sniffed(False, OUTPUT_SUMMARY if text.startswith(SUMMARY_CSV_HEAD) else None)
+                text = decode_text(fh.read(_TEXT_HEAD_BYTES), complete=False) or ""
+                if text.startswith(SUMMARY_CSV_HEAD):
+                    return Sniffed(False, OUTPUT_SUMMARY)
+                return Sniffed(False, OUTPUT_FEEDBACK if text.startswith(_FEEDBACK_HEADS) else None)
             return _sniff_zip(fh, limits)
     except (Refused, *ZIP_ERRORS):
         return Sniffed(False)

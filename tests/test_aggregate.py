@@ -29,6 +29,7 @@ FEE = "disclosure.fees.amount"
 NOTE = "汇总（{n}个单位）"
 LAYOUT = registry.resolve().layout
 TEXT_INPUTS = [c.datapoint for c in LAYOUT.inputs if c.input is not None and c.input.rollup == "none"]
+CONTACTS = ["meta.contact_person", "meta.contact_phone"]  # no unit's contact is the roll-up's: blank
 SUMMED = [c.datapoint for c in LAYOUT.inputs if c.input is not None and c.input.rollup == "sum"]
 FORMULAS = [dp for dp, c in LAYOUT.by_id.items() if c.kind == "formula"]
 
@@ -132,7 +133,8 @@ def test_sums_exact(units, rolled) -> None:  # type: ignore[no-untyped-def]
     assert values["requests.new.total"] == sum(values[f"requests.new.{c}"] for c in
                                                ("person", "business", "research", "nonprofit", "legal_services",
                                                 "other_org"))
-    assert values["checks.summary"] == "全部平衡"
+    # the roll-up's 联系人/联系电话 are blank until the auditor fills them (or gives them with --data)
+    assert values["checks.summary"] == "尚有未填写的黄色单元格，请填写完整"
     assert values["meta.year"] == YEAR
     assert values["meta.date"] == max(DATES) == "2025-02-28"
 
@@ -148,8 +150,9 @@ def test_rollup_checks_clean_and_names_its_units(units, rolled) -> None:  # type
     assert sorted(json.loads(props["aggregate_units"])) == sorted(UNITS) == sorted(included)
     assert props["aggregate_count"] == "5"
     values = api.export(out)["values"]
-    for dp in TEXT_INPUTS:
-        assert values[dp] == NOTE.format(n=5), dp
+    assert set(CONTACTS) < set(TEXT_INPUTS)
+    for dp in TEXT_INPUTS:  # the name and the prose say what the roll-up is (publish refuses to print it)
+        assert values[dp] == (None if dp in CONTACTS else NOTE.format(n=5)), dp
     assert report.unit == NOTE.format(n=5)
     assert len(paths) == 5
 
@@ -202,6 +205,7 @@ def test_duplicate_unit_refused(units, tmp_path: Path) -> None:  # type: ignore[
     run = run_cli("aggregate", folder, "-o", out)
     assert run.returncode == 2, run.stdout + run.stderr
     assert UNITS[2] in run.stderr and "丙局（更正）.xlsx" in run.stderr
+    assert "--latest" in run.stderr  # the way to keep the newer one
     assert not out.exists()
 
 
@@ -267,5 +271,6 @@ def test_data_supplies_names_and_prose(units, tmp_path: Path) -> None:  # type: 
         assert values[dp] == want, dp
     assert values["text.other"] == NOTE.format(n=5), "a text input --data leaves out still gets the note"
     assert {dp: values[dp] for dp in SUMMED} == _expected_sums(datas)
+    assert values["checks.summary"] == "全部平衡"  # every cell filled: the contacts came with --data
     report = api.check_file(out)
     assert report.valid and report.unit == given["meta.unit_name"]

@@ -457,30 +457,55 @@ def _store_reports(store: Store | str | Path, template_id: str,
 
 def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, template: str | None = None,
               include_invalid: bool = False, data: Mapping[str, Any] | str | Path | None = None,
-              jobs: int | None = None, progress: ProgressCallback | None = None) -> Rollup:
+              jobs: int | None = None, progress: ProgressCallback | None = None, latest: bool = False,
+              roster: str | Path | None = None) -> Rollup:
     """Sum every input of the valid workbooks of one template (and year) into a new workbook.
 
-    `paths` are files, folders or globs, as for `check`. Raises `AggregateError` (a `UsageError`) for
-    mixed templates or years, and `UsageError` when nothing is found or `output` is one of the inputs.
-    Returns the `Rollup` (included and excluded files, and the written roll-up checked like a return:
-    `errors`, `check_note()`). The output records the included units in its document properties, and
-    when it fails its own check, the line “汇总结果未通过勾稽检查：…” (`aggregate_check`).
+    `paths` are files, folders, globs or zips (expanded into a private temporary folder removed
+    after the run, their members shown as `交回.zip/甲镇.xlsx`; a refused member or zip is left out
+    with its reason), as for `check`. Two workbooks of one unit and year are refused, unless
+    `latest`: then the one with the latest 填报日期 (then the newer file; a zip member: its date in
+    the zip) is summed and the other left out, saying which file replaced it. `roster` (as for
+    `check`) lists its units that sent nothing as 缺报 (`Rollup.missing`).
+
+    Raises `AggregateError` (a `UsageError`) for mixed templates or years, or duplicates without
+    `latest`, and `UsageError` when nothing is found or `output` is one of the inputs. Returns the
+    `Rollup` (included and excluded files, and the written roll-up checked like a return: `errors`,
+    `check_note()`). The output records the included units in its document properties, lists every
+    unit (计入 / 未计入 with the reason / 缺报) on its 汇总说明 sheet, and when it fails its own check,
+    carries the line “汇总结果未通过勾稽检查：…” (`aggregate_check`). The cover's unit name and prose
+    say “汇总（N个单位）” and 联系人/联系电话 stay blank unless `data` gives them.
     """
     import json
 
-    from .batch.aggregate import CHECK_PROPERTY, AggregateError, fill_text_inputs, rollup
+    from .batch.aggregate import CHECK_PROPERTY, AggregateError, file_time, fill_text_inputs, rollup, summary_sheet
+    from .batch.inputs import Shown
+    from .batch.roster import Roster, reconcile
     from .batch.run import run_batch
+    from .batch.zipin import Scratch
+    from .check.workbook import check_workbook
 
-    files = _expand(paths, "没有找到要汇总的工作簿", WORKBOOKS).files
-    _workbooks_only(files, "汇总")
-    if Path(output).resolve() in {p.resolve() for p in files}:
-        raise UsageError(f"输出文件 {output} 是要汇总的文件之一")
-    checked = run_batch(files, template, None, jobs, progress)
-    ids = {r.template.id for r in checked if r.template}
-    if template is None and len(ids) > 1:
-        raise AggregateError(f"工作簿来自不同的模板（{'、'.join(sorted(ids))}），不能汇总在一起")
-    t = registry.resolve(template or (ids.pop() if ids else None))
-    result = rollup(t.layout, checked, include_invalid)
+    scratch = Scratch()  # zips are expanded here, and removed whatever happens
+    try:
+        found = _expand(paths, "没有找到要汇总的工作簿", WORKBOOKS, scratch)
+        _workbooks_only([p for p in found.files if p not in found.shown], "汇总")
+        if Path(output).resolve() in {p.resolve() for p in found.files}:
+            raise UsageError(f"输出文件 {output} 是要汇总的文件之一")
+        expected = Roster.read(roster) if roster is not None else None
+        files = [p for p in found.files if roster is None or p.resolve() != Path(roster).resolve()]
+        shown = Shown(replace(found, files=tuple(files)))
+        checked = shown.refusals + [shown.rename(r) for r in
+                                    run_batch(files, template, None, jobs, shown.progress(progress))]
+        ids = {r.template.id for r in checked if r.template}
+        if template is None and len(ids) > 1:
+            raise AggregateError(f"工作簿来自不同的模板（{'、'.join(sorted(ids))}），不能汇总在一起")
+        t = registry.resolve(template or (ids.pop() if ids else None))
+        result = rollup(t.layout, checked, include_invalid, latest,
+                        lambda r: file_time(shown.real(r.path) or r.path))
+    finally:
+        scratch.release()
+    if expected is not None:
+        result = replace(result, missing=reconcile(expected, checked).missing)
     given = read_data_file(data) if isinstance(data, (str, Path)) else dict(data or {})
     units = [r.unit or Path(r.path).name for r in result.included]
     values = dict(result.values)
@@ -489,15 +514,14 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
     computed = t.recompute.compute(inputs)
     extra = {"aggregate_units": json.dumps(units, ensure_ascii=False), "aggregate_count": str(len(units)),
              OUTPUT_PROPERTY: OUTPUT_ROLLUP}  # ours: a roll-up in the returns folder is never checked as a return
-    write_atomic(Path(output), write_workbook(t.layout, computed, None, extra_properties=extra))
+    sheets = [summary_sheet(t.layout, result, result.missing)]
+    write_atomic(Path(output), write_workbook(t.layout, computed, None, extra, sheets))
     # the roll-up checked like a return: with --include-invalid one unit's imbalance is the sum's
-    from .check.workbook import check_workbook
-
     result = replace(result, check=check_workbook(output, t))
     note = result.check_note()
     if note is not None:  # said in the workbook too; the property does not change what the checker reads
         extra[CHECK_PROPERTY] = note
-        write_atomic(Path(output), write_workbook(t.layout, computed, None, extra_properties=extra))
+        write_atomic(Path(output), write_workbook(t.layout, computed, None, extra, sheets))
     return result
 
 

@@ -417,22 +417,31 @@ def _recorded(store: Path, tally: Any) -> str:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="汇总工作簿。")
 @click.option("-t", "--template", default=None, help=TEMPLATE_HELP)
 @click.option("--include-invalid", is_flag=True, help="有错误的工作簿也计入汇总（其中不合格的数据不计入）。")
+@click.option("--latest", is_flag=True,
+              help="同一单位同一年度有多个工作簿时，只计入最新的一个（先看填报日期，再看文件修改时间），其余列为未计入。")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="应报单位名单（.xlsx 或 .csv）：汇总说明中列出名单中没有交回工作簿的单位（缺报）。")
 @click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="汇总表的单位名称、联系人、文字部分等（.json/.yaml，键为数据点 ID）。")
 @click.option("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）。")
 @click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端时显示）。")
 def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None, include_invalid: bool,
-                      data: Path | None, jobs: int | None, progress: bool | None) -> None:
+                      latest: bool, roster: Path | None, data: Path | None, jobs: int | None,
+                      progress: bool | None) -> None:
     """把同一模板、同一年度的各单位工作簿汇总成一个工作簿（本级政府的汇总表）。 Roll up workbooks.
 
-    有错误的工作簿默认不计入（退出码 1）；模板或年度不一致时拒绝汇总（退出码 2）。
+    可以给出文件、文件夹或 .zip 压缩包。有错误的工作簿默认不计入（退出码 1）。
+
+    模板或年度不一致时拒绝汇总（退出码 2）；同一单位有多个工作簿时也拒绝，加 --latest 则只计入最新的一个。
+
+    汇总工作簿的“汇总说明”表列出计入、未计入（及原因）和缺报的单位。
 
     汇总结果未通过勾稽检查时照常写出，并在输出和汇总工作簿的属性中说明（退出码 1）。
     """
     try:
         with _progress(progress if progress is not None else Progress.wanted()) as update:
             result = api.aggregate(list(paths), output=output, template=template, include_invalid=include_invalid,
-                                   data=data, jobs=jobs, progress=update)
+                                   data=data, jobs=jobs, progress=update, latest=latest, roster=roster)
     except UsageError as exc:
         _fail(str(exc))
     except OSError as exc:
@@ -442,12 +451,14 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
         click.echo(clean_text(f"  计入  {r.unit or Path(r.path).name}（{display_path(r.path)}）"))
     for r, reason in result.excluded:
         click.echo(clean_text(f"  未计入  {r.unit or Path(r.path).name}（{display_path(r.path)}）：{reason}"))
+    for unit in result.missing:
+        click.echo(clean_text(f"  缺报  {unit}"))
     note = result.check_note()
     if note is not None:  # with --include-invalid, a unit's imbalance is the roll-up's
         click.echo(f"{note}。汇总工作簿已写出，但其中的数据不平衡（多半来自用 --include-invalid 计入的有错误的工作簿）：")
         for f in result.errors:
             click.echo(clean_text(f"  {f.message()}"))
-    sys.exit(EXIT_FINDINGS if result.excluded or note is not None else EXIT_OK)
+    sys.exit(EXIT_OK if result.complete and note is None else EXIT_FINDINGS)
 
 
 @main.command("publish")

@@ -39,6 +39,9 @@ def write_atomic(out: str | os.PathLike[str], content: bytes) -> Path:
 # such files, so a report written inside the checked folder is never checked as a return next time.
 OUTPUT_PROPERTY = "workbook_builder_output"
 OUTPUT_ANNOTATED, OUTPUT_SUMMARY, OUTPUT_ROLLUP = "annotated", "summary", "rollup"
+# A roll-up lists its included and left-out units on a sheet of its own after the template's: the
+# checker accepts that one extra sheet in a file marked OUTPUT_ROLLUP, never in a return.
+ROLLUP_SHEET = "汇总说明"
 # An annotated copy's value also carries a digest of its sheets as we wrote them ("annotated:1a2b…"):
 # staff correct their copy and send it back, and LibreOffice, Excel and WPS keep custom properties
 # on saving. A copy whose sheets changed is then a return again, not our output (see `sheets_digest`).

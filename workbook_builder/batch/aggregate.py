@@ -11,16 +11,22 @@ carries the line “汇总结果未通过勾稽检查：…” in its document p
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import os
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..check.result import FileResult
 from ..errors import UsageError
 from ..findings import CATALOGUE, Finding, show
+from ..outfile import ROLLUP_SHEET
+from ..template.inputs import date_to_serial, serial_to_date
 from ..template.layout import Layout
+from ..textsafe import clean_text, display_path
 from .roster import reconcile
 
 CHECK_FAILED = "汇总结果未通过勾稽检查"
@@ -37,6 +43,13 @@ class Rollup:
     included: tuple[FileResult, ...]
     excluded: tuple[tuple[FileResult, str], ...]  # (report, reason in Chinese)
     check: FileResult | None = None  # the written roll-up, checked like a return (api.aggregate)
+    missing: tuple[str, ...] = ()  # the roster's units that sent no workbook (aggregate --roster)
+    superseded: tuple[str, ...] = ()  # paths among `excluded` left out for a newer file of the unit (--latest)
+
+    @property
+    def complete(self) -> bool:
+        """Every file summed but those replaced by a newer one, and no roster unit missing."""
+        return len(self.excluded) == len(self.superseded) and not self.missing
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -54,10 +67,15 @@ class Rollup:
         return note if len(note) <= 250 else note[:249] + "…"
 
 
-def rollup(layout: Layout, checked: Sequence[FileResult], include_invalid: bool = False) -> Rollup:
-    """Sum the inputs of every usable workbook; refuse mixed templates or `same` values that differ."""
+def rollup(layout: Layout, checked: Sequence[FileResult], include_invalid: bool = False, latest: bool = False,
+           modified: Callable[[FileResult], float] | None = None) -> Rollup:
+    """Sum the inputs of every usable workbook; refuse mixed templates or `same` values that differ.
+
+    Two workbooks of one unit and year are refused (the sum would count the unit twice) unless
+    `latest`: then the newer is kept (`keep_latest`: by 填报日期, then `modified`, the file's time)
+    and the other is left out, saying which file replaced it."""
     spec = layout.spec
-    included: list[FileResult] = []
+    readable: list[FileResult] = []
     excluded: list[tuple[FileResult, str]] = []
     for report in checked:
         other = next((f for f in report.findings if f.code in ("unknown-template", "template-version-mismatch")), None)
@@ -66,23 +84,42 @@ def rollup(layout: Layout, checked: Sequence[FileResult], include_invalid: bool 
         if other is not None and report.claimed_template:
             raise AggregateError(f"{report.path}：{other.message()} 不同模板或版本的工作簿不能汇总在一起")
         if report.template is None or not report.values:
-            excluded.append((report, "无法读取或不是本模板的工作簿"))
+            refused = next((f for f in report.findings if f.code == "zip-refused"), None)
+            excluded.append((report, f"未解压：{refused.message()}" if refused else "无法读取或不是本模板的工作簿"))
             continue
         if (report.template.id, report.template.version) != (spec.id, spec.version):
             raise AggregateError(
                 f"模板不一致：{report.path} 是 {report.template.id} {report.template.version}，"
                 f"汇总模板是 {spec.id} {spec.version}。请分别汇总不同模板的工作簿")
+        readable.append(report)
+    superseded: list[FileResult] = []
+    if latest:
+        readable, replaced = keep_latest(layout, readable, modified or (lambda r: file_time(r.path)))
+        excluded += replaced
+        superseded = [r for r, _ in replaced]
+    included: list[FileResult] = []
+    for report in readable:
         if not report.valid and not include_invalid:
             first = report.first_error()
             excluded.append((report, f"有错误（{first.message() if first else ''}）；如确需计入请加 --include-invalid"))
             continue
         included.append(report)
+    order = {id(r): k for k, r in enumerate(checked)}
+    excluded.sort(key=lambda pair: order[id(pair[0])])
     if not included:
-        raise AggregateError("没有可以汇总的工作簿")
+        why = "；".join(f"{display_path(r.path)}：{reason}" for r, reason in excluded[:5])
+        raise AggregateError("没有可以汇总的工作簿" + (f"（{why}{'…' if len(excluded) > 5 else ''}）" if why else ""))
     twice = reconcile(None, included).duplicates
     if twice:
         lines = "；".join(f"{u}（{y or '年度未填'}）：{'、'.join(ps)}" for u, y, ps in twice)
-        raise AggregateError(f"同一单位同一年度有多个工作簿，汇总会重复计算，请先去掉多余的文件：{lines}")
+        raise AggregateError(f"同一单位同一年度有多个工作簿，汇总会重复计算，请先去掉多余的文件，"
+                             f"或加 --latest 只计入每个单位最新的一个：{lines}")
+    return Rollup(_rolled_values(layout, included), tuple(included), tuple(excluded),
+                  superseded=tuple(r.path for r in superseded))
+
+
+def _rolled_values(layout: Layout, included: Sequence[FileResult]) -> dict[str, Any]:
+    """Each input of the roll-up by its template's rule: sum, same, latest (`none`: the caller's)."""
     values: dict[str, Any] = {}
     for cell in layout.inputs:
         spec_in = cell.input
@@ -102,7 +139,85 @@ def rollup(layout: Layout, checked: Sequence[FileResult], include_invalid: bool 
                 values[cell.datapoint] = usable[0]
         elif mode == "latest" and usable:
             values[cell.datapoint] = max(usable, key=lambda v: (isinstance(v, str), v))
-    return Rollup(values, tuple(included), tuple(excluded))
+    return values
+
+
+def file_time(path: str | os.PathLike[str]) -> float:
+    """When the file was last modified (a zip member: its date in the zip), −∞ when unknown."""
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return float("-inf")
+
+
+def keep_latest(layout: Layout, reports: Sequence[FileResult], modified: Callable[[FileResult], float],
+                ) -> tuple[list[FileResult], list[tuple[FileResult, str]]]:
+    """Of several workbooks of one unit and year, the newest: the latest 填报日期, then the file
+    modified last. Whether it checks is not asked: the newest is the unit's return (with errors, it
+    is left out as any such workbook is, and the older one is not summed in its place). Returns the
+    kept reports in their order and the others, each with the reason naming the newer file. Two
+    files alike in both are refused: which one counts is for the auditor to say."""
+    groups: dict[tuple[str, int | None], list[FileResult]] = {}
+    for r in reports:
+        if r.unit and r.unit.strip():
+            groups.setdefault((r.unit.strip(), r.year), []).append(r)
+    dropped: dict[int, tuple[FileResult, str]] = {}
+    for (unit, year), group in groups.items():
+        if len(group) < 2:
+            continue
+        key = {id(r): (latest_date(r, layout), modified(r)) for r in group}
+        newest = max(group, key=lambda r: key[id(r)])
+        if sum(key[id(r)] == key[id(newest)] for r in group) > 1:
+            alike = "、".join(display_path(r.path) for r in group if key[id(r)] == key[id(newest)])
+            raise AggregateError(f"{unit}（{year or '年度未填'}）的 {alike} 填报日期和修改时间都相同，"
+                                 "无法判断哪个是最新的，请先去掉多余的文件")
+        for r in group:
+            if r is not newest:
+                dropped[id(r)] = (r, _superseded(r, newest, key[id(r)], key[id(newest)]))
+    return [r for r in reports if id(r) not in dropped], list(dropped.values())
+
+
+def _superseded(old: FileResult, new: FileResult, old_key: tuple[float, float], new_key: tuple[float, float]) -> str:
+    """“同一单位有更新的文件 乙.xlsx（填报日期 2025-01-20）”, or by the files' times when the dates agree."""
+    if new_key[0] > old_key[0]:
+        why = f"填报日期 {_date(new_key[0])}，本文件 {_date(old_key[0]) or '未填'}"
+    else:
+        same = f"填报日期都是 {_date(new_key[0])}" if _date(new_key[0]) else "填报日期都未填"
+        why = f"{same}，修改时间 {_clock(new_key[1])}，本文件 {_clock(old_key[1])}"
+    return f"同一单位有更新的文件 {display_path(new.path)}（{why}）"
+
+
+def latest_date(report: FileResult, layout: Layout) -> float:
+    """The latest of the template's date inputs (填报日期) as a serial, −∞ when none is usable."""
+    numbers = []
+    for cell in layout.inputs:
+        if cell.input is None or cell.input.type != "date" or cell.datapoint in report.invalid_inputs:
+            continue
+        value = report.values.get(cell.datapoint)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            numbers.append(float(value))
+        elif isinstance(value, str):
+            try:
+                numbers.append(date_to_serial(dt.date.fromisoformat(value.strip()[:10])))
+            except ValueError:
+                continue
+    return max(numbers, default=float("-inf"))
+
+
+def _date(serial: float) -> str:
+    """A date serial as 2025-01-20; "" for none."""
+    try:
+        return serial_to_date(serial).isoformat() if math.isfinite(serial) else ""
+    except (OverflowError, ValueError):
+        return ""
+
+
+def _clock(seconds: float) -> str:
+    """A file time as 2025-01-20 09:30 (local time); "未知" when unknown."""
+    try:
+        return dt.datetime.fromtimestamp(seconds).strftime("%Y-%m-%d %H:%M") if math.isfinite(seconds) else "未知"
+    except (OverflowError, OSError, ValueError):
+        return "未知"
 
 
 # what a roll-up's required text says when nobody gave it (`aggregate --data`): never to be published
@@ -111,13 +226,33 @@ ROLLUP_NOTE_RE = re.compile(r"汇总（\d+个单位）")
 
 
 def fill_text_inputs(layout: Layout, values: dict[str, Any], given: Mapping[str, Any], units: Sequence[str]) -> None:
-    """`none` inputs: the caller's values, else a note saying this is a roll-up of N units."""
+    """`none` inputs: the caller's values (`aggregate --data`); else the unit's name and the report's
+    prose sections say “汇总（N个单位）”, a placeholder `publish` refuses to print (so the roll-up is
+    never published without its own name and text), and every other text (联系人、联系电话) stays
+    blank: no unit's contact is the roll-up's, and a note there would read as someone's name."""
     for cell in layout.inputs:
         assert cell.input is not None
         if cell.input.rollup != "none" or cell.datapoint in values:
             continue
         if cell.datapoint in given:
             values[cell.datapoint] = given[cell.datapoint]
-        elif cell.input.type == "text" and cell.input.required:
+        elif cell.input.type == "text" and cell.input.required and (
+                cell.datapoint == layout.spec.unit_field or cell.height_lines):
             note = ROLLUP_NOTE.format(count=len(units))
             values[cell.datapoint] = note[: cell.input.max_length or len(note)]
+
+
+SUMMARY_HEADER = ("单位", "是否计入", "文件", "填报日期", "说明")
+
+
+def summary_sheet(layout: Layout, result: Rollup, missing: Sequence[str] = ()) -> tuple[str, list[str], list[list[str]]]:
+    """The roll-up's 汇总说明 sheet: every unit summed (计入), every file left out with its reason
+    (未计入), and the roster's units that sent nothing (缺报), one row each."""
+    rows: list[list[str]] = []
+    for r in result.included:
+        rows.append([clean_text(r.unit), "计入", display_path(r.path), _date(latest_date(r, layout)), ""])
+    for r, reason in result.excluded:
+        rows.append([clean_text(r.unit), "未计入", display_path(r.path), _date(latest_date(r, layout)), clean_text(reason)])
+    for unit in missing:
+        rows.append([clean_text(unit), "缺报", "", "", "名单中的单位，没有收到它的工作簿"])
+    return ROLLUP_SHEET, list(SUMMARY_HEADER), rows

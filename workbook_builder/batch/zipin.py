@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import weakref
 import zipfile
 from collections.abc import Callable
@@ -253,7 +254,18 @@ def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, raw: str, limits: ZipLim
         target.unlink(missing_ok=True)
         return why
     scratch.used += info.file_size
+    _keep_date(target, info)
     return target
+
+
+def _keep_date(target: Path, info: zipfile.ZipInfo) -> None:
+    """The member's date in the zip as the file's time: which of two returns is newer (`aggregate
+    --latest`, a prior year's choice) is told by it, not by when the run unpacked them."""
+    try:
+        when = time.mktime((*info.date_time, 0, 0, -1))  # the zip stores local time, as the sender saw it
+        os.utime(target, (when, when))
+    except (OverflowError, ValueError, OSError):
+        pass  # a date no clock can hold: the unpacking time stands
 
 
 def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import xlsxwriter
@@ -39,11 +39,16 @@ def _ok(result: Any, what: str) -> None:
         raise WriterBug(f"xlsxwriter refused {what} (code {result})")
 
 
+PlainSheet = tuple[str, Sequence[str], Sequence[Sequence[Any]]]  # (name, header row, rows)
+
+
 def write_workbook(layout: Layout, values: Mapping[str, Any], password: str | None = None,
-                   extra_properties: Mapping[str, str] | None = None) -> bytes:
+                   extra_properties: Mapping[str, str] | None = None, extra_sheets: Sequence[PlainSheet] = ()) -> bytes:
     """Render the workbook to bytes. `values` holds inputs and every formula cell's cached value.
 
     `extra_properties` adds custom document properties (a roll-up records its units there).
+    `extra_sheets` are plain tables after the template's sheets (a roll-up's 汇总说明), locked
+    like them, text as text, never a formula.
     """
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {
@@ -59,10 +64,39 @@ def write_workbook(layout: Layout, values: Mapping[str, Any], password: str | No
     formats = _Formats(wb, _decimal_formulas(layout))
     for sheet in layout.sheets:
         _write_sheet(wb, formats, sheet, values, password if password is not None else spec.password)
+    for extra in extra_sheets:  # after the template's: its sheets keep their places (and indices)
+        _write_plain(wb, extra, password if password is not None else spec.password)
     for name, ref in layout.defined_names:
         _ok(wb.define_name(name, "=" + ref), f"defined name {name}")
     wb.close()
     return buffer.getvalue()
+
+
+def _write_plain(wb: xlsxwriter.Workbook, sheet: PlainSheet, password: str) -> None:
+    """One plain table sheet: a bold header row, text as text, whole numbers as numbers; locked."""
+    name, header, rows = sheet
+    ws = wb.add_worksheet(name)
+    head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1, "font_name": FONT, "valign": "vcenter"})
+    text = wb.add_format({"font_name": FONT, "num_format": "@", "valign": "top", "text_wrap": True, "border": 1})
+    widths = [_table_width(str(title), [r[c] for r in rows if c < len(r)]) for c, title in enumerate(header)]
+    for c, title in enumerate(header):
+        _ok(ws.write_string(0, c, str(title), head), f"{name} header")
+        ws.set_column(c, c, widths[c])
+    for r, row in enumerate(rows, start=1):
+        ws.set_row(r, _row_height(list(row), widths))
+        for c, value in enumerate(row):
+            if isinstance(value, int) and not isinstance(value, bool):
+                _ok(ws.write_number(r, c, value, text), f"{name} row {r}")
+            elif value is None or value == "":
+                _ok(ws.write_blank(r, c, None, text), f"{name} row {r}")
+            else:
+                _ok(ws.write_string(r, c, str(value), text), f"{name} row {r}")
+    ws.freeze_panes(1, 0)
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    _ok(ws.protect(password, {"select_locked_cells": True, "select_unlocked_cells": True}), f"protect {name}")
 
 
 class _Formats:

@@ -3,7 +3,8 @@
 Sheets: every template sheet must be there, visible; a sheet named like a template sheet (a copy:
 "依申请公开 -1", "依申请公开 (2)", a case, space or full-width variant) is an error, because a reader
 of the file cannot tell which one is the report; any other extra sheet (a clerk's notes) is a warning
-that names it, and the template's sheets are still checked in full.
+that names it, and the template's sheets are still checked in full. A roll-up we wrote (marked
+`OUTPUT_ROLLUP`) carries one more, its visible 汇总说明 sheet (`outfile.ROLLUP_SHEET`): accepted there only.
 
 A sheet whose rows or columns moved is reported once as `structure-changed`; its cells are then
 not compared one by one, because every position on it is off and the flood would hide the cause.
@@ -19,6 +20,7 @@ from typing import Any
 
 from ..findings import Code, Finding, make
 from ..ooxml.refs import a1_range, parse_range, quote_sheet
+from ..outfile import OUTPUT_PROPERTY, OUTPUT_ROLLUP, ROLLUP_SHEET
 from ..spec import formula_text
 from ..template.layout import LABEL_KINDS, Cell, Layout, SheetLayout
 from .formula_tokens import same_formula
@@ -76,7 +78,7 @@ def check_sheets(layout: Layout, wb: ExtractedWorkbook) -> tuple[list[Finding], 
                                  sheet=found.name))
     keys = {_sheet_key(s.name): s.name for s in layout.sheets}
     for data in wb.sheets:
-        if id(data) in ours:
+        if id(data) in ours or _rollup_sheet(wb, data):
             continue
         original = _lookalike(data.name, keys)
         where = quote_sheet(data.name)
@@ -86,6 +88,13 @@ def check_sheets(layout: Layout, wb: ExtractedWorkbook) -> tuple[list[Finding], 
         else:
             findings.append(make(Code.EXTRA_SHEET, _state_reason(data.state), cell=where, sheet=data.name))
     return findings, missing
+
+
+def _rollup_sheet(wb: ExtractedWorkbook, data: SheetData) -> bool:
+    """The 汇总说明 sheet of a roll-up we wrote (marked as one): expected there, not a clerk's addition.
+    In a return (no such mark) it is an extra sheet like any other; hidden, it is never accepted."""
+    return (data.name == ROLLUP_SHEET and _state_reason(data.state) == "visible"
+            and wb.custom_properties.get(OUTPUT_PROPERTY) == OUTPUT_ROLLUP)
 
 
 def _state_reason(state: str) -> str:

@@ -37,7 +37,8 @@ OWNERS = {
 # Top-level name (a folder or a module) → its layer. A module may import a lower layer, or its own
 # folder; never a higher layer, and never a sibling folder of the same layer (build ↛ check).
 LAYERS = {
-    "__init__": 0, "errors": 0, "outfile": 0, "progress": 0, "textsafe": 0,
+    "__init__": 0, "errors": 0, "outfile": 0, "textsafe": 0,
+    "progress": 0.5,  # the bar measures its line in display columns (textsafe.display_width)
     "ooxml": 1,
     "findings": 2, "spec": 2,
     "template": 3,
@@ -203,7 +204,7 @@ COMMAND_API = {
     "templates": ("list_templates",),
     "serve": ("desk.serve.serve",),  # not the API's: the desk's server, over the API
 }
-PRESENTATION = {"format", "summary", "html", "annotate", "report_format", "as",
+PRESENTATION = {"format", "summary", "html", "annotate", "report_format", "as", "quiet",
                 "no_browser"}  # serve's --no-browser is open_browser=False
 PRESENTATION |= {"feedback"}  # check --feedback OUTDIR: api.feedback's out_dir
 

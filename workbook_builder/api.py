@@ -297,15 +297,17 @@ def save_report(run: CheckRun, output: str | Path, lang: str = "zh", office: str
         raise OutputError(out, describe_os_error(exc)) from None
 
 
-def annotate(run: CheckRun, out_dir: str | Path, lang: str = "zh") -> list[Path]:
+def annotate(run: CheckRun, out_dir: str | Path, lang: str = "zh",
+             progress: Callable[[int, int, FileResult], None] | None = None) -> list[Path]:
     """For each readable file of the run with findings, a copy in `out_dir` with its cells marked and
-    commented (`<name>.批注.xlsx`); the checked files are never written.
+    commented (`<name>.批注.xlsx`); the checked files are never written. `progress(done, total, result)`
+    is called after each copy (written or not), `total` the number of copies to make.
 
     Raises `UsageError` when `out_dir` cannot be created, and `batch.annotated.AnnotateFailed` (a
     `UsageError` listing the files, with the copies that were written) when some copies could not be."""
     from .batch.annotated import annotate_run
 
-    return annotate_run(run, out_dir, lang)
+    return annotate_run(run, out_dir, lang, progress=progress)
 
 
 def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | None = None, lang: str = "zh",
@@ -383,7 +385,8 @@ def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | N
 
 def build_for_roster(roster: str | Path, output: str | Path, template: str | None = None,
                      prior_dir: str | Path | None = None, year: int | None = None, password: str | None = None,
-                     jobs: int | None = None, store: Store | str | Path | None = None) -> list[dict[str, Any]]:
+                     jobs: int | None = None, store: Store | str | Path | None = None,
+                     progress: Callable[[int, int, Any], None] | None = None) -> list[dict[str, Any]]:
     """One workbook per unit of the roster, named after the unit, pre-filled with its name (and
     year), and with last year's carry-overs taken from that unit's checked workbook of last year.
 
@@ -399,6 +402,9 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
     `prior-year-ambiguous` finding saying which and why, when last year's folder held several of the
     unit's workbooks of that year, else None), year (None when the
     template declares no `identity.year`), and year_from (`given`, `prior`, `last-year` or `this-year`).
+
+    `progress(done, total, item)` is called as each of last year's files is read (`item` its
+    `FileResult`), then as each workbook is written (`item` its record, a dict).
     """
     import datetime as dt
 
@@ -420,7 +426,7 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
     if store is not None:
         reports = _store_reports(store, t.spec.id, recorded)
     elif prior_dir is not None:
-        reports = [r for r in run_batch(expand_paths([str(prior_dir)]), template, None, jobs)
+        reports = [r for r in run_batch(expand_paths([str(prior_dir)]), template, None, jobs, progress)
                    if r.template is not None and r.template.id == t.spec.id]
     if prior_dir is not None or store is not None:
         # with --year, only last year's workbook carries over; without, each unit's latest year; among
@@ -442,6 +448,8 @@ def build_for_roster(roster: str | Path, output: str | Path, template: str | Non
                         "prior_store": recorded.get((found.path, unit, found.year or 0)) if found else None,
                         "prior_choice": choice.finding(found.year) if choice and found and found.year else None,
                         "year": year if t.spec.year_field else None, "year_from": year_from})
+        if progress is not None:
+            progress(len(records), len(units.units), records[-1])
     return records
 
 

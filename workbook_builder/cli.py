@@ -208,6 +208,20 @@ def _progress(show: bool, label: str = "检查") -> Iterator[Callable[..., None]
             bar.close()
 
 
+@contextlib.contextmanager
+def _bar(show: bool, label: str) -> Iterator[Progress | None]:
+    """A bar on stderr when `show`, for a command with stages (reading, then writing), cleared at the end."""
+    bar = Progress(label=label) if show else None
+    try:
+        yield bar
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+QUIET_HELP = "只列出未通过的文件（及其问题）和总计，通过的文件不列出（仅对文本输出）。"
+
+
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="workbook-builder", help="显示版本号并退出。")
 def main() -> None:
@@ -237,8 +251,10 @@ _YEAR_FROM = {"given": "", "prior": "（未指定 --year，取上年工作簿的
 @click.option("--jobs", type=int, default=None, help="读取上年工作簿时的并行进程数（默认为 CPU 核数）。")
 @click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="数据文件（check --store 记下的检查结果，如 年报.sqlite）：上年结转取自各单位上年的当前报送，不必再给上年的文件夹。")
+@click.option("--progress/--no-progress", default=None, help="与 --roster 一起用时显示进度条（默认：仅在终端时显示）。")
 def build(template: str | None, output: Path, data: Path | None, password: str | None, roster: Path | None,
-          prior_dir: Path | None, year: int | None, jobs: int | None, store: Path | None) -> None:
+          prior_dir: Path | None, year: int | None, jobs: int | None, store: Path | None,
+          progress: bool | None) -> None:
     """生成填报工作簿（可预填数据，或按名单每个单位生成一个）。 Build workbooks."""
     if (prior_dir or year or store) and not roster:
         _fail("--prior-dir、--store 和 --year 只能与 --roster 一起使用")
@@ -248,7 +264,15 @@ def build(template: str | None, output: Path, data: Path | None, password: str |
         _fail(f"输出文件应以 .xlsx 结尾（Excel、WPS 和 LibreOffice 按扩展名识别格式）：{output}")
     try:
         if roster:
-            records = api.build_for_roster(roster, output, template, prior_dir, year, password, jobs, store=store)
+            with _bar(progress if progress is not None else Progress.wanted(), "读取上年") as bar:
+                def tick(done: int, total: int, item: object) -> None:
+                    if bar is not None:  # last year's files are read first (results), then one workbook per unit
+                        if isinstance(item, dict) and bar.label != "下发":
+                            bar.stage("下发")
+                        bar.update(done, total)
+
+                records = api.build_for_roster(roster, output, template, prior_dir, year, password, jobs, store=store,
+                                               progress=tick if bar is not None else None)
             if records and records[0]["year"] is not None:
                 click.echo(f"报告年度：{records[0]['year']}{_YEAR_FROM[records[0]['year_from']]}")
             for r in records:
@@ -311,10 +335,11 @@ def export(file: Path, fmt: str, template: str | None) -> None:
                    "另有邮件合并表 邮件合并.csv（单位、联系人、电话、邮箱、结论和附件路径；联系人取自 --roster 名单，"
                    "名单没有时取自工作簿封面）。")
 @click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端且输出为文本时显示）。")
+@click.option("-q", "--quiet", is_flag=True, default=False, help=QUIET_HELP)
 def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt: str, lang: str,
           select_codes: str, ignore_codes: str, jobs: int | None, summary: Path | None, html_out: Path | None,
           office: str | None, annotate: Path | None, roster: Path | None, store: Path | None,
-          feedback: Path | None, progress: bool | None) -> None:
+          feedback: Path | None, progress: bool | None, quiet: bool) -> None:
     """检查交回的工作簿或已发布的年度报告（文件、文件夹或通配符；文件夹递归查找）。 Check returned workbooks and published reports.
 
     已发布的年度报告（文本、网页、Word、PDF）按内容识别，读出三张统计表后按同样的规则检查。
@@ -327,6 +352,7 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
     _no_empty_path(paths)
     if summary and summary.suffix.lower() not in (".xlsx", ".csv"):
         _fail("--summary 的文件名应以 .xlsx 或 .csv 结尾")
+    show_bar = progress if progress is not None else (fmt == "text" and Progress.wanted())
     try:
         opened = api.open_store(store) if store is not None else None
         with contextlib.ExitStack() as stack:
@@ -334,7 +360,7 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
                 stack.callback(opened.close)
             tally = stack.enter_context(opened.tally()) if opened is not None else None
             try:
-                with _progress(progress if progress is not None else (fmt == "text" and Progress.wanted())) as update:
+                with _progress(show_bar) as update:
                     run = api.check(list(paths), template=template, prior=prior, roster=roster, select=select_codes,
                                     ignore=ignore_codes, jobs=jobs, progress=update, store=opened)
             except BaseException:  # interrupted, or a worker died: what was recorded is kept, and said
@@ -370,8 +396,12 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
     if annotate is not None:
         published = sum(1 for r in run.files if r.published)
         no_copy = f"；已发布的报告 {published} 份没有工作簿可批注，未写副本" if published else ""
-        attempt("带批注的副本", annotate,
-                lambda: f"已在 {display_path(annotate)} 写出 {len(api.annotate(run, annotate, lang))} 份带批注的副本{no_copy}")
+
+        def copies() -> int:
+            with _progress(show_bar, "批注") as tick:
+                return len(api.annotate(run, annotate, lang, progress=tick))
+
+        attempt("带批注的副本", annotate, lambda: f"已在 {display_path(annotate)} 写出 {copies()} 份带批注的副本{no_copy}")
     if feedback is not None:
         def write_feedback() -> str:
             with _progress(progress if progress is not None else (fmt == "text" and Progress.wanted()),
@@ -382,7 +412,7 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
         attempt("反馈材料", feedback, write_feedback)
     try:
         report = (render_json.render(run, lang, ascii_only=not _carries_unicode(sys.stdout)) if fmt == "json"
-                  else render_text.render(run, lang))
+                  else render_text.render(run, lang, quiet=quiet))
     except Exception as exc:
         broken.append(f"无法输出检查结果：内部错误 {_bug(exc)}")
     else:
@@ -439,9 +469,16 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
     汇总结果未通过勾稽检查时照常写出，并在输出和汇总工作簿的属性中说明（退出码 1）。
     """
     try:
-        with _progress(progress if progress is not None else Progress.wanted()) as update:
+        with _bar(progress if progress is not None else Progress.wanted(), "汇总") as bar:
+            def read(done: int, total: int, *_: object) -> None:
+                if bar is not None:
+                    bar.update(done, total)
+                    if done == total:  # the rest is one workbook: written, checked like a return, maybe again
+                        bar.say(f"已读完 {total} 个工作簿，正在写出汇总工作簿…")
+
             result = api.aggregate(list(paths), output=output, template=template, include_invalid=include_invalid,
-                                   data=data, jobs=jobs, progress=update, latest=latest, roster=roster)
+                                   data=data, jobs=jobs, progress=read if bar is not None else None,
+                                   latest=latest, roster=roster)
     except UsageError as exc:
         _fail(str(exc))
     except OSError as exc:
@@ -477,9 +514,11 @@ def aggregate_command(paths: tuple[str, ...], output: Path, template: str | None
               show_default=True, help="检查结果和生成情况的输出格式。")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="消息语言。")
 @click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端且输出为文本时显示）。")
+@click.option("-q", "--quiet", is_flag=True, default=False,
+              help="只列出未通过检查或未生成报告的文件和总计，已生成的不列出（仅对文本输出）。")
 def publish_command(paths: tuple[str, ...], output: Path, formats: str | None, draft: bool, prior: Path | None,
                     template: str | None, jobs: int | None, report_format: str, lang: str,
-                    progress: bool | None) -> None:
+                    progress: bool | None, quiet: bool) -> None:
     """由工作簿生成年度报告文档（Word、网页、PDF）。 Publish the report document.
 
     先按 check 的方式检查每个工作簿；有错误的不生成（除非 --draft），检查结果照常列出。
@@ -504,7 +543,11 @@ def publish_command(paths: tuple[str, ...], output: Path, formats: str | None, d
                "check": json.loads(render_json.render(run.check, lang, ascii_only=ascii_only)), **run.as_dict()}
         report = json.dumps(doc, ensure_ascii=ascii_only, indent=2)
     else:
-        report = "\n".join([render_text.render(run.check, lang), *run.summary(lang)])
+        lines = run.summary(lang)
+        if quiet:  # summary() gives one line per file first, in order, then the counts
+            lines = [line for i, line in enumerate(lines)
+                     if i >= len(run.files) or not run.files[i].written or run.files[i].draft]
+        report = "\n".join([render_text.render(run.check, lang, quiet=quiet), *lines])
     problem = _emit(report)
     if problem is not None:
         click.echo(f"无法输出结果（标准输出）：{problem}", err=True)

@@ -100,3 +100,127 @@ def numbered(name: str, taken: set[str], fold: bool = True) -> str:
         out = f"{stem}（{n}）{ext}"
     taken.add(key(out))
     return out
+
+
+# ---------------------------------------------------------------- display width and wrapping
+# A terminal gives an East Asian Wide or Fullwidth character (汉字, ，。（）) two columns; `len()` counts
+# one, so text measured with it (click's help, a progress line) comes out up to twice too wide and
+# wraps in the middle of a line. “Ambiguous” characters (“ ” █ ─) are one column on a UTF-8 terminal
+# and two on a Chinese Windows console (GBK): callers that cannot tell pass `ambiguous=2`.
+
+# no line starts with these (Chinese typesetting: closing marks stay with what they close) …
+_CLOSING = set("，。、；：！？）》」』】〕〉”’…·,.;:!?)]}%")
+# … and no line ends with these
+_OPENING = set("（《「『【〔〈“‘([{")
+_QUOTES = set("“”‘’")  # ambiguous width, but Chinese quotation marks: breakable like the Chinese around them
+
+
+def _columns(ch: str, ambiguous: int) -> int:
+    import unicodedata
+
+    if unicodedata.combining(ch) or ch in "\u200b\u200d":
+        return 0
+    kind = unicodedata.east_asian_width(ch)
+    return 2 if kind in ("W", "F") else ambiguous if kind == "A" else 1
+
+
+def display_width(text: str, ambiguous: int = 1) -> int:
+    """Columns `text` takes on a terminal: East Asian Wide and Fullwidth characters 2, combining marks
+    0, East Asian Ambiguous ones `ambiguous`, the rest 1."""
+    return sum(_columns(ch, ambiguous) for ch in text)
+
+
+def clip_display(text: str, width: int, ambiguous: int = 1) -> str:
+    """`text` cut to at most `width` columns (a wide character that would straddle the edge left out)."""
+    used, out = 0, []
+    for ch in text:
+        used += _columns(ch, ambiguous)
+        if used > width:
+            break
+        out.append(ch)
+    return "".join(out)
+
+
+def _wide(ch: str) -> bool:
+    import unicodedata
+
+    return ch in _QUOTES or unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _may_break(before: str, after: str) -> bool:
+    """Whether a line may break between two characters that have no space between them: between two
+    Chinese characters, but not before a closing mark nor after an opening one; never inside a run
+    of Latin letters, digits and signs (an option name, a path, `年报.sqlite`)."""
+    if after in _CLOSING or before in _OPENING:
+        return False
+    if before in _CLOSING and _wide(before):
+        return True  # after “，” or “）”, even before Latin text: `gkb2021，|2019 格式`
+    if after in _OPENING and _wide(after):
+        return True
+    return _wide(before) and _wide(after)
+
+
+# a path or file name: a slash, or a dot before a Latin letter (`年报.sqlite`, `交回/甲镇.xlsx`)
+_PATHLIKE = re.compile(r"[/\\]|\.[A-Za-z]")
+
+
+def _path_spans(word: str) -> list[tuple[int, int]]:
+    """Where a word holds a path: the stretch between Chinese punctuation marks around a `.`+letter
+    or a slash, Chinese letters included (`年报.sqlite` must not break after 年)."""
+    spans, start = [], 0
+    for j, ch in enumerate([*word, "，"]):
+        if j == len(word) or ((ch in _CLOSING or ch in _OPENING) and _wide(ch)):
+            if _PATHLIKE.search(word[start:j]):
+                spans.append((start, j))
+            start = j + 1
+    return spans
+
+
+def _atoms(paragraph: str) -> list[tuple[bool, str]]:
+    """The unbreakable pieces of a paragraph, each with whether a space stood before it."""
+    atoms: list[tuple[bool, str]] = []
+    for i, word in enumerate(paragraph.split()):
+        start = 0
+        spans = _path_spans(word)
+        for j in range(1, len(word)):
+            if any(a < j < b for a, b in spans):
+                continue
+            if _may_break(word[j - 1], word[j]):
+                atoms.append((i > 0 and start == 0, word[start:j]))
+                start = j
+        atoms.append((i > 0 and start == 0, word[start:]))
+    return atoms
+
+
+def wrap_display(text: str, width: int, initial_indent: str = "", subsequent_indent: str = "",
+                 ambiguous: int = 1) -> list[str]:
+    """One paragraph wrapped into lines of at most `width` display columns (indents included), runs of
+    whitespace read as one space. Breaks at spaces and between Chinese characters (never before
+    ，。、）》” nor after （《“), never inside an option name or path; a piece wider than a whole line
+    (a very long path) is cut by columns, as the last resort."""
+    lines: list[str] = []
+    line, used, indent = initial_indent, display_width(initial_indent, ambiguous), initial_indent
+    fresh = True  # nothing but the indent on the line yet
+    for spaced, atom in _atoms(text):
+        size = display_width(atom, ambiguous)
+        gap = 1 if spaced and not fresh else 0
+        if not fresh and used + gap + size > width:
+            lines.append(line)
+            indent = subsequent_indent
+            line, used, fresh, gap = indent, display_width(indent, ambiguous), True, 0
+        while fresh and used + size > width and width - used > 0:  # too long for any line: cut it
+            part = clip_display(atom, width - used, ambiguous) or atom[0]
+            lines.append(line + part)
+            atom = atom[len(part):]
+            size = display_width(atom, ambiguous)
+            line, used = subsequent_indent, display_width(subsequent_indent, ambiguous)
+            if not atom:
+                break
+        if not atom:
+            continue
+        line += " " * gap + atom
+        used += gap + size
+        fresh = False
+    if not fresh or not lines:
+        lines.append(line)
+    return lines

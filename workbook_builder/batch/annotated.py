@@ -3,9 +3,10 @@ never replaces a checked file (the XML work on one file is `batch.annotate`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 
+from ..check.result import FileResult
 from ..errors import UsageError
 from ..outfile import describe_os_error, safe_name
 from ..textsafe import display_path
@@ -35,7 +36,8 @@ def _copy_stem(shown: str) -> str:
 
 
 def annotate_run(run: CheckRun, out_dir: str | Path, lang: str = "zh",
-                 protected: Iterable[str | Path] = ()) -> list[Path]:
+                 protected: Iterable[str | Path] = (),
+                 progress: Callable[[int, int, FileResult], None] | None = None) -> list[Path]:
     """For each readable workbook with findings, a copy in `out_dir` with the cells marked and commented
     (a published report has no workbook to mark: it gets no copy).
 
@@ -45,6 +47,7 @@ def annotate_run(run: CheckRun, out_dir: str | Path, lang: str = "zh",
     (`CheckRun.source`). No copy is written over a checked file of the run or over a `protected` path. Raises `UsageError` when
     `out_dir` cannot be created, and `AnnotateFailed` (after trying every file) when some copies
     could not be written: one file we cannot copy does not lose the others' copies.
+    `progress(done, total, result)` is told of each copy tried (written or not).
     """
     out_dir = Path(out_dir)
     try:  # a folder that cannot be made fails every copy alike: say so once, before trying any
@@ -55,11 +58,8 @@ def annotate_run(run: CheckRun, out_dir: str | Path, lang: str = "zh",
     written: list[Path] = []
     failed: list[tuple[str, str]] = []
     used: set[str] = set()
-    for report in run.files:
-        if not report.findings or report.template is None or report.published:
-            continue  # nothing to mark, a file we cannot read as ours, or a published report (no workbook)
-        if any(f.code == "unsafe-content" for f in report.findings):
-            continue  # refused content (links, connections) is not copied, not even marked up
+    todo = [r for r in run.files if _wants_copy(r)]
+    for done, report in enumerate(todo, 1):
         stem = _copy_stem(report.path)
         name, n = f"{stem}.批注.xlsx", 1
         while name in used or (out_dir / name).resolve() in keep:
@@ -72,6 +72,16 @@ def annotate_run(run: CheckRun, out_dir: str | Path, lang: str = "zh",
             failed.append((report.path, describe_os_error(exc)))
         except (AnnotateError, ValueError) as exc:
             failed.append((report.path, str(exc)))
+        if progress is not None:
+            progress(done, len(todo), report)
     if failed:
         raise AnnotateFailed(written, failed)
     return written
+
+
+def _wants_copy(report: FileResult) -> bool:
+    """Whether a checked file gets an annotated copy."""
+    if not report.findings or report.template is None or report.published:
+        return False  # nothing to mark, a file we cannot read as ours, or a published report (no workbook)
+    # refused content (links, connections) is not copied, not even marked up
+    return not any(f.code == "unsafe-content" for f in report.findings)

@@ -18,9 +18,11 @@ from .imports import read_as
 # Our own words never hold control characters, so one pass over the whole line misses nothing.
 
 
-def render(run: CheckRun, lang: str = "zh") -> str:
-    """The whole run: every file with its findings, the summary, then the roster (if any)."""
-    parts = [render_file(f, lang) for f in run.files]
+def render(run: CheckRun, lang: str = "zh", quiet: bool = False) -> str:
+    """The whole run: every file with its findings, the summary, then the roster (if any). `quiet`
+    (`check -q`) leaves out the files that passed: only the others, with their findings, then the
+    same summary and roster."""
+    parts = [render_file(f, lang) for f in run.files if not (quiet and f.valid)]
     parts.append(render_summary(run, lang))
     roster = render_roster(run.roster, lang)
     if roster:

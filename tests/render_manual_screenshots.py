@@ -21,7 +21,9 @@ Needs /usr/bin/chromium (or $CHROMIUM), soffice, pdftoppm and pdftotext, and the
 from __future__ import annotations
 
 import argparse
+import csv
 import html
+import io
 import os
 import shutil
 import subprocess
@@ -97,6 +99,43 @@ def console_page(session: list[tuple[str, str]], page: Path) -> int:
     return TITLE_PX + 1 + 2 * PAD + LINE_PX * len(rows)
 
 
+NOTEPAD_CSS = f"""
+html, body {{ margin: 0; background: #fff; }}
+.title {{ height: {TITLE_PX}px; line-height: {TITLE_PX}px; background: #f3f3f3; color: #222; padding: 0 12px;
+         font: 13px "Noto Sans CJK SC", sans-serif; border-bottom: 1px solid #ccc; }}
+pre {{ margin: 0; padding: {PAD}px; color: #111; font: {FONT_PX}px/{LINE_PX}px "Noto Sans Mono CJK SC", monospace;
+      white-space: pre; }}
+"""
+SHEET_CSS = """
+html, body { margin: 0; background: #fff; }
+table { border-collapse: collapse; font: 13px "Noto Sans CJK SC", sans-serif; margin: 8px; }
+th, td { border: 1px solid #d4d4d4; padding: 3px 6px; white-space: nowrap; text-align: left; }
+th { background: #f0f0f0; color: #444; font-weight: normal; text-align: center; }
+tr:nth-child(2) td { font-weight: bold; }
+"""
+
+
+def notepad_page(title: str, text: str, page: Path, columns: int = 96) -> int:
+    """Write a page showing a text file as Notepad does (wrapped at `columns`); returns its height."""
+    rows = [html.escape(r) for line in text.lstrip("\ufeff").splitlines() for r in wrap(line, columns)]
+    page.write_text(
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><style>{NOTEPAD_CSS}</style></head>'
+        f'<body><div class="title">{html.escape(title)} - 记事本</div><pre>{chr(10).join(rows)}</pre></body></html>',
+        encoding="utf-8")
+    return TITLE_PX + 1 + 2 * PAD + LINE_PX * len(rows)
+
+
+def sheet_page(rows: list[list[str]], page: Path) -> int:
+    """Write a page showing a CSV as a spreadsheet shows it (column letters, row numbers); returns its height."""
+    width = max(len(r) for r in rows)
+    head = "<tr><th></th>" + "".join(f"<th>{chr(65 + i)}</th>" for i in range(width)) + "</tr>"
+    body = "".join(f"<tr><th>{n}</th>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>"
+                   for n, r in enumerate(rows, 1))
+    page.write_text(f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><style>{SHEET_CSS}</style>'
+                    f'</head><body><table>{head}{body}</table></body></html>', encoding="utf-8")
+    return 16 + 25 * (len(rows) + 1)
+
+
 def run(step: Step, cwd: Path) -> tuple[int, str]:
     """Run one command of the manual as test_manual.py does; (exit code, stdout and stderr interleaved)."""
     env = dict(os.environ)
@@ -109,7 +148,7 @@ def run(step: Step, cwd: Path) -> tuple[int, str]:
     return done.returncode, done.stdout
 
 
-def crop(png: Path, margin: int = 16) -> Path:
+def crop(png: Path, margin: int = 16, footer: bool = True) -> Path:
     """Cut the white page around the content of a rendered page, and the page footer (第 1 页，共 3 页):
     the last run of printed rows when it is one short line near the bottom, apart from the content."""
     with Image.open(png) as img:
@@ -123,7 +162,7 @@ def crop(png: Path, margin: int = 16) -> Path:
                 blocks[-1][1] = y
             else:
                 blocks.append([y, y])
-    if len(blocks) > 1 and blocks[-1][0] > rgb.height - 1.2 * DPI and blocks[-1][1] - blocks[-1][0] < 0.35 * DPI:
+    if footer and len(blocks) > 1 and blocks[-1][0] > rgb.height - 1.2 * DPI and blocks[-1][1] - blocks[-1][0] < 0.35 * DPI:
         blocks.pop()
     if blocks:
         box = ink.crop((0, blocks[0][0], rgb.width, blocks[-1][1] + 1)).getbbox()
@@ -202,7 +241,7 @@ def files(folder: Path, out_dir: Path, browser: str) -> list[Path]:
     }
     optional = {
         "detail.png": (folder / "明细.xlsx", None),
-        "rollup.png": (folder / "汇总.xlsx", "计入"),
+        "rollup.png": (folder / "汇总.xlsx", "是否计入"),
         "published-docx.png": (next((folder / "发布").glob("*.docx"), folder / "发布" / "none.docx"), None),
     }
     sources.update({k: v for k, v in optional.items() if v[0].exists()})
@@ -218,6 +257,31 @@ def files(folder: Path, out_dir: Path, browser: str) -> list[Path]:
         written.append(pdf_page(pdfs[copies[name]], out_dir / name, text=text))
     written.append(screenshot(browser, folder / "检查报告.html", out_dir / "check-report.png", width=1300,
                               height=1400))
+    written += feedback(folder, out_dir, browser)
+    return written
+
+
+def feedback(folder: Path, out_dir: Path, browser: str) -> list[Path]:
+    """A 反馈单 in Notepad and 邮件合并.csv in a spreadsheet, as the auditor opens them on Windows."""
+    pack = folder / "反馈"
+    if not (pack / "邮件合并.csv").exists():
+        return []
+    written = []
+    with tempfile.TemporaryDirectory(prefix="wb-manual-pack-") as tmp:
+        sheet = next((pack / UNBALANCED).glob("*反馈单.txt"))
+        page = Path(tmp) / "sheet.html"
+        height = notepad_page(sheet.name, sheet.read_text(encoding="utf-8-sig"), page)
+        written.append(crop(screenshot(browser, page, out_dir / "feedback-sheet.png", width=1100, height=height), 0,
+                            footer=False))
+        # the attachments are absolute paths: shown as they are on the auditor's PC (D:\年报\2025\反馈\…)
+        text = (pack / "邮件合并.csv").read_text(encoding="utf-8-sig")
+        text = text.replace(str(folder) + "/", PROMPT[:-1] + "\\")
+        rows = [[c.replace("/", "\\") if c.startswith(PROMPT[:2]) else c for c in r]
+                for r in csv.reader(io.StringIO(text))]
+        page = Path(tmp) / "csv.html"
+        height = sheet_page(rows, page)
+        written.append(crop(screenshot(browser, page, out_dir / "mail-merge.png", width=2400, height=height), 4,
+                            footer=False))
     return written
 
 

@@ -196,7 +196,7 @@ def test_the_checker_does_not_load_the_reference_engine() -> None:
 # command → the API functions it calls; options that only choose how the result is shown are left out
 COMMAND_API = {
     "build": ("build_file", "build_for_roster"),
-    "export": ("export",),
+    "export": ("export", "export_detail"),
     "check": ("check", "save_report", "annotate"),
     "aggregate": ("aggregate",),
     "publish": ("publish",),

@@ -293,11 +293,33 @@ def build(template: str | None, output: Path, data: Path | None, password: str |
 
 
 @main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True, help="输出格式。")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="写出明细表（.xlsx 或 .csv）：每个文件一行，每个数据点一列；不给时把一个工作簿的数据以 JSON 输出。")
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True,
+              help="不给 -o 时的输出格式。")
 @click.option("-t", "--template", default=None, help="按指定模板读取（默认从文件属性识别）。")
-def export(file: Path, fmt: str, template: str | None) -> None:
-    """导出工作簿中每个数据点的值与单元格。 Export every data point's value and cell."""
+@click.option("-j", "--jobs", type=int, default=None, help="写明细表时的并行进程数（默认为 CPU 核数）。")
+@click.option("--progress/--no-progress", default=None, help="写明细表时显示进度条（默认：仅在终端时显示）。")
+def export(paths: tuple[str, ...], output: Path | None, fmt: str, template: str | None, jobs: int | None,
+           progress: bool | None) -> None:
+    """导出数据：一个工作簿的数据（JSON），或多个文件的明细表（-o）。 Export values, or a detail table.
+
+    给 -o 明细.xlsx（或 .csv）时，文件、文件夹、通配符和压缩包的取法与 check 相同：每个文件先经检查，
+    每个文件一行（单位、年度、状态、错误数、警告数、文件），每个数据点一列（两行表头：表和行、列）。
+    填写无效的数字和由它算出的合计留空，所填内容列在最后一列。
+
+    退出码：0 导出成功且全部通过；1 已导出，但有文件未通过或无法读取；2 用法错误或无法写出。
+    """
+    _no_empty_path(paths)
+    if output is not None:
+        _export_detail(paths, output, template, jobs, progress)
+        return
+    if len(paths) != 1 or Path(paths[0]).is_dir() or any(ch in paths[0] for ch in "*?["):
+        _fail("不给 -o 时只能导出一个工作簿（JSON）；要导出多个文件或文件夹，请用 -o 明细.xlsx 或 -o 明细.csv 写出明细表")
+    file = Path(paths[0])
+    if not file.exists():
+        _fail(f"找不到文件：{display_path(file)}")
     try:
         result = api.export(file, template)
     except UsageError as exc:
@@ -305,6 +327,26 @@ def export(file: Path, fmt: str, template: str | None) -> None:
     problem = _emit(json.dumps(result, ensure_ascii=not _carries_unicode(sys.stdout), indent=2))
     if problem is not None:
         _fail(f"无法输出导出结果（标准输出）：{problem}")
+
+
+def _export_detail(paths: tuple[str, ...], output: Path, template: str | None, jobs: int | None,
+                   progress: bool | None) -> None:
+    """`export PATHS… -o 明细.xlsx`: the detail table, a line per file that did not pass, the totals."""
+    try:
+        with _progress(progress if progress is not None else Progress.wanted()) as update:
+            result = api.export_detail(list(paths), output, template=template, jobs=jobs, progress=update)
+    except UsageError as exc:
+        _fail(str(exc))
+    for r in result.run.files:
+        if not r.valid:
+            state = "无法读取" if api.is_unreadable(r) else "未通过"
+            click.echo(clean_text(f"  {state}  {r.unit or Path(r.path).name}（{display_path(r.path)}）"))
+    counts = "，".join(f"{k} {v}" for k, v in result.counts.items())
+    click.echo(f"已写出明细表 {display_path(result.path)}：共 {result.rows} 个文件（{counts}）")
+    if any(f.code == "checker-error" for r in result.run.files for f in r.findings):
+        click.echo("检查程序在部分文件上出错（checker-error），这些文件未能完成检查。请把检查结果报告给维护者。", err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_OK if result.all_passed else EXIT_FINDINGS)
 
 
 @main.command()

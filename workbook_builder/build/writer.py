@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import xlsxwriter
@@ -26,6 +27,7 @@ from ..template.place import display_width
 
 FIXED_DATE = dt.datetime(2021, 9, 26, 0, 0, 0)  # the format's date; keeps builds byte-identical
 INPUT_FILL, FORMULA_FILL, HEADER_FILL = "#FFF2CC", "#EDEDED", "#DDEBF7"
+FLAGGED_FILL = "#FFC7CE"  # a value left out of a table as untrustworthy: the pink of a failed check
 FONT = "宋体"
 
 
@@ -278,55 +280,191 @@ def _highlight(ws: Any, formats: _Formats, cell: Cell) -> None:
         _ok(ws.conditional_format(r, c, r2, c2, bad), f"conditional format at {cell.ref}")
 
 
-def write_tables(sheets: list[tuple[str, Any, list[list[Any]]]]) -> bytes:
-    """Plain tables (the batch summary) as .xlsx, ready to print: text cells are written as text,
-    never a formula; ints and floats as numbers (an auditor sums and sorts them). Each sheet prints
-    on A4 landscape, fitted to one page wide, with its header row repeated on every page and frozen
-    on screen; columns are as wide as their content up to a cap, longer text wraps."""
+@dataclass(frozen=True)
+class TableSheet:
+    """One sheet of plain rows for `write_tables`.
+
+    `headers` are the header rows, top first (the last one carries the autofilter). With several,
+    an empty cell below a header names the same column (it is merged down: the lead columns of the
+    detail table), and equal neighbours in the rows above the last, right of `frozen_cols`, are
+    merged across (one table's row label over its columns). `frozen_cols` columns stay on screen
+    when scrolling right. `flagged` (data row, column) cells are filled pink: a value left out as
+    untrustworthy. Without `print_scale` a sheet prints one page wide; with it (a percentage), a wide
+    table (the detail table: hundreds of columns) runs on across pages at that size, still
+    readable, its first `print_cols` columns repeated on every page."""
+
+    name: str
+    headers: Sequence[Sequence[str]]
+    rows: list[list[Any]]
+    frozen_cols: int = 0
+    flagged: Collection[tuple[int, int]] = ()
+    print_scale: int | None = None
+    print_cols: int = 0
+    max_lines: int = 20  # a data row shows at most this many lines of wrapped text (the cell keeps it all)
+    max_width: float = 48  # no column wider (characters); longer text wraps
+    whole_cols: Collection[int] = ()  # columns always shown whole (up to 20 lines), whatever `max_lines` says
+
+
+def write_tables(sheets: Sequence[tuple[str, Any, list[list[Any]]] | TableSheet], title: str = "检查汇总") -> bytes:
+    """Plain tables (the batch summary, the detail table) as .xlsx, ready to print: text cells are
+    written as text, never a formula; ints and floats as numbers (an auditor sums and sorts them).
+    A sheet given as (name, header, rows) has one header row. Each sheet prints on A4 landscape,
+    with its header rows repeated on every page and frozen on screen; columns are as wide as their
+    content up to a cap, longer text wraps."""
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {
         "in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
     })
-    wb.set_properties({"title": "检查汇总", "author": "workbook_builder", "created": FIXED_DATE})
+    wb.set_properties({"title": title, "author": "workbook_builder", "created": FIXED_DATE})
     # marks it as ours: a summary written into the checked folder is skipped by the next run's walk
     _ok(wb.set_custom_property(OUTPUT_PROPERTY, OUTPUT_SUMMARY), "custom property")
-    head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1, "font_name": FONT, "text_wrap": True,
-                          "valign": "vcenter"})
-    text = wb.add_format({"font_name": FONT, "num_format": "@", "valign": "top", "text_wrap": True, "border": 1})
-    whole = wb.add_format({"font_name": FONT, "num_format": "0", "valign": "top", "border": 1})
-    number = wb.add_format({"font_name": FONT, "num_format": "General", "valign": "top", "border": 1})
-    for name, header, rows in sheets:
-        ws = wb.add_worksheet(name)
-        widths = [_table_width(str(title), [r[c] for r in rows[:200] if c < len(r)]) for c, title in enumerate(header)]
-        for c, title in enumerate(header):
-            _ok(ws.write_string(0, c, str(title), head), f"{name} header")
-            ws.set_column(c, c, widths[c])
-        ws.set_row(0, _row_height([str(t) for t in header], widths))
-        for r, row in enumerate(rows, start=1):
-            # LibreOffice does not fit the height of a row of wrapped text on opening an xlsx: give it
-            ws.set_row(r, _row_height(row, widths))
-            for c, value in enumerate(row):
-                if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-                    fmt = whole if float(value).is_integer() else number
-                    _ok(ws.write_number(r, c, value, fmt), f"{name} row {r}")
-                elif value == "":  # nothing to say: a blank cell with its border, not an empty text
-                    _ok(ws.write_blank(r, c, None, text), f"{name} row {r}")
-                else:
-                    _ok(ws.write_string(r, c, str(value), text), f"{name} row {r}")
-        ws.freeze_panes(1, 0)
-        if rows:
-            ws.autofilter(0, 0, len(rows), len(header) - 1)
-        ws.set_paper(9)  # A4
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)  # one page wide, as many long as the rows need
-        ws.repeat_rows(0)
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_footer("&C第 &P 页，共 &N 页")
+    formats = _TableFormats(wb)
+    for sheet in sheets:
+        _write_table(wb, formats, sheet if isinstance(sheet, TableSheet) else TableSheet(sheet[0], [sheet[1]], sheet[2]))
     wb.close()
     return buffer.getvalue()
 
 
+class _TableFormats:
+    def __init__(self, wb: xlsxwriter.Workbook):
+        base = {"font_name": FONT, "valign": "top", "border": 1}
+        self.head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1, "font_name": FONT,
+                                   "text_wrap": True, "valign": "vcenter"})
+        self.text = wb.add_format({**base, "num_format": "@", "text_wrap": True})
+        self.whole = wb.add_format({**base, "num_format": "0"})
+        self.number = wb.add_format({**base, "num_format": "General"})
+        self.flagged = wb.add_format({**base, "bg_color": FLAGGED_FILL})
+
+
+def _write_table(wb: xlsxwriter.Workbook, formats: _TableFormats, sheet: TableSheet) -> None:
+    name, rows, heads = sheet.name, sheet.rows, [[str(t) for t in h] for h in sheet.headers]
+    ws = wb.add_worksheet(name)
+    top = len(heads)
+    widths = _table_widths(sheet, heads)
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
+    breaks = _page_breaks(sheet, heads[0], widths) if sheet.print_scale is not None else []
+    _write_headers(ws, formats, sheet, heads, widths, set(breaks))
+    flagged = set(sheet.flagged)
+    for r, row in enumerate(rows, start=top):
+        # LibreOffice does not fit the height of a row of wrapped text on opening an xlsx: give it
+        ws.set_row(r, _row_height(row, widths, sheet.max_lines, sheet.whole_cols))
+        for c, value in enumerate(row):
+            if (r - top, c) in flagged:
+                _ok(ws.write_blank(r, c, None, formats.flagged), f"{name} row {r}")
+            elif isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+                fmt = formats.whole if float(value).is_integer() else formats.number
+                _ok(ws.write_number(r, c, value, fmt), f"{name} row {r}")
+            elif value == "":  # nothing to say: a blank cell with its border, not an empty text
+                _ok(ws.write_blank(r, c, None, formats.text), f"{name} row {r}")
+            else:
+                _ok(ws.write_string(r, c, str(value), formats.text), f"{name} row {r}")
+    ws.freeze_panes(top, sheet.frozen_cols)
+    if rows:
+        ws.autofilter(top - 1, 0, top - 1 + len(rows), len(heads[-1]) - 1)
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    if sheet.print_scale is None:
+        ws.fit_to_pages(1, 0)  # one page wide, as many long as the rows need
+    else:  # fitted to one page wide, 200 columns would be specks: across at a readable size, then down
+        ws.set_print_scale(sheet.print_scale)
+        ws.print_across()
+        if sheet.print_cols:
+            ws.repeat_columns(0, sheet.print_cols - 1)
+        ws.set_v_pagebreaks(breaks)
+    ws.repeat_rows(0, top - 1)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _table_widths(sheet: TableSheet, heads: list[list[str]]) -> list[float]:
+    """Each column's width from its content. Under several header rows, a data column is as wide as
+    its figures, its label (the last header row) wrapping at `TABLE_LABEL_WIDTH`; a lead column is
+    named in the top row."""
+    sample = sheet.rows[:200]
+    out = []
+    for c, title in enumerate(heads[0]):
+        values = [r[c] for r in sample if c < len(r)]
+        if len(heads) == 1 or c < sheet.frozen_cols:
+            out.append(_table_width(title, values))
+        else:
+            label = heads[-1][c]
+            out.append(max(_table_width("", values), min(_table_width(label, []), TABLE_LABEL_WIDTH)))
+    return [min(w, sheet.max_width) for w in out]
+
+
+A4_LANDSCAPE_POINTS = 842 - 2 * 0.4 * 72  # the page's width inside the margins set below
+
+
+def _points(width: float) -> float:
+    """A column's printed width in points at 100 %, as LibreOffice prints it: 7 points a character
+    plus 5 (Excel's 7 pixels and 5 of padding, taken as points). Excel prints a quarter narrower, so
+    its pages hold the same columns with room to spare; the estimate must never be short, or the
+    program breaks a page early on its own, inside a group."""
+    return width * 7 + 5
+
+
+def _page_breaks(sheet: TableSheet, groups: list[str], widths: list[float]) -> list[int]:
+    """Where a wide table breaks across pages: before a group of columns under one top header (a form's
+    row) that would not fit whole on the page, so a merged label is never cut in two. A group wider
+    than a page breaks where it must. Estimated a little short of the page, so the spreadsheet never
+    needs to break earlier itself."""
+    scale = (sheet.print_scale or 100) / 100
+    room = A4_LANDSCAPE_POINTS * 0.98 / scale - sum(_points(w) for w in widths[:sheet.print_cols])
+    breaks: list[int] = []
+    used = sum(_points(w) for w in widths[sheet.print_cols:sheet.frozen_cols])  # the first page's own lead
+    c = sheet.frozen_cols
+    while c < len(widths):
+        end = c
+        while end + 1 < len(widths) and groups[end + 1] == groups[c] and groups[c]:
+            end += 1
+        need = sum(_points(w) for w in widths[c:end + 1])
+        if used + need > room and used > 0:
+            breaks.append(c)
+            used = 0.0
+        if need > room:  # alone wider than a page: as many columns as fit on each
+            for col in range(c, end + 1):
+                if used + _points(widths[col]) > room and used > 0:
+                    breaks.append(col)
+                    used = 0.0
+                used += _points(widths[col])
+        else:
+            used += need
+        c = end + 1
+    return breaks
+
+
+def _write_headers(ws: Any, formats: _TableFormats, sheet: TableSheet, heads: list[list[str]],
+                   widths: list[float], breaks: set[int]) -> None:
+    """The header rows: lead columns merged down, equal neighbours above the last row merged across
+    up to a page break (a group wider than a page has its label again on the next page)."""
+    top, name = len(heads), sheet.name
+    heights: list[float] = [TABLE_LINE_HEIGHT] * top
+    for level, head in enumerate(heads):
+        c = 0
+        while c < len(head):
+            title = head[c]
+            if level > 0 and not title and not heads[level - 1][c]:
+                c += 1  # covered by the merge of a label above
+                continue
+            down = top - 1 if level == 0 and top > 1 and all(not h[c] for h in heads[1:]) else level
+            end = c
+            if level < top - 1 and c >= sheet.frozen_cols and down == level:
+                while end + 1 < len(head) and head[end + 1] == title and title and end + 1 not in breaks:
+                    end += 1
+            if (end, down) != (c, level):
+                _ok(ws.merge_range(level, c, down, end, title, formats.head), f"{name} header")
+            else:
+                _ok(ws.write_string(level, c, title, formats.head), f"{name} header")
+            if down == level:
+                heights[level] = max(heights[level], _row_height([title], [sum(widths[c:end + 1])]))
+            c = end + 1
+    for level, height in enumerate(heights):
+        ws.set_row(level, height)
+
+
 TABLE_MIN_WIDTH, TABLE_MAX_WIDTH = 6, 48  # in characters of the default font; wider text wraps
+TABLE_LABEL_WIDTH = 8  # a data column's label under a shared header wraps here: the figures set the width
 
 
 TABLE_LINE_HEIGHT = 15  # points per line of 11-point text
@@ -339,11 +477,13 @@ def _table_width(title: str, values: list[Any]) -> float:
     return min(TABLE_MAX_WIDTH, max(TABLE_MIN_WIDTH, widest + 2))
 
 
-def _row_height(row: list[Any], widths: list[float]) -> float:
-    """The height that shows every line of a row's wrapped text (within `TABLE_MAX_LINES`)."""
+def _row_height(row: list[Any], widths: list[float], max_lines: int = TABLE_MAX_LINES,
+                whole: Collection[int] = ()) -> float:
+    """The height that shows every line of a row's wrapped text, within `max_lines`; a column in
+    `whole` is shown up to `TABLE_MAX_LINES` however few `max_lines` allows the rest."""
     lines = 1
-    for value, width in zip(row, widths, strict=False):
+    for c, (value, width) in enumerate(zip(row, widths, strict=False)):
         usable = max(1.0, width - 2)
         wrapped = sum(max(1, math.ceil(display_width(line) / usable)) for line in str(value).split("\n"))
-        lines = max(lines, wrapped)
-    return TABLE_LINE_HEIGHT * min(lines, TABLE_MAX_LINES)
+        lines = max(lines, min(wrapped, TABLE_MAX_LINES if c in whole else max_lines))
+    return TABLE_LINE_HEIGHT * lines

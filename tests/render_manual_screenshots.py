@@ -236,15 +236,11 @@ def files(folder: Path, out_dir: Path, browser: str) -> list[Path]:
         "annotated.png": (next((folder / "批注").rglob(f"{UNBALANCED}*.xlsx")), REQUESTS),
         "workbook-cover.png": (blank, "政府信息公开工作年度报告"),
         "workbook-requests.png": (blank, REQUESTS),
-        "workbook-unbalanced.png": (folder / "交回" / f"{UNBALANCED}{YEAR}年报.xlsx",
-                                    REQUESTS),
-    }
-    optional = {
-        "detail.png": (folder / "明细.xlsx", None),
+        "workbook-unbalanced.png": (folder / "交回" / f"{UNBALANCED}{YEAR}年报.xlsx", REQUESTS),
+        "detail.png": (folder / "明细.xlsx", "一、本年新收政府信息公开申请数量"),
         "rollup.png": (folder / "汇总.xlsx", "是否计入"),
-        "published-docx.png": (next((folder / "发布").glob("*.docx"), folder / "发布" / "none.docx"), None),
+        "published-docx.png": (next((folder / "发布").glob("*.docx")), None),
     }
-    sources.update({k: v for k, v in optional.items() if v[0].exists()})
     # copies: two outputs may share a stem (下发 and 交回 of one unit)
     copies = {}
     for name, (path, _) in sources.items():
@@ -264,8 +260,6 @@ def files(folder: Path, out_dir: Path, browser: str) -> list[Path]:
 def feedback(folder: Path, out_dir: Path, browser: str) -> list[Path]:
     """A 反馈单 in Notepad and 邮件合并.csv in a spreadsheet, as the auditor opens them on Windows."""
     pack = folder / "反馈"
-    if not (pack / "邮件合并.csv").exists():
-        return []
     written = []
     with tempfile.TemporaryDirectory(prefix="wb-manual-pack-") as tmp:
         sheet = next((pack / UNBALANCED).glob("*反馈单.txt"))

@@ -192,3 +192,27 @@ def test_the_manuals_commands_run_as_written(tmp_path: Path) -> None:
         if missing:
             failures.append(f"{step.line}: did not write {missing}")
     assert not failures, "\n\n".join(failures)
+
+
+# ---------------------------------------------------------------- the screenshot script's console
+
+
+def test_the_console_wraps_by_display_width() -> None:
+    from tests.render_manual_screenshots import width, wrap
+
+    assert width("交回/a.xlsx") == 2 * 2 + 7
+    rows = wrap("共检查 6 个文件：" + "通" * 100, columns=20)
+    assert all(width(r) <= 20 for r in rows)
+    assert "".join(rows) == "共检查 6 个文件：" + "通" * 100
+    assert wrap("", 10) == [""]
+
+
+def test_each_console_screenshot_belongs_to_the_block_above_it() -> None:
+    runs = [s for s in manual_steps() if s.kind == "run"]
+    by_image: dict[str, set[int]] = {}
+    for step in runs:
+        if step.image:
+            by_image.setdefault(step.image, set()).add(step.block)
+    assert all(len(blocks) == 1 for blocks in by_image.values()), by_image
+    text = MANUAL.read_text(encoding="utf-8")
+    assert set(by_image) == set(re.findall(r"images/(console-[^)]+\.png)", text))

@@ -304,3 +304,68 @@ def test_cell_location_is_the_sheet_tab_and_the_cell() -> None:
     f = make("rule-failed", severity="error", cell=where.ref)
     assert fb.location(f) == f"{where.sheet} {where.ref.split('!')[1]}"
     assert fb.location(make("rule-failed", severity="error")) == "整个文件"
+
+
+def test_a_zip_of_returns_made_on_windows(tmp_path: Path) -> None:
+    from tests.zip_helpers import gbk_zip
+
+    built = _returns(tmp_path / "src")
+    zipped = tmp_path / "交回.zip"
+    zipped.write_bytes(gbk_zip([("交回/乙镇.xlsx", (built / "乙镇.xlsx").read_bytes()),
+                                ("交回/丙镇人民政府2024年报.xls", (built / "丙镇人民政府2024年报.xls").read_bytes())]))
+    roster = _roster_gbk(tmp_path / "名单.csv", ROSTER_ROWS)
+    with api.check([zipped], roster=roster, jobs=1) as run:
+        pack = api.feedback(run, tmp_path / "反馈", roster)
+    out = (tmp_path / "反馈").resolve()
+    rows = _csv_rows(out / "邮件合并.csv")
+    assert [(r[0], r[4], r[9]) for r in rows[1:]] == [
+        (BING, "无法读取", f"{zipped}/交回/丙镇人民政府2024年报.xls"), (YI, "未通过", f"{zipped}/交回/乙镇.xlsx"),
+        (JIA, "缺报", ""), (DING, "缺报", ""), (WU, "缺报", "")]
+    assert sorted(p.relative_to(out).as_posix() for p in pack.copies) == [f"{YI}/乙镇.批注.xlsx"]
+    assert "检查的文件：乙镇.xlsx\n" in _letter(out / YI / f"{YI}-反馈单.txt")
+    assert "检查的文件：丙镇人民政府2024年报.xls\n" in _letter(out / BING / f"{BING}-反馈单.txt")
+
+
+def test_what_cannot_be_written_is_listed_and_the_rest_is_written(batch: Path, tmp_path: Path) -> None:
+    out = tmp_path / "反馈"
+    out.mkdir()
+    (out / YI).write_text("a file where 乙's folder goes")
+    run = api.check([batch], jobs=1)
+    with pytest.raises(fb.FeedbackFailed) as caught:
+        api.feedback(run, out)
+    pack = caught.value.pack
+    assert {u.unit: u.letter is not None for u in pack.units} == {JIA: True, YI: False, DING: True,
+                                                                 "丙镇人民政府2024年报": True}
+    assert str(out / YI) in str(caught.value) and "路径中有一段是文件" in str(caught.value)
+    rows = {r[0]: r for r in _csv_rows(out / "邮件合并.csv")[1:]}
+    assert rows[YI][4:9] == ["未通过", "2", "1", "", ""]  # the row is there, without attachments
+
+
+def test_a_unit_named_like_the_csv_does_not_take_its_place() -> None:
+    from workbook_builder.check.result import FileResult
+
+    planned = fb.plan([FileResult("x.xlsx", None, (), unit="邮件合并.csv")], {}, {})
+    assert planned[0].folder == "邮件合并.csv（2）"
+
+
+def test_cli_progress_bar_on_a_terminal(batch: Path, tmp_path: Path) -> None:
+    from tests.batch_helpers import run_cli_tty_stderr
+
+    code, _, terminal = run_cli_tty_stderr("check", batch, "--feedback", tmp_path / "反馈")
+    assert code == 1 and "反馈 4/4" in terminal
+    code, _, terminal = run_cli_tty_stderr("check", batch, "--feedback", tmp_path / "反馈2", "--no-progress")
+    assert code == 1 and "反馈 4/4" not in terminal and "写出反馈材料" in terminal
+
+
+def test_a_published_report_gets_a_letter_without_a_copy(tmp_path: Path) -> None:
+    from tests.published_forms import printed, sample_text
+
+    values = unit_data(0, "某县人民政府")
+    values["requests.new.person"] += 3
+    (tmp_path / "某县2024年报.txt").write_text(sample_text(printed(values)), encoding="utf-8")
+    run = api.check([tmp_path], jobs=1)
+    pack = api.feedback(run, tmp_path / "反馈")
+    assert [(u.unit, u.verdict, u.annotated) for u in pack.units] == [("某县人民政府", "未通过", None)]
+    text = _letter(pack.letters[0])
+    assert "检查的文件：某县2024年报.txt" in text and "1. 位置：表三" in text
+    assert "核对已发布的报告" in text and "工作簿" not in text

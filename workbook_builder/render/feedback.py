@@ -82,6 +82,8 @@ def letter(result: FileResult, unit: str, shown_file: str, annotated: bool = Fal
         lines.append("经检查，未发现需要改正的问题。" if not warnings else "经检查，未发现必须改正的错误。")
     elif state == UNREADABLE:
         lines.append("文件无法读取，请按上面的说明处理后重新报送。")
+    elif result.published:  # a published report: there is no workbook to correct, the report is
+        lines.append("请按上述意见核对已发布的报告；确有错误的，更正后重新发布。")
     else:
         lines.append("请按上述意见在工作簿中改正后重新报送。")
     if annotated:
@@ -177,6 +179,7 @@ def plan(files: Sequence[FileResult], matched: Mapping[str, str], roster: Mappin
     the unit `甲镇-反馈单（2）.txt`); names made safe on Windows (`outfile.Namer`: refused characters,
     reserved names, long names), two units whose names come out alike numbered apart."""
     folders = Namer(default="单位")
+    folders.used[CSV_NAME.casefold()] = ""  # a unit called 邮件合并.csv gets 邮件合并.csv（2）, not the CSV's place
     by_unit: dict[str, str] = {}
     taken: dict[str, set[str]] = {}
     out: list[Planned] = []

@@ -132,7 +132,7 @@ def sniff_path(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Sniffe
                 return Sniffed(ole_reason(fh.read(size)) in TABLE_REASONS)
             if not head.startswith(b"PK"):
                 # text is never a table by its content alone (a web page, a note, our HTML report):
-                # an .xls that is HTML or a .csv is checked for its suffix; only our CSV summary is known
+                # an .xls that is HTML or a .csv is checked for its suffix; only our CSVs and 反馈单 are known
                 text = decode_text(fh.read(_TEXT_HEAD_BYTES), complete=False) or ""
                 if text.startswith(SUMMARY_CSV_HEAD):
                     return Sniffed(False, OUTPUT_SUMMARY)

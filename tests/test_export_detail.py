@@ -25,6 +25,7 @@ from tests.make_filled_2019 import generic_fill
 from workbook_builder import api
 from workbook_builder.cli import main
 from workbook_builder.errors import UsageError
+from workbook_builder.outfile import DETAIL_CSV_HEAD
 from workbook_builder.render import detail
 from workbook_builder.template import registry
 from workbook_builder.template.place import display_width
@@ -133,6 +134,7 @@ def test_status_of_a_good_a_bad_and_an_unreadable_file(written: tuple[Path, Any]
 def test_an_invalid_input_and_its_total_are_blank_marked_and_listed(tmp_path: Path) -> None:
     data = unit_data(0, "丙镇人民政府")
     data["requests.new.person"] = "十二"  # staff typed words into a number cell
+    del data["requests.carried_over.research"]  # and left one blank
     build_to(tmp_path / "in", data, "丙镇.xlsx", strict=False)
     out = tmp_path / "明细.xlsx"
     api.export_detail([tmp_path / "in"], out, jobs=1)
@@ -143,12 +145,30 @@ def test_an_invalid_input_and_its_total_are_blank_marked_and_listed(tmp_path: Pa
     assert person.value is None and total.value is None
     assert person.fill.fgColor.rgb.endswith("FFC7CE") and total.fill.fgColor.rgb.endswith("FFC7CE")
     assert row[_col("requests.new.business")].value == data["requests.new.business"]  # the rest stays
+    # a required cell left empty is an error of the check: blank as left, marked, and so is its total
+    blank, blank_total = row[_col("requests.carried_over.research")], row[_col("requests.carried_over.total")]
+    assert blank.value is None and blank.fill.fgColor.rgb.endswith("FFC7CE")
+    assert blank_total.value is None and blank_total.fill.fgColor.rgb.endswith("FFC7CE")
+    assert row[_col("requests.carried_over.person")].fill.fgColor.rgb != "FFFFC7CE"  # the rest unmarked
     note = row[-1].value
     assert "一、本年新收政府信息公开申请数量 / 自然人：十二" in note and "总计" not in note
+    assert "上年结转" not in note  # nothing was typed there: nothing to list
     assert row[2].value == "未通过"
     # the list is shown whole, though the row's long prose is cut to two lines
     lines = math.ceil(display_width(note) / (ws.column_dimensions[row[-1].column_letter].width - 2))
     assert ws.row_dimensions[3].height >= 15 * lines > 30
+
+
+def test_a_published_report_is_a_row_like_its_workbook(returns: Path, tmp_path: Path) -> None:
+    """`check` reads published reports too: the report of 甲镇's workbook gives the same figures."""
+    api.publish([returns / "甲镇.xlsx"], tmp_path / "甲镇报告.html")
+    out = tmp_path / "明细.csv"
+    result = api.export_detail([tmp_path / "甲镇报告.html", returns / "甲镇.xlsx"], out, jobs=1)
+    assert result.all_passed
+    head, labels, report, workbook = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline="")))
+    differ = {labels[i] for i in range(6, len(head)) if report[i] != workbook[i]}
+    assert differ == {"联系人", "联系电话", "填报日期"}  # the cover's contact is not printed in the report
+    assert report[_col("requests.new.person")] == workbook[_col("requests.new.person")] != ""
 
 
 def test_frozen_panes_print_setup_and_filter(written: tuple[Path, Any]) -> None:
@@ -257,6 +277,12 @@ def test_cli_usage_errors_are_chinese_and_exit_2(returns: Path, tmp_path: Path) 
     assert result.exit_code == 2 and "扩展名应为 .xlsx 或 .csv" in result.output
     result = runner.invoke(main, ["export", str(tmp_path / "没有.xlsx")])
     assert result.exit_code == 2 and "找不到文件" in result.output
+    result = runner.invoke(main, ["export", str(returns / "*.xlsx")])  # a glob Windows' cmd left unexpanded
+    assert result.exit_code == 2 and "-o 明细.xlsx" in result.output
+    bracketed = tmp_path / "甲镇[终稿].xlsx"  # a file's own name, not a glob: still exported as JSON
+    bracketed.write_bytes((returns / "甲镇.xlsx").read_bytes())
+    result = runner.invoke(main, ["export", str(bracketed)])
+    assert result.exit_code == 0 and '"requests.new.person"' in result.output
 
 
 def test_inputs_are_never_written_and_an_input_is_no_output(returns: Path, tmp_path: Path) -> None:
@@ -281,8 +307,13 @@ def test_the_table_written_into_the_returns_folder_is_not_read_back(returns: Pat
     folder.mkdir()
     (folder / "甲镇.xlsx").write_bytes((returns / "甲镇.xlsx").read_bytes())
     api.export_detail([folder], folder / "明细.xlsx", jobs=1)
+    api.export_detail([folder], folder / "明细.csv", jobs=1)
     again = api.export_detail([folder], folder / "明细2.xlsx", jobs=1)
-    assert again.rows == 1  # our own table is skipped by the folder walk, as the summary is
+    assert again.rows == 1  # our own tables are skipped by the folder walk, as the summary is
+    with api.check([folder], jobs=1) as run:
+        assert len(run.files) == 1 and {Path(p).name for p, _ in run.skipped} >= {"明细.xlsx", "明细.csv"}
+    # the CSV is known by its header row: the walk and the table are kept in step
+    assert ",".join(detail.LEAD_HEADER) == DETAIL_CSV_HEAD
 
 
 def test_unit_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
@@ -292,3 +323,20 @@ def test_unit_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
     api.export_detail([tmp_path / "in"], out, jobs=1)
     ws = _sheet(out)
     assert ws.cell(3, 1).value.startswith("'=") and ws.cell(3, 1).data_type == "s"
+
+
+def test_page_breaks_keep_a_form_s_row_on_one_page_and_split_only_what_is_wider() -> None:
+    from workbook_builder.build.tables import A4_LANDSCAPE_POINTS, TableSheet, page_breaks, points
+
+    groups = ["", "甲", "甲", "甲", "乙", "乙", "乙", "丙", *["宽"] * 40]
+    sheet = TableSheet("t", [groups, [""] * len(groups)], [], frozen_cols=1, print_scale=100, print_cols=1)
+    widths = [10.0] * len(groups)
+    room = A4_LANDSCAPE_POINTS * 0.98 - points(10)
+    per_page = int(room // points(10))
+    breaks = page_breaks(sheet, groups, widths)
+    starts = {1, 4, 7, 8}  # where a group begins
+    for b in breaks:
+        assert b in starts or b > 8, b  # between groups, or inside the one wider than a page
+    assert 8 in breaks  # the wide group starts on a page of its own
+    inside = [b for b in breaks if b > 8]
+    assert inside and all(later - earlier == per_page for earlier, later in zip([8, *inside], inside, strict=False))

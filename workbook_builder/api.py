@@ -622,7 +622,7 @@ def export_detail(paths: Sequence[str | Path] | str | Path, output: str | Path, 
     if out.suffix.lower() == ".csv":
         content = render_detail.to_csv(table).encode("utf-8-sig")  # BOM: Excel reads UTF-8
     else:
-        from .build.writer import TableSheet
+        from .build.tables import TableSheet
 
         content = write_tables([TableSheet("明细表", table.headers, table.rows, frozen_cols=table.lead,
                                            flagged=table.flagged, print_scale=DETAIL_PRINT_SCALE,

@@ -315,9 +315,10 @@ def export(paths: tuple[str, ...], output: Path | None, fmt: str, template: str 
     if output is not None:
         _export_detail(paths, output, template, jobs, progress)
         return
-    if len(paths) != 1 or Path(paths[0]).is_dir() or any(ch in paths[0] for ch in "*?["):
-        _fail("不给 -o 时只能导出一个工作簿（JSON）；要导出多个文件或文件夹，请用 -o 明细.xlsx 或 -o 明细.csv 写出明细表")
     file = Path(paths[0])
+    # a file named 甲镇[终稿].xlsx is a file, not a glob
+    if len(paths) != 1 or file.is_dir() or (not file.is_file() and any(ch in paths[0] for ch in "*?[")):
+        _fail("不给 -o 时只能导出一个工作簿（JSON）；要导出多个文件或文件夹，请用 -o 明细.xlsx 或 -o 明细.csv 写出明细表")
     if not file.exists():
         _fail(f"找不到文件：{display_path(file)}")
     try:
@@ -337,9 +338,9 @@ def _export_detail(paths: tuple[str, ...], output: Path, template: str | None, j
             result = api.export_detail(list(paths), output, template=template, jobs=jobs, progress=update)
     except UsageError as exc:
         _fail(str(exc))
-    for r in result.run.files:
-        if not r.valid:
-            state = "无法读取" if api.is_unreadable(r) else "未通过"
+    for r in result.run.files:  # the rows that are not 通过, as the table's 状态 column says
+        state = "无法读取" if api.is_unreadable(r) else ("未通过" if not r.valid else "")
+        if state:
             click.echo(clean_text(f"  {state}  {r.unit or Path(r.path).name}（{display_path(r.path)}）"))
     counts = "，".join(f"{k} {v}" for k, v in result.counts.items())
     click.echo(f"已写出明细表 {display_path(result.path)}：共 {result.rows} 个文件（{counts}）")

@@ -54,6 +54,7 @@ SUMMARY_CSV_HEAD = "文件,单位,年度,状态,错误,警告,提示"
 OUTPUT_FEEDBACK = "feedback"
 FEEDBACK_CSV_HEAD = "单位,联系人,联系电话,电子邮箱,结论"
 FEEDBACK_TEXT_HEAD = "政府信息公开工作年度报告检查反馈单"
+DETAIL_CSV_HEAD = "单位,年度,状态,错误数,警告数,文件"  # the detail table's .csv (render/detail.py LEAD_HEADER)
 
 
 _SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")

@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import xlsxwriter
@@ -23,7 +22,7 @@ from ..spec import formula_text
 from ..spec.model import InputSpec
 from ..template.inputs import describe
 from ..template.layout import ALL_BALANCED, BALANCED, CHECK_INPUTS, UNBALANCED, Cell, Layout, SheetLayout, rectangles
-from ..template.place import display_width
+from .tables import TABLE_LINE_HEIGHT, TABLE_MARGIN, TableSheet, page_breaks, row_height, table_width, table_widths
 
 FIXED_DATE = dt.datetime(2021, 9, 26, 0, 0, 0)  # the format's date; keeps builds byte-identical
 INPUT_FILL, FORMULA_FILL, HEADER_FILL = "#FFF2CC", "#EDEDED", "#DDEBF7"
@@ -80,12 +79,12 @@ def _write_plain(wb: xlsxwriter.Workbook, sheet: PlainSheet, password: str) -> N
     ws = wb.add_worksheet(name)
     head = wb.add_format({"bold": True, "bg_color": HEADER_FILL, "border": 1, "font_name": FONT, "valign": "vcenter"})
     text = wb.add_format({"font_name": FONT, "num_format": "@", "valign": "top", "text_wrap": True, "border": 1})
-    widths = [_table_width(str(title), [r[c] for r in rows if c < len(r)]) for c, title in enumerate(header)]
+    widths = [table_width(str(title), [r[c] for r in rows if c < len(r)]) for c, title in enumerate(header)]
     for c, title in enumerate(header):
         _ok(ws.write_string(0, c, str(title), head), f"{name} header")
         ws.set_column(c, c, widths[c])
     for r, row in enumerate(rows, start=1):
-        ws.set_row(r, _row_height(list(row), widths))
+        ws.set_row(r, row_height(list(row), widths))
         for c, value in enumerate(row):
             if isinstance(value, int) and not isinstance(value, bool):
                 _ok(ws.write_number(r, c, value, text), f"{name} row {r}")
@@ -280,31 +279,6 @@ def _highlight(ws: Any, formats: _Formats, cell: Cell) -> None:
         _ok(ws.conditional_format(r, c, r2, c2, bad), f"conditional format at {cell.ref}")
 
 
-@dataclass(frozen=True)
-class TableSheet:
-    """One sheet of plain rows for `write_tables`.
-
-    `headers` are the header rows, top first (the last one carries the autofilter). With several,
-    an empty cell below a header names the same column (it is merged down: the lead columns of the
-    detail table), and equal neighbours in the rows above the last, right of `frozen_cols`, are
-    merged across (one table's row label over its columns). `frozen_cols` columns stay on screen
-    when scrolling right. `flagged` (data row, column) cells are filled pink: a value left out as
-    untrustworthy. Without `print_scale` a sheet prints one page wide; with it (a percentage), a wide
-    table (the detail table: hundreds of columns) runs on across pages at that size, still
-    readable, its first `print_cols` columns repeated on every page."""
-
-    name: str
-    headers: Sequence[Sequence[str]]
-    rows: list[list[Any]]
-    frozen_cols: int = 0
-    flagged: Collection[tuple[int, int]] = ()
-    print_scale: int | None = None
-    print_cols: int = 0
-    max_lines: int = 20  # a data row shows at most this many lines of wrapped text (the cell keeps it all)
-    max_width: float = 48  # no column wider (characters); longer text wraps
-    whole_cols: Collection[int] = ()  # columns always shown whole (up to 20 lines), whatever `max_lines` says
-
-
 def write_tables(sheets: Sequence[tuple[str, Any, list[list[Any]]] | TableSheet], title: str = "检查汇总") -> bytes:
     """Plain tables (the batch summary, the detail table) as .xlsx, ready to print: text cells are
     written as text, never a formula; ints and floats as numbers (an auditor sums and sorts them).
@@ -340,15 +314,15 @@ def _write_table(wb: xlsxwriter.Workbook, formats: _TableFormats, sheet: TableSh
     name, rows, heads = sheet.name, sheet.rows, [[str(t) for t in h] for h in sheet.headers]
     ws = wb.add_worksheet(name)
     top = len(heads)
-    widths = _table_widths(sheet, heads)
+    widths = table_widths(sheet, heads)
     for c, width in enumerate(widths):
         ws.set_column(c, c, width)
-    breaks = _page_breaks(sheet, heads[0], widths) if sheet.print_scale is not None else []
+    breaks = page_breaks(sheet, heads[0], widths) if sheet.print_scale is not None else []
     _write_headers(ws, formats, sheet, heads, widths, set(breaks))
     flagged = set(sheet.flagged)
     for r, row in enumerate(rows, start=top):
         # LibreOffice does not fit the height of a row of wrapped text on opening an xlsx: give it
-        ws.set_row(r, _row_height(row, widths, sheet.max_lines, sheet.whole_cols))
+        ws.set_row(r, row_height(row, widths, sheet.max_lines, sheet.whole_cols))
         for c, value in enumerate(row):
             if (r - top, c) in flagged:
                 _ok(ws.write_blank(r, c, None, formats.flagged), f"{name} row {r}")
@@ -373,65 +347,8 @@ def _write_table(wb: xlsxwriter.Workbook, formats: _TableFormats, sheet: TableSh
             ws.repeat_columns(0, sheet.print_cols - 1)
         ws.set_v_pagebreaks(breaks)
     ws.repeat_rows(0, top - 1)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_margins(left=TABLE_MARGIN, right=TABLE_MARGIN, top=0.6, bottom=0.6)
     ws.set_footer("&C第 &P 页，共 &N 页")
-
-
-def _table_widths(sheet: TableSheet, heads: list[list[str]]) -> list[float]:
-    """Each column's width from its content. Under several header rows, a data column is as wide as
-    its figures, its label (the last header row) wrapping at `TABLE_LABEL_WIDTH`; a lead column is
-    named in the top row."""
-    sample = sheet.rows[:200]
-    out = []
-    for c, title in enumerate(heads[0]):
-        values = [r[c] for r in sample if c < len(r)]
-        if len(heads) == 1 or c < sheet.frozen_cols:
-            out.append(_table_width(title, values))
-        else:
-            label = heads[-1][c]
-            out.append(max(_table_width("", values), min(_table_width(label, []), TABLE_LABEL_WIDTH)))
-    return [min(w, sheet.max_width) for w in out]
-
-
-A4_LANDSCAPE_POINTS = 842 - 2 * 0.4 * 72  # the page's width inside the margins set below
-
-
-def _points(width: float) -> float:
-    """A column's printed width in points at 100 %, as LibreOffice prints it: 7 points a character
-    plus 5 (Excel's 7 pixels and 5 of padding, taken as points). Excel prints a quarter narrower, so
-    its pages hold the same columns with room to spare; the estimate must never be short, or the
-    program breaks a page early on its own, inside a group."""
-    return width * 7 + 5
-
-
-def _page_breaks(sheet: TableSheet, groups: list[str], widths: list[float]) -> list[int]:
-    """Where a wide table breaks across pages: before a group of columns under one top header (a form's
-    row) that would not fit whole on the page, so a merged label is never cut in two. A group wider
-    than a page breaks where it must. Estimated a little short of the page, so the spreadsheet never
-    needs to break earlier itself."""
-    scale = (sheet.print_scale or 100) / 100
-    room = A4_LANDSCAPE_POINTS * 0.98 / scale - sum(_points(w) for w in widths[:sheet.print_cols])
-    breaks: list[int] = []
-    used = sum(_points(w) for w in widths[sheet.print_cols:sheet.frozen_cols])  # the first page's own lead
-    c = sheet.frozen_cols
-    while c < len(widths):
-        end = c
-        while end + 1 < len(widths) and groups[end + 1] == groups[c] and groups[c]:
-            end += 1
-        need = sum(_points(w) for w in widths[c:end + 1])
-        if used + need > room and used > 0:
-            breaks.append(c)
-            used = 0.0
-        if need > room:  # alone wider than a page: as many columns as fit on each
-            for col in range(c, end + 1):
-                if used + _points(widths[col]) > room and used > 0:
-                    breaks.append(col)
-                    used = 0.0
-                used += _points(widths[col])
-        else:
-            used += need
-        c = end + 1
-    return breaks
 
 
 def _write_headers(ws: Any, formats: _TableFormats, sheet: TableSheet, heads: list[list[str]],
@@ -457,33 +374,7 @@ def _write_headers(ws: Any, formats: _TableFormats, sheet: TableSheet, heads: li
             else:
                 _ok(ws.write_string(level, c, title, formats.head), f"{name} header")
             if down == level:
-                heights[level] = max(heights[level], _row_height([title], [sum(widths[c:end + 1])]))
+                heights[level] = max(heights[level], row_height([title], [sum(widths[c:end + 1])]))
             c = end + 1
     for level, height in enumerate(heights):
         ws.set_row(level, height)
-
-
-TABLE_MIN_WIDTH, TABLE_MAX_WIDTH = 6, 48  # in characters of the default font; wider text wraps
-TABLE_LABEL_WIDTH = 8  # a data column's label under a shared header wraps here: the figures set the width
-
-
-TABLE_LINE_HEIGHT = 15  # points per line of 11-point text
-TABLE_MAX_LINES = 20  # a longer cell is cut on paper, not given a page of its own
-
-
-def _table_width(title: str, values: list[Any]) -> float:
-    """A column's width from its widest line (a CJK character counts as two), between the bounds."""
-    widest = max([display_width(title)] + [display_width(line) for v in values for line in str(v).split("\n")])
-    return min(TABLE_MAX_WIDTH, max(TABLE_MIN_WIDTH, widest + 2))
-
-
-def _row_height(row: list[Any], widths: list[float], max_lines: int = TABLE_MAX_LINES,
-                whole: Collection[int] = ()) -> float:
-    """The height that shows every line of a row's wrapped text, within `max_lines`; a column in
-    `whole` is shown up to `TABLE_MAX_LINES` however few `max_lines` allows the rest."""
-    lines = 1
-    for c, (value, width) in enumerate(zip(row, widths, strict=False)):
-        usable = max(1.0, width - 2)
-        wrapped = sum(max(1, math.ceil(display_width(line) / usable)) for line in str(value).split("\n"))
-        lines = max(lines, min(wrapped, TABLE_MAX_LINES if c in whole else max_lines))
-    return TABLE_LINE_HEIGHT * lines

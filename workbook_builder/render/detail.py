@@ -6,10 +6,12 @@ template's own words. The header has two rows: row 1 names the table and the row
 (`法人或其他组织·商业企业`); a cover or prose field has its sheet's name above its own label.
 
 Honesty about the figures: a value is shown only when the checker trusts it. An input that failed
-re-validation (text in a number cell, a negative count …) and every total computed from it are left
-blank and marked (`DetailTable.flagged`); what the unit actually typed is listed, by label, in the
-last column so nothing is hidden. Check rows (平衡/不平衡) are not columns: the 状态 column and the
-error count say whether the file passed.
+re-validation (text in a number cell, a negative count …, or a required cell left empty, which the
+check counts as an error) and every total computed from it are left blank and marked
+(`DetailTable.flagged`): the engine would count the cell as 0 or leave it out, and the total would
+look right. What the unit actually typed is listed, by label, in the last column, so nothing is
+hidden. Check rows (平衡/不平衡) are not columns: the 状态 column and the error count say whether
+the file passed.
 
 Pure: no I/O. `api.export_detail` writes the table (xlsx through `build.writer`, CSV here).
 """
@@ -159,7 +161,7 @@ def _shown(column: Column, value: object) -> Value | None:
 def _typed(value: object) -> str:
     """What the unit typed, for the list of values not used."""
     number = _number(value)
-    return str(number) if number is not None else ("（空）" if value in (None, "") else str(value))
+    return str(number) if number is not None else str(value)
 
 
 def table(layout: Layout, results: Sequence[FileResult]) -> DetailTable:
@@ -184,7 +186,8 @@ def table(layout: Layout, results: Sequence[FileResult]) -> DetailTable:
             shown = None if c.datapoint in bad else _shown(c, raw)
             if shown is None:
                 flagged.add((i, lead + j))
-                if c.datapoint in r.invalid_inputs or c.datapoint not in bad:  # a total from one is only blank
+                # what was typed is listed; a total over it, or a required cell left empty, only marked
+                if (c.datapoint in r.invalid_inputs or c.datapoint not in bad) and raw not in (None, ""):
                     notes.append(f"{c.group}{GROUP_SEPARATOR}{c.label}：{_typed(raw)}")
             row.append("" if shown is None else shown)
         row.append(safe_text("；".join(notes)))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ...outfile import (
+    DETAIL_CSV_HEAD,
     DIGEST_SEPARATOR,
     FEEDBACK_CSV_HEAD,
     FEEDBACK_TEXT_HEAD,
@@ -115,7 +116,7 @@ _OUTPUT_VALUE = re.compile(
 
 # our text outputs known by their first words: the summary CSV, the feedback pack's CSV and 反馈单
 _FEEDBACK_HEADS = (FEEDBACK_CSV_HEAD, FEEDBACK_TEXT_HEAD)
-_TEXT_HEAD_BYTES = max(len(h.encode("utf-8-sig")) for h in (SUMMARY_CSV_HEAD, *_FEEDBACK_HEADS)) + 8
+_TEXT_HEAD_BYTES = max(len(h.encode("utf-8-sig")) for h in (SUMMARY_CSV_HEAD, DETAIL_CSV_HEAD, *_FEEDBACK_HEADS)) + 8
 
 
 def sniff_path(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Sniffed:
@@ -132,9 +133,10 @@ def sniff_path(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Sniffe
                 return Sniffed(ole_reason(fh.read(size)) in TABLE_REASONS)
             if not head.startswith(b"PK"):
                 # text is never a table by its content alone (a web page, a note, our HTML report):
-                # an .xls that is HTML or a .csv is checked for its suffix; only our CSVs and 反馈单 are known
+                # an .xls that is HTML or a .csv is checked for its suffix; only our CSVs (the summary, the
+                # detail table, the mail merge) and 反馈单 are known
                 text = decode_text(fh.read(_TEXT_HEAD_BYTES), complete=False) or ""
-                if text.startswith(SUMMARY_CSV_HEAD):
+                if text.startswith((SUMMARY_CSV_HEAD, DETAIL_CSV_HEAD)):
                     return Sniffed(False, OUTPUT_SUMMARY)
                 return Sniffed(False, OUTPUT_FEEDBACK if text.startswith(_FEEDBACK_HEADS) else None)
             return _sniff_zip(fh, limits)

@@ -33,7 +33,8 @@ FIGURE = "requests.new.person"  # summed; unit_data makes it depend on k
 
 def _sheet(path: Path) -> list[tuple[Any, ...]]:
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames[-1] == ROLLUP_SHEET, wb.sheetnames
+    assert wb.sheetnames[-1] == ROLLUP_SHEET, wb.sheetnames  # after the template's: their places are kept
+    assert wb[ROLLUP_SHEET].protection.sheet and wb[ROLLUP_SHEET].sheet_state == "visible"
     return [tuple("" if v is None else v for v in row) for row in wb[ROLLUP_SHEET].iter_rows(values_only=True)]
 
 
@@ -160,6 +161,14 @@ def test_roster_units_missing(tmp_path: Path) -> None:
     assert ("示例市丙局", "缺报", "", "", "名单中的单位，没有收到它的工作簿") in _sheet(out)
 
 
+def test_names_shown_instead_of_private_files(tmp_path: Path) -> None:
+    """A caller that keeps files under private names (the desk) has them shown by their own."""
+    private = build_to(tmp_path / "in", unit_data(0, "示例市甲局", year=YEAR), "0001.xlsx")
+    result = api.aggregate([private], tmp_path / "汇总.xlsx", jobs=1, names={private: "甲局（交回）.xlsx"})
+    assert [r.path for r in result.included] == ["甲局（交回）.xlsx"]
+    assert _sheet(tmp_path / "汇总.xlsx")[1][:3] == ("示例市甲局", "计入", "甲局（交回）.xlsx")
+
+
 # ---------------------------------------------------------------- the 汇总说明 sheet and the checker
 
 
@@ -186,6 +195,17 @@ def test_a_rollup_accepts_that_sheet_only(tmp_path: Path) -> None:
     assert [f for f in api.check_file(ours).findings if f.severity != "info"] == []
     other = _book(tmp_path, "汇总2.xlsx", "备注", {OUTPUT_PROPERTY: OUTPUT_ROLLUP})
     assert [f.code for f in api.check_file(other).findings if f.severity != "info"] == ["extra-sheet"]
+
+
+def test_a_hidden_rollup_sheet_is_not_accepted(tmp_path: Path) -> None:
+    """What a reader cannot see is never the roll-up's own sheet: hidden, it is an extra sheet."""
+    from tests.tamper_xml import tamper
+
+    ours = _book(tmp_path, "汇总.xlsx", ROLLUP_SHEET, {OUTPUT_PROPERTY: OUTPUT_ROLLUP})
+    hidden = tamper(ours, tmp_path / "藏.xlsx", "xl/workbook.xml",
+                    lambda xml: xml.replace(f'<sheet name="{ROLLUP_SHEET}"', f'<sheet name="{ROLLUP_SHEET}" state="hidden"'))
+    assert [(f.code, f.reason) for f in api.check_file(hidden).findings if f.severity != "info"] == [
+        ("extra-sheet", "hidden")]
 
 
 def test_blank_contacts_are_missing_in_a_return(tmp_path: Path) -> None:

@@ -467,7 +467,7 @@ def _store_reports(store: Store | str | Path, template_id: str,
 def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, template: str | None = None,
               include_invalid: bool = False, data: Mapping[str, Any] | str | Path | None = None,
               jobs: int | None = None, progress: ProgressCallback | None = None, latest: bool = False,
-              roster: str | Path | None = None) -> Rollup:
+              roster: str | Path | None = None, names: Mapping[str | Path, str] | None = None) -> Rollup:
     """Sum every input of the valid workbooks of one template (and year) into a new workbook.
 
     `paths` are files, folders, globs or zips (expanded into a private temporary folder removed
@@ -475,7 +475,8 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
     with its reason), as for `check`. Two workbooks of one unit and year are refused, unless
     `latest`: then the one with the latest 填报日期 (then the newer file; a zip member: its date in
     the zip) is summed and the other left out, saying which file replaced it. `roster` (as for
-    `check`) lists its units that sent nothing as 缺报 (`Rollup.missing`).
+    `check`) lists its units that sent nothing as 缺报 (`Rollup.missing`). `names` maps a real path to
+    the name it is shown by, as for `check` (a file kept under a private name).
 
     Raises `AggregateError` (a `UsageError`) for mixed templates or years, or duplicates without
     `latest`, and `UsageError` when nothing is found or `output` is one of the inputs. Returns the
@@ -496,13 +497,13 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
 
     scratch = Scratch()  # zips are expanded here, and removed whatever happens
     try:
-        found = _expand(paths, "没有找到要汇总的工作簿", WORKBOOKS, scratch)
+        found = _expand(paths, "没有找到要汇总的工作簿", WORKBOOKS, scratch, names)
         _workbooks_only([p for p in found.files if p not in found.shown], "汇总")
         if Path(output).resolve() in {p.resolve() for p in found.files}:
             raise UsageError(f"输出文件 {output} 是要汇总的文件之一")
         expected = Roster.read(roster) if roster is not None else None
         files = [p for p in found.files if roster is None or p.resolve() != Path(roster).resolve()]
-        shown = Shown(replace(found, files=tuple(files)))
+        shown = Shown(replace(found, files=tuple(files)), names)
         checked = shown.refusals + [shown.rename(r) for r in
                                     run_batch(files, template, None, jobs, shown.progress(progress))]
         ids = {r.template.id for r in checked if r.template}
@@ -560,6 +561,8 @@ def publish(paths: Sequence[str | Path] | str | Path, output: str | Path, format
     does not fit (a file for several workbooks), an unknown format, and `PdfUnavailable` (a
     `UsageError`) when pdf is asked for and LibreOffice is not installed.
     """
+    from .batch.inputs import Shown
+    from .batch.zipin import Scratch, is_zip_name
     from .publish.outputs import plan
     from .publish.pdf import check_fonts, find_soffice
     from .publish.run import publish_files
@@ -567,15 +570,40 @@ def publish(paths: Sequence[str | Path] | str | Path, output: str | Path, format
     if lang not in ("zh", "en"):
         raise UsageError(f"lang：应为 zh 或 en，而不是 {lang}")
     named = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    found = _expand(named, "没有找到要生成报告的工作簿", WORKBOOKS)
-    _workbooks_only(found.files, "生成报告")
-    many = len(found.files) > 1 or any(Path(p).is_dir() or any(ch in str(p) for ch in "*?[") for p in named)
-    target = plan(output, formats, many)
-    if "pdf" in target.formats:
-        find_soffice()  # before any work: without LibreOffice (or a Chinese font) the run could not finish
-        check_fonts()
-    skipped = tuple((str(p), why) for p, why in found.skipped)
-    return publish_files(found.files, target, draft, template, jobs, progress, skipped, lang, prior)
+    scratch = Scratch()  # zips are expanded here (their members published as a folder's files), removed after
+    try:
+        found = _expand(named, "没有找到要生成报告的工作簿", WORKBOOKS, scratch)
+        _workbooks_only([p for p in found.files if p not in found.shown], "生成报告")
+        many = len(found.files) + len(found.refused) > 1 or any(
+            Path(p).is_dir() or is_zip_name(p) or any(ch in str(p) for ch in "*?[") for p in named)
+        target = plan(output, formats, many)
+        if "pdf" in target.formats:
+            find_soffice()  # before any work: without LibreOffice (or a Chinese font) the run could not finish
+            check_fonts()
+        shown = Shown(found)
+        run = publish_files(found.files, target, draft, template, jobs, shown.progress(progress), shown.skipped,
+                            lang, prior)
+    finally:
+        scratch.release()
+    return _shown_publish(run, shown)
+
+
+def _shown_publish(run: PublishRun, shown: Any) -> PublishRun:
+    """A publish run under the names its files are shown by (`交回.zip/甲镇.xlsx`), with the zip's
+    refused members first, each a file that got no document (its `zip-refused` finding says why)."""
+    from .publish.result import REFUSED, Published
+
+    if not shown.refusals and not any(shown.of.get(p.path, p.path) != p.path for p in run.files):
+        return run
+
+    def name(path: str) -> str:
+        return str(shown.of.get(path, path))
+
+    files = tuple(shown.refusals) + tuple(shown.rename(r) for r in run.check.files)
+    entries = tuple(Published(r.path, None, None, REFUSED) for r in shown.refusals) + tuple(
+        replace(p, path=name(p.path), same_title_as=name(p.same_title_as) if p.same_title_as else None)
+        for p in run.files)
+    return replace(run, check=replace(run.check, files=files), files=entries)
 
 
 # ---------------------------------------------------------------- the detail table (明细表)
@@ -666,16 +694,54 @@ def import_reports(paths: Sequence[str | Path] | str | Path, template: str | Non
     told by content) and globs, on `jobs` processes (default: every core), in the order of the
     expanded paths. `progress(done, total, result)` is called as each file is done. Raises
     `UsageError` for a path that matches nothing or an invalid template."""
+    from .batch.inputs import Shown
     from .batch.run import import_batch
+    from .batch.zipin import Scratch
+    from .findings import Code, make
+    from .imports.model import ImportResult
 
-    return import_batch(list(find_reports(paths).files), template, unit, year, jobs, progress)
+    scratch = Scratch()  # zips: their members read as a folder's files, the folder removed after
+    try:
+        found = _expand(paths, NO_REPORTS, REPORTS, scratch)
+        shown = Shown(found)
+        refused = [ImportResult(name, None, None, (make(Code.ZIP_REFUSED, reason, **fields),))
+                   for name, reason, fields in found.refused]
+
+        def told(done: int, total: int, result: ImportResult) -> None:
+            if progress is not None:
+                progress(done + len(refused), total + len(refused), replace(result, path=shown.of.get(result.path,
+                                                                                                   result.path)))
+
+        for i, result in enumerate(refused, 1):
+            if progress is not None:
+                progress(i, len(refused) + len(found.files), result)
+        results = import_batch(list(found.files), template, unit, year, jobs, told)
+    finally:
+        scratch.release()
+    return refused + [replace(r, path=shown.of.get(r.path, r.path)) for r in results]
+
+
+NO_REPORTS = "没有找到已发布的年度报告（文本、网页、Word 或 PDF）"
 
 
 def find_reports(paths: Sequence[str | Path] | str | Path) -> Walk:
     """The files `import_reports` reads: files named (always), and the published reports among the
     files of folders and globs (told by content); `skipped` lists the rest of those (workbooks, notes,
-    our own outputs). Raises `UsageError` for a path that matches nothing, or when no report is found."""
-    return _expand(paths, "没有找到已发布的年度报告（文本、网页、Word 或 PDF）", REPORTS)
+    our own outputs). A zip's members (named, or a zip in a folder) are listed by the names they are
+    shown by (`交回.zip/甲县.pdf`: no file on disk; `import_reports` expands the zip again while it
+    reads them), its refused members in `refused`. Raises `UsageError` for a path that matches
+    nothing, or when no report is found."""
+    from .batch.zipin import Scratch
+
+    scratch = Scratch()
+    try:
+        found = _expand(paths, NO_REPORTS, REPORTS, scratch)
+    finally:
+        scratch.release()
+    if not found.shown:
+        return found
+    return Walk(tuple(Path(found.shown.get(p, str(p))) for p in found.files),
+                tuple((Path(found.shown.get(p, str(p))), why) for p, why in found.skipped), refused=found.refused)
 
 
 def import_to_workbook(result: ImportResult, output: str | Path, template: str | None = None) -> Path:

@@ -636,7 +636,8 @@ def import_command(paths: tuple[str, ...], as_: str, output: Path | None, fmt: s
         if as_ == "xlsx" and output is not None and output.suffix.lower() == ".xlsx" and len(found.files) > 1:
             _fail(f"要导入的报告不止一个，-o 应为一个文件夹，而不是文件 {display_path(output)}")
         with _progress(progress if progress is not None else (fmt == "text" and Progress.wanted()), "导入") as update:
-            results = api.import_reports(list(found.files), template=template, unit=unit, year=year, jobs=jobs,
+            # the paths again, not `found.files`: a zip's members are read while it is expanded
+            results = api.import_reports(list(paths), template=template, unit=unit, year=year, jobs=jobs,
                                          progress=update)
     except UsageError as exc:
         _fail(str(exc))

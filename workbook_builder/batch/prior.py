@@ -16,7 +16,7 @@ not the information a folder without the unit's workbook gives (`prior-year-not-
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,8 @@ from ..findings import Code, Finding, make
 from ..imports.report import Compare, check_file
 from ..template import registry
 from ..template.registry import Template
-from .paths import expand_paths
+from .paths import walk
+from .zipin import Scratch, is_zip_name
 
 
 @dataclass(frozen=True)
@@ -123,19 +124,37 @@ class PriorIndex:
     by_unit: dict[tuple[str, int], FileResult]
     single: FileResult | None = None
     choices: dict[tuple[str, int], Choice] = field(default_factory=dict)  # where the folder held several
+    refused: tuple[str, ...] = ()  # zip members (or zips) of last year's files not unpacked: their shown names
 
     @classmethod
     def from_path(cls, path: str | Path, template: Template | None = None) -> PriorIndex:
+        """Last year's files at `path`: one workbook (serving every unit), or a folder or .zip of
+        them (zips in the folder too), expanded into a private folder removed before this returns;
+        a zip's member is known by its shown name (`上年.zip/甲镇.xlsx`), and one the zip's limits
+        refuse is not used (its unit then has no workbook of last year)."""
         path = Path(path)
-        if path.is_file():
+        if path.is_file() and not is_zip_name(path):
             return cls({}, check_file(path, template))
-        found: dict[tuple[str, int], list[FileResult]] = {}
-        for p in expand_paths([str(path)]):
-            result = check_file(p, template)
-            if result.unit and result.year and result.template is not None:
-                found.setdefault((result.unit.strip(), result.year), []).append(result)
-        index, choices = pick(found, template)
-        return cls(index, choices=choices)
+        scratch = Scratch()
+        try:
+            found_files = walk([str(path)], unzip=scratch)
+            found: dict[tuple[str, int], list[FileResult]] = {}
+            for p in found_files.files:
+                result = check_file(p, template)
+                if result.unit and result.year and result.template is not None:
+                    found.setdefault((result.unit.strip(), result.year), []).append(result)
+            index, choices = pick(found, template)  # the real files still there: `choose` reads their times
+        finally:
+            scratch.release()
+        shown = {str(real): name for real, name in found_files.shown.items()}
+
+        def named(r: FileResult) -> FileResult:
+            return replace(r, path=shown[r.path]) if r.path in shown else r
+
+        return cls({k: named(r) for k, r in index.items()},
+                   choices={k: Choice(named(c.chosen), tuple(named(o) for o in c.others), c.rule)
+                            for k, c in choices.items()},
+                   refused=tuple(name for name, _, _ in found_files.refused))
 
     def find(self, unit: str | None, year: int | None) -> FileResult | None:
         """Last year's workbook of this unit: same unit name, year − 1 (a single file must match too)."""
@@ -164,6 +183,10 @@ class PriorIndex:
     def _not_found(self, r: FileResult) -> Finding:
         s = self.single
         year: dict[str, Any] = {"year": r.year - 1} if r.year else {}
+        if s is None and self.refused and r.year:  # it may be among what the zip's limits refused
+            shown = "、".join(self.refused[:3]) + ("…" if len(self.refused) > 3 else "")
+            return make(Code.PRIOR_YEAR_NOT_FOUND, "not-found-refused", unit=r.unit, count=len(self.refused),
+                        files=shown, **year)
         if s is None:
             return make(Code.PRIOR_YEAR_NOT_FOUND, "not-found" if r.year else "no-year", unit=r.unit, **year)
         if s.template is None or not s.values:

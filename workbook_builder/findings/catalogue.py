@@ -520,6 +520,9 @@ def _entries() -> tuple[Entry, ...]:
           "请确认上年的工作簿（--prior 给出的，或数据库中记入的）单位名称与本表一致、报告年度为上一年",
           "make sure last year's workbook (given with --prior, or recorded in the store) names the same unit and last year",
           {"not-found": R("没有找到“{unit:unit}”{year}年度的工作簿", "no workbook of “{unit:unit}” for {year}"),
+           "not-found-refused": R("没有找到“{unit:unit}”{year}年度的工作簿；上年的压缩包中有 {count} 个文件未解压（{files}），它可能在其中",
+                                  "no workbook of “{unit:unit}” for {year}; {count} file(s) of last year's zip were not "
+                                  "unpacked ({files}), and it may be among them"),
            "not-in-store": R("数据库中没有“{unit:unit}”{year}年度的报送记录", "the store holds no submission of “{unit:unit}” for {year}"),
            "no-year": R("没有找到“{unit:unit}”上一年度（本表未填报告年度）的工作簿",
                         "no workbook of “{unit:unit}” for the previous year (this file has no year)")}),

@@ -7,10 +7,15 @@ serves the whole session (it skips locally without LibreOffice, and fails in CI)
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
+
+# click's own words (Usage, errors) follow the user's language (cli.ui_language): the tests expect the
+# Chinese ones whatever the locale of the machine running them (an English Windows, LANG=en_US)
+os.environ["WORKBOOK_BUILDER_LANG"] = "zh"
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -105,7 +105,7 @@ def rolled(units: tuple[Path, list[dict[str, Any]], list[Path]], tmp_path_factor
 def test_progress_when_asked(units, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     run = run_cli("aggregate", units[0], "-o", tmp_path / "total.xlsx", "--progress", "--jobs", "2")
     assert run.returncode == 0, run.stderr
-    assert "检查 5/5" in run.stderr and "个/秒" in run.stderr
+    assert "汇总 5/5" in run.stderr and "100%" in run.stderr and "正在写出汇总工作簿" in run.stderr
     assert "个/秒" not in run.stdout and "\r" not in run.stdout, "the bar goes to stderr only"
     quiet = run_cli("aggregate", units[0], "-o", tmp_path / "quiet.xlsx", "--jobs", "2")
     assert "个/秒" not in quiet.stderr  # stderr is a pipe here, not a terminal: no bar unless asked

@@ -162,3 +162,39 @@ def test_build_for_roster_ticks_reading_then_writing(tmp_path: Path) -> None:
                          progress=lambda d, t, item: ticks.append((d, t, type(item).__name__)))
     assert ticks == [(1, 3, "FileResult"), (2, 3, "FileResult"), (3, 3, "FileResult"),
                      (1, 3, "dict"), (2, 3, "dict"), (3, 3, "dict")]
+
+
+# ------------------------------------------------------------------ each command's bar and label
+
+
+def _cli(*args: str | Path) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from workbook_builder import cli
+
+    result = CliRunner().invoke(cli.main, [str(a) for a in args])
+    return result.exit_code, result.stderr
+
+
+def test_check_annotate_has_its_own_bar(tmp_path: Path) -> None:
+    from tests.test_hardening_cli import _unit_workbook
+
+    for name in ("甲.xlsx", "乙.xlsx"):
+        _unit_workbook(tmp_path / "in", name, name[0])
+    code, err = _cli("check", tmp_path / "in", "--annotate", tmp_path / "out", "--jobs", "1", "--progress")
+    assert code == 1 and "检查 2/2" in err and "批注 1/2" in err and "批注 2/2" in err
+    code, err = _cli("check", tmp_path / "in", "--annotate", tmp_path / "out2", "--jobs", "1")
+    assert "批注 " not in err and "\r" not in err  # stderr is not a terminal here: no bar unless asked
+
+
+def test_build_roster_bars(tmp_path: Path) -> None:
+    roster = tmp_path / "名单.csv"
+    roster.write_text("单位名称\n甲镇\n乙镇\n", encoding="utf-8-sig")
+    code, err = _cli("build", "--roster", roster, "-o", tmp_path / "out", "--year", "2024", "--progress")
+    assert code == 0 and "下发 1/2" in err and "下发 2/2" in err and "读取上年" not in err
+    code, err = _cli("build", "--roster", roster, "-o", tmp_path / "next", "--prior-dir", tmp_path / "out",
+                     "--jobs", "1", "--progress")
+    assert code == 0 and "读取上年 2/2" in err and "下发 2/2" in err
+    assert err.index("读取上年 2/2") < err.index("下发 1/2")
+    code, err = _cli("build", "--roster", roster, "-o", tmp_path / "again", "--year", "2024")
+    assert code == 0 and "下发" not in err

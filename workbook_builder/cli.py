@@ -15,7 +15,7 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -25,10 +25,11 @@ from . import __version__, api
 from .errors import UsageError
 from .outfile import describe_os_error
 from .progress import Progress
-from .textsafe import clean_lines, clean_text, display_path
+from .textsafe import clean_lines, clean_text, display_path, display_width, wrap_display
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DEBUG_ENV = "WORKBOOK_BUILDER_DEBUG"  # set (to anything but 0) to see the traceback of an internal error
+LANG_ENV = "WORKBOOK_BUILDER_LANG"  # zh or en: the language of click's own words (Usage, Options, errors)
 TEMPLATE_HELP = "模板：内置模板 ID 或 YAML 文件路径（默认 gov_info_disclosure_2021）。"
 # encodings that carry every character: anything else (GBK on a Chinese Windows console) gets ASCII JSON
 _UNICODE_ENCODINGS = {"utf-8", "utf-16", "utf-32", "gb18030", "utf-8-sig"}
@@ -77,7 +78,7 @@ def _no_empty_path(paths: tuple[str, ...]) -> None:
 
 
 def _interrupted() -> NoReturn:
-    click.echo("\n已中断。", err=True)
+    click.echo("\n已中断。" if ui_language() == "zh" else "\nAborted!", err=True)
     sys.exit(EXIT_INTERRUPTED)
 
 
@@ -123,9 +124,9 @@ def _usage_problem(exc: click.exceptions.UsageError) -> str:
         if isinstance(kind, click.types.IntParamType):
             given = _quoted(exc.message, "is not a valid integer")
             return f"{name} 应为整数{f'，不是“{given}”' if given is not None else ''}"
-        missing = _quoted(exc.message, "does not exist")
-        if missing is not None:
-            return f"{name}：找不到文件或文件夹 {missing}"
+        path = _path_problem(name, exc.message)
+        if path is not None:
+            return path
         return f"{name} 的值无效：{exc.message}"
     if isinstance(exc, click.exceptions.BadOptionUsage) and "requires an argument" in exc.message:
         return f"选项 {exc.option_name} 后面要给出它的值"
@@ -135,23 +136,179 @@ def _usage_problem(exc: click.exceptions.UsageError) -> str:
     return f"用法错误：{exc.message}"
 
 
+# click.Path's complaints (click/types.py): "{File|Directory|Path} '{name}' is a directory." and the like
+_PATH_PROBLEM = re.compile(r"""^\w+ (?P<q>['"])(?P<name>.*)(?P=q) (?P<what>does not exist|is a file|is a directory|"""
+                           r"is not readable|is not writable|is not executable)\.?$", re.S)
+_PATH_ZH = {"does not exist": "{name}：找不到文件或文件夹 {path}",
+            "is a directory": "{name} 应为文件，而 {path} 是文件夹",
+            "is a file": "{name} 应为文件夹，而 {path} 是文件",
+            "is not readable": "{name}：没有权限读取 {path}",
+            "is not writable": "{name}：没有权限写入 {path}",
+            "is not executable": "{name}：{path} 不能运行"}
+
+
+def _path_problem(name: str, message: str) -> str | None:
+    """click.Path's English message in Chinese, with the path as the user typed it (click shows its
+    `repr`: Windows backslashes doubled)."""
+    found = _PATH_PROBLEM.match(message)
+    if found is None:
+        return None
+    import ast
+
+    quoted = found.group("q") + found.group("name") + found.group("q")
+    try:
+        path = str(ast.literal_eval(quoted))
+    except (ValueError, SyntaxError):
+        path = found.group("name")
+    return _PATH_ZH[found.group("what")].format(name=name, path=path)
+
+
 def _usage_zh(exc: click.exceptions.UsageError) -> str:
     """A usage error as the other exit-2 messages are: Chinese, then how to get help."""
     where = exc.ctx.command_path if exc.ctx is not None else "workbook-builder"
     return clean_lines(f"{_usage_problem(exc)}\n查看用法：{where} --help")
 
 
+# ---------------------------------------------------------------- click's own words: language and width
+
+
+def ui_language(env: Mapping[str, str] | None = None) -> str:
+    """`zh` or `en`: the language of click's own words (Usage/用法, Options/选项, its errors, Aborted!).
+    `WORKBOOK_BUILDER_LANG` (zh, en) when set; else the locale (LC_ALL, LC_MESSAGES, LANG, in the
+    order POSIX reads them; on Windows the user's display language). Chinese for zh*, and for no
+    locale at all, C or POSIX (a bare server or a fresh Windows box of our users); English only for
+    an explicit other language."""
+    env = os.environ if env is None else env
+    given = env.get(LANG_ENV, "").strip().lower()
+    if given[:2] in ("zh", "en"):
+        return given[:2]
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "").strip()
+        if value:
+            return _locale_language(value)
+    if sys.platform == "win32":  # pragma: no cover - Windows has no LANG; its display language instead
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            lang_id = ctypes.windll.kernel32.GetUserDefaultUILanguage()  # type: ignore[attr-defined]
+            return "zh" if lang_id & 0x3FF == 0x04 else "en"  # LANG_CHINESE, any sublanguage
+    return "zh"
+
+
+def _locale_language(value: str) -> str:
+    code = value.split(".")[0].split("@")[0].lower()
+    return "zh" if code.startswith("zh") or code in ("c", "posix") else "en"
+
+
+# click measures text with len(): a Chinese character counts one column and takes two, so its help
+# came out up to twice too wide and wrapped mid-line on an 80-column console. This formatter wraps
+# by display width (textsafe.wrap_display). “ ” and the like count two columns: a Chinese Windows
+# console (GBK) draws them that wide.
+_AMBIGUOUS = 2
+_HEADINGS_ZH = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+# what click adds after an option's help: "  [default: text]", "  [required]", "[default: 8765; 1<=x<=65535]"
+_EXTRA = re.compile(r"\s+\[([^\[\]]*)\]$")
+_EXTRA_ZH = (("default: ", "默认："), ("required", "必填"), ("env var: ", "环境变量："), ("; ", "；"))
+
+
+def _extra_zh(help_text: str) -> str:
+    """click's bracketed note after an option's help in Chinese: “［默认：text］”, “［必填］”."""
+    found = _EXTRA.search(help_text)
+    if found is None:
+        return help_text
+    note = found.group(1)
+    for english, chinese in _EXTRA_ZH:
+        note = note.replace(english, chinese)
+    head = help_text[:found.start()]
+    return f"{head}{'' if head and display_width(head[-1]) == 2 else ' '}［{note}］"  # no space after “。”
+
+
+class _Formatter(click.HelpFormatter):
+    """click's help formatter, measuring in display columns, with its words in Chinese where the
+    user reads Chinese (用法：, 选项：, 命令：)."""
+
+    def __init__(self, indent_increment: int = 2, width: int | None = None, max_width: int | None = None):
+        super().__init__(indent_increment, width, max_width)
+        self.zh = ui_language() == "zh"
+
+    def _width(self, text: str) -> int:
+        return display_width(text, _AMBIGUOUS)
+
+    def _wrap(self, text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+        """`text` (paragraphs apart by blank lines; a paragraph after a line of `\\b` kept as it is,
+        as click does) wrapped to `width` columns."""
+        out: list[str] = []
+        for block in re.split(r"\n\s*\n", text.expandtabs().strip("\n")):
+            lines = block.splitlines()
+            if lines and lines[0].strip() == "\b":
+                out += [first + line for line in lines[1:]]
+            else:
+                extra = " " * (len(lines[0]) - len(lines[0].lstrip())) if lines else ""
+                out += wrap_display(" ".join(lines), width, first + extra, rest + extra, _AMBIGUOUS)
+            out.append("")
+        return out[:-1]
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        if prefix is None:
+            prefix = "用法：" if self.zh else "Usage: "
+        head = f"{prefix:>{self.current_indent}}{prog} "
+        if not args:
+            self.write(head.rstrip(" ") + "\n")
+            return
+        if self.width - self.current_indent >= self._width(head) + 20:
+            lines = wrap_display(args, self.width, head, " " * self._width(head), _AMBIGUOUS)
+        else:
+            indent = " " * (max(self.current_indent, self._width(prefix)) + 4)
+            lines = [head.rstrip(" "), *wrap_display(args, self.width, indent, indent, _AMBIGUOUS)]
+        self.write("\n".join(lines) + "\n")
+
+    def write_heading(self, heading: str) -> None:
+        if self.zh:
+            self.write(f"{'':>{self.current_indent}}{_HEADINGS_ZH.get(heading, heading)}：\n")
+        else:
+            super().write_heading(heading)
+
+    def write_text(self, text: str) -> None:
+        indent = " " * self.current_indent
+        self.write("\n".join(self._wrap(text, self.width, indent, indent)) + "\n")
+
+    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = [(first, second) for first, second, *_ in (tuple(r) + ("",) for r in rows)]
+        first_col = min(max((self._width(first) for first, _ in rows), default=0), col_max) + col_spacing
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if self._width(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - self._width(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = self._wrap(_extra_zh(second) if self.zh else second,
+                               max(self.width - first_col - self.current_indent, 10))
+            pad = " " * (first_col + self.current_indent)
+            self.write("\n".join([lines[0], *(pad + line if line else "" for line in lines[1:])]) + "\n")
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+def _help_words() -> str:
+    return "显示本帮助并退出。" if ui_language() == "zh" else "Show this message and exit."
+
+
 class _Command(click.Command):
-    """A command whose -h/--help says what it does in Chinese, like every other option."""
+    """A command whose -h/--help says what it does in the user's language, and whose help is wrapped
+    by display width."""
+
+    context_class = _Context
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)
         if option is not None:
-            option.help = _HELP_ZH
+            option.help = _help_words()
         return option
-
-
-_HELP_ZH = "显示本帮助并退出。"
 
 
 class _Main(click.Group):
@@ -163,31 +320,52 @@ class _Main(click.Group):
         return super().main(*args, **kwargs)
 
     command_class = _Command
+    context_class = _Context
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)
         if option is not None:
-            option.help = _HELP_ZH
+            option.help = _help_words()
         return option
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command with its whole first paragraph (click cuts it by character count, which for
+        Chinese is half the room it takes; our formatter wraps it instead)."""
+        rows = [(name, cmd.get_short_help_str(10_000)) for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
         try:  # the group's own options (`workbook-builder --bogus`) are parsed here, before invoke
             return super().make_context(info_name, args, parent, **extra)
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            _interrupted()
         except click.exceptions.UsageError as exc:
+            if ui_language() != "zh":
+                raise  # click's own English words
             click.echo(_usage_zh(exc), err=True)
             sys.exit(EXIT_USAGE)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, click.exceptions.Abort):  # click would say "Aborted!" and exit 1
             _interrupted()
         except click.exceptions.UsageError as exc:
-            # click words these in English; the messages of exit code 2 are Chinese (docs/cli.md)
+            if ui_language() != "zh":
+                raise  # click's own English words
+            # click words these in English; for a Chinese user the messages of exit code 2 are Chinese (docs/cli.md)
             click.echo(_usage_zh(exc), err=True)
             sys.exit(EXIT_USAGE)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except click.exceptions.ClickException as exc:
+            if ui_language() != "zh":
+                raise
+            click.echo(clean_lines(f"错误：{exc.format_message()}"), err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Exit:
             raise
         except OSError as exc:
             if exc.errno == errno.EPIPE:
@@ -222,8 +400,18 @@ def _bar(show: bool, label: str) -> Iterator[Progress | None]:
 QUIET_HELP = "只列出未通过的文件（及其问题）和总计，通过的文件不列出（仅对文本输出）。"
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`--version`: click's line (“workbook-builder, version 1.0”) in the user's language."""
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"workbook-builder 版本 {__version__}" if ui_language() == "zh" else
+               f"workbook-builder, version {__version__}")
+    ctx.exit()
+
+
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="workbook-builder", help="显示版本号并退出。")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="显示版本号并退出。")
 def main() -> None:
     """政府信息公开工作年度报告：生成锁定的填报工作簿，检查交回的工作簿，并由检查通过的工作簿生成要发布的年度报告。
 

@@ -109,9 +109,9 @@ def numbered(name: str, taken: set[str], fold: bool = True) -> str:
 # and two on a Chinese Windows console (GBK): callers that cannot tell pass `ambiguous=2`.
 
 # no line starts with these (Chinese typesetting: closing marks stay with what they close) …
-_CLOSING = set("，。、；：！？）》」』】〕〉”’…·,.;:!?)]}%")
+_CLOSING = set("，。、；：！？）》」』】〕〉］”’…·,.;:!?)]}%")
 # … and no line ends with these
-_OPENING = set("（《「『【〔〈“‘([{")
+_OPENING = set("（《「『【〔〈［“‘([{")
 _QUOTES = set("“”‘’")  # ambiguous width, but Chinese quotation marks: breakable like the Chinese around them
 
 

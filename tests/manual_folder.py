@@ -18,10 +18,15 @@ What is in it, as a county's 政务公开办 has it in January:
 
 from __future__ import annotations
 
+import os
 import re
+import selectors
 import shlex
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,7 +138,8 @@ def clean(root: Path) -> None:
 
 # ---------------------------------------------------------------- the manual's commands
 
-MANUAL = Path(__file__).resolve().parents[1] / "docs" / "zh" / "操作手册.md"
+ROOT = Path(__file__).resolve().parents[1]
+MANUAL = ROOT / "docs" / "zh" / "操作手册.md"
 PROGRAM = "workbook-builder"
 # Lines of a ```bat block that are not the tool: installing it, moving about, looking at results. They are
 # shown to the reader but not run (the install is proved by the offline-install CI job, not here).
@@ -221,3 +227,29 @@ def yaml_block(text: str) -> str:
     match = re.search(r"^```yaml\n(.*?)^```", text, re.M | re.S)
     assert match, "the manual shows no 汇总信息.yaml"
     return match.group(1)
+
+
+def serve_briefly(cwd: Path, args: list[str], wait: float = 60) -> str:
+    """Start `workbook-builder serve` as the manual writes it, read what it prints until it says how to stop
+    it (or `wait` seconds pass), stop it; what it printed, stdout and stderr together."""
+    env = dict(os.environ, BROWSER="true")  # "open the browser" runs `true`: no window on a test machine
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    proc = subprocess.Popen([sys.executable, "-m", "workbook_builder", *args], cwd=cwd, env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    seen = b""
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + wait
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout, selectors.EVENT_READ)
+            while time.monotonic() < deadline and "关闭工作台".encode() not in seen:
+                if selector.select(timeout=0.5):
+                    chunk = os.read(proc.stdout.fileno(), 65536)
+                    if not chunk:
+                        break
+                    seen += chunk
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return seen.decode("utf-8", "replace")

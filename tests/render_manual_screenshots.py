@@ -39,7 +39,16 @@ if str(ROOT) not in sys.path:
 from PIL import Image, ImageChops  # noqa: E402
 
 from tests.chromium_headless import find_chromium, screenshot  # noqa: E402
-from tests.manual_folder import MANUAL, UNBALANCED, YEAR, Step, prepare, steps, yaml_block  # noqa: E402
+from tests.manual_folder import (  # noqa: E402
+    MANUAL,
+    UNBALANCED,
+    YEAR,
+    Step,
+    prepare,
+    serve_briefly,
+    steps,
+    yaml_block,
+)
 from tests.render_readme_image import _page_of  # noqa: E402
 
 REQUESTS = "三、收到和处理政府信息公开申请情况"  # the title of the sheet 依申请公开
@@ -203,6 +212,11 @@ def consoles(folder: Path, out_dir: Path, browser: str) -> list[Path]:
     sessions: dict[str, list[tuple[str, str]]] = {}
     wrong: set[str] = set()
     for step in steps(MANUAL.read_text(encoding="utf-8")):
+        if step.kind == "serve":
+            # the store's path is shown as it is on the auditor's PC (D:\年报\2025\年报.sqlite)
+            said = serve_briefly(folder, step.args).replace(str(folder) + "/", PROMPT[:-1] + "\\")
+            sessions.setdefault(step.image or "", []).append((step.line, said.rstrip("\n") + "\n^C"))
+            continue
         if step.kind != "run":
             continue
         code, output = run(step, folder)

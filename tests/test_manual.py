@@ -11,17 +11,13 @@ makes the test fail, so no command of the manual goes untested.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.batch_helpers import ROOT, run_cli
-from tests.manual_folder import MANUAL, Step, classify, prepare, steps, windows_args, yaml_block
+from tests.manual_folder import MANUAL, Step, classify, prepare, serve_briefly, steps, windows_args, yaml_block
 from workbook_builder.findings.catalogue import CATALOGUE
 
 DOCS = ROOT / "docs" / "zh"
@@ -116,6 +112,16 @@ def test_the_manual_covers_the_auditors_year() -> None:
         assert command in lines, command
 
 
+def test_every_full_command_in_the_prose_is_also_run() -> None:
+    """A command written out in the text (`workbook-builder export 交回 -o 明细.csv`) is one of the blocks' lines:
+    only command names (`workbook-builder check`) and elided forms (`check … --feedback`) may stand alone."""
+    run = {" ".join(s.line.split()) for s in manual_steps() if s.kind in ("run", "serve")}
+    for page in (MANUAL, FILL_GUIDE):
+        for span in re.findall(r"`(workbook-builder [^`]+)`", page.read_text(encoding="utf-8")):
+            if len(span.split()) > 2 and "…" not in span:
+                assert " ".join(span.split()) in run, f"{page.name}: `{span}` is not run by the test"
+
+
 def test_the_code_table_says_what_the_catalogue_says() -> None:
     text = MANUAL.read_text(encoding="utf-8")
     rows = re.findall(r"^\| `([a-z-]+)` \| ([^|]+) \|$", text, re.M)
@@ -145,30 +151,6 @@ def test_links_and_images_exist(page: Path) -> None:
 # ---------------------------------------------------------------- running the commands
 
 
-def _serve(cwd: Path, args: list[str]) -> str:
-    """Start `serve` as the manual writes it, wait until it says it is up, stop it; what it printed."""
-    env = dict(os.environ, BROWSER="true")  # "open the browser" runs `true`: no window on a test machine
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
-    proc = subprocess.Popen([sys.executable, "-m", "workbook_builder", *args], cwd=cwd, env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            encoding="utf-8")
-    seen = []
-    try:
-        deadline = time.monotonic() + 60
-        assert proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            if "工作台已启动" in line:
-                break
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    return "".join(seen)
-
-
 def test_the_manuals_commands_run_as_written(tmp_path: Path) -> None:
     folder = prepare(tmp_path / "2025")
     (folder / "汇总信息.yaml").write_text(yaml_block(MANUAL.read_text(encoding="utf-8")), encoding="utf-8")
@@ -176,7 +158,7 @@ def test_the_manuals_commands_run_as_written(tmp_path: Path) -> None:
     waiting: set[str] = set()  # outputs of pending steps: a step that reads one waits as well
     for step in manual_steps():
         if step.kind == "serve":
-            said = _serve(folder, step.args)
+            said = serve_briefly(folder, step.args)
             assert "工作台已启动：http://127.0.0.1:" in said, said
             continue
         if step.kind != "run":
@@ -208,7 +190,7 @@ def test_the_console_wraps_by_display_width() -> None:
 
 
 def test_each_console_screenshot_belongs_to_the_block_above_it() -> None:
-    runs = [s for s in manual_steps() if s.kind == "run"]
+    runs = [s for s in manual_steps() if s.kind in ("run", "serve")]
     by_image: dict[str, set[int]] = {}
     for step in runs:
         if step.image:

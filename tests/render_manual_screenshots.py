@@ -10,11 +10,14 @@ Prepares the working folder the manual assumes (tests/manual_folder.py), runs ev
 - check-summary.png, detail.png, rollup.png, annotated.png: the .xlsx outputs, and published-docx.png: the
   Word report, each exported to PDF by LibreOffice (headless) and one page turned into a PNG by pdftoppm,
   cropped to its content;
-- check-report.png: the HTML report in Chromium; feedback-sheet.png and mail-merge.png: a 反馈单 and the
-  mail-merge CSV as they open;
+- check-report.png: the HTML report in Chromium; feedback-sheet.png and mail-merge.png: a 反馈单 in a
+  Notepad-like page and the mail-merge CSV as a spreadsheet shows it (its absolute attachment paths, and
+  the store's path `serve` prints, are shown under D:\\年报\\2025 as on the auditor's PC; nothing else is
+  changed);
 - workbook-cover.png, workbook-requests.png, workbook-unbalanced.png (for 填报说明): a workbook as built
   (封面, 依申请公开) and the unbalanced return's 依申请公开 with its check row saying 不平衡.
 
+A block whose command does not exit as the manual says gets no screenshot (the run says which).
 Needs /usr/bin/chromium (or $CHROMIUM), soffice, pdftoppm and pdftotext, and the CJK fonts (fonts-noto-cjk).
 """
 

@@ -173,6 +173,11 @@ def test_the_manuals_commands_run_as_written(tmp_path: Path) -> None:
         missing = [out for out in step.outputs if not (folder / out).exists()]
         if missing:
             failures.append(f"{step.line}: did not write {missing}")
+    # the files and folders the text names by their path (`下发\示例县城关镇.xlsx`) are there after the run
+    named = re.findall(r"`([^`:\n]+\\[^`\n]*)`", MANUAL.read_text(encoding="utf-8"))
+    assert len(named) >= 3
+    failures += [f"the manual names {path}, which no command wrote" for path in named
+                 if not (folder / path.replace("\\", "/")).exists()]
     assert not failures, "\n\n".join(failures)
 
 

@@ -53,14 +53,14 @@ def table_width(title: str, values: list[Any]) -> float:
 
 def table_widths(sheet: TableSheet, heads: list[list[str]]) -> list[float]:
     """Each column's width from its content. Under several header rows, a data column is as wide as
-    its figures, its label (the last header row) wrapping at `TABLE_LABEL_WIDTH`; a lead column is
-    named in the top row."""
+    its figures, its label (the last header row) wrapping at `TABLE_LABEL_WIDTH`; a lead column (or
+    any column named in the top row alone) is as wide as its name."""
     sample = sheet.rows[:200]
     out = []
     for c, title in enumerate(heads[0]):
         values = [r[c] for r in sample if c < len(r)]
-        if len(heads) == 1 or c < sheet.frozen_cols:
-            out.append(table_width(title, values))
+        if len(heads) == 1 or c < sheet.frozen_cols or not any(h[c] for h in heads[1:]):
+            out.append(table_width(title, values))  # named in the top row alone, as wide as the name
         else:
             label = heads[-1][c]
             out.append(max(table_width("", values), min(table_width(label, []), TABLE_LABEL_WIDTH)))
@@ -75,6 +75,8 @@ def row_height(row: list[Any], widths: list[float], max_lines: int = TABLE_MAX_L
     for c, (value, width) in enumerate(zip(row, widths, strict=False)):
         usable = max(1.0, width - 2)
         wrapped = sum(max(1, math.ceil(display_width(line) / usable)) for line in str(value).split("\n"))
+        if c in whole and wrapped > 1:  # the estimate is a guess at where the program wraps: a line to spare
+            wrapped += 1
         lines = max(lines, min(wrapped, TABLE_MAX_LINES if c in whole else max_lines))
     return TABLE_LINE_HEIGHT * lines
 

@@ -228,3 +228,24 @@ def test_every_kind_of_path_problem(kind: dict[str, Any], zh: str, tmp_path: Pat
     with pytest.raises(click.BadParameter) as raised:
         click.Path(**kind).convert(str(target), None, None)
     assert cli._path_problem("--x", raised.value.message) == zh.format(path=target)
+
+
+def test_more_of_clicks_usage_errors_in_chinese(tmp_path: Path) -> None:
+    zh = _usage(ZH, "serve", "--port", "0")
+    assert "--port 应为 1 到 65535 之间的整数，不是“0”" in zh
+    assert "not in the range" in _usage(EN, "serve", "--port", "0")
+    zh = _usage(ZH, "check", "--no-progress=1", tmp_path)
+    assert "选项 --no-progress 后面不带值" in zh and "does not take" not in zh
+    book = tmp_path / "甲.xlsx"
+    book.write_bytes(b"x")
+    zh = _usage(ZH, "export", book, "我的", "文件.xlsx")
+    assert "多余的参数：我的 文件.xlsx（路径中有空格时，请给整个路径加上英文双引号）" in zh
+    assert "Got unexpected extra arguments (我的 文件.xlsx)" in _usage(EN, "export", book, "我的", "文件.xlsx")
+
+
+@pytest.mark.parametrize("env", [ZH, EN], ids=["zh", "en"])
+def test_the_group_alone_shows_its_help(env: dict[str, str]) -> None:
+    """Not “用法错误：<the whole help>” (click 8.2 raises the help as a usage error)."""
+    result = _invoke(env=env)
+    assert result.output.startswith("用法：" if env is ZH else "Usage:") and "用法错误" not in result.output
+    assert "check" in result.output and "查看用法" not in result.output

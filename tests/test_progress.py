@@ -198,3 +198,26 @@ def test_build_roster_bars(tmp_path: Path) -> None:
     assert err.index("读取上年 2/2") < err.index("下发 1/2")
     code, err = _cli("build", "--roster", roster, "-o", tmp_path / "again", "--year", "2024")
     assert code == 0 and "下发" not in err
+
+
+def test_the_width_is_the_terminal_of_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bar measures the terminal it is drawn on (stderr), not stdout (a file or pipe when the report
+    is redirected: `check … > 结果.txt`)."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    master, slave = pty.openpty()
+    try:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 44, 0, 0))
+        with os.fdopen(os.dup(slave), "w", encoding="utf-8") as stream:
+            bar = Progress(stream, clock=Clock())
+            assert bar.columns() == 44
+            bar.update(3, 10)
+            assert bar.drawn <= 43
+    finally:
+        os.close(slave)
+        os.close(master)

@@ -121,6 +121,8 @@ def _usage_problem(exc: click.exceptions.UsageError) -> str:
             given = _quoted(exc.message, "is not")
             return (f"{name} 的值{f'“{given}”' if given is not None else ''}无效，可选：" +
                     "、".join(str(c) for c in kind.choices))
+        if isinstance(kind, click.IntRange) and "is not in the range" in exc.message:
+            return _out_of_range(name, kind, exc.message)
         if isinstance(kind, click.types.IntParamType):
             given = _quoted(exc.message, "is not a valid integer")
             return f"{name} 应为整数{f'，不是“{given}”' if given is not None else ''}"
@@ -130,10 +132,25 @@ def _usage_problem(exc: click.exceptions.UsageError) -> str:
         return f"{name} 的值无效：{exc.message}"
     if isinstance(exc, click.exceptions.BadOptionUsage) and "requires an argument" in exc.message:
         return f"选项 {exc.option_name} 后面要给出它的值"
+    if isinstance(exc, click.exceptions.BadOptionUsage) and "does not take a value" in exc.message:
+        return f"选项 {exc.option_name} 后面不带值"
+    extra = re.match(r"Got unexpected extra arguments? \((.*)\)$", exc.message, re.S)
+    if extra:  # on Windows mostly a path with a space, not quoted
+        return f"多余的参数：{extra.group(1)}（路径中有空格时，请给整个路径加上英文双引号）"
     command = re.match(r"No such command '(.*)'", exc.message)
     if command:
         return f"没有这个命令：{command.group(1)}"
     return f"用法错误：{exc.message}"
+
+
+def _out_of_range(name: str, kind: click.IntRange, message: str) -> str:
+    """`--port 0` → “--port 应为 1 到 65535 之间的整数，不是“0””."""
+    given = message.split(" is not in the range", 1)[0].strip("'\"")
+    low = None if kind.min is None else kind.min + (1 if kind.min_open else 0)
+    high = None if kind.max is None else kind.max - (1 if kind.max_open else 0)
+    wanted = (f" {low} 到 {high} 之间的整数" if low is not None and high is not None
+              else f"不小于 {low} 的整数" if low is not None else f"不大于 {high} 的整数")
+    return f"{name} 应为{wanted}，不是“{given}”"
 
 
 # click.Path's complaints (click/types.py): "{File|Directory|Path} '{name}' is a directory." and the like
@@ -311,9 +328,15 @@ class _Command(click.Command):
         return option
 
 
+# `workbook-builder` alone: click (8.2+) shows the help as a usage error; it is not one of ours to word
+_NO_ARGS: tuple[type[Exception], ...] = tuple(
+    c for c in [getattr(click.exceptions, "NoArgsIsHelpError", None)] if isinstance(c, type))
+
+
 class _Main(click.Group):
-    """The command group with the package's own endings: Ctrl-C exits 130 with a Chinese message
-    (not click's "Aborted!" and 1), and an unexpected exception exits 3, never 1 ("errors found")."""
+    """The command group with the package's own endings: Ctrl-C (and click's Abort) exits 130 with
+    “已中断。” (“Aborted!” for an English user; click exits 1), a usage error is worded in Chinese for
+    a Chinese user (`ui_language`), and an unexpected exception exits 3, never 1 ("errors found")."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         _safe_streams()
@@ -344,8 +367,8 @@ class _Main(click.Group):
         except (KeyboardInterrupt, click.exceptions.Abort):
             _interrupted()
         except click.exceptions.UsageError as exc:
-            if ui_language() != "zh":
-                raise  # click's own English words
+            if ui_language() != "zh" or isinstance(exc, _NO_ARGS):
+                raise  # click's own English words; or the help, for the command given without arguments
             click.echo(_usage_zh(exc), err=True)
             sys.exit(EXIT_USAGE)
 

@@ -134,7 +134,7 @@ def sniff_path(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> Sniffe
             if not head.startswith(b"PK"):
                 # text is never a table by its content alone (a web page, a note, our HTML report):
                 # an .xls that is HTML or a .csv is checked for its suffix; only our CSVs (the summary, the
-                # detail table) and 反馈单 are known
+                # detail table, the mail merge) and 反馈单 are known
                 text = decode_text(fh.read(_TEXT_HEAD_BYTES), complete=False) or ""
                 if text.startswith((SUMMARY_CSV_HEAD, DETAIL_CSV_HEAD)):
                     return Sniffed(False, OUTPUT_SUMMARY)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,13 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = honest_data()
     data["requests.new.person"] += 5  # T3-A no longer holds
     return build_to(tmp_path_factory.mktemp("broken"), data, "broken.xlsx", strict=False)
+
+
+@pytest.fixture
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The system temp folder (tempfile.gettempdir) moved into the test's own, to see what private
+    folders (a zip's members, a desk's uploads) are left behind."""
+    tmp = tmp_path / "system-tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    return tmp

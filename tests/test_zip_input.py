@@ -42,15 +42,6 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     return {"甲镇": jia, "乙镇": yi, "丙乡": bing}
 
 
-@pytest.fixture
-def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A temporary folder of our own for the private folders (tempfile.gettempdir), to see what is left."""
-    tmp = tmp_path / "system-tmp"
-    tmp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
-    return tmp
-
-
 def _summary(run) -> list[tuple[str, str | None, bool]]:  # type: ignore[no-untyped-def]
     return [(f.path, f.unit, f.valid) for f in run.files]
 

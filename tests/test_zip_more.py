@@ -6,7 +6,6 @@ the command is done."""
 from __future__ import annotations
 
 import io
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -25,15 +24,6 @@ TRAVERSAL = "../乙.xlsx"  # a member name leading out of the folder: refused, n
 @pytest.fixture(scope="module")
 def books() -> dict[str, bytes]:
     return {unit: api.build(data=unit_data(k, unit, year=YEAR)) for k, unit in enumerate(("甲镇", "乙镇", "丙乡"))}
-
-
-@pytest.fixture
-def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The private folders go here (tempfile.gettempdir), to see that none is left."""
-    tmp = tmp_path / "system-tmp"
-    tmp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
-    return tmp
 
 
 def _returns(books: dict[str, bytes], folder: Path) -> Path:

@@ -10,7 +10,7 @@ import click
 
 from .. import __version__
 from ..textsafe import clean_lines
-from .help import _Command, _Context, _help_words
+from .help import _Command, _Context, _worded
 from .shell import EXIT_USAGE, _internal_error, _interrupted, _safe_streams
 from .words import _usage_zh, ui_language
 
@@ -33,10 +33,7 @@ class _Main(click.Group):
     context_class = _Context
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = _help_words()
-        return option
+        return _worded(super().get_help_option(ctx))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Each command with its whole first paragraph (click cuts it by character count, which for

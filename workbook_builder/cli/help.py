@@ -115,8 +115,11 @@ class _Context(click.Context):
 
 
 
-def _help_words() -> str:
-    return "显示本帮助并退出。" if ui_language() == "zh" else "Show this message and exit."
+def _worded(option: click.Option | None) -> click.Option | None:
+    """click's -h/--help option, saying what it does in the user's language."""
+    if option is not None:
+        option.help = "显示本帮助并退出。" if ui_language() == "zh" else "Show this message and exit."
+    return option
 
 
 
@@ -127,7 +130,4 @@ class _Command(click.Command):
     context_class = _Context
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = _help_words()
-        return option
+        return _worded(super().get_help_option(ctx))

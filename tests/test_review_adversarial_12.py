@@ -1,0 +1,35 @@
+"""Issue 12 broken on purpose (a hostile or unlucky user): what the review found, one test each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.batch_helpers import unit_data
+from workbook_builder import api
+from workbook_builder.build.prefill import prepare_inputs
+from workbook_builder.build.writer import write_workbook
+from workbook_builder.outfile import OUTPUT_PROPERTY, OUTPUT_ROLLUP
+from workbook_builder.template import registry
+
+YEAR = 2024
+
+
+def _forged(tmp_path: Path, blank: tuple[str, ...]) -> Path:
+    """A return that claims to be our roll-up (any unit can add a custom property in Excel or WPS)."""
+    t = registry.resolve()
+    data = unit_data(0, "示例市甲局", year=YEAR)
+    for dp in blank:
+        del data[dp]
+    values = t.recompute.compute(prepare_inputs(t.layout, data))
+    path = tmp_path / "甲局.xlsx"
+    path.write_bytes(write_workbook(t.layout, values, None, {OUTPUT_PROPERTY: OUTPUT_ROLLUP}))
+    return path
+
+
+def test_a_forged_rollup_marker_does_not_excuse_a_blank_unit_name_or_prose(tmp_path: Path) -> None:
+    """The roll-up leaves only 联系人/联系电话 blank (its unit name and prose say 汇总（N个单位）): a
+    return carrying the roll-up's marker must not leave its unit name or report text blank unseen."""
+    prose = ("meta.unit_name", "text.overview", "text.problems", "text.other")
+    path = _forged(tmp_path, ("meta.contact_person", *prose))
+    missing = sorted(f.datapoint or "" for f in api.check_file(path).findings if f.code == "missing-input")
+    assert missing == sorted(prose)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.batch_helpers import unit_data
+from tests.make_filled import build_to
 from workbook_builder import api
 from workbook_builder.build.prefill import prepare_inputs
 from workbook_builder.build.writer import write_workbook
@@ -33,3 +34,18 @@ def test_a_forged_rollup_marker_does_not_excuse_a_blank_unit_name_or_prose(tmp_p
     path = _forged(tmp_path, ("meta.contact_person", *prose))
     missing = sorted(f.datapoint or "" for f in api.check_file(path).findings if f.code == "missing-input")
     assert missing == sorted(prose)
+
+
+def test_a_left_out_unit_whose_name_escapes_past_a_cell_does_not_crash_the_rollup(tmp_path: Path) -> None:
+    """A unit name of 10 000 bidi marks (too long: left out) is shown escaped (`\\u202e`, 6 characters
+    each) on the 汇总说明 sheet: more than an Excel cell holds, so it is cut, not a crash."""
+    import openpyxl
+
+    build_to(tmp_path / "交回", unit_data(0, "甲镇", year=YEAR), "甲.xlsx")
+    build_to(tmp_path / "交回", unit_data(1, "\u202e" * 10000, year=YEAR), "乙.xlsx", strict=False)
+    out = tmp_path / "汇总.xlsx"
+    result = api.aggregate([tmp_path / "交回"], out, jobs=1)
+    assert [r.path.endswith("乙.xlsx") for r, _ in result.excluded] == [True]
+    sheet = openpyxl.load_workbook(out)["汇总说明"]
+    shown = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert shown[0] == "甲镇" and shown[1].startswith("\\u202e") and len(shown[1]) <= 32767

@@ -243,6 +243,12 @@ def fill_text_inputs(layout: Layout, values: dict[str, Any], given: Mapping[str,
 
 
 SUMMARY_HEADER = ("单位", "是否计入", "文件", "填报日期", "说明")
+MAX_CELL_CHARS = 32767  # Excel's limit on one cell: a left-out unit's name, escaped, can be longer
+
+
+def _fits(text: str) -> str:
+    """Text cut to what one cell holds (a name of 10 000 bidi marks is 60 000 characters escaped)."""
+    return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
 def summary_sheet(layout: Layout, result: Rollup, missing: Sequence[str] = ()) -> tuple[str, list[str], list[list[str]]]:
@@ -255,4 +261,4 @@ def summary_sheet(layout: Layout, result: Rollup, missing: Sequence[str] = ()) -
         rows.append([clean_text(r.unit), "未计入", display_path(r.path), _date(latest_date(r, layout)), clean_text(reason)])
     for unit in missing:
         rows.append([clean_text(unit), "缺报", "", "", "名单中的单位，没有收到它的工作簿"])
-    return ROLLUP_SHEET, list(SUMMARY_HEADER), rows
+    return ROLLUP_SHEET, list(SUMMARY_HEADER), [[_fits(c) for c in row] for row in rows]

@@ -49,3 +49,31 @@ def test_a_left_out_unit_whose_name_escapes_past_a_cell_does_not_crash_the_rollu
     sheet = openpyxl.load_workbook(out)["汇总说明"]
     shown = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert shown[0] == "甲镇" and shown[1].startswith("\\u202e") and len(shown[1]) <= 32767
+
+
+def _two_returns(folder: Path) -> Path:
+    build_to(folder, unit_data(0, "甲镇", year=YEAR), "甲.xlsx")
+    bad = unit_data(1, "乙镇", year=YEAR)
+    bad["requests.new.person"] += 5
+    build_to(folder, bad, "乙.xlsx", strict=False)
+    return folder
+
+
+def test_last_year_s_mail_merge_list_used_as_the_roster_is_not_written_over(tmp_path: Path) -> None:
+    """Last year's 邮件合并.csv has the roster's columns (单位, 联系人 …): an auditor who takes it as this
+    year's roster and writes the pack into the same folder must keep the list, not find it replaced."""
+    import pytest
+
+    from workbook_builder.render import feedback as fb
+
+    folder = _two_returns(tmp_path / "交回")
+    roster = tmp_path / "反馈" / "邮件合并.csv"
+    roster.parent.mkdir()
+    roster.write_bytes("单位,联系人,联系电话,电子邮箱\r\n甲镇,张三,1,a@x.cn\r\n乙镇,李四,2,b@x.cn\r\n丙镇,王五,3,\r\n".encode("gbk"))
+    before = roster.read_bytes()
+    run = api.check([folder], roster=roster, jobs=1)
+    with pytest.raises(fb.FeedbackFailed) as caught:
+        api.feedback(run, roster.parent, roster=roster)
+    assert roster.read_bytes() == before
+    assert "名单" in str(caught.value) and len(caught.value.pack.letters) == 2  # the letters are written
+

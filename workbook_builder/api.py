@@ -337,6 +337,14 @@ def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | N
     except OSError as exc:
         raise UsageError(f"无法创建文件夹 {display_path(out)}：{describe_os_error(exc)}") from None
     keep = {Path(run.source(f)).resolve() for f in run.files}
+    # the roster is an input too: last year's 邮件合并.csv has its columns and is a natural roster
+    roster_path = Path(roster).resolve() if isinstance(roster, (str, Path)) else None
+
+    def guard(target: Path) -> None:
+        if target in keep:
+            raise UsageError("是要检查的文件之一：检查从不改写交回的文件")
+        if target == roster_path:
+            raise UsageError("是名单文件：反馈材料从不改写名单，请把反馈材料写到别的文件夹")
 
     def shown(path: Path | None) -> str:  # an attachment as the CSV gives it
         return "" if path is None else str(path.relative_to(out.resolve()) if relative else path)
@@ -356,8 +364,7 @@ def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | N
             failed.append((display_path(folder), str(exc)))
         target = (folder / p.name).resolve()
         try:
-            if target in keep:
-                raise UsageError("是要检查的文件之一：检查从不改写交回的文件")
+            guard(target)
             text = fb.letter(p.result, p.unit, p.result.path, annotated=copy is not None)
             letter = write_atomic(target, fb.notepad_bytes(text))
         except OSError as exc:
@@ -373,8 +380,7 @@ def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | N
     csv_path = (out / fb.CSV_NAME).resolve()
     table: Path | None = None
     try:
-        if csv_path in keep:
-            raise UsageError("是要检查的文件之一：检查从不改写交回的文件")
+        guard(csv_path)
         table = write_atomic(csv_path, fb.to_csv(fb.rows(planned, run.roster.missing, contacts, written)))
     except OSError as exc:
         failed.append((display_path(csv_path), describe_os_error(exc)))

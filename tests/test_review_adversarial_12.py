@@ -77,3 +77,17 @@ def test_last_year_s_mail_merge_list_used_as_the_roster_is_not_written_over(tmp_
     assert roster.read_bytes() == before
     assert "名单" in str(caught.value) and len(caught.value.pack.letters) == 2  # the letters are written
 
+
+def test_a_rollup_is_never_written_over_its_roster(tmp_path: Path) -> None:
+    """`aggregate --roster 名单.xlsx -o 名单.xlsx` (a slip of the keyboard) must not replace the roster."""
+    import pytest
+
+    from tests.test_feedback import _roster_xlsx
+    from workbook_builder.errors import UsageError
+
+    folder = _two_returns(tmp_path / "交回")
+    roster = _roster_xlsx(tmp_path / "名单.xlsx", [["单位名称", "联系人"], ["甲镇", "张三"], ["乙镇", "李四"]])
+    before = roster.read_bytes()
+    with pytest.raises(UsageError, match="是名单文件"):
+        api.aggregate([folder], roster, roster=roster, jobs=1)
+    assert roster.read_bytes() == before

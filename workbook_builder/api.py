@@ -512,6 +512,8 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
         _workbooks_only([p for p in found.files if p not in found.shown], "汇总")
         if Path(output).resolve() in {p.resolve() for p in found.files}:
             raise UsageError(f"输出文件 {output} 是要汇总的文件之一")
+        if roster is not None and Path(output).resolve() == Path(roster).resolve():
+            raise UsageError(f"输出文件 {display_path(output)} 是名单文件：汇总从不改写名单，请另给 -o 文件名")
         expected = Roster.read(roster) if roster is not None else None
         files = [p for p in found.files if roster is None or p.resolve() != Path(roster).resolve()]
         shown = Shown(replace(found, files=tuple(files)), names)

@@ -91,3 +91,20 @@ def test_a_rollup_is_never_written_over_its_roster(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="是名单文件"):
         api.aggregate([folder], roster, roster=roster, jobs=1)
     assert roster.read_bytes() == before
+
+
+def test_export_of_a_zip_without_o_points_to_the_detail_table(tmp_path: Path) -> None:
+    """`export 交回.zip` (no -o) used to say the zip holds no workbook, though it holds several: a zip is
+    many files, as a folder is, and gets the folder's advice (-o 明细.xlsx)."""
+    import zipfile
+
+    from tests.batch_helpers import run_cli
+
+    folder = _two_returns(tmp_path / "交回")
+    archive = tmp_path / "交回.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in sorted(folder.iterdir()):
+            zf.write(p, p.name)
+    run = run_cli("export", archive)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "-o 明细.xlsx" in run.stderr and "没有 Excel 工作簿" not in run.stderr

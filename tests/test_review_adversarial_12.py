@@ -108,3 +108,42 @@ def test_export_of_a_zip_without_o_points_to_the_detail_table(tmp_path: Path) ->
     run = run_cli("export", archive)
     assert run.returncode == 2, run.stdout + run.stderr
     assert "-o 明细.xlsx" in run.stderr and "没有 Excel 工作簿" not in run.stderr
+
+
+def _phone_typed_as_a_number(tmp_path: Path) -> Path:
+    """A return whose 联系电话 holds the number 13800000001 (pasted, or typed into a General cell): the
+    checker accepts it in a text cell, and reads it as 13800000001.0."""
+    import re
+
+    from tests.make_filled import a1
+    from tests.tamper_xml import tamper
+
+    src = build_to(tmp_path / "src", unit_data(0, "甲镇", year=YEAR), "甲.xlsx")
+    at = a1("meta.contact_phone")
+
+    def number(xml: str) -> str:
+        new, n = re.subn(rf'<c r="{at}"([^>]*?) t="s"><v>\d+</v></c>', rf'<c r="{at}"\1><v>13800000001</v></c>', xml)
+        assert n == 1
+        return new
+
+    (tmp_path / "交回").mkdir()
+    return tamper(src, tmp_path / "交回" / "甲.xlsx", "xl/worksheets/sheet1.xml", number)
+
+
+def test_a_phone_typed_as_a_number_reads_as_the_number_in_the_mail_merge_list(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    path = _phone_typed_as_a_number(tmp_path)
+    run = api.check([path], jobs=1)
+    assert run.files[0].values["meta.contact_phone"] == 13800000001  # accepted in the text cell
+    api.feedback(run, tmp_path / "反馈")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "反馈" / "邮件合并.csv").read_text(encoding="utf-8-sig"))))
+    assert rows[0]["联系电话"] == "13800000001"
+
+
+def test_a_phone_typed_as_a_number_reads_as_the_number_in_the_detail_table(tmp_path: Path) -> None:
+    path = _phone_typed_as_a_number(tmp_path)
+    api.export_detail([path], tmp_path / "明细.csv", jobs=1)
+    text = (tmp_path / "明细.csv").read_text(encoding="utf-8-sig")
+    assert ",13800000001," in text and "13800000001.0" not in text

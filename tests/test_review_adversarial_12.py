@@ -147,3 +147,19 @@ def test_a_phone_typed_as_a_number_reads_as_the_number_in_the_detail_table(tmp_p
     api.export_detail([path], tmp_path / "明细.csv", jobs=1)
     text = (tmp_path / "明细.csv").read_text(encoding="utf-8-sig")
     assert ",13800000001," in text and "13800000001.0" not in text
+
+
+def test_publish_does_not_offer_draft_for_a_zip_member_it_did_not_unpack(tmp_path: Path) -> None:
+    """A member refused by the zip's limits (a “../” name) was never read: “or use --draft” cannot
+    help it, even with --draft given; the line says it was not unpacked."""
+    import zipfile
+
+    good = build_to(tmp_path / "src", unit_data(0, "甲镇", year=YEAR), "甲.xlsx")
+    archive = tmp_path / "交回.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(good, "甲.xlsx")
+        zf.write(good, "../乙.xlsx")
+    for draft in (False, True):
+        run = api.publish([archive], tmp_path / f"报告{draft}", draft=draft, jobs=1)
+        [line] = [line for line in run.summary("zh") if "乙.xlsx" in line]
+        assert line.startswith("未生成") and "--draft" not in line and "未解压" in line, line

@@ -613,7 +613,9 @@ def _shown_publish(run: PublishRun, shown: Any) -> PublishRun:
         return str(shown.of.get(path, path))
 
     files = tuple(shown.refusals) + tuple(shown.rename(r) for r in run.check.files)
-    entries = tuple(Published(r.path, None, None, REFUSED) for r in shown.refusals) + tuple(
+    # never read, so --draft cannot help it (the plain REFUSED line would offer it)
+    why = "压缩包中的这个文件未解压、未检查（见上），不能生成报告"
+    entries = tuple(Published(r.path, None, None, REFUSED, reason=why) for r in shown.refusals) + tuple(
         replace(p, path=name(p.path), same_title_as=name(p.same_title_as) if p.same_title_as else None)
         for p in run.files)
     return replace(run, check=replace(run.check, files=files), files=entries)

@@ -163,3 +163,16 @@ def test_publish_does_not_offer_draft_for_a_zip_member_it_did_not_unpack(tmp_pat
         run = api.publish([archive], tmp_path / f"报告{draft}", draft=draft, jobs=1)
         [line] = [line for line in run.summary("zh") if "乙.xlsx" in line]
         assert line.startswith("未生成") and "--draft" not in line and "未解压" in line, line
+
+
+def test_an_empty_feedback_folder_is_refused_not_the_current_folder(tmp_path: Path) -> None:
+    """`--feedback "$OUT"` with OUT unset wrote the whole pack into the current folder (often the
+    returns folder itself); an empty path is refused as the paths to check are."""
+    from tests.batch_helpers import run_cli
+
+    folder = _two_returns(tmp_path / "交回")
+    work = tmp_path / "当前"
+    work.mkdir()
+    run = run_cli("check", folder, "--feedback", "", cwd=work)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "不能为空" in run.stderr and list(work.iterdir()) == []

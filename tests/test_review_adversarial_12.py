@@ -176,3 +176,20 @@ def test_an_empty_feedback_folder_is_refused_not_the_current_folder(tmp_path: Pa
     run = run_cli("check", folder, "--feedback", "", cwd=work)
     assert run.returncode == 2, run.stdout + run.stderr
     assert "不能为空" in run.stderr and list(work.iterdir()) == []
+
+
+def test_latest_does_not_trust_a_fill_date_in_the_future(tmp_path: Path) -> None:
+    """A draft dated 2099-01-20 (a slip for 2025) would beat the final by its 填报日期 and be summed in
+    its place: a date no one can have filled on says nothing about which file is newer, and which one
+    counts is for the auditor to say (as for two files alike in date and time)."""
+    import pytest
+
+    from workbook_builder.batch.aggregate import AggregateError
+
+    folder = tmp_path / "交回"
+    build_to(folder, unit_data(0, "甲镇", year=YEAR, date="2025-01-15"), "甲.xlsx")
+    build_to(folder, unit_data(1, "乙镇", year=YEAR, date="2099-01-10"), "乙（初稿）.xlsx")
+    build_to(folder, unit_data(2, "乙镇", year=YEAR, date="2025-01-20"), "乙（终稿）.xlsx")
+    with pytest.raises(AggregateError, match="2099-01-10.*晚于今天"):
+        api.aggregate([folder], tmp_path / "汇总.xlsx", jobs=1, latest=True)
+    assert not (tmp_path / "汇总.xlsx").exists()

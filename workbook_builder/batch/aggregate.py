@@ -156,7 +156,8 @@ def keep_latest(layout: Layout, reports: Sequence[FileResult], modified: Callabl
     modified last. Whether it checks is not asked: the newest is the unit's return (with errors, it
     is left out as any such workbook is, and the older one is not summed in its place). Returns the
     kept reports in their order and the others, each with the reason naming the newer file. Two
-    files alike in both are refused: which one counts is for the auditor to say."""
+    files alike in both are refused: which one counts is for the auditor to say; so is a group with a
+    file dated after today (a typing slip would win by its date alone)."""
     groups: dict[tuple[str, int | None], list[FileResult]] = {}
     for r in reports:
         if r.unit and r.unit.strip():
@@ -166,6 +167,13 @@ def keep_latest(layout: Layout, reports: Sequence[FileResult], modified: Callabl
         if len(group) < 2:
             continue
         key = {id(r): (latest_date(r, layout), modified(r)) for r in group}
+        # a 填报日期 after today (2099 for 2025) was typed by mistake: it would win by the date alone
+        tomorrow = date_to_serial(dt.date.today()) + 1  # a day to spare for a sender's time zone
+        future = next((r for r in group if key[id(r)][0] > tomorrow), None)
+        if future is not None:
+            raise AggregateError(f"{unit}（{year or '年度未填'}）的 {display_path(future.path)} 填报日期 "
+                                 f"{_date(key[id(future)][0])} 晚于今天，无法据此判断哪个是最新的，"
+                                 "请改正填报日期或先去掉多余的文件")
         newest = max(group, key=lambda r: key[id(r)])
         if sum(key[id(r)] == key[id(newest)] for r in group) > 1:
             alike = "、".join(display_path(r.path) for r in group if key[id(r)] == key[id(newest)])

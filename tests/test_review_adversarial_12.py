@@ -193,3 +193,13 @@ def test_latest_does_not_trust_a_fill_date_in_the_future(tmp_path: Path) -> None
     with pytest.raises(AggregateError, match="2099-01-10.*晚于今天"):
         api.aggregate([folder], tmp_path / "汇总.xlsx", jobs=1, latest=True)
     assert not (tmp_path / "汇总.xlsx").exists()
+
+
+def test_every_name_windows_reserves_gets_a_leading_underscore() -> None:
+    """Windows also reserves COM0/LPT0, the superscript digits (COM¹ … LPT³) and CONIN$/CONOUT$: a unit
+    folder of the feedback pack (or a published report) so named cannot be made there."""
+    from workbook_builder.outfile import safe_name
+
+    for name in ("COM0", "lpt0", "COM¹", "LPT³", "CONIN$", "conout$.txt", "COM².xlsx"):
+        assert safe_name(name) == f"_{name}", name
+    assert safe_name("COM10") == "COM10" and safe_name("CONIN") == "CONIN"  # not reserved

@@ -95,8 +95,9 @@ def describe_os_error(exc: OSError) -> str:
 
 # Characters Windows refuses in a file name (and control characters, DEL included).
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
-# Names Windows reserves whatever their suffix (CON.docx, aux.txt.xlsx cannot be created).
-_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\..*)?", re.IGNORECASE)
+# Names Windows reserves whatever their suffix (CON.docx, aux.txt.xlsx cannot be created); its docs also
+# list COM0/LPT0, the superscript digits ¹ ² ³ and the console names CONIN$/CONOUT$.
+_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?", re.IGNORECASE)
 # File systems limit a name to 255 bytes (ext4, APFS) or 255 UTF-16 units (NTFS): a Chinese character is
 # 3 bytes in UTF-8, so 100 of them already overflow ext4. 150 bytes leave room for a number （40）
 # (8 bytes) and the longest suffix we add (.fragment.html), and keep a deep folder under Windows' 260.

@@ -203,3 +203,18 @@ def test_every_name_windows_reserves_gets_a_leading_underscore() -> None:
     for name in ("COM0", "lpt0", "COM¹", "LPT³", "CONIN$", "conout$.txt", "COM².xlsx"):
         assert safe_name(name) == f"_{name}", name
     assert safe_name("COM10") == "COM10" and safe_name("CONIN") == "CONIN"  # not reserved
+
+
+def test_check_summary_never_written_over_the_roster(tmp_path: Path) -> None:
+    """`check … --roster 名单.xlsx --summary 名单.xlsx` (tab completion picked the wrong name) replaced the
+    roster with the summary; refused before anything is checked."""
+    from tests.batch_helpers import run_cli
+    from tests.test_feedback import _roster_xlsx
+
+    folder = _two_returns(tmp_path / "交回")
+    roster = _roster_xlsx(tmp_path / "名单.xlsx", [["单位名称"], ["甲镇"], ["乙镇"]])
+    before = roster.read_bytes()
+    for option in ("--summary", "--html"):
+        run = run_cli("check", folder, "--roster", roster, option, roster)
+        assert run.returncode == 2, run.stdout + run.stderr
+        assert "名单" in run.stderr and roster.read_bytes() == before

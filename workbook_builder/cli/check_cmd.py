@@ -77,6 +77,9 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
     if feedback is not None:
         _no_empty_path((feedback,))
     feedback_dir = None if feedback is None else Path(feedback)
+    for option, target in (("--summary", summary), ("--html", html_out)):  # a slip: the roster would be lost
+        if target is not None and roster is not None and target.resolve() == roster.resolve():
+            _fail(f"{option} {display_path(target)} 是名单文件：检查从不改写名单，请另给文件名")
     if summary and summary.suffix.lower() not in (".xlsx", ".csv"):
         _fail("--summary 的文件名应以 .xlsx 或 .csv 结尾")
     show_bar = progress if progress is not None else (fmt == "text" and Progress.wanted())

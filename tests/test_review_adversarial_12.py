@@ -218,3 +218,25 @@ def test_check_summary_never_written_over_the_roster(tmp_path: Path) -> None:
         run = run_cli("check", folder, "--roster", roster, option, roster)
         assert run.returncode == 2, run.stdout + run.stderr
         assert "名单" in run.stderr and roster.read_bytes() == before
+
+
+def test_a_rollup_someone_typed_their_figures_into_is_a_return_again(tmp_path: Path) -> None:
+    """A unit given the county's 汇总.xlsx as an example types its own figures over it and sends it back:
+    Excel and WPS keep the roll-up's marker, and the folder walk skipped the file as our own output
+    (aggregate without a word). Like an annotated copy, the roll-up is ours only while its sheets are
+    as we wrote them."""
+    from tests.make_filled import a1
+    from tests.tamper_xml import tamper
+
+    folder = _two_returns(tmp_path / "交回")
+    rollup = tmp_path / "汇总.xlsx"
+    api.aggregate([folder], rollup, jobs=1, include_invalid=True)
+    returns = tmp_path / "新交回"
+    returns.mkdir()
+    (returns / "原样.xlsx").write_bytes(rollup.read_bytes())
+    at = a1("requests.new.person")
+    tamper(rollup, returns / "丙镇.xlsx", "xl/worksheets/sheet3.xml",
+           lambda xml: xml.replace(f'<c r="{at}"', f'<c r="{at}" x="1"', 1))  # any edit of a sheet
+    run = api.check([returns], jobs=1)
+    assert [Path(r.path).name for r in run.files] == ["丙镇.xlsx"]
+    assert [Path(p).name for p in run.skipped_outputs] == ["原样.xlsx"]

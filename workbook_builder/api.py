@@ -13,7 +13,7 @@ from .build.prefill import check_given_formulas, prepare_inputs, read_data_file
 from .build.writer import write_tables, write_workbook
 from .check.extract import export_values, identify, input_formulas
 from .errors import UsageError
-from .outfile import OUTPUT_PROPERTY, OUTPUT_ROLLUP, describe_os_error, write_atomic
+from .outfile import OUTPUT_PROPERTY, OUTPUT_ROLLUP, describe_os_error, marker, write_atomic
 from .template import registry
 from .template.registry import Template
 from .textsafe import display_path
@@ -538,6 +538,8 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
     extra = {"aggregate_units": json.dumps(units, ensure_ascii=False), "aggregate_count": str(len(units)),
              OUTPUT_PROPERTY: OUTPUT_ROLLUP}  # ours: a roll-up in the returns folder is never checked as a return
     sheets = [summary_sheet(t.layout, result, result.missing)]
+    # with the digest of its sheets: a roll-up someone typed their own figures into is a return again
+    extra[OUTPUT_PROPERTY] = marker(OUTPUT_ROLLUP, write_workbook(t.layout, computed, None, extra, sheets))
     write_atomic(Path(output), write_workbook(t.layout, computed, None, extra, sheets))
     # the roll-up checked like a return: with --include-invalid one unit's imbalance is the sum's
     result = replace(result, check=check_workbook(output, t))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..findings import Code, Finding, issue, make
-from ..outfile import OUTPUT_PROPERTY, OUTPUT_ROLLUP
+from ..outfile import DIGEST_SEPARATOR, OUTPUT_PROPERTY, OUTPUT_ROLLUP
 from ..template.inputs import accepts, check_value, describe
 from ..template.layout import Layout
 from .extract import cell_at, value_of
@@ -22,7 +22,7 @@ def check_inputs(layout: Layout, wb: ExtractedWorkbook, skip_sheets: set[str]) -
     # in a return it is. The marker is only a custom property any unit can add in Excel or WPS, so it
     # excuses no more than the roll-up leaves blank: its unit name and prose sections are never blank
     # (batch.aggregate.fill_text_inputs writes 汇总（N个单位）there), a forged marker must not excuse them.
-    rollup = wb.custom_properties.get(OUTPUT_PROPERTY) == OUTPUT_ROLLUP
+    rollup = str(wb.custom_properties.get(OUTPUT_PROPERTY)).partition(DIGEST_SEPARATOR)[0] == OUTPUT_ROLLUP
     for cell in layout.inputs:
         if cell.sheet in skip_sheets or cell.input is None:
             bad.add(cell.datapoint)

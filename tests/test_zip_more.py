@@ -88,7 +88,7 @@ def test_publish_a_zip(books: dict[str, bytes], tmp_path: Path, private_tmp: Pat
     assert list(private_tmp.iterdir()) == []
     lines = run.summary()
     assert f"已生成 {tmp_path}/out/甲镇{YEAR}年政府信息公开工作年度报告.html ← {folder}/交回.zip/甲镇.xlsx" in lines
-    assert f"未生成 {folder}/补交.zip/乙.xlsx：检查发现错误（见上），不生成报告；改正后重新生成，或用 --draft 生成草稿" in lines
+    assert f"未生成 {folder}/补交.zip/乙.xlsx：压缩包中的这个文件未解压、未检查（见上），不能生成报告" in lines
 
 
 def test_publish_cli_a_zip_in_a_folder(books: dict[str, bytes], tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from .build.prefill import check_given_formulas, prepare_inputs, read_data_file
 from .build.writer import write_tables, write_workbook
 from .check.extract import export_values, identify, input_formulas
 from .errors import UsageError
-from .outfile import OUTPUT_PROPERTY, OUTPUT_ROLLUP, describe_os_error, write_atomic
+from .outfile import OUTPUT_PROPERTY, OUTPUT_ROLLUP, describe_os_error, marker, write_atomic
 from .template import registry
 from .template.registry import Template
 from .textsafe import display_path
@@ -337,6 +337,14 @@ def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | N
     except OSError as exc:
         raise UsageError(f"无法创建文件夹 {display_path(out)}：{describe_os_error(exc)}") from None
     keep = {Path(run.source(f)).resolve() for f in run.files}
+    # the roster is an input too: last year's 邮件合并.csv has its columns and is a natural roster
+    roster_path = Path(roster).resolve() if isinstance(roster, (str, Path)) else None
+
+    def guard(target: Path) -> None:
+        if target in keep:
+            raise UsageError("是要检查的文件之一：检查从不改写交回的文件")
+        if target == roster_path:
+            raise UsageError("是名单文件：反馈材料从不改写名单，请把反馈材料写到别的文件夹")
 
     def shown(path: Path | None) -> str:  # an attachment as the CSV gives it
         return "" if path is None else str(path.relative_to(out.resolve()) if relative else path)
@@ -356,8 +364,7 @@ def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | N
             failed.append((display_path(folder), str(exc)))
         target = (folder / p.name).resolve()
         try:
-            if target in keep:
-                raise UsageError("是要检查的文件之一：检查从不改写交回的文件")
+            guard(target)
             text = fb.letter(p.result, p.unit, p.result.path, annotated=copy is not None)
             letter = write_atomic(target, fb.notepad_bytes(text))
         except OSError as exc:
@@ -373,8 +380,7 @@ def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | N
     csv_path = (out / fb.CSV_NAME).resolve()
     table: Path | None = None
     try:
-        if csv_path in keep:
-            raise UsageError("是要检查的文件之一：检查从不改写交回的文件")
+        guard(csv_path)
         table = write_atomic(csv_path, fb.to_csv(fb.rows(planned, run.roster.missing, contacts, written)))
     except OSError as exc:
         failed.append((display_path(csv_path), describe_os_error(exc)))
@@ -506,6 +512,8 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
         _workbooks_only([p for p in found.files if p not in found.shown], "汇总")
         if Path(output).resolve() in {p.resolve() for p in found.files}:
             raise UsageError(f"输出文件 {output} 是要汇总的文件之一")
+        if roster is not None and Path(output).resolve() == Path(roster).resolve():
+            raise UsageError(f"输出文件 {display_path(output)} 是名单文件：汇总从不改写名单，请另给 -o 文件名")
         expected = Roster.read(roster) if roster is not None else None
         files = [p for p in found.files if roster is None or p.resolve() != Path(roster).resolve()]
         shown = Shown(replace(found, files=tuple(files)), names)
@@ -530,6 +538,8 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
     extra = {"aggregate_units": json.dumps(units, ensure_ascii=False), "aggregate_count": str(len(units)),
              OUTPUT_PROPERTY: OUTPUT_ROLLUP}  # ours: a roll-up in the returns folder is never checked as a return
     sheets = [summary_sheet(t.layout, result, result.missing)]
+    # with the digest of its sheets: a roll-up someone typed their own figures into is a return again
+    extra[OUTPUT_PROPERTY] = marker(OUTPUT_ROLLUP, write_workbook(t.layout, computed, None, extra, sheets))
     write_atomic(Path(output), write_workbook(t.layout, computed, None, extra, sheets))
     # the roll-up checked like a return: with --include-invalid one unit's imbalance is the sum's
     result = replace(result, check=check_workbook(output, t))
@@ -605,7 +615,9 @@ def _shown_publish(run: PublishRun, shown: Any) -> PublishRun:
         return str(shown.of.get(path, path))
 
     files = tuple(shown.refusals) + tuple(shown.rename(r) for r in run.check.files)
-    entries = tuple(Published(r.path, None, None, REFUSED) for r in shown.refusals) + tuple(
+    # never read, so --draft cannot help it (the plain REFUSED line would offer it)
+    why = "压缩包中的这个文件未解压、未检查（见上），不能生成报告"
+    entries = tuple(Published(r.path, None, None, REFUSED, reason=why) for r in shown.refusals) + tuple(
         replace(p, path=name(p.path), same_title_as=name(p.same_title_as) if p.same_title_as else None)
         for p in run.files)
     return replace(run, check=replace(run.check, files=files), files=entries)

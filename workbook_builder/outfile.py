@@ -45,6 +45,7 @@ ROLLUP_SHEET = "汇总说明"
 # An annotated copy's value also carries a digest of its sheets as we wrote them ("annotated:1a2b…"):
 # staff correct their copy and send it back, and LibreOffice, Excel and WPS keep custom properties
 # on saving. A copy whose sheets changed is then a return again, not our output (see `sheets_digest`).
+# A roll-up's too ("rollup:1a2b…", `marker`): a unit given the 汇总.xlsx may type its own figures into it.
 DIGEST_SEPARATOR = ":"
 # A CSV cannot carry a property: the `--summary` .csv is known by the start of its header row
 # (render/summary.py FILE_HEADER; a test keeps the two in step).
@@ -65,6 +66,16 @@ def sheets_digest(parts: Iterable[tuple[str, int]]) -> str:
     the CRCs a zip directory lists, so a folder walk compares it without inflating anything."""
     sheets = sorted((name.lower(), crc) for name, crc in parts if _SHEET_PART.fullmatch(name.lower()))
     return hashlib.sha256(repr(sheets).encode()).hexdigest()[:16]
+
+
+def marker(kind: str, content: bytes) -> str:
+    """The `OUTPUT_PROPERTY` value of a workbook we wrote (`content`, an .xlsx): `kind` and the digest
+    of its sheets (`rollup:1a2b…`), so the file stays ours only while nobody edits its sheets."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        return kind + DIGEST_SEPARATOR + sheets_digest((i.filename, i.CRC) for i in zf.infolist())
 
 
 # The operating system's words for why a write failed, in plain Chinese (its own text follows in
@@ -95,8 +106,9 @@ def describe_os_error(exc: OSError) -> str:
 
 # Characters Windows refuses in a file name (and control characters, DEL included).
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
-# Names Windows reserves whatever their suffix (CON.docx, aux.txt.xlsx cannot be created).
-_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\..*)?", re.IGNORECASE)
+# Names Windows reserves whatever their suffix (CON.docx, aux.txt.xlsx cannot be created); its docs also
+# list COM0/LPT0, the superscript digits ¹ ² ³ and the console names CONIN$/CONOUT$.
+_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?", re.IGNORECASE)
 # File systems limit a name to 255 bytes (ext4, APFS) or 255 UTF-16 units (NTFS): a Chinese character is
 # 3 bytes in UTF-8, so 100 of them already overflow ext4. 150 bytes leave room for a number （40）
 # (8 bytes) and the longest suffix we add (.fragment.html), and keep a deep folder under Windows' 260.

@@ -156,7 +156,8 @@ def keep_latest(layout: Layout, reports: Sequence[FileResult], modified: Callabl
     modified last. Whether it checks is not asked: the newest is the unit's return (with errors, it
     is left out as any such workbook is, and the older one is not summed in its place). Returns the
     kept reports in their order and the others, each with the reason naming the newer file. Two
-    files alike in both are refused: which one counts is for the auditor to say."""
+    files alike in both are refused: which one counts is for the auditor to say; so is a group with a
+    file dated after today (a typing slip would win by its date alone)."""
     groups: dict[tuple[str, int | None], list[FileResult]] = {}
     for r in reports:
         if r.unit and r.unit.strip():
@@ -166,6 +167,13 @@ def keep_latest(layout: Layout, reports: Sequence[FileResult], modified: Callabl
         if len(group) < 2:
             continue
         key = {id(r): (latest_date(r, layout), modified(r)) for r in group}
+        # a 填报日期 after today (2099 for 2025) was typed by mistake: it would win by the date alone
+        tomorrow = date_to_serial(dt.date.today()) + 1  # a day to spare for a sender's time zone
+        future = next((r for r in group if key[id(r)][0] > tomorrow), None)
+        if future is not None:
+            raise AggregateError(f"{unit}（{year or '年度未填'}）的 {display_path(future.path)} 填报日期 "
+                                 f"{_date(key[id(future)][0])} 晚于今天，无法据此判断哪个是最新的，"
+                                 "请改正填报日期或先去掉多余的文件")
         newest = max(group, key=lambda r: key[id(r)])
         if sum(key[id(r)] == key[id(newest)] for r in group) > 1:
             alike = "、".join(display_path(r.path) for r in group if key[id(r)] == key[id(newest)])
@@ -243,6 +251,12 @@ def fill_text_inputs(layout: Layout, values: dict[str, Any], given: Mapping[str,
 
 
 SUMMARY_HEADER = ("单位", "是否计入", "文件", "填报日期", "说明")
+MAX_CELL_CHARS = 32767  # Excel's limit on one cell: a left-out unit's name, escaped, can be longer
+
+
+def _fits(text: str) -> str:
+    """Text cut to what one cell holds (a name of 10 000 bidi marks is 60 000 characters escaped)."""
+    return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
 def summary_sheet(layout: Layout, result: Rollup, missing: Sequence[str] = ()) -> tuple[str, list[str], list[list[str]]]:
@@ -255,4 +269,4 @@ def summary_sheet(layout: Layout, result: Rollup, missing: Sequence[str] = ()) -
         rows.append([clean_text(r.unit), "未计入", display_path(r.path), _date(latest_date(r, layout)), clean_text(reason)])
     for unit in missing:
         rows.append([clean_text(unit), "缺报", "", "", "名单中的单位，没有收到它的工作簿"])
-    return ROLLUP_SHEET, list(SUMMARY_HEADER), rows
+    return ROLLUP_SHEET, list(SUMMARY_HEADER), [[_fits(c) for c in row] for row in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..findings import Code, Finding, issue, make
-from ..outfile import OUTPUT_PROPERTY, OUTPUT_ROLLUP
+from ..outfile import DIGEST_SEPARATOR, OUTPUT_PROPERTY, OUTPUT_ROLLUP
 from ..template.inputs import accepts, check_value, describe
 from ..template.layout import Layout
 from .extract import cell_at, value_of
@@ -19,8 +19,10 @@ def check_inputs(layout: Layout, wb: ExtractedWorkbook, skip_sheets: set[str]) -
     bad: set[str] = set()
     # a roll-up we wrote leaves the caller's text (`aggregate: none`: 联系人, 联系电话) blank unless
     # `aggregate --data` gave it: no unit's contact is the roll-up's. Blank there is no missing value;
-    # in a return it is.
-    rollup = wb.custom_properties.get(OUTPUT_PROPERTY) == OUTPUT_ROLLUP
+    # in a return it is. The marker is only a custom property any unit can add in Excel or WPS, so it
+    # excuses no more than the roll-up leaves blank: its unit name and prose sections are never blank
+    # (batch.aggregate.fill_text_inputs writes 汇总（N个单位）there), a forged marker must not excuse them.
+    rollup = str(wb.custom_properties.get(OUTPUT_PROPERTY)).partition(DIGEST_SEPARATOR)[0] == OUTPUT_ROLLUP
     for cell in layout.inputs:
         if cell.sheet in skip_sheets or cell.input is None:
             bad.add(cell.datapoint)
@@ -40,7 +42,8 @@ def check_inputs(layout: Layout, wb: ExtractedWorkbook, skip_sheets: set[str]) -
             problem = issue(Code.INVALID_INPUT, "error-value", value=value, accepts=accepts(cell.input))
         else:
             found = check_value(cell.input, value)
-            if found is not None and found.code == Code.MISSING_INPUT and rollup and cell.input.rollup == "none":
+            if (found is not None and found.code == Code.MISSING_INPUT and rollup and cell.input.rollup == "none"
+                    and cell.datapoint != layout.spec.unit_field and not cell.height_lines):
                 found = None
             if found is None:
                 values[cell.datapoint] = value

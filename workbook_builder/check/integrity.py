@@ -20,7 +20,7 @@ from typing import Any
 
 from ..findings import Code, Finding, make
 from ..ooxml.refs import a1_range, parse_range, quote_sheet
-from ..outfile import OUTPUT_PROPERTY, OUTPUT_ROLLUP, ROLLUP_SHEET
+from ..outfile import DIGEST_SEPARATOR, OUTPUT_PROPERTY, OUTPUT_ROLLUP, ROLLUP_SHEET
 from ..spec import formula_text
 from ..template.layout import LABEL_KINDS, Cell, Layout, SheetLayout
 from .formula_tokens import same_formula
@@ -94,7 +94,7 @@ def _rollup_sheet(wb: ExtractedWorkbook, data: SheetData) -> bool:
     """The 汇总说明 sheet of a roll-up we wrote (marked as one): expected there, not a clerk's addition.
     In a return (no such mark) it is an extra sheet like any other; hidden, it is never accepted."""
     return (data.name == ROLLUP_SHEET and _state_reason(data.state) == "visible"
-            and wb.custom_properties.get(OUTPUT_PROPERTY) == OUTPUT_ROLLUP)
+            and str(wb.custom_properties.get(OUTPUT_PROPERTY)).partition(DIGEST_SEPARATOR)[0] == OUTPUT_ROLLUP)
 
 
 def _state_reason(state: str) -> str:

@@ -53,7 +53,7 @@ from .shell import (
 @click.option("--store", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="数据文件（如 年报.sqlite，没有就新建）：每份检查结果连同文件本身记入其中，"
                    "并作为上年的报送用于跨年度核对（未给 --prior 时）。")
-@click.option("--feedback", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--feedback", type=click.Path(file_okay=False), default=None,  # a str: "" is not "."
               help="在此文件夹写出反馈材料：每个单位一个文件夹，内有反馈单（记事本可打开）和带批注的副本；"
                    "另有邮件合并表 邮件合并.csv（单位、联系人、电话、邮箱、结论和附件路径；联系人取自 --roster 名单，"
                    "名单没有时取自工作簿封面）。")
@@ -62,7 +62,7 @@ from .shell import (
 def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt: str, lang: str,
           select_codes: str, ignore_codes: str, jobs: int | None, summary: Path | None, html_out: Path | None,
           office: str | None, annotate: Path | None, roster: Path | None, store: Path | None,
-          feedback: Path | None, progress: bool | None, quiet: bool) -> None:
+          feedback: str | None, progress: bool | None, quiet: bool) -> None:
     """检查交回的工作簿或已发布的年度报告（文件、文件夹或通配符；文件夹递归查找）。 Check returned workbooks and published reports.
 
     已发布的年度报告（文本、网页、Word、PDF）按内容识别，读出三张统计表后按同样的规则检查。
@@ -73,6 +73,13 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
     from ..render import text as render_text
 
     _no_empty_path(paths)
+    # `--feedback "$OUT"` with OUT unset: the pack would land in the current folder (often the returns)
+    if feedback is not None:
+        _no_empty_path((feedback,))
+    feedback_dir = None if feedback is None else Path(feedback)
+    for option, target in (("--summary", summary), ("--html", html_out)):  # a slip: the roster would be lost
+        if target is not None and roster is not None and target.resolve() == roster.resolve():
+            _fail(f"{option} {display_path(target)} 是名单文件：检查从不改写名单，请另给文件名")
     if summary and summary.suffix.lower() not in (".xlsx", ".csv"):
         _fail("--summary 的文件名应以 .xlsx 或 .csv 结尾")
     show_bar = progress if progress is not None else (fmt == "text" and Progress.wanted())
@@ -125,13 +132,13 @@ def check(paths: tuple[str, ...], template: str | None, prior: Path | None, fmt:
                 return len(api.annotate(run, annotate, lang, progress=tick))
 
         attempt("带批注的副本", annotate, lambda: f"已在 {display_path(annotate)} 写出 {copies()} 份带批注的副本{no_copy}")
-    if feedback is not None:
+    if feedback_dir is not None:
         def write_feedback() -> str:
             with _progress(show_bar, "反馈") as update:
-                pack = api.feedback(run, feedback, roster, lang, progress=update)
-            return f"已在 {display_path(feedback)} 写出反馈材料：{pack.summary()}"
+                pack = api.feedback(run, feedback_dir, roster, lang, progress=update)
+            return f"已在 {display_path(feedback_dir)} 写出反馈材料：{pack.summary()}"
 
-        attempt("反馈材料", feedback, write_feedback)
+        attempt("反馈材料", feedback_dir, write_feedback)
     try:
         report = (render_json.render(run, lang, ascii_only=not _carries_unicode(sys.stdout)) if fmt == "json"
                   else render_text.render(run, lang, quiet=quiet))

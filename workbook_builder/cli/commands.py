@@ -116,7 +116,9 @@ def export(paths: tuple[str, ...], output: Path | None, fmt: str, template: str 
         return
     file = Path(paths[0])
     # a file named 甲镇[终稿].xlsx is a file, not a glob
-    if len(paths) != 1 or file.is_dir() or (not file.is_file() and any(ch in paths[0] for ch in "*?[")):
+    # a zip is many files, as a folder is (its members are read only by the detail table)
+    many = file.is_dir() or file.suffix.lower() == ".zip"
+    if len(paths) != 1 or many or (not file.is_file() and any(ch in paths[0] for ch in "*?[")):
         _fail("不给 -o 时只能导出一个工作簿（JSON）；要导出多个文件或文件夹，请用 -o 明细.xlsx 或 -o 明细.csv 写出明细表")
     if not file.exists():
         _fail(f"找不到文件：{display_path(file)}")

@@ -155,7 +155,7 @@ def _shown(column: Column, value: object) -> Value | None:
             return None
     if column.numeric:
         return _number(value)
-    return safe_text(value)
+    return safe_text(_typed(value))  # a phone typed as a number (13800000001.0) as it was typed
 
 
 def _typed(value: object) -> str:

@@ -21,7 +21,7 @@ from ..batch.result import is_unreadable
 from ..batch.roster import Contact
 from ..check.result import FileResult
 from ..errors import UsageError
-from ..findings import Finding
+from ..findings import Finding, show
 from ..ooxml.refs import split_cell_ref
 from ..outfile import FEEDBACK_CSV_HEAD, FEEDBACK_TEXT_HEAD, Namer
 from ..textsafe import clean_text, numbered
@@ -163,14 +163,21 @@ def unit_of(result: FileResult, matched: Mapping[str, str]) -> str:
     return (result.unit or "").strip() or matched.get(result.path) or _stem(result.path) or "file"
 
 
+def _as_typed(value: object) -> str:
+    if value is None or value == "":
+        return ""
+    return show(value)
+
+
 def contact_of(result: FileResult | None, unit: str, roster: Mapping[str, Contact]) -> Contact:
     """The roster's contact of the unit, each part it leaves empty from the workbook's cover (values
     that failed re-validation are not used); a published report has none."""
     listed = roster.get(unit) or Contact()
     person = phone = ""
     if result is not None and result.published is None:
-        person, phone = (clean_text(result.values.get(dp) or "").strip() if dp not in result.invalid_inputs else ""
-                         for dp in CONTACT_POINTS)
+        # a phone typed as a number (a General cell, or pasted) is read as 13800000001.0: shown as typed
+        person, phone = (clean_text(_as_typed(result.values.get(dp))).strip() if dp not in result.invalid_inputs
+                         else "" for dp in CONTACT_POINTS)
     return Contact(listed.person or person, listed.phone or phone, listed.email)
 
 

@@ -76,3 +76,22 @@ def test_publish_quiet(honest: Path, broken: Path, tmp_path: Path) -> None:
     assert "甲.xlsx（" not in quiet and "已生成" not in quiet
     assert "乙.xlsx（淮安市人民政府 2024）：未通过" in quiet and "未生成" in quiet
     assert quiet.splitlines()[-1] == loud.splitlines()[-1] == "生成 1 份，未生成 1 份。"
+
+
+def test_import_quiet(honest: Path, tmp_path: Path) -> None:
+    """`import -q`: only the files with an error (as for the exit code), the totals counting all."""
+    folder = tmp_path / "已发布"
+    api.publish(honest, folder / "甲.html", formats="html")
+    (folder / "乙.html").write_text("<html><body><h1>2024年政府信息公开工作年度报告</h1><p>无表格</p></body></html>",
+                                    encoding="utf-8")
+
+    def run(*extra: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli.main, ["import", str(folder), "-j", "1", "--no-progress", *extra])
+        return result.exit_code, result.stdout
+
+    code, loud = run()
+    code_q, quiet = run("-q")
+    assert code == code_q == 1
+    assert "甲.html" in loud and "乙.html" in loud
+    assert "甲.html" not in quiet and "乙.html" in quiet
+    assert loud.splitlines()[-1] == quiet.splitlines()[-1]  # the totals, of both files

@@ -284,8 +284,11 @@ def publish_command(paths: tuple[str, ...], output: Path, formats: str | None, d
               help="按指定模板读取（内置 ID 或 YAML 路径）；默认按每个内置年度报告模板试读（2021 年和 2019 年格式），取相符的一个。")
 @click.option("-j", "--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）。")
 @click.option("--progress/--no-progress", default=None, help="显示进度条（默认：仅在终端且输出为文本时显示）。")
+@click.option("-q", "--quiet", is_flag=True, default=False,
+              help="只列出有错误（含无法读取）的文件和总计，没有错误的不列出（仅对文本输出）。")
 def import_command(paths: tuple[str, ...], as_: str, output: Path | None, fmt: str, year: int | None,
-                   unit: str | None, template: str | None, jobs: int | None, progress: bool | None) -> None:
+                   unit: str | None, template: str | None, jobs: int | None, progress: bool | None,
+                   quiet: bool) -> None:
     """读取已发布的年度报告（文本、网页、Word、PDF），取出三张统计表的每个数字。 Import published reports.
 
     文件夹中只取已发布的报告（按内容识别）。读不准的格子（含糊、空白、“/”、缺行）如实标出，从不猜测。
@@ -339,7 +342,7 @@ def import_command(paths: tuple[str, ...], as_: str, output: Path | None, fmt: s
             except UsageError as exc:
                 failed.append(str(exc))
     report = (render_imports.render_json(results, lang, ascii_only=ascii_only, skipped=skipped) if fmt == "json"
-              else render_imports.render_text(results, lang, skipped))
+              else render_imports.render_text(results, lang, skipped, quiet=quiet))
     problem = _emit(report)
     if problem is not None:
         failed.append(f"无法输出导入结果（标准输出）：{problem}")

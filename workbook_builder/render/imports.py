@@ -115,9 +115,12 @@ _TOTALS = {
 
 
 def render_text(results: Sequence[ImportResult], lang: str = "zh",
-                skipped: Sequence[tuple[str, str]] = ()) -> str:
-    """Every file, then one line of totals (and the files of the folders that were not imported)."""
-    parts = [render_file(r, lang) for r in results]
+                skipped: Sequence[tuple[str, str]] = (), quiet: bool = False) -> str:
+    """Every file, then one line of totals (and the files of the folders that were not imported);
+    `quiet` lists only the files with an error (those that make `import` exit 1), the totals still
+    counting every file."""
+    parts = [render_file(r, lang) for r in results
+             if not quiet or any(f.severity == "error" for f in r.findings)]
     read = [r for r in results if tables_read(r)]
     value = sum(statuses(r)["value"] for r in read)
     total = sum(len(r.cells) for r in read)

@@ -124,6 +124,10 @@ def test_a_newest_with_errors_is_not_replaced_by_the_draft(tmp_path: Path) -> No
     assert any(line.startswith(f"未计入  示例市乙局（{final}）：有错误") for line in left), left
     assert any(line.startswith(f"未计入  示例市乙局（{draft}）：同一单位有更新的文件 {final}") for line in left), left
     assert api.export(out)["values"][FIGURE] == datas["甲局"][FIGURE]
+    # the console names the option; the sheet, printed and filed with the report, gives the reason only
+    assert "--include-invalid" in run.stdout
+    row = next(row for row in _sheet(out) if row[1] == "未计入" and str(row[4]).startswith("有错误"))
+    assert "--include-invalid" not in "".join(map(str, row)) and str(row[4]).endswith("）"), row
 
 
 def _zip_of(members: list[tuple[str, bytes, tuple[int, ...]]]) -> bytes:

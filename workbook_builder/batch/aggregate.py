@@ -101,7 +101,7 @@ def rollup(layout: Layout, checked: Sequence[FileResult], include_invalid: bool 
     for report in readable:
         if not report.valid and not include_invalid:
             first = report.first_error()
-            excluded.append((report, f"有错误（{first.message() if first else ''}）；如确需计入请加 --include-invalid"))
+            excluded.append((report, f"有错误（{first.message() if first else ''}）{INCLUDE_HINT}"))
             continue
         included.append(report)
     order = {id(r): k for k, r in enumerate(checked)}
@@ -243,6 +243,9 @@ def fill_text_inputs(layout: Layout, values: dict[str, Any], given: Mapping[str,
 
 
 SUMMARY_HEADER = ("单位", "是否计入", "文件", "填报日期", "说明")
+# the way out a console user is told; the 汇总说明 sheet is printed and filed with the report, where a
+# command-line option means nothing to its reader
+INCLUDE_HINT = "；如确需计入请加 --include-invalid"
 
 
 def summary_sheet(layout: Layout, result: Rollup, missing: Sequence[str] = ()) -> tuple[str, list[str], list[list[str]]]:
@@ -252,7 +255,8 @@ def summary_sheet(layout: Layout, result: Rollup, missing: Sequence[str] = ()) -
     for r in result.included:
         rows.append([clean_text(r.unit), "计入", display_path(r.path), _date(latest_date(r, layout)), ""])
     for r, reason in result.excluded:
-        rows.append([clean_text(r.unit), "未计入", display_path(r.path), _date(latest_date(r, layout)), clean_text(reason)])
+        rows.append([clean_text(r.unit), "未计入", display_path(r.path), _date(latest_date(r, layout)),
+                     clean_text(reason.removesuffix(INCLUDE_HINT))])
     for unit in missing:
         rows.append([clean_text(unit), "缺报", "", "", "名单中的单位，没有收到它的工作簿"])
     return ROLLUP_SHEET, list(SUMMARY_HEADER), rows

@@ -229,7 +229,17 @@ def fill_text_inputs(layout: Layout, values: dict[str, Any], given: Mapping[str,
     """`none` inputs: the caller's values (`aggregate --data`); else the unit's name and the report's
     prose sections say “汇总（N个单位）”, a placeholder `publish` refuses to print (so the roll-up is
     never published without its own name and text), and every other text (联系人、联系电话) stays
-    blank: no unit's contact is the roll-up's, and a note there would read as someone's name."""
+    blank: no unit's contact is the roll-up's, and a note there would read as someone's name.
+
+    Raises `AggregateError` for a key of `given` that would be dropped unsaid: a typed name the template
+    lacks (`meta.contact_persn`, `联系人`), or a figure the roll-up takes from the units."""
+    unusable = [f"{key}：模板中没有这个数据点" if key not in layout.by_id else f"{key}：由各单位的工作簿汇总得出，不能另给"
+                for key in given
+                if key not in layout.by_id or (c := layout.by_id[key]).input is None or c.input.rollup != "none"]
+    if unusable:
+        keys = "、".join(key for key in layout.by_id if (c := layout.by_id[key]).input is not None
+                        and c.input.rollup == "none")
+        raise AggregateError(f"--data 给出的汇总信息中有用不上的项：{'；'.join(unusable)}。可以给出的只有：{keys}")
     for cell in layout.inputs:
         assert cell.input is not None
         if cell.input.rollup != "none" or cell.datapoint in values:

@@ -165,6 +165,23 @@ def test_roster_units_missing(tmp_path: Path) -> None:
     assert ("示例市丙局", "缺报", "", "", "名单中的单位，没有收到它的工作簿") in _sheet(out)
 
 
+
+def test_an_unreadable_file_named_by_the_roster_unit_its_name_matched(tmp_path: Path) -> None:
+    """check lists an .xls under the roster unit its file name names (交回的文件无法读取：示例市丁局); the
+    roll-up's output and its 汇总说明 sheet named no unit for it (a blank in the printed sheet)."""
+    folder = tmp_path / "in"
+    _returns(folder)
+    (folder / "示例市丁局2024年报.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    roster = tmp_path / "名单.csv"
+    roster.write_text("单位\n示例市甲局\n示例市乙局\n示例市丁局\n", encoding="utf-8-sig")
+    out = tmp_path / "汇总.xlsx"
+    run = run_cli("aggregate", folder, "-o", out, "--latest", "--roster", roster)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "  未计入  示例市丁局（" in run.stdout and "缺报" not in run.stdout, run.stdout
+    row = next(row for row in _sheet(out) if str(row[2]).endswith(".xls"))
+    assert row[:2] == ("示例市丁局", "未计入"), row
+
+
 def test_names_shown_instead_of_private_files(tmp_path: Path) -> None:
     """A caller that keeps files under private names (the desk) has them shown by their own."""
     private = build_to(tmp_path / "in", unit_data(0, "示例市甲局", year=YEAR), "0001.xlsx")

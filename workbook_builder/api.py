@@ -535,7 +535,13 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
     finally:
         scratch.release()
     if expected is not None:
-        result = replace(result, missing=reconcile(expected, checked).missing)
+        matched = reconcile(expected, checked)
+        # a file that cannot be read has no unit name of its own: the roster's unit its file name matched
+        # (as check lists it) names it in the output and on the 汇总说明 sheet, not a blank
+        named = {path: unit for unit, path in matched.unreadable}
+        excluded = tuple((replace(r, unit=named[r.path]) if not r.unit and r.path in named else r, why)
+                         for r, why in result.excluded)
+        result = replace(result, missing=matched.missing, excluded=excluded)
     given = read_data_file(data) if isinstance(data, (str, Path)) else dict(data or {})
     units = [r.unit or Path(r.path).name for r in result.included]
     values = dict(result.values)

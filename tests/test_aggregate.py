@@ -252,6 +252,20 @@ def test_other_template_forced_refused(units, tmp_path: Path) -> None:  # type: 
         assert not out.exists()
 
 
+
+@pytest.mark.parametrize("key", ["meta.contact_persn", "联系人", "meta.date", "requests.new.person"])
+def test_data_with_a_key_the_roll_up_cannot_use_is_refused(units, tmp_path: Path, key: str) -> None:  # type: ignore[no-untyped-def]
+    """A mistyped or Chinese key, or a figure the roll-up sums, was dropped without a word: the cover came out
+    without the contact the auditor thought he had given."""
+    data = tmp_path / "汇总信息.yaml"
+    data.write_text(f"meta.unit_name: 示例市人民政府\n{key}: 王五\n", encoding="utf-8")
+    out = tmp_path / "total.xlsx"
+    run = run_cli("aggregate", units[0], "-o", out, "--data", data)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"{key}：" in run.stderr and "meta.contact_person" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr and not out.exists()
+
+
 def test_data_supplies_names_and_prose(units, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _, datas, _ = units
     given = {

@@ -124,6 +124,10 @@ def test_a_newest_with_errors_is_not_replaced_by_the_draft(tmp_path: Path) -> No
     assert any(line.startswith(f"未计入  示例市乙局（{final}）：有错误") for line in left), left
     assert any(line.startswith(f"未计入  示例市乙局（{draft}）：同一单位有更新的文件 {final}") for line in left), left
     assert api.export(out)["values"][FIGURE] == datas["甲局"][FIGURE]
+    # the console names the option; the sheet, printed and filed with the report, gives the reason only
+    assert "--include-invalid" in run.stdout
+    row = next(row for row in _sheet(out) if row[1] == "未计入" and str(row[4]).startswith("有错误"))
+    assert "--include-invalid" not in "".join(map(str, row)) and str(row[4]).endswith("）"), row
 
 
 def _zip_of(members: list[tuple[str, bytes, tuple[int, ...]]]) -> bytes:
@@ -159,6 +163,23 @@ def test_roster_units_missing(tmp_path: Path) -> None:
     assert run.returncode == 1, run.stdout + run.stderr  # a unit missing: the roll-up is not complete
     assert "  缺报  示例市丙局" in run.stdout
     assert ("示例市丙局", "缺报", "", "", "名单中的单位，没有收到它的工作簿") in _sheet(out)
+
+
+
+def test_an_unreadable_file_named_by_the_roster_unit_its_name_matched(tmp_path: Path) -> None:
+    """check lists an .xls under the roster unit its file name names (交回的文件无法读取：示例市丁局); the
+    roll-up's output and its 汇总说明 sheet named no unit for it (a blank in the printed sheet)."""
+    folder = tmp_path / "in"
+    _returns(folder)
+    (folder / "示例市丁局2024年报.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    roster = tmp_path / "名单.csv"
+    roster.write_text("单位\n示例市甲局\n示例市乙局\n示例市丁局\n", encoding="utf-8-sig")
+    out = tmp_path / "汇总.xlsx"
+    run = run_cli("aggregate", folder, "-o", out, "--latest", "--roster", roster)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "  未计入  示例市丁局（" in run.stdout and "缺报" not in run.stdout, run.stdout
+    row = next(row for row in _sheet(out) if str(row[2]).endswith(".xls"))
+    assert row[:2] == ("示例市丁局", "未计入"), row
 
 
 def test_names_shown_instead_of_private_files(tmp_path: Path) -> None:

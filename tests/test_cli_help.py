@@ -249,3 +249,15 @@ def test_the_group_alone_shows_its_help(env: dict[str, str]) -> None:
     result = _invoke(env=env)
     assert result.output.startswith("用法：" if env is ZH else "Usage:") and "用法错误" not in result.output
     assert "check" in result.output and "查看用法" not in result.output
+
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_no_stray_space_where_a_chinese_docstring_line_was_broken(name: str) -> None:
+    """A docstring line ending in “，” or a character, continued on the next line, reads as one sentence:
+    `export --help` said “每个文件先经检查， 每个文件一行”."""
+    out = re.sub(r"\n\s+", "", _invoke(name, "--help").output)  # the help's own wrapping undone
+    lines = [line.strip() for line in (cli.main.commands[name].help or "").splitlines()]
+    pairs = [a[-1] + b[0] for a, b in zip(lines, lines[1:], strict=False)
+             if a and b and display_width(a[-1]) == 2 and display_width(b[0]) == 2]
+    assert all(pair in out for pair in pairs), [pair for pair in pairs if pair not in out]

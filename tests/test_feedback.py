@@ -238,6 +238,30 @@ def test_a_pack_inside_the_checked_folder_is_not_checked_next_time(tmp_path: Pat
     assert len(outputs) == 7
 
 
+
+def test_a_pack_written_again_leaves_no_stale_copy(tmp_path: Path) -> None:
+    """The units corrected their workbooks and the pack is written again into the same folder: a unit that
+    passes now has no annotated copy left from last time (it would be mailed back with it), while a file
+    someone put there, and the folder of a unit not checked this time, stay."""
+    folder = _returns(tmp_path / "交回")
+    out = tmp_path / "反馈"
+    first = api.feedback(api.check([folder], jobs=1), out)
+    old_copies = [c for c in first.copies if c is not None]
+    assert old_copies
+    note = old_copies[0].parent / "备注.txt"
+    note.write_text("电话已通知", encoding="utf-8")
+    build_to(folder, unit_data(1, YI), "乙镇.xlsx")  # corrected: 乙镇 and 丁镇 pass now
+    build_to(folder, unit_data(2, DING), "丁镇.xlsx")
+    (folder / "丙镇人民政府2024年报.xls").unlink()
+    second = api.check([folder], jobs=1)
+    assert all(r.valid and not r.findings for r in second.files), [r.findings for r in second.files]
+    api.feedback(second, out)
+    assert not list(out.rglob("*.批注*.xlsx")), list(out.rglob("*"))
+    assert note.read_text(encoding="utf-8") == "电话已通知"
+    # only the folders of this run's units are tidied: 丙镇, not checked this time, keeps its letter
+    assert sorted(p.parent.name for p in out.rglob("*-反馈单*.txt")) == sorted([JIA, YI, DING, "丙镇人民政府2024年报"])
+
+
 def test_the_pack_is_never_written_over_a_checked_file(tmp_path: Path) -> None:
     folder = _returns(tmp_path / "交回")
     first = api.check([folder], jobs=1)

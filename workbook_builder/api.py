@@ -320,14 +320,20 @@ def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | N
     one row per checked file and per 缺报 unit with the contact (the `roster`'s contact columns,
     else the workbook's cover) and the absolute paths of the attachments.
 
-    A file without a unit name goes under its file's name. Never writes over a checked file.
+    A file without a unit name goes under its file's name. Never writes over a checked file. Written again
+    into the same `out_dir`, the folders of this run's units lose last time's 反馈单 and annotated copies
+    (our untouched outputs only) first.
     `progress(done, total)` after each file. `relative`: the CSV gives the attachments' paths relative
     to `out_dir` (`甲镇/甲镇-反馈单.txt`), for a pack that is zipped and unpacked elsewhere (the desk's). Raises `UsageError` when `out_dir` cannot be created or
     the roster cannot be read, and `render.feedback.FeedbackFailed` (a `UsageError`, listing what is
     missing, with the pack as written) when some files could not be written: the others still are.
     """
+    from contextlib import suppress
+
     from .batch.annotated import AnnotateFailed, annotate_run
     from .batch.roster import Roster
+    from .check.preflight.sniff import sniff_path
+    from .outfile import OUTPUT_ANNOTATED, OUTPUT_FEEDBACK
     from .render import feedback as fb
 
     contacts = {} if roster is None else (roster if isinstance(roster, Roster) else Roster.read(roster)).contacts
@@ -350,6 +356,15 @@ def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | N
         return "" if path is None else str(path.relative_to(out.resolve()) if relative else path)
 
     planned = fb.plan(run.files, {path: unit for unit, path in run.roster.unreadable}, contacts)
+    # a pack written again into the same folder (the units corrected and sent back): last time's 反馈单 and
+    # annotated copies go first, or a unit that now passes would be sent its old copy beside the new verdict.
+    # Only our untouched outputs (known by their marks) are removed; a checked file or anything else stays.
+    for folder in dict.fromkeys(out / p.folder for p in planned):
+        for old in (folder.iterdir() if folder.is_dir() else ()):
+            if (old.suffix.lower() in (".txt", ".xlsx") and old.is_file() and old.resolve() not in keep
+                    and sniff_path(old).output in (OUTPUT_FEEDBACK, OUTPUT_ANNOTATED)):
+                with suppress(OSError):
+                    old.unlink()
     written: dict[int, tuple[str, str]] = {}
     units: list[fb.PackUnit] = []
     failed: list[tuple[str, str]] = []
@@ -528,7 +543,13 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
     finally:
         scratch.release()
     if expected is not None:
-        result = replace(result, missing=reconcile(expected, checked).missing)
+        matched = reconcile(expected, checked)
+        # a file that cannot be read has no unit name of its own: the roster's unit its file name matched
+        # (as check lists it) names it in the output and on the 汇总说明 sheet, not a blank
+        named = {path: unit for unit, path in matched.unreadable}
+        excluded = tuple((replace(r, unit=named[r.path]) if not r.unit and r.path in named else r, why)
+                         for r, why in result.excluded)
+        result = replace(result, missing=matched.missing, excluded=excluded)
     given = read_data_file(data) if isinstance(data, (str, Path)) else dict(data or {})
     units = [r.unit or Path(r.path).name for r in result.included]
     values = dict(result.values)

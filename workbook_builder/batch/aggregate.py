@@ -101,7 +101,7 @@ def rollup(layout: Layout, checked: Sequence[FileResult], include_invalid: bool 
     for report in readable:
         if not report.valid and not include_invalid:
             first = report.first_error()
-            excluded.append((report, f"有错误（{first.message() if first else ''}）；如确需计入请加 --include-invalid"))
+            excluded.append((report, f"有错误（{first.message() if first else ''}）{INCLUDE_HINT}"))
             continue
         included.append(report)
     order = {id(r): k for k, r in enumerate(checked)}
@@ -237,7 +237,17 @@ def fill_text_inputs(layout: Layout, values: dict[str, Any], given: Mapping[str,
     """`none` inputs: the caller's values (`aggregate --data`); else the unit's name and the report's
     prose sections say “汇总（N个单位）”, a placeholder `publish` refuses to print (so the roll-up is
     never published without its own name and text), and every other text (联系人、联系电话) stays
-    blank: no unit's contact is the roll-up's, and a note there would read as someone's name."""
+    blank: no unit's contact is the roll-up's, and a note there would read as someone's name.
+
+    Raises `AggregateError` for a key of `given` that would be dropped unsaid: a typed name the template
+    lacks (`meta.contact_persn`, `联系人`), or a figure the roll-up takes from the units."""
+    unusable = [f"{key}：模板中没有这个数据点" if key not in layout.by_id else f"{key}：由各单位的工作簿汇总得出，不能另给"
+                for key in given
+                if key not in layout.by_id or (c := layout.by_id[key]).input is None or c.input.rollup != "none"]
+    if unusable:
+        keys = "、".join(key for key in layout.by_id if (c := layout.by_id[key]).input is not None
+                        and c.input.rollup == "none")
+        raise AggregateError(f"--data 给出的汇总信息中有用不上的项：{'；'.join(unusable)}。可以给出的只有：{keys}")
     for cell in layout.inputs:
         assert cell.input is not None
         if cell.input.rollup != "none" or cell.datapoint in values:
@@ -252,6 +262,9 @@ def fill_text_inputs(layout: Layout, values: dict[str, Any], given: Mapping[str,
 
 SUMMARY_HEADER = ("单位", "是否计入", "文件", "填报日期", "说明")
 MAX_CELL_CHARS = 32767  # Excel's limit on one cell: a left-out unit's name, escaped, can be longer
+# the way out a console user is told; the 汇总说明 sheet is printed and filed with the report, where a
+# command-line option means nothing to its reader
+INCLUDE_HINT = "；如确需计入请加 --include-invalid"
 
 
 def _fits(text: str) -> str:
@@ -266,7 +279,8 @@ def summary_sheet(layout: Layout, result: Rollup, missing: Sequence[str] = ()) -
     for r in result.included:
         rows.append([clean_text(r.unit), "计入", display_path(r.path), _date(latest_date(r, layout)), ""])
     for r, reason in result.excluded:
-        rows.append([clean_text(r.unit), "未计入", display_path(r.path), _date(latest_date(r, layout)), clean_text(reason)])
+        rows.append([clean_text(r.unit), "未计入", display_path(r.path), _date(latest_date(r, layout)),
+                     clean_text(reason.removesuffix(INCLUDE_HINT))])
     for unit in missing:
         rows.append([clean_text(unit), "缺报", "", "", "名单中的单位，没有收到它的工作簿"])
     return ROLLUP_SHEET, list(SUMMARY_HEADER), [[_fits(c) for c in row] for row in rows]

@@ -42,6 +42,18 @@ def _extra_zh(help_text: str) -> str:
 
 
 
+def _join_lines(lines: list[str]) -> str:
+    """A docstring paragraph's lines as one line: joined by a space between Latin words, but with none
+    where either side is Chinese (a space after “，” or between two characters is a stray gap)."""
+    out = ""
+    for line in (line.strip() for line in lines):
+        if out and line and display_width(out[-1]) < 2 and display_width(line[0]) < 2:
+            out += " "
+        out += line
+    return out
+
+
+
 class _Formatter(click.HelpFormatter):
     """click's help formatter, measuring in display columns, with its words in Chinese where the
     user reads Chinese (用法：, 选项：, 命令：)."""
@@ -63,7 +75,7 @@ class _Formatter(click.HelpFormatter):
                 out += [first + line for line in lines[1:]]
             else:
                 extra = " " * (len(lines[0]) - len(lines[0].lstrip())) if lines else ""
-                out += wrap_display(" ".join(lines), width, first + extra, rest + extra, _AMBIGUOUS)
+                out += wrap_display(_join_lines(lines), width, first + extra, rest + extra, _AMBIGUOUS)
             out.append("")
         return out[:-1]
 

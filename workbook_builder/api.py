@@ -328,83 +328,12 @@ def feedback(run: CheckRun, out_dir: str | Path, roster: str | Path | Roster | N
     the roster cannot be read, and `render.feedback.FeedbackFailed` (a `UsageError`, listing what is
     missing, with the pack as written) when some files could not be written: the others still are.
     """
-    from contextlib import suppress
-
-    from .batch.annotated import AnnotateFailed, annotate_run
     from .batch.roster import Roster
-    from .check.preflight.sniff import sniff_path
-    from .outfile import OUTPUT_ANNOTATED, OUTPUT_FEEDBACK
-    from .render import feedback as fb
+    from .render.feedback_pack import write_pack
 
     contacts = {} if roster is None else (roster if isinstance(roster, Roster) else Roster.read(roster)).contacts
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"无法创建文件夹 {display_path(out)}：{describe_os_error(exc)}") from None
-    keep = {Path(run.source(f)).resolve() for f in run.files}
-    # the roster is an input too: last year's 邮件合并.csv has its columns and is a natural roster
-    roster_path = Path(roster).resolve() if isinstance(roster, (str, Path)) else None
-
-    def guard(target: Path) -> None:
-        if target in keep:
-            raise UsageError("是要检查的文件之一：检查从不改写交回的文件")
-        if target == roster_path:
-            raise UsageError("是名单文件：反馈材料从不改写名单，请把反馈材料写到别的文件夹")
-
-    def shown(path: Path | None) -> str:  # an attachment as the CSV gives it
-        return "" if path is None else str(path.relative_to(out.resolve()) if relative else path)
-
-    planned = fb.plan(run.files, {path: unit for unit, path in run.roster.unreadable}, contacts)
-    # a pack written again into the same folder (the units corrected and sent back): last time's 反馈单 and
-    # annotated copies go first, or a unit that now passes would be sent its old copy beside the new verdict.
-    # Only our untouched outputs (known by their marks) are removed; a checked file or anything else stays.
-    for folder in dict.fromkeys(out / p.folder for p in planned):
-        for old in (folder.iterdir() if folder.is_dir() else ()):
-            if (old.suffix.lower() in (".txt", ".xlsx") and old.is_file() and old.resolve() not in keep
-                    and sniff_path(old).output in (OUTPUT_FEEDBACK, OUTPUT_ANNOTATED)):
-                with suppress(OSError):
-                    old.unlink()
-    written: dict[int, tuple[str, str]] = {}
-    units: list[fb.PackUnit] = []
-    failed: list[tuple[str, str]] = []
-    for i, p in enumerate(planned):
-        folder, copy, letter = out / p.folder, None, None
-        try:  # the copy first: the 反馈单 says whether one goes with it
-            copies = annotate_run(replace(run, files=(p.result,)), folder, lang, protected=keep)
-            copy = copies[0].resolve() if copies else None
-        except AnnotateFailed as exc:
-            failed += [(display_path(folder), why) for _, why in exc.failed]
-        except UsageError as exc:
-            failed.append((display_path(folder), str(exc)))
-        target = (folder / p.name).resolve()
-        try:
-            guard(target)
-            text = fb.letter(p.result, p.unit, p.result.path, annotated=copy is not None)
-            letter = write_atomic(target, fb.notepad_bytes(text))
-        except OSError as exc:
-            failed.append((display_path(target), describe_os_error(exc)))
-        except UsageError as exc:
-            failed.append((display_path(target), str(exc)))
-        keep |= {c for c in (copy, letter) if c is not None}  # a second file of the unit: its own names
-        written[i] = (shown(letter), shown(copy))
-        units.append(fb.PackUnit(p.unit, fb.verdict(p.result), p.result.path, letter, copy))
-        if progress is not None:
-            progress(i + 1, len(planned))
-    units += [fb.PackUnit(u, fb.MISSING) for u in run.roster.missing]
-    csv_path = (out / fb.CSV_NAME).resolve()
-    table: Path | None = None
-    try:
-        guard(csv_path)
-        table = write_atomic(csv_path, fb.to_csv(fb.rows(planned, run.roster.missing, contacts, written)))
-    except OSError as exc:
-        failed.append((display_path(csv_path), describe_os_error(exc)))
-    except UsageError as exc:
-        failed.append((display_path(csv_path), str(exc)))
-    pack = fb.FeedbackPack(out.resolve(), tuple(units), table)
-    if failed:
-        raise fb.FeedbackFailed(pack, failed)
-    return pack
+    roster_path = Path(roster) if isinstance(roster, (str, Path)) else None
+    return write_pack(run, Path(out_dir), contacts, roster_path, lang, progress, relative)
 
 
 # ---------------------------------------------------------------- roster builds and roll-up

@@ -10,7 +10,7 @@ Prepares the working folder the manual assumes (tests/manual_folder.py), runs ev
 - check-summary.png, detail.png, rollup.png, annotated.png: the .xlsx outputs, and published-docx.png: the
   Word report, each exported to PDF by LibreOffice (headless) and one page turned into a PNG by pdftoppm,
   cropped to its content;
-- check-report.png: the HTML report in Chromium; feedback-sheet.png and mail-merge.png: a 反馈单 in a
+- check-report.png: the HTML report in Chromium, and published-html.png: the published web page; feedback-sheet.png and mail-merge.png: a 反馈单 in a
   Notepad-like page and the mail-merge CSV as a spreadsheet shows it (its absolute attachment paths, and
   the store's path `serve` prints, are shown under D:\\年报\\2025 as on the auditor's PC; nothing else is
   changed);
@@ -270,6 +270,8 @@ def files(folder: Path, out_dir: Path, browser: str) -> list[Path]:
         written.append(pdf_page(pdfs[copies[name]], out_dir / name, text=text))
     written.append(screenshot(browser, folder / "检查报告.html", out_dir / "check-report.png", width=1300,
                               height=1400))
+    written.append(screenshot(browser, next((folder / "发布").glob("*.html")), out_dir / "published-html.png",
+                              width=1100, height=1400))
     written += feedback(folder, out_dir, browser)
     return written
 

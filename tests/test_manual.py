@@ -136,6 +136,15 @@ def test_links_and_images_exist(page: Path) -> None:
             assert path.read_bytes().startswith(b"\x89PNG"), target
 
 
+def test_each_published_format_of_the_manual_has_a_screenshot() -> None:
+    """The manual publishes Word and web pages (`--format docx,html`): the reader sees each as it comes out."""
+    text = MANUAL.read_text(encoding="utf-8")
+    formats = {f for found in re.findall(r"publish [^\n]*--format ([a-z,]+)", text) for f in found.split(",")}
+    assert {"docx", "html"} <= formats
+    for fmt in formats - {"pdf"}:  # pdf needs LibreOffice; the manual only mentions it
+        assert f"](images/published-{fmt}.png)" in text, f"no screenshot of the published .{fmt}"
+
+
 # ---------------------------------------------------------------- running the commands
 
 

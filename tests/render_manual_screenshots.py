@@ -7,10 +7,10 @@ Prepares the working folder the manual assumes (tests/manual_folder.py), runs ev
 
 - console-*.png: each block's commands and what they printed (stdout and stderr as a console shows them
   together), drawn as a Windows console page and screenshotted with headless Chromium;
-- check-summary.png, detail.png, rollup.png, annotated.png: the .xlsx outputs, and published-docx.png: the
-  Word report, each exported to PDF by LibreOffice (headless) and one page turned into a PNG by pdftoppm,
+- check-summary.png, detail.png, rollup.png, annotated.png, imported.png: the .xlsx outputs, and
+  published-docx.png: the Word report, each exported to PDF by LibreOffice (headless) and one page turned into a PNG by pdftoppm,
   cropped to its content;
-- check-report.png: the HTML report in Chromium; feedback-sheet.png and mail-merge.png: a 反馈单 in a
+- check-report.png: the HTML report in Chromium, and published-html.png: the published web page; feedback-sheet.png and mail-merge.png: a 反馈单 in a
   Notepad-like page and the mail-merge CSV as a spreadsheet shows it (its absolute attachment paths, and
   the store's path `serve` prints, are shown under D:\\年报\\2025 as on the auditor's PC; nothing else is
   changed);
@@ -257,6 +257,7 @@ def files(folder: Path, out_dir: Path, browser: str) -> list[Path]:
         "detail.png": (folder / "明细.xlsx", "一、本年新收政府信息公开申请数量"),
         "rollup.png": (folder / "汇总.xlsx", "是否计入"),
         "published-docx.png": (next((folder / "发布").glob("*.docx")), None),
+        "imported.png": (folder / "城关镇核对.xlsx", REQUESTS),
     }
     # copies: two outputs may share a stem (下发 and 交回 of one unit)
     copies = {}
@@ -270,6 +271,8 @@ def files(folder: Path, out_dir: Path, browser: str) -> list[Path]:
         written.append(pdf_page(pdfs[copies[name]], out_dir / name, text=text))
     written.append(screenshot(browser, folder / "检查报告.html", out_dir / "check-report.png", width=1300,
                               height=1400))
+    written.append(screenshot(browser, next((folder / "发布").glob("*.html")), out_dir / "published-html.png",
+                              width=1100, height=1400))
     written += feedback(folder, out_dir, browser)
     return written
 

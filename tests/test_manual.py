@@ -136,6 +136,42 @@ def test_links_and_images_exist(page: Path) -> None:
             assert path.read_bytes().startswith(b"\x89PNG"), target
 
 
+def test_each_published_format_of_the_manual_has_a_screenshot() -> None:
+    """The manual publishes Word and web pages (`--format docx,html`): the reader sees each as it comes out."""
+    text = MANUAL.read_text(encoding="utf-8")
+    formats = {f for found in re.findall(r"publish [^\n]*--format ([a-z,]+)", text) for f in found.split(",")}
+    assert {"docx", "html"} <= formats
+    for fmt in formats - {"pdf"}:  # pdf needs LibreOffice; the manual only mentions it
+        assert f"](images/published-{fmt}.png)" in text, f"no screenshot of the published .{fmt}"
+
+
+# what each output of the manual's commands looks like: the screenshots the manual or the fill guide shows of it
+OUTPUT_SHOTS = {
+    "下发": ["workbook-cover.png", "workbook-requests.png"],  # the workbooks, in 填报说明
+    "明年下发": ["workbook-cover.png"],
+    "检查汇总.xlsx": ["check-summary.png"],
+    "检查报告.html": ["check-report.png"],
+    "批注": ["annotated.png"],
+    "反馈": ["feedback-sheet.png", "mail-merge.png"],
+    "明细.xlsx": ["detail.png"],
+    "明细.csv": ["detail.png"],  # the same table, as text
+    "汇总.xlsx": ["rollup.png"],
+    "发布": ["published-docx.png", "published-html.png"],
+    "各单位报告": ["published-docx.png"],
+    "城关镇核对.xlsx": ["imported.png"],
+    "年报.sqlite": [],  # a data file the tool reads again, not opened by the auditor
+}
+
+
+def test_every_output_of_the_manuals_commands_has_a_screenshot() -> None:
+    shown = "".join(page.read_text(encoding="utf-8") for page in (MANUAL, FILL_GUIDE))
+    outputs = {out for step in manual_steps() if step.kind == "run" for out in step.outputs}
+    assert outputs == set(OUTPUT_SHOTS), "a new output of the manual: say which screenshot shows it"
+    for out, images in OUTPUT_SHOTS.items():
+        for image in images:
+            assert f"](images/{image})" in shown, f"{out}: no screenshot {image}"
+
+
 # ---------------------------------------------------------------- running the commands
 
 

@@ -824,6 +824,13 @@ def is_unreadable(result: FileResult) -> bool:
     return unreadable(result)
 
 
+def verdict(result: FileResult) -> str:
+    """通过, 未通过 or 无法读取: what a file's check came to, as every output words it."""
+    from .batch.result import verdict as came_to
+
+    return came_to(result)
+
+
 def save_roster(run: CheckRun, output: str | Path) -> Path:
     """The run's roster reconciliation (缺报 / 重复 / 名单外 / 无法读取) alone, as a one-sheet .xlsx."""
     from .render import summary as render_summary

@@ -29,6 +29,18 @@ def is_unreadable(result: FileResult) -> bool:
     """Nothing could be read from the file (refused, broken, or a report nothing could be read from):
     what the run counts as 无法读取, the desk shows so and the store records without unit or year."""
     return any(f.code in UNREADABLE_CODES for f in result.findings)
+
+
+PASSED, FAILED, UNREADABLE = "通过", "未通过", "无法读取"
+
+
+def verdict(result: FileResult) -> str:
+    """What a file's check came to, in the words every output uses: 通过 (no error), 未通过 (errors),
+    无法读取 (nothing could be read)."""
+    if is_unreadable(result):
+        return UNREADABLE
+    return PASSED if result.valid else FAILED
+
 FINDING_FIELDS = ("code", "severity", "cell", "datapoint", "label", "rule", "expected", "actual")
 
 

@@ -141,9 +141,8 @@ def _export_detail(paths: tuple[str, ...], output: Path, template: str | None, j
     except UsageError as exc:
         _fail(str(exc))
     for r in result.run.files:  # the rows that are not 通过, as the table's 状态 column says
-        state = "无法读取" if api.is_unreadable(r) else ("未通过" if not r.valid else "")
-        if state:
-            click.echo(clean_text(f"  {state}  {r.unit or Path(r.path).name}（{display_path(r.path)}）"))
+        if not r.valid:
+            click.echo(clean_text(f"  {api.verdict(r)}  {r.unit or Path(r.path).name}（{display_path(r.path)}）"))
     counts = "，".join(f"{k} {v}" for k, v in result.counts.items())
     click.echo(f"已写出明细表 {display_path(result.path)}：共 {result.rows} 个文件（{counts}）")
     if any(f.code == "checker-error" for r in result.run.files for f in r.findings):

@@ -16,7 +16,6 @@ from .intake import Intake
 from .jobs import DONE, DOWNLOADS, FAILED, Job, Jobs, download
 from .results import XLSX, ZIP, Download, Json, Page, Redirect, Result, problem
 
-PASS, FAIL, UNREADABLE = "通过", "未通过", "无法读取"
 MEDIA = {"summary.xlsx": XLSX, "report.html": "text/html; charset=utf-8", "annotated.zip": ZIP, "roster.xlsx": XLSX,
          "detail.xlsx": XLSX, "feedback.zip": ZIP}
 
@@ -108,12 +107,6 @@ def _missing() -> Page:
     return problem("找不到这次检查", "这次检查的结果已不在了：工作台重启后，以前的检查结果不再保留。请重新检查。", 404, back="/check")
 
 
-def verdict(result: Any) -> str:
-    if api.is_unreadable(result):
-        return UNREADABLE
-    return PASS if result.valid else FAIL
-
-
 def _top(result: Any) -> str:
     first = result.findings[0] if result.findings else None
     return clean_text(first.message("zh")) if first is not None else ""
@@ -123,7 +116,7 @@ def rows(job: Job) -> list[dict[str, Any]]:
     """One row per checked file, as the results table shows it."""
     assert job.run is not None
     return [{"n": n, "unit": clean_text(r.unit or ""), "year": r.year or "", "file": clean_text(r.path),
-             "verdict": verdict(r), "errors": r.count("error"), "warnings": r.count("warning"), "top": _top(r)}
+             "verdict": api.verdict(r), "errors": r.count("error"), "warnings": r.count("warning"), "top": _top(r)}
             for n, r in enumerate(job.run.files, start=1)]
 
 
@@ -176,7 +169,7 @@ def file_page(jobs: Jobs, job_id: str, n: int) -> Result:
     result = job.run.files[n - 1]
     findings = [finding_columns(f) for f in result.findings]
     return Page("file.j2", {"job": job, "n": n, "result": result, "file": clean_text(result.path),
-                            "unit": clean_text(result.unit or ""), "verdict": verdict(result), "findings": findings})
+                            "unit": clean_text(result.unit or ""), "verdict": api.verdict(result), "findings": findings})
 
 
 def get_download(jobs: Jobs, job_id: str, name: str) -> Result:

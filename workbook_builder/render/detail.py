@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..batch.result import CheckRun, is_unreadable
+from ..batch.result import FAILED, PASSED, UNREADABLE, CheckRun, verdict
 from ..check.result import FileResult
 from ..spec import formula_text
 from ..spec.ids import table_cells
@@ -35,7 +35,6 @@ from .summary import Value, safe_text
 
 LEAD_HEADER = ("单位", "年度", "状态", "错误数", "警告数", "文件")
 INVALID_HEADER = "未采用的填写（表中留空）"
-PASSED, FAILED, UNREADABLE = "通过", "未通过", "无法读取"
 GROUP_SEPARATOR, COLUMN_SEPARATOR = " / ", "·"
 SHOWN_KINDS = ("input", "formula")  # check rows and the cover's summary are verdicts, not data
 
@@ -113,13 +112,6 @@ def columns(layout: Layout) -> list[Column]:
     return out
 
 
-def status(result: FileResult) -> str:
-    """通过 (no error), 未通过 (errors), 无法读取 (nothing could be read, or the file was refused)."""
-    if is_unreadable(result):
-        return UNREADABLE
-    return PASSED if result.valid else FAILED
-
-
 def untrusted(layout: Layout, invalid: Iterable[str]) -> set[str]:
     """The invalid inputs and every formula that reads one (directly or through other formulas):
     the engine sums what it could read, so such a total would look right and be wrong."""
@@ -174,7 +166,7 @@ def table(layout: Layout, results: Sequence[FileResult]) -> DetailTable:
     flagged: set[tuple[int, int]] = set()
     statuses = []
     for i, r in enumerate(results):
-        state = status(r)
+        state = verdict(r)
         statuses.append(state)
         row: list[Value] = [safe_text(r.unit or ""), r.year or "", state, r.count("error"), r.count("warning"),
                             safe_text(r.path)]

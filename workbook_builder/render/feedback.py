@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..batch.result import is_unreadable
+from ..batch.result import PASSED, UNREADABLE, verdict
 from ..batch.roster import Contact
 from ..check.result import FileResult
 from ..errors import UsageError
@@ -27,16 +27,9 @@ from ..outfile import FEEDBACK_CSV_HEAD, FEEDBACK_TEXT_HEAD, Namer
 from ..textsafe import clean_text, numbered
 from .finding_lines import finding_columns
 
-PASSED, FAILED, UNREADABLE, MISSING = "通过", "未通过", "无法读取", "缺报"
+MISSING = "缺报"  # a roster unit that sent nothing
 CSV_HEADER = ("单位", "联系人", "联系电话", "电子邮箱", "结论", "错误数", "提醒数", "反馈单", "批注副本", "交回文件")
 assert ",".join(CSV_HEADER).startswith(FEEDBACK_CSV_HEAD)  # the folder walk knows the CSV by its head
-
-
-def verdict(result: FileResult) -> str:
-    """通过 (no error), 未通过 (errors), 无法读取 (nothing could be read from the file)."""
-    if is_unreadable(result):
-        return UNREADABLE
-    return PASSED if result.valid else FAILED
 
 
 def location(finding: Finding) -> str:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..batch.annotated import AnnotateFailed, annotate_run
-from ..batch.result import CheckRun
+from ..batch.result import CheckRun, verdict
 from ..batch.roster import Contact
 from ..check.preflight.sniff import sniff_path
 from ..errors import UsageError
@@ -67,7 +67,7 @@ def write_pack(run: CheckRun, out_dir: Path, contacts: Mapping[str, Contact], ro
             failed.append((display_path(target), str(exc)))
         keep |= {c for c in (copy, letter) if c is not None}  # a second file of the unit: its own names
         written[i] = (shown(letter), shown(copy))
-        units.append(fb.PackUnit(p.unit, fb.verdict(p.result), p.result.path, letter, copy))
+        units.append(fb.PackUnit(p.unit, verdict(p.result), p.result.path, letter, copy))
         if progress is not None:
             progress(i + 1, len(planned))
     units += [fb.PackUnit(u, fb.MISSING) for u in run.roster.missing]

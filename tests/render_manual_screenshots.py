@@ -32,7 +32,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +52,7 @@ from tests.manual_folder import (  # noqa: E402
     yaml_block,
 )
 from tests.render_readme_image import _page_of  # noqa: E402
+from workbook_builder.textsafe import display_width  # noqa: E402
 
 REQUESTS = "三、收到和处理政府信息公开申请情况"  # the title of the sheet 依申请公开
 PROMPT = "D:\\年报\\2025>"
@@ -74,7 +74,7 @@ pre {{ margin: 0; padding: {PAD}px; color: #cccccc; font: {FONT_PX}px/{LINE_PX}p
 
 def width(text: str) -> int:
     """Display columns of `text` in a console: East Asian wide and full-width characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return display_width(text)
 
 
 def wrap(line: str, columns: int = COLUMNS) -> list[str]:

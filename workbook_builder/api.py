@@ -20,6 +20,7 @@ from .textsafe import display_path
 
 if TYPE_CHECKING:  # the batch machinery (a process pool) is imported only by the commands that run it
     from .batch.aggregate import Rollup
+    from .batch.inputs import Shown
     from .batch.result import CheckRun
     from .batch.roster import Roster
     from .batch.run import ProgressCallback
@@ -156,9 +157,9 @@ def check(paths: Sequence[str | Path] | str | Path, template: str | None = None,
     try:
         found = _expand(paths, "没有找到要检查的工作簿或表格文件", ALL, scratch, names, bool(refused))
         expected = Roster.read(roster) if roster is not None else None
-        if roster is not None:  # a roster kept in the returns folder is the auditor's, not a return
-            found = replace(found, files=tuple(p for p in found.files if p.resolve() != Path(roster).resolve())
-                            or found.files)
+        # the roster itself is checked only when it is all there is (`check 名单.xlsx --roster 名单.xlsx`)
+        without = _without_roster(found, roster)
+        found = without if without.files else found
         shown = Shown(found, names, refused)
         with _recording(store, template, prior, progress, shown.real) as (prior_used, progress_used):
             checked = run_batch(found.files, template, prior_used, jobs, shown.progress(progress_used))
@@ -226,6 +227,13 @@ def _expand(paths: Sequence[str | Path] | str | Path, none_found: str, wanted: s
     if not found.files and not found.refused and not none_ok:
         raise UsageError(none_found + (f"（已跳过本工具生成的文件和其他文件 {len(found.skipped)} 个）" if found.skipped else ""))
     return found
+
+
+def _without_roster(found: Walk, roster: str | Path | None) -> Walk:
+    """The walk without the roster file: a roster kept in the returns folder is the auditor's, not a return."""
+    if roster is None:
+        return found
+    return replace(found, files=tuple(p for p in found.files if p.resolve() != Path(roster).resolve()))
 
 
 def _workbooks_only(files: Sequence[Path], what: str) -> None:
@@ -459,10 +467,10 @@ def aggregate(paths: Sequence[str | Path] | str | Path, output: str | Path, temp
         if roster is not None and Path(output).resolve() == Path(roster).resolve():
             raise UsageError(f"输出文件 {display_path(output)} 是名单文件：汇总从不改写名单，请另给 -o 文件名")
         expected = Roster.read(roster) if roster is not None else None
-        files = [p for p in found.files if roster is None or p.resolve() != Path(roster).resolve()]
-        shown = Shown(replace(found, files=tuple(files)), names)
+        found = _without_roster(found, roster)
+        shown = Shown(found, names)
         checked = shown.refusals + [shown.rename(r) for r in
-                                    run_batch(files, template, None, jobs, shown.progress(progress))]
+                                    run_batch(found.files, template, None, jobs, shown.progress(progress))]
         ids = {r.template.id for r in checked if r.template}
         if template is None and len(ids) > 1:
             raise AggregateError(f"工作簿来自不同的模板（{'、'.join(sorted(ids))}），不能汇总在一起")
@@ -553,7 +561,7 @@ def publish(paths: Sequence[str | Path] | str | Path, output: str | Path, format
     return _shown_publish(run, shown)
 
 
-def _shown_publish(run: PublishRun, shown: Any) -> PublishRun:
+def _shown_publish(run: PublishRun, shown: Shown) -> PublishRun:
     """A publish run under the names its files are shown by (`交回.zip/甲镇.xlsx`), with the zip's
     refused members first, each a file that got no document (its `zip-refused` finding says why)."""
     from .publish.result import REFUSED, Published

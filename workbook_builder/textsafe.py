@@ -102,6 +102,15 @@ def numbered(name: str, taken: set[str], fold: bool = True) -> str:
     return out
 
 
+
+MAX_CELL_CHARS = 32767  # Excel's limit on one cell; a crafted file (or a name escaped) can carry more
+
+
+def fit_cell(text: str) -> str:
+    """Text cut to what one spreadsheet cell holds, an ellipsis saying it was cut."""
+    return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
+
+
 # ---------------------------------------------------------------- display width and wrapping
 # A terminal gives an East Asian Wide or Fullwidth character (汉字, ，。（）) two columns; `len()` counts
 # one, so text measured with it (click's help, a progress line) comes out up to twice too wide and

@@ -26,7 +26,7 @@ from ..findings import CATALOGUE, Finding, show
 from ..outfile import ROLLUP_SHEET
 from ..template.inputs import date_to_serial, serial_to_date
 from ..template.layout import Layout
-from ..textsafe import clean_text, display_path
+from ..textsafe import clean_text, display_path, fit_cell
 from .roster import reconcile
 
 CHECK_FAILED = "汇总结果未通过勾稽检查"
@@ -261,15 +261,9 @@ def fill_text_inputs(layout: Layout, values: dict[str, Any], given: Mapping[str,
 
 
 SUMMARY_HEADER = ("单位", "是否计入", "文件", "填报日期", "说明")
-MAX_CELL_CHARS = 32767  # Excel's limit on one cell: a left-out unit's name, escaped, can be longer
 # the way out a console user is told; the 汇总说明 sheet is printed and filed with the report, where a
 # command-line option means nothing to its reader
 INCLUDE_HINT = "；如确需计入请加 --include-invalid"
-
-
-def _fits(text: str) -> str:
-    """Text cut to what one cell holds (a name of 10 000 bidi marks is 60 000 characters escaped)."""
-    return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
 def summary_sheet(layout: Layout, result: Rollup, missing: Sequence[str] = ()) -> tuple[str, list[str], list[list[str]]]:
@@ -283,4 +277,4 @@ def summary_sheet(layout: Layout, result: Rollup, missing: Sequence[str] = ()) -
                      clean_text(reason.removesuffix(INCLUDE_HINT))])
     for unit in missing:
         rows.append([clean_text(unit), "缺报", "", "", "名单中的单位，没有收到它的工作簿"])
-    return ROLLUP_SHEET, list(SUMMARY_HEADER), [[_fits(c) for c in row] for row in rows]
+    return ROLLUP_SHEET, list(SUMMARY_HEADER), [[fit_cell(c) for c in row] for row in rows]  # a name escaped can outgrow a cell

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ from ..spec import formula_text
 from ..spec.ids import table_cells
 from ..template.inputs import serial_to_date
 from ..template.layout import Layout
-from .summary import Value, safe_text
+from .summary import Value, safe_text, spreadsheet_number
 
 LEAD_HEADER = ("单位", "年度", "状态", "错误数", "警告数", "文件")
 INVALID_HEADER = "未采用的填写（表中留空）"
@@ -126,19 +125,12 @@ def untrusted(layout: Layout, invalid: Iterable[str]) -> set[str]:
     return bad
 
 
-def _number(value: object) -> int | float | None:
-    """A finite number as a spreadsheet keeps it (3600, not 3600.0); anything else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
-
-
 def _shown(column: Column, value: object) -> Value | None:
     """A trusted value as the table shows it; None when it cannot be shown as what the column holds."""
     if value is None or value == "":
         return ""
     if column.type == "date":
-        number = _number(value)
+        number = spreadsheet_number(value)
         if number is None:
             return None
         try:
@@ -146,13 +138,13 @@ def _shown(column: Column, value: object) -> Value | None:
         except (ValueError, OverflowError):
             return None
     if column.numeric:
-        return _number(value)
+        return spreadsheet_number(value)
     return safe_text(_typed(value))  # a phone typed as a number (13800000001.0) as it was typed
 
 
 def _typed(value: object) -> str:
     """What the unit typed, for the list of values not used."""
-    number = _number(value)
+    number = spreadsheet_number(value)
     return str(number) if number is not None else str(value)
 
 

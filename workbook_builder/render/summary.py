@@ -17,7 +17,7 @@ from typing import Any
 from ..batch.result import CheckRun
 from ..batch.roster import RosterResult
 from ..check.result import FileResult
-from ..textsafe import clean_text
+from ..textsafe import clean_text, fit_cell
 from .finding_lines import SEVERITY_NAMES
 
 FILE_HEADER = ("文件", "单位", "年度", "状态", "错误", "警告", "提示", "模板", "保存程序", "第一个错误")
@@ -26,7 +26,6 @@ ROSTER_HEADER = ("类别", "单位", "年度", "文件")
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
-MAX_CELL_CHARS = 32767  # Excel's limit on one cell; a crafted file can carry more
 Value = str | int | float  # a summary cell: text, or a number the spreadsheet keeps as a number
 
 
@@ -35,7 +34,7 @@ def safe_text(value: Any) -> str:
     one cell can hold. Control characters and undecodable bytes of a file name are shown escaped."""
     text = clean_text(value)
     text = "'" + text if text.startswith(_DANGEROUS) else text
-    return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
+    return fit_cell(text)
 
 
 def _safe(value: Value) -> Value:
@@ -46,9 +45,15 @@ def _safe(value: Value) -> Value:
 def _number(value: Any) -> Value:
     """A finding's expected/actual value: a finite number stays a number (3600, not 3600.0), the rest
     is text as a person reads it."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
-    return _plain(value)
+    number = spreadsheet_number(value)
+    return number if number is not None else _plain(value)
+
+
+def spreadsheet_number(value: object) -> int | float | None:
+    """A finite number as a spreadsheet keeps it (3600, not 3600.0); anything else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
 
 
 def file_rows(reports: Sequence[FileResult], lang: str = "zh") -> list[list[Value]]:
